@@ -1,0 +1,104 @@
+//! The one error type of `chekt-gen`: every variant says where the problem is.
+
+use std::path::PathBuf;
+
+use crate::report::Finding;
+
+/// Result alias for `chekt-gen`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while loading, linting, generating or writing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// The document is not valid YAML (or JSON).
+    #[error("{file}:{line}:{column}: invalid YAML: {message}")]
+    Yaml {
+        /// The file name as given.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+
+    /// The document is YAML but not an OpenAPI 3.0 document.
+    #[error("{file}: not a valid OpenAPI 3.0 document at {pointer}: {message}")]
+    Schema {
+        /// The file name as given.
+        file: String,
+        /// JSON pointer of the offending value.
+        pointer: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// The document uses an OpenAPI version other than 3.0.x.
+    #[error("{file}: OpenAPI version {found} is not supported at /openapi; chekt-gen reads 3.0.x")]
+    UnsupportedVersion {
+        /// The file name as given.
+        file: String,
+        /// The version the document declares.
+        found: String,
+    },
+
+    /// Lint found errors that would make generation fail or go wrong.
+    #[error("{file}: {} lint error(s):\n{}", findings.len(), render_findings(findings))]
+    Lint {
+        /// The file name as given.
+        file: String,
+        /// The error-level findings.
+        findings: Vec<Finding>,
+    },
+
+    /// A construct the generator cannot handle (reported by progenitor or by
+    /// our own passes), with its location.
+    #[error("{file}: cannot generate code for {pointer}: {what}")]
+    Unsupported {
+        /// The file name as given.
+        file: String,
+        /// JSON pointer (or operation) the problem was found at.
+        pointer: String,
+        /// What is unsupported.
+        what: String,
+    },
+
+    /// The generated Rust did not parse, which is a bug in chekt-gen or
+    /// progenitor rather than in the spec.
+    #[error("generated code for {file} does not parse as Rust: {message}")]
+    InvalidOutput {
+        /// The file name as given.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+fn render_findings(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("  {f}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// Shorthand for [`Error::Io`].
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

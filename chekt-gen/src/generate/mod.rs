@@ -1,0 +1,282 @@
+//! Stage 3: generate a typed client with progenitor, plus our passes.
+//!
+//! [`render`] is the one function every caller uses (`cargo xtask gen`, its
+//! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
+//! enums, run progenitor (builder style, one trait per tag), add the
+//! operation table and paging impls, format with prettyplease and prepend
+//! the "generated" header. The output is deterministic.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use heck::ToUpperCamelCase;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::error::{Error, Result};
+use crate::lint;
+use crate::load::Spec;
+use crate::report::Finding;
+
+pub mod extras;
+pub mod open_enums;
+
+/// How to generate. `Default` suits any spec; [`GenerateOptions::chekt_api`]
+/// is the preset for the `chekt-api` crate.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    types_path: String,
+    inner_type: Option<String>,
+    hooks_expected: bool,
+    derives: Vec<String>,
+    source_label: Option<String>,
+    operation_table: bool,
+    paging_traits: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            types_path: "crate::types".to_string(),
+            inner_type: None,
+            hooks_expected: false,
+            derives: vec!["PartialEq".to_string()],
+            source_label: None,
+            operation_table: true,
+            paging_traits: None,
+            timeout_secs: None,
+        }
+    }
+}
+
+impl GenerateOptions {
+    /// The preset for `chekt-api`: runtime state as the client's inner type,
+    /// hooks implemented by hand, paging traits from `crate::pagination`.
+    pub fn chekt_api() -> Self {
+        GenerateOptions::default()
+            .with_inner_type("crate::runtime::Runtime")
+            .with_hooks_expected(true)
+            .with_paging_traits("crate::pagination")
+            .with_source_label("spec/chekt.yaml")
+    }
+
+    /// Rust path at which the generated `types` module is reachable from the
+    /// crate root (open enums are referenced through it). Default
+    /// `crate::types`.
+    pub fn with_types_path(mut self, path: impl Into<String>) -> Self {
+        self.types_path = path.into();
+        self
+    }
+
+    /// Type stored in the generated `Client` and passed to hooks.
+    pub fn with_inner_type(mut self, path: impl Into<String>) -> Self {
+        self.inner_type = Some(path.into());
+        self
+    }
+
+    /// Require a hand-written `ClientHooks` impl for the client.
+    pub fn with_hooks_expected(mut self, expected: bool) -> Self {
+        self.hooks_expected = expected;
+        self
+    }
+
+    /// Another derive for every generated type.
+    pub fn with_derive(mut self, derive: impl Into<String>) -> Self {
+        self.derives.push(derive.into());
+        self
+    }
+
+    /// How the header names the spec (default: the name it was loaded as).
+    pub fn with_source_label(mut self, label: impl Into<String>) -> Self {
+        self.source_label = Some(label.into());
+        self
+    }
+
+    /// Whether to emit the `operations` table (default yes).
+    pub fn with_operation_table(mut self, enabled: bool) -> Self {
+        self.operation_table = enabled;
+        self
+    }
+
+    /// Emit paging trait impls against the module at `path`, which must
+    /// define `OffsetPaged` and `CursorPaged`.
+    pub fn with_paging_traits(mut self, path: impl Into<String>) -> Self {
+        self.paging_traits = Some(path.into());
+        self
+    }
+
+    /// Timeout of the generated `Client::new` (progenitor's default is 15 s).
+    pub fn with_timeout_secs(mut self, secs: u64) -> Self {
+        self.timeout_secs = Some(secs);
+        self
+    }
+}
+
+/// Generated code and the lint warnings met on the way.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The formatted Rust source, header included, `\n` line endings.
+    pub code: String,
+    /// Lint findings below error level.
+    pub warnings: Vec<Finding>,
+}
+
+/// Lints `spec` and, when it has no lint errors, generates the client.
+pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
+    let warnings = lint::lint(spec).into_result(spec)?;
+    let mut document = spec.value().clone();
+    let enums = open_enums::hoist(&mut document);
+    let openapi: openapiv3::OpenAPI =
+        serde_path_to_error::deserialize(&document).map_err(|e| Error::Unsupported {
+            file: spec.name().to_string(),
+            pointer: e.path().to_string(),
+            what: format!("the spec after hoisting enums is not valid OpenAPI: {}", e.inner()),
+        })?;
+
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Separate);
+    for derive in &options.derives {
+        settings.with_derive(derive);
+    }
+    if let Some(inner) = &options.inner_type {
+        settings.with_inner_type(parse_tokens(spec, inner)?);
+    }
+    if options.hooks_expected {
+        settings.with_hooks(HooksMode::Expected);
+    }
+    if let Some(secs) = options.timeout_secs {
+        settings.with_timeout(secs);
+    }
+    for schema in &enums {
+        settings.with_replacement(
+            &schema.name,
+            format!("{}::{}", options.types_path, type_name(&schema.name)),
+            std::iter::empty(),
+        );
+    }
+
+    let tokens = run_progenitor(spec, &settings, &openapi)?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::InvalidOutput {
+        file: spec.name().to_string(),
+        message: e.to_string(),
+    })?;
+
+    let open: Vec<TokenStream> = enums
+        .iter()
+        .map(|schema| {
+            open_enums::emit(&open_enums::EnumSchema {
+                name: type_name(&schema.name),
+                ..schema.clone()
+            })
+        })
+        .collect();
+    append_to_module(spec, &mut file, "types", quote! { #(#open)* })?;
+    let mut extra = TokenStream::new();
+    if options.operation_table {
+        extra.extend(extras::operation_table(spec));
+    }
+    if let Some(traits) = &options.paging_traits {
+        extra.extend(
+            extras::paging_impls(spec, traits).map_err(|e| Error::Unsupported {
+                file: spec.name().to_string(),
+                pointer: "paging traits path".to_string(),
+                what: e.to_string(),
+            })?,
+        );
+    }
+    file.items.extend(parse_items(spec, extra)?);
+
+    let body = prettyplease::unparse(&file);
+    let label = options.source_label.as_deref().unwrap_or(spec.name());
+    let code = format!(
+        "// @generated by `cargo xtask gen` from {label} (sha256 {}). Do not edit: change the spec and regenerate.\n\n{body}",
+        spec.sha256()
+    )
+    .replace("\r\n", "\n");
+    Ok(Rendered { code, warnings })
+}
+
+/// The Rust type name typify gives a component schema.
+pub fn type_name(component: &str) -> String {
+    let mut name: String = component
+        .to_upper_camel_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'T');
+    }
+    name
+}
+
+/// Runs progenitor, turning its errors and panics into located errors.
+fn run_progenitor(
+    spec: &Spec,
+    settings: &GenerationSettings,
+    openapi: &openapiv3::OpenAPI,
+) -> Result<TokenStream> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(settings).generate_tokens(openapi)
+    }));
+    std::panic::set_hook(quiet);
+    let unsupported = |what: String| Error::Unsupported {
+        file: spec.name().to_string(),
+        pointer: "(progenitor)".to_string(),
+        what,
+    };
+    match outcome {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(unsupported(e.to_string())),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(unsupported(format!(
+                "progenitor panicked: {message} (no lint caught this; please report it)"
+            )))
+        }
+    }
+}
+
+fn parse_tokens(spec: &Spec, text: &str) -> Result<TokenStream> {
+    text.parse().map_err(|e| Error::Unsupported {
+        file: spec.name().to_string(),
+        pointer: "generate options".to_string(),
+        what: format!("`{text}` is not a Rust path: {e}"),
+    })
+}
+
+fn parse_items(spec: &Spec, tokens: TokenStream) -> Result<Vec<syn::Item>> {
+    syn::parse2::<syn::File>(tokens)
+        .map(|f| f.items)
+        .map_err(|e| Error::InvalidOutput {
+            file: spec.name().to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// Appends `tokens` to the top-level `mod name { ... }` of `file`.
+fn append_to_module(spec: &Spec, file: &mut syn::File, name: &str, tokens: TokenStream) -> Result<()> {
+    let items = parse_items(spec, tokens)?;
+    let module = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut(),
+        _ => None,
+    });
+    match module {
+        Some((_, content)) => {
+            content.extend(items);
+            Ok(())
+        }
+        None => Err(Error::InvalidOutput {
+            file: spec.name().to_string(),
+            message: format!("progenitor output has no `mod {name}`"),
+        }),
+    }
+}

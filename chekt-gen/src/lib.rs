@@ -1,0 +1,23 @@
+//! `chekt-gen`: the library behind `cargo xtask`. One module per stage:
+//!
+//! - [`load`]: YAML/JSON → a [`Spec`] (raw JSON + typed OpenAPI model);
+//! - [`lint`]: rules that catch what progenitor would panic on or mishandle;
+//! - [`generate`]: progenitor + our passes (open enums, operation table) →
+//!   formatted Rust, written atomically by [`output`].
+//!
+//! It works on any OpenAPI 3.0 document, not only CHeKT's, and never depends
+//! on the crate it generates.
+
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod generate;
+pub mod lint;
+pub mod load;
+pub mod output;
+pub mod pointer;
+pub mod report;
+
+pub use error::{Error, Result};
+pub use load::Spec;
+pub use report::{Finding, Severity};
