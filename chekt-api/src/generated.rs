@@ -12521,6 +12521,480 @@ pub mod operations {
         ALL.iter().find(|op| op.id == id)
     }
 }
+/// Decoding response bodies through the generated types by
+/// operationId and status, for contract tests.
+pub mod decode {
+    #[allow(unused_imports)]
+    use super::types;
+    fn check<T: ::serde::de::DeserializeOwned>(
+        body: &[u8],
+    ) -> Result<(), ::std::string::String> {
+        let deserializer = &mut ::serde_json::Deserializer::from_slice(body);
+        ::serde_path_to_error::deserialize::<_, T>(deserializer)
+            .map(|_| ())
+            .map_err(|e| {
+                let path = e.path().to_string();
+                if path == "." {
+                    e.into_inner().to_string()
+                } else {
+                    format!("at {path}: {}", e.into_inner())
+                }
+            })
+    }
+    /// Deserializes `body` as the type the spec declares for
+    /// `operation_id` answering `status`. `None` when the spec
+    /// declares no typed JSON body there; `Some(Err)` names the
+    /// field that failed.
+    pub fn response(
+        operation_id: &str,
+        status: u16,
+        body: &[u8],
+    ) -> Option<Result<(), ::std::string::String>> {
+        match operation_id {
+            "create_token" => {
+                match status {
+                    200u16 => Some(check::<types::TokenResponse>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "connect_dealer" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseDealerDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "get_dealer" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseDealerDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "disconnect_dealer" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseDealerDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_sites" => {
+                match status {
+                    200u16 => {
+                        Some(check::<::std::vec::Vec<types::ResponseSiteBasicDto>>(body))
+                    }
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "create_site" => {
+                match status {
+                    201u16 => Some(check::<types::ResponseSiteBasicDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "get_site" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseSiteBasicDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "update_site_activation_status" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseSiteBasicDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_devices" => {
+                match status {
+                    200u16 => {
+                        Some(check::<::std::vec::Vec<types::ResponseDeviceDto>>(body))
+                    }
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "update_devices" => {
+                match status {
+                    200u16 => Some(check::<types::BulkDeviceUpdateResponseDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "create_devices" => {
+                match status {
+                    201u16 => Some(check::<types::BulkDeviceCreationResponseDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "delete_devices" => {
+                match status {
+                    200u16 => Some(check::<types::BulkDeviceDeleteResponseDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "respond_to_alarm_verification" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseAlarmVerificationDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_monitoring_stations" => {
+                match status {
+                    200u16 => {
+                        Some(
+                            check::<
+                                ::std::vec::Vec<types::ResponseMonitoringStationDto>,
+                            >(body),
+                        )
+                    }
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "create_monitoring_station" => {
+                match status {
+                    201u16 => Some(check::<types::ResponseMonitoringStationDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "get_monitoring_station" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseMonitoringStationDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "delete_monitoring_station" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseMonitoringStationDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "update_monitoring_station" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseMonitoringStationDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_contacts" => {
+                match status {
+                    200u16 => {
+                        Some(check::<::std::vec::Vec<types::ResponseContactDto>>(body))
+                    }
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "create_contact" => {
+                match status {
+                    201u16 => Some(check::<types::ResponseContactDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "get_contact" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseContactDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "delete_contact" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseContactDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "update_contact" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseContactDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "get_arming_settings" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseArmingSettingsDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "update_arming_settings" => {
+                match status {
+                    200u16 => Some(check::<types::ResponseArmingSettingsDto>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    404u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_public_sites" => {
+                match status {
+                    200u16 => Some(check::<types::PublicSiteList>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            "list_public_devices" => {
+                match status {
+                    200u16 => Some(check::<types::PublicDeviceList>(body)),
+                    400u16 => Some(check::<types::Error>(body)),
+                    401u16 => Some(check::<types::Error>(body)),
+                    403u16 => Some(check::<types::Error>(body)),
+                    429u16 => Some(check::<types::Error>(body)),
+                    400u16..=499u16 => Some(check::<types::Error>(body)),
+                    500u16..=599u16 => Some(check::<types::Error>(body)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+/// Typed webhook events, from the spec's `x-webhooks`.
+pub mod webhook_events {
+    use super::types;
+    /// A webhook delivery's payload.
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub enum WebhookEvent {
+        ///`alarm.created`: An alarm was raised.
+        AlarmCreated(types::AlarmCreatedEvent),
+        ///`alarm.resolved`: An alarm was resolved.
+        AlarmResolved(types::AlarmResolvedEvent),
+        ///`alarm.dispatched`: Responders were dispatched for an alarm.
+        AlarmDispatched(types::AlarmDispatchedEvent),
+        ///`snapshot.created`: A camera snapshot was captured.
+        SnapshotCreated(types::SnapshotCreatedEvent),
+        /// An event type this client does not know yet, with its raw
+        /// payload.
+        Unknown {
+            /// The payload's event type.
+            event_type: ::std::string::String,
+            /// The payload as sent.
+            payload: ::serde_json::Value,
+        },
+    }
+    impl WebhookEvent {
+        /// Every event type the spec lists.
+        pub const KNOWN_TYPES: &'static [&'static str] = &[
+            "alarm.created",
+            "alarm.resolved",
+            "alarm.dispatched",
+            "snapshot.created",
+        ];
+        /// The event type, e.g. `alarm.created`.
+        pub fn event_type(&self) -> &str {
+            match self {
+                Self::AlarmCreated(_) => "alarm.created",
+                Self::AlarmResolved(_) => "alarm.resolved",
+                Self::AlarmDispatched(_) => "alarm.dispatched",
+                Self::SnapshotCreated(_) => "snapshot.created",
+                Self::Unknown { event_type, .. } => event_type.as_str(),
+            }
+        }
+        /// Parses a payload, dispatching on its `type` field. A known
+        /// type whose payload does not match its schema is an error
+        /// naming the failing field; an unknown type is `Unknown`.
+        pub fn from_slice(
+            body: &[u8],
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let payload: ::serde_json::Value = ::serde_json::from_slice(body)?;
+            let event_type = payload
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| <::serde_json::Error as ::serde::de::Error>::missing_field(
+                    "type",
+                ))?;
+            Ok(
+                match event_type.as_str() {
+                    "alarm.created" => {
+                        Self::AlarmCreated(::serde_json::from_value(payload)?)
+                    }
+                    "alarm.resolved" => {
+                        Self::AlarmResolved(::serde_json::from_value(payload)?)
+                    }
+                    "alarm.dispatched" => {
+                        Self::AlarmDispatched(::serde_json::from_value(payload)?)
+                    }
+                    "snapshot.created" => {
+                        Self::SnapshotCreated(::serde_json::from_value(payload)?)
+                    }
+                    _ => {
+                        Self::Unknown {
+                            event_type,
+                            payload,
+                        }
+                    }
+                },
+            )
+        }
+    }
+}
 impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListSites<'a> {
     type Item = types::ResponseSiteBasicDto;
     type ErrorBody = types::Error;

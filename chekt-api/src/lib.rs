@@ -1,13 +1,22 @@
 //! Typed Rust client for the CHeKT API.
 #![deny(missing_docs)]
 
-#[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, unreachable_patterns)]
+// The generated client: private, re-exported deliberately below.
+#[allow(
+    clippy::all,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_patterns
+)]
 mod generated;
 
 pub mod pagination;
 mod runtime;
 
 pub use generated::{
-    builder, operations, prelude, types, ByteStream, Client, ClientInfo, ResponseValue,
+    ByteStream, Client, ClientInfo, ResponseValue, builder, decode, operations, prelude, types,
+    webhook_events,
 };
 pub use runtime::Runtime;

@@ -241,3 +241,179 @@ fn error_type(spec: &Spec, op: &Value) -> TokenStream {
 fn ref_name(schema: &Value) -> Option<&str> {
     schema.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
 }
+
+/// `decode::response(operation_id, status, body)`: deserializes a response
+/// body through the generated type declared for that status, so a contract
+/// check (which cannot depend on the generated crate) can prove the client
+/// reads what the server sends.
+pub fn response_decoder(spec: &Spec) -> TokenStream {
+    let arms = spec.operations().filter_map(|op| {
+        let id = op.id()?;
+        let json = spec.value().pointer(&op.pointer())?;
+        let responses = json.get("responses")?.as_object()?;
+        let statuses = responses.iter().filter_map(|(status, response)| {
+            let response = pointer::follow_ref(spec.value(), response)?;
+            let schema = response.pointer("/content/application~1json/schema")?;
+            let ty = rust_type(schema)?;
+            let pattern = status_pattern(status)?;
+            Some((status_rank(status), quote! { #pattern => Some(check::<#ty>(body)), }))
+        });
+        let mut statuses: Vec<_> = statuses.collect();
+        // Specific codes before ranges before `default`, as HTTP intends.
+        statuses.sort_by_key(|(rank, _)| *rank);
+        let arms = statuses.into_iter().map(|(_, arm)| arm);
+        Some(quote! {
+            #id => match status {
+                #(#arms)*
+                _ => None,
+            },
+        })
+    });
+    quote! {
+        /// Decoding response bodies through the generated types by
+        /// operationId and status, for contract tests.
+        pub mod decode {
+            #[allow(unused_imports)]
+            use super::types;
+
+            fn check<T: ::serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), ::std::string::String> {
+                let deserializer = &mut ::serde_json::Deserializer::from_slice(body);
+                ::serde_path_to_error::deserialize::<_, T>(deserializer)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        let path = e.path().to_string();
+                        if path == "." {
+                            e.into_inner().to_string()
+                        } else {
+                            format!("at {path}: {}", e.into_inner())
+                        }
+                    })
+            }
+
+            /// Deserializes `body` as the type the spec declares for
+            /// `operation_id` answering `status`. `None` when the spec
+            /// declares no typed JSON body there; `Some(Err)` names the
+            /// field that failed.
+            pub fn response(operation_id: &str, status: u16, body: &[u8]) -> Option<Result<(), ::std::string::String>> {
+                match operation_id {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+fn status_rank(status: &str) -> u8 {
+    match status {
+        "default" => 2,
+        s if s.ends_with("XX") || s.ends_with("xx") => 1,
+        _ => 0,
+    }
+}
+
+fn status_pattern(status: &str) -> Option<TokenStream> {
+    if status == "default" {
+        return Some(quote! { _ });
+    }
+    if let Ok(code) = status.parse::<u16>() {
+        return Some(quote! { #code });
+    }
+    let class = status.chars().next()?.to_digit(10)? as u16;
+    let (low, high) = (class * 100, class * 100 + 99);
+    Some(quote! { #low..=#high })
+}
+
+/// The generated Rust type for a response schema we can name: a component
+/// `$ref`, or an array of one.
+fn rust_type(schema: &Value) -> Option<TokenStream> {
+    if let Some(name) = ref_name(schema) {
+        let name = format_ident!("{}", crate::generate::type_name(name));
+        return Some(quote! { types::#name });
+    }
+    if schema.get("type").and_then(Value::as_str) == Some("array") {
+        let inner = rust_type(schema.get("items")?)?;
+        return Some(quote! { ::std::vec::Vec<#inner> });
+    }
+    None
+}
+
+/// `webhook_events::WebhookEvent`: one variant per `x-webhooks` event whose
+/// payload is a component schema, plus `Unknown` with the raw JSON, so a new
+/// event type never breaks a receiver. `type_field` names the payload
+/// property carrying the event type.
+pub fn webhook_events(spec: &Spec, type_field: &str) -> Option<TokenStream> {
+    let hooks = spec.value().get("x-webhooks")?.as_object()?;
+    let events: Vec<(String, syn::Ident, syn::Ident, String)> = hooks
+        .iter()
+        .filter_map(|(event, item)| {
+            let operation = item.get("post")?;
+            let schema = operation.pointer("/requestBody/content/application~1json/schema")?;
+            let payload = format_ident!("{}", crate::generate::type_name(ref_name(schema)?));
+            let variant = format_ident!("{}", crate::generate::type_name(event));
+            let summary = operation
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(|s| format!("`{event}`: {s}."))
+                .unwrap_or_else(|| format!("`{event}`."));
+            Some((event.clone(), variant, payload, summary))
+        })
+        .collect();
+    if events.is_empty() {
+        return None;
+    }
+    let names: Vec<&String> = events.iter().map(|(e, ..)| e).collect();
+    let variants: Vec<&syn::Ident> = events.iter().map(|(_, v, ..)| v).collect();
+    let payloads = events.iter().map(|(_, _, p, _)| p);
+    let docs = events.iter().map(|(.., d)| d);
+    Some(quote! {
+        /// Typed webhook events, from the spec's `x-webhooks`.
+        pub mod webhook_events {
+            use super::types;
+
+            /// A webhook delivery's payload.
+            #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
+            pub enum WebhookEvent {
+                #( #[doc = #docs] #variants(types::#payloads), )*
+                /// An event type this client does not know yet, with its raw
+                /// payload.
+                Unknown {
+                    /// The payload's event type.
+                    event_type: ::std::string::String,
+                    /// The payload as sent.
+                    payload: ::serde_json::Value,
+                },
+            }
+
+            impl WebhookEvent {
+                /// Every event type the spec lists.
+                pub const KNOWN_TYPES: &'static [&'static str] = &[#(#names),*];
+
+                /// The event type, e.g. `alarm.created`.
+                pub fn event_type(&self) -> &str {
+                    match self {
+                        #( Self::#variants(_) => #names, )*
+                        Self::Unknown { event_type, .. } => event_type.as_str(),
+                    }
+                }
+
+                /// Parses a payload, dispatching on its `type` field. A known
+                /// type whose payload does not match its schema is an error
+                /// naming the failing field; an unknown type is `Unknown`.
+                pub fn from_slice(body: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let payload: ::serde_json::Value = ::serde_json::from_slice(body)?;
+                    let event_type = payload
+                        .get(#type_field)
+                        .and_then(::serde_json::Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| <::serde_json::Error as ::serde::de::Error>::missing_field(#type_field))?;
+                    Ok(match event_type.as_str() {
+                        #( #names => Self::#variants(::serde_json::from_value(payload)?), )*
+                        _ => Self::Unknown { event_type, payload },
+                    })
+                }
+            }
+        }
+    })
+}

@@ -32,6 +32,8 @@ pub struct GenerateOptions {
     source_label: Option<String>,
     operation_table: bool,
     paging_traits: Option<String>,
+    response_decoder: bool,
+    webhook_type_field: Option<String>,
     timeout_secs: Option<u64>,
 }
 
@@ -45,6 +47,8 @@ impl Default for GenerateOptions {
             source_label: None,
             operation_table: true,
             paging_traits: None,
+            response_decoder: false,
+            webhook_type_field: None,
             timeout_secs: None,
         }
     }
@@ -58,6 +62,8 @@ impl GenerateOptions {
             .with_inner_type("crate::runtime::Runtime")
             .with_hooks_expected(true)
             .with_paging_traits("crate::pagination")
+            .with_response_decoder(true)
+            .with_webhook_events("type")
             .with_source_label("spec/chekt.yaml")
     }
 
@@ -103,6 +109,20 @@ impl GenerateOptions {
     /// define `OffsetPaged` and `CursorPaged`.
     pub fn with_paging_traits(mut self, path: impl Into<String>) -> Self {
         self.paging_traits = Some(path.into());
+        self
+    }
+
+    /// Emit `decode::response` (needs `serde_path_to_error` in the target
+    /// crate), for contract tests.
+    pub fn with_response_decoder(mut self, enabled: bool) -> Self {
+        self.response_decoder = enabled;
+        self
+    }
+
+    /// Emit `webhook_events::WebhookEvent` from `x-webhooks`, dispatching on
+    /// the payload property `type_field`.
+    pub fn with_webhook_events(mut self, type_field: impl Into<String>) -> Self {
+        self.webhook_type_field = Some(type_field.into());
         self
     }
 
@@ -177,6 +197,12 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     let mut extra = TokenStream::new();
     if options.operation_table {
         extra.extend(extras::operation_table(spec));
+    }
+    if options.response_decoder {
+        extra.extend(extras::response_decoder(spec));
+    }
+    if let Some(field) = &options.webhook_type_field {
+        extra.extend(extras::webhook_events(spec, field));
     }
     if let Some(traits) = &options.paging_traits {
         extra.extend(
