@@ -1,0 +1,135 @@
+//! The generated client: current with the spec, and able to read what the
+//! seeds show the server sending.
+
+use chekt_api::types::{self, DeviceStatus, DeviceType, ErrorCode};
+use chekt_gen::Spec;
+use chekt_gen::generate::{GenerateOptions, render};
+
+/// Plain `cargo test` catches a stale `generated.rs` too, not only
+/// `cargo xtask gen --check`.
+#[test]
+fn generated_code_is_current() {
+    let spec = Spec::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/chekt.yaml")).unwrap();
+    let expected = render(&spec, &GenerateOptions::chekt_api()).unwrap().code;
+    let actual = include_str!("../src/generated.rs").replace("\r\n", "\n");
+    assert!(actual == expected, "chekt-api/src/generated.rs is stale: run `cargo xtask gen`");
+}
+
+/// Seed 003's site list.
+const SITES: &str = r#"[
+  {
+    "site_id": 1,
+    "external_site_id": "1234567890",
+    "name": "Gangnam Headquarters",
+    "monitoring_station_id": 12345,
+    "external_monitoring_station_id": "12345",
+    "account_number": "1234567890",
+    "address1": "123 Teheran-ro, Gangnam-gu, Seoul",
+    "address2": "7th Floor, Suite 701",
+    "timezone": "Asia/Seoul",
+    "is_activated": 1,
+    "created_at": "2025-01-01 00:00:00"
+  }
+]"#;
+
+/// Seed 002's `/v1/devices` page.
+const DEVICES: &str = r#"{
+  "data": [
+    {
+      "id": "dev_8h2j3kfm",
+      "type": "camera",
+      "name": "Main Entrance",
+      "site_id": "site_29snd",
+      "status": "online",
+      "firmware": "2.14.1"
+    }
+  ],
+  "has_more": false,
+  "next_cursor": null
+}"#;
+
+#[test]
+fn seed_site_list_deserializes() {
+    let sites: Vec<types::ResponseSiteBasicDto> = serde_json::from_str(SITES).unwrap();
+    let site = &sites[0];
+    assert_eq!(site.site_id, 1);
+    assert_eq!(site.monitoring_station_id, Some(12345));
+    assert_eq!(*site.is_activated, 1);
+    assert_eq!(site.created_at.as_str(), "2025-01-01 00:00:00");
+    assert_eq!(site.address2.as_deref(), Some("7th Floor, Suite 701"));
+    // Round-trips to the same JSON.
+    let back: serde_json::Value = serde_json::to_value(&sites).unwrap();
+    assert_eq!(back, serde_json::from_str::<serde_json::Value>(SITES).unwrap());
+}
+
+#[test]
+fn seed_device_page_deserializes() {
+    let page: types::PublicDeviceList = serde_json::from_str(DEVICES).unwrap();
+    assert!(!page.has_more);
+    assert_eq!(page.next_cursor, None);
+    assert_eq!(page.data[0].id, "dev_8h2j3kfm");
+    assert_eq!(page.data[0].type_, DeviceType::Camera);
+    assert_eq!(page.data[0].status, DeviceStatus::Online);
+}
+
+#[test]
+fn seed_error_bodies_deserialize() {
+    for (body, error, message) in [
+        (r#"{"error": "Unauthorized", "message": "Invalid or missing API Key"}"#, "Unauthorized", "Invalid or missing API Key"),
+        (
+            r#"{"error": "Forbidden", "message": "API Key does not have permission to access this resource"}"#,
+            "Forbidden",
+            "API Key does not have permission to access this resource",
+        ),
+    ] {
+        let parsed: types::Error = serde_json::from_str(body).unwrap();
+        assert_eq!((parsed.error.as_str(), parsed.message.as_str()), (error, message));
+        assert_eq!(parsed.code, None);
+    }
+    let coded: types::Error = serde_json::from_str(
+        r#"{"error": "Unauthorized", "message": "expired", "code": "token_expired", "request_id": "req_1"}"#,
+    )
+    .unwrap();
+    assert_eq!(coded.code, Some(ErrorCode::TokenExpired));
+    assert_eq!(coded.request_id.as_deref(), Some("req_1"));
+}
+
+#[test]
+fn shapes_the_seeds_rule_out_are_rejected() {
+    // `created_at` is not RFC 3339 and `is_activated` is 0/1.
+    let bad_time = SITES.replace("2025-01-01 00:00:00", "2025-01-01T00:00:00Z");
+    assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&bad_time).is_err());
+    let bad_flag = SITES.replace("\"is_activated\": 1", "\"is_activated\": 2");
+    assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&bad_flag).is_err());
+    let string_id = SITES.replace("\"site_id\": 1", "\"site_id\": \"1\"");
+    assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&string_id).is_err());
+}
+
+#[test]
+fn enums_are_forward_compatible() {
+    let page = DEVICES.replace("\"online\"", "\"maintenance\"").replace("\"camera\"", "\"doorbell\"");
+    let page: types::PublicDeviceList = serde_json::from_str(&page).unwrap();
+    assert_eq!(page.data[0].status, DeviceStatus::Unknown("maintenance".into()));
+    assert_eq!(page.data[0].type_.as_str(), "doorbell");
+    assert!(!page.data[0].type_.is_known());
+    // Unknown values survive a round trip unchanged.
+    let json = serde_json::to_value(&page.data[0]).unwrap();
+    assert_eq!(json["status"], "maintenance");
+    // Known values parse from strings too.
+    assert_eq!("offline".parse::<DeviceStatus>().unwrap(), DeviceStatus::Offline);
+    assert_eq!(ErrorCode::from("rate_limited"), ErrorCode::RateLimited);
+    let code: types::GrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer".into();
+    assert_eq!(code, types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
+}
+
+#[test]
+fn operation_table_matches_the_spec() {
+    let list = chekt_api::operations::find("list_sites").unwrap();
+    assert_eq!((list.method, list.path), ("GET", "/partner/v1/dealers/{dealerId}/sites"));
+    assert_eq!(list.scopes("partnerOAuth"), ["sites:read"]);
+    assert!(list.is_idempotent());
+    let connect = chekt_api::operations::find("connect_dealer").unwrap();
+    assert!(connect.accepts("userOAuth") && !connect.accepts("partnerOAuth"));
+    assert!(chekt_api::operations::find("create_token").unwrap().security.is_empty());
+    assert_eq!(chekt_api::operations::ALL.len(), 27);
+}
