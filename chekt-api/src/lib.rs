@@ -10,10 +10,14 @@
     missing_docs,
     unreachable_patterns
 )]
+#[rustfmt::skip]
 mod generated;
 
+mod client;
 pub mod pagination;
 mod runtime;
+
+pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
 
 pub use generated::{
     ByteStream, Client, ClientInfo, ResponseValue, builder, decode, operations, prelude, types,

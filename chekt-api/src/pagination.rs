@@ -10,7 +10,12 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     /// Sets `limit` and `offset`.
     fn with_page(self, limit: i64, offset: i64) -> Self;
     /// Sends one page.
-    fn send_page(self) -> impl std::future::Future<Output = Result<ResponseValue<Vec<Self::Item>>, Error<Self::ErrorBody>>> + Send + 'a;
+    fn send_page(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<ResponseValue<Vec<Self::Item>>, Error<Self::ErrorBody>>,
+    > + Send
+    + 'a;
 }
 
 /// A cursor-paged list operation.
@@ -24,7 +29,11 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     /// Sets the cursor.
     fn with_cursor(self, cursor: String) -> Self;
     /// Sends one page.
-    fn send_page(self) -> impl std::future::Future<Output = Result<ResponseValue<Self::Page>, Error<Self::ErrorBody>>> + Send + 'a;
+    fn send_page(
+        self,
+    ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Page>, Error<Self::ErrorBody>>>
+    + Send
+    + 'a;
     /// Splits a page into items, has_more and next_cursor.
     fn into_parts(page: Self::Page) -> (Vec<Self::Item>, bool, Option<String>);
 }

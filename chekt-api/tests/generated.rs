@@ -1,5 +1,6 @@
 //! The generated client: current with the spec, and able to read what the
 //! seeds show the server sending.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_api::types::{self, DeviceStatus, DeviceType, ErrorCode};
 use chekt_gen::Spec;
@@ -12,7 +13,10 @@ fn generated_code_is_current() {
     let spec = Spec::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/chekt.yaml")).unwrap();
     let expected = render(&spec, &GenerateOptions::chekt_api()).unwrap().code;
     let actual = include_str!("../src/generated.rs").replace("\r\n", "\n");
-    assert!(actual == expected, "chekt-api/src/generated.rs is stale: run `cargo xtask gen`");
+    assert!(
+        actual == expected,
+        "chekt-api/src/generated.rs is stale: run `cargo xtask gen`"
+    );
 }
 
 /// Seed 003's site list.
@@ -59,7 +63,10 @@ fn seed_site_list_deserializes() {
     assert_eq!(site.address2.as_deref(), Some("7th Floor, Suite 701"));
     // Round-trips to the same JSON.
     let back: serde_json::Value = serde_json::to_value(&sites).unwrap();
-    assert_eq!(back, serde_json::from_str::<serde_json::Value>(SITES).unwrap());
+    assert_eq!(
+        back,
+        serde_json::from_str::<serde_json::Value>(SITES).unwrap()
+    );
 }
 
 #[test]
@@ -75,7 +82,11 @@ fn seed_device_page_deserializes() {
 #[test]
 fn seed_error_bodies_deserialize() {
     for (body, error, message) in [
-        (r#"{"error": "Unauthorized", "message": "Invalid or missing API Key"}"#, "Unauthorized", "Invalid or missing API Key"),
+        (
+            r#"{"error": "Unauthorized", "message": "Invalid or missing API Key"}"#,
+            "Unauthorized",
+            "Invalid or missing API Key",
+        ),
         (
             r#"{"error": "Forbidden", "message": "API Key does not have permission to access this resource"}"#,
             "Forbidden",
@@ -83,7 +94,10 @@ fn seed_error_bodies_deserialize() {
         ),
     ] {
         let parsed: types::Error = serde_json::from_str(body).unwrap();
-        assert_eq!((parsed.error.as_str(), parsed.message.as_str()), (error, message));
+        assert_eq!(
+            (parsed.error.as_str(), parsed.message.as_str()),
+            (error, message)
+        );
         assert_eq!(parsed.code, None);
     }
     let coded: types::Error = serde_json::from_str(
@@ -107,16 +121,24 @@ fn shapes_the_seeds_rule_out_are_rejected() {
 
 #[test]
 fn enums_are_forward_compatible() {
-    let page = DEVICES.replace("\"online\"", "\"maintenance\"").replace("\"camera\"", "\"doorbell\"");
+    let page = DEVICES
+        .replace("\"online\"", "\"maintenance\"")
+        .replace("\"camera\"", "\"doorbell\"");
     let page: types::PublicDeviceList = serde_json::from_str(&page).unwrap();
-    assert_eq!(page.data[0].status, DeviceStatus::Unknown("maintenance".into()));
+    assert_eq!(
+        page.data[0].status,
+        DeviceStatus::Unknown("maintenance".into())
+    );
     assert_eq!(page.data[0].type_.as_str(), "doorbell");
     assert!(!page.data[0].type_.is_known());
     // Unknown values survive a round trip unchanged.
     let json = serde_json::to_value(&page.data[0]).unwrap();
     assert_eq!(json["status"], "maintenance");
     // Known values parse from strings too.
-    assert_eq!("offline".parse::<DeviceStatus>().unwrap(), DeviceStatus::Offline);
+    assert_eq!(
+        "offline".parse::<DeviceStatus>().unwrap(),
+        DeviceStatus::Offline
+    );
     assert_eq!(ErrorCode::from("rate_limited"), ErrorCode::RateLimited);
     let code: types::GrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer".into();
     assert_eq!(code, types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
@@ -125,11 +147,19 @@ fn enums_are_forward_compatible() {
 #[test]
 fn operation_table_matches_the_spec() {
     let list = chekt_api::operations::find("list_sites").unwrap();
-    assert_eq!((list.method, list.path), ("GET", "/partner/v1/dealers/{dealerId}/sites"));
+    assert_eq!(
+        (list.method, list.path),
+        ("GET", "/partner/v1/dealers/{dealerId}/sites")
+    );
     assert_eq!(list.scopes("partnerOAuth"), ["sites:read"]);
     assert!(list.is_idempotent());
     let connect = chekt_api::operations::find("connect_dealer").unwrap();
     assert!(connect.accepts("userOAuth") && !connect.accepts("partnerOAuth"));
-    assert!(chekt_api::operations::find("create_token").unwrap().security.is_empty());
+    assert!(
+        chekt_api::operations::find("create_token")
+            .unwrap()
+            .security
+            .is_empty()
+    );
     assert_eq!(chekt_api::operations::ALL.len(), 27);
 }

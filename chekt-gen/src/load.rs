@@ -78,13 +78,12 @@ impl Spec {
                 },
             });
         }
-        let openapi = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| {
-            Error::Schema {
+        let openapi =
+            serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| Error::Schema {
                 file: name.clone(),
                 pointer: path_to_pointer(e.path()),
                 message: e.inner().to_string(),
-            }
-        })?;
+            })?;
         Ok(Spec {
             name,
             source,
@@ -270,10 +269,14 @@ mod tests {
         let src = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: &ok {description: ok}\n        404: {<<: *ok}\n";
         let spec = Spec::parse("s.yaml", src).unwrap();
         assert_eq!(
-            spec.value().pointer("/paths/~1a/get/responses/404/description"),
+            spec.value()
+                .pointer("/paths/~1a/get/responses/404/description"),
             Some(&Value::String("ok".into()))
         );
         assert_eq!(spec.operations().count(), 1);
-        assert_eq!(spec.operations().next().unwrap().pointer(), "/paths/~1a/get");
+        assert_eq!(
+            spec.operations().next().unwrap().pointer(),
+            "/paths/~1a/get"
+        );
     }
 }

@@ -35,7 +35,10 @@ pub fn write(path: &Path, contents: &str) -> Result<Written> {
     if existing.as_deref().map(normalize) == Some(normalize(contents)) {
         return Ok(Written::Unchanged(path.to_path_buf()));
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
     temp.write_all(contents.as_bytes())
@@ -73,7 +76,10 @@ pub fn check(path: &Path, expected: &str) -> Result<Check> {
     let diff = similar::TextDiff::from_lines(&actual, &expected)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{name} (checked in)"), &format!("{name} (generated)"))
+        .header(
+            &format!("{name} (checked in)"),
+            &format!("{name} (generated)"),
+        )
         .to_string();
     Ok(Check::Stale(diff))
 }
@@ -100,7 +106,10 @@ mod tests {
         let path = dir.path().join("sub/out.rs");
         assert_eq!(check(&path, "a\n").unwrap(), Check::Missing);
         assert_eq!(write(&path, "a\n").unwrap(), Written::Created(path.clone()));
-        assert_eq!(write(&path, "a\n").unwrap(), Written::Unchanged(path.clone()));
+        assert_eq!(
+            write(&path, "a\n").unwrap(),
+            Written::Unchanged(path.clone())
+        );
         assert_eq!(check(&path, "a\n").unwrap(), Check::UpToDate);
         std::fs::write(&path, "a\r\n").unwrap();
         assert_eq!(check(&path, "a\n").unwrap(), Check::UpToDate);

@@ -1,6 +1,7 @@
 //! The CHeKT spec itself: every endpoint the seeds document (and the ones we
 //! infer) is present with its method, path, tag and scopes, and every
 //! operation carries what the house rules require.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_gen::Spec;
 use serde_json::Value;
@@ -12,32 +13,162 @@ fn spec() -> Spec {
 /// (operationId, method, path, security alternatives as "scheme:scope scope").
 const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
     ("create_token", "post", "/oauth/token", &[]),
-    ("connect_dealer", "put", "/partner/v1/dealers/connect", &["userOAuth:dealers:connect"]),
-    ("get_dealer", "get", "/partner/v1/dealers/{dealerId}", &["partnerOAuth:dealers:read"]),
-    ("disconnect_dealer", "put", "/partner/v1/dealers/{dealerId}/disconnect", &["partnerOAuth:dealers:write"]),
-    ("create_site", "post", "/partner/v1/dealers/{dealerId}/sites", &["partnerOAuth:sites:write"]),
-    ("list_sites", "get", "/partner/v1/dealers/{dealerId}/sites", &["partnerOAuth:sites:read"]),
-    ("get_site", "get", "/partner/v1/dealers/{dealerId}/sites/{siteId}", &["partnerOAuth:sites:read"]),
-    ("update_site_activation_status", "patch", "/partner/v1/dealers/{dealerId}/sites/{siteId}/activation-status", &["partnerOAuth:sites:write"]),
-    ("create_devices", "post", "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices", &["partnerOAuth:devices:write"]),
-    ("update_devices", "put", "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices", &["partnerOAuth:devices:write"]),
-    ("list_devices", "get", "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices", &["partnerOAuth:devices:read"]),
-    ("delete_devices", "post", "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete", &["partnerOAuth:devices:write"]),
-    ("respond_to_alarm_verification", "patch", "/partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}", &["partnerOAuth:alarms:write"]),
-    ("list_monitoring_stations", "get", "/partner/v1/dealers/{dealerId}/monitoring-stations", &["partnerOAuth:stations:read"]),
-    ("create_monitoring_station", "post", "/partner/v1/dealers/{dealerId}/monitoring-stations", &["partnerOAuth:stations:write"]),
-    ("get_monitoring_station", "get", "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}", &["partnerOAuth:stations:read"]),
-    ("update_monitoring_station", "patch", "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}", &["partnerOAuth:stations:write"]),
-    ("delete_monitoring_station", "delete", "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}", &["partnerOAuth:stations:write"]),
-    ("list_contacts", "get", "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts", &["partnerOAuth:contacts:read"]),
-    ("create_contact", "post", "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts", &["partnerOAuth:contacts:write"]),
-    ("get_contact", "get", "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}", &["partnerOAuth:contacts:read"]),
-    ("update_contact", "patch", "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}", &["partnerOAuth:contacts:write"]),
-    ("delete_contact", "delete", "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}", &["partnerOAuth:contacts:write"]),
-    ("get_arming_settings", "get", "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings", &["partnerOAuth:arming:read"]),
-    ("update_arming_settings", "put", "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings", &["partnerOAuth:arming:write"]),
-    ("list_public_sites", "get", "/v1/sites", &["apiKey:", "userOAuth:sites:read"]),
-    ("list_public_devices", "get", "/v1/devices", &["apiKey:", "userOAuth:devices:read"]),
+    (
+        "connect_dealer",
+        "put",
+        "/partner/v1/dealers/connect",
+        &["userOAuth:dealers:connect"],
+    ),
+    (
+        "get_dealer",
+        "get",
+        "/partner/v1/dealers/{dealerId}",
+        &["partnerOAuth:dealers:read"],
+    ),
+    (
+        "disconnect_dealer",
+        "put",
+        "/partner/v1/dealers/{dealerId}/disconnect",
+        &["partnerOAuth:dealers:write"],
+    ),
+    (
+        "create_site",
+        "post",
+        "/partner/v1/dealers/{dealerId}/sites",
+        &["partnerOAuth:sites:write"],
+    ),
+    (
+        "list_sites",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites",
+        &["partnerOAuth:sites:read"],
+    ),
+    (
+        "get_site",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}",
+        &["partnerOAuth:sites:read"],
+    ),
+    (
+        "update_site_activation_status",
+        "patch",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/activation-status",
+        &["partnerOAuth:sites:write"],
+    ),
+    (
+        "create_devices",
+        "post",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
+        &["partnerOAuth:devices:write"],
+    ),
+    (
+        "update_devices",
+        "put",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
+        &["partnerOAuth:devices:write"],
+    ),
+    (
+        "list_devices",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
+        &["partnerOAuth:devices:read"],
+    ),
+    (
+        "delete_devices",
+        "post",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete",
+        &["partnerOAuth:devices:write"],
+    ),
+    (
+        "respond_to_alarm_verification",
+        "patch",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}",
+        &["partnerOAuth:alarms:write"],
+    ),
+    (
+        "list_monitoring_stations",
+        "get",
+        "/partner/v1/dealers/{dealerId}/monitoring-stations",
+        &["partnerOAuth:stations:read"],
+    ),
+    (
+        "create_monitoring_station",
+        "post",
+        "/partner/v1/dealers/{dealerId}/monitoring-stations",
+        &["partnerOAuth:stations:write"],
+    ),
+    (
+        "get_monitoring_station",
+        "get",
+        "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
+        &["partnerOAuth:stations:read"],
+    ),
+    (
+        "update_monitoring_station",
+        "patch",
+        "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
+        &["partnerOAuth:stations:write"],
+    ),
+    (
+        "delete_monitoring_station",
+        "delete",
+        "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
+        &["partnerOAuth:stations:write"],
+    ),
+    (
+        "list_contacts",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts",
+        &["partnerOAuth:contacts:read"],
+    ),
+    (
+        "create_contact",
+        "post",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts",
+        &["partnerOAuth:contacts:write"],
+    ),
+    (
+        "get_contact",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
+        &["partnerOAuth:contacts:read"],
+    ),
+    (
+        "update_contact",
+        "patch",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
+        &["partnerOAuth:contacts:write"],
+    ),
+    (
+        "delete_contact",
+        "delete",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
+        &["partnerOAuth:contacts:write"],
+    ),
+    (
+        "get_arming_settings",
+        "get",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
+        &["partnerOAuth:arming:read"],
+    ),
+    (
+        "update_arming_settings",
+        "put",
+        "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
+        &["partnerOAuth:arming:write"],
+    ),
+    (
+        "list_public_sites",
+        "get",
+        "/v1/sites",
+        &["apiKey:", "userOAuth:sites:read"],
+    ),
+    (
+        "list_public_devices",
+        "get",
+        "/v1/devices",
+        &["apiKey:", "userOAuth:devices:read"],
+    ),
 ];
 
 /// Operations that exist only by inference and must say so.
@@ -66,7 +197,12 @@ fn security(op: &Value) -> Vec<String> {
         .iter()
         .flat_map(|alt| alt.as_object().unwrap().iter())
         .map(|(scheme, scopes)| {
-            let scopes: Vec<&str> = scopes.as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+            let scopes: Vec<&str> = scopes
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
             format!("{scheme}:{}", scopes.join(" "))
         })
         .collect()
@@ -81,7 +217,11 @@ fn every_endpoint_is_present_with_method_path_and_scopes() {
         let json = spec.value().pointer(&op.pointer()).unwrap();
         assert_eq!(security(json), *scopes, "{id} security");
     }
-    assert_eq!(spec.operations().count(), ENDPOINTS.len(), "an operation is not in the table");
+    assert_eq!(
+        spec.operations().count(),
+        ENDPOINTS.len(),
+        "an operation is not in the table"
+    );
 }
 
 #[test]
@@ -90,14 +230,25 @@ fn every_operation_is_documented_tagged_and_fully_described() {
     for op in spec.operations() {
         let id = op.id().unwrap();
         let json = spec.value().pointer(&op.pointer()).unwrap();
-        assert_eq!(json["tags"].as_array().map(Vec::len), Some(1), "{id}: one tag");
+        assert_eq!(
+            json["tags"].as_array().map(Vec::len),
+            Some(1),
+            "{id}: one tag"
+        );
         for key in ["summary", "description"] {
-            assert!(json[key].as_str().is_some_and(|s| !s.is_empty()), "{id}: {key}");
-        }
-        for (status, response) in json["responses"].as_object().unwrap() {
-            let response = spec.resolve(&format!("{}/responses/{status}", op.pointer())).unwrap();
             assert!(
-                response.pointer("/content/application~1json/schema").is_some(),
+                json[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{id}: {key}"
+            );
+        }
+        for status in json["responses"].as_object().unwrap().keys() {
+            let response = spec
+                .resolve(&format!("{}/responses/{status}", op.pointer()))
+                .unwrap();
+            assert!(
+                response
+                    .pointer("/content/application~1json/schema")
+                    .is_some(),
                 "{id} {status}: response without a JSON schema"
             );
         }
@@ -114,10 +265,23 @@ fn every_operation_is_documented_tagged_and_fully_described() {
                 .iter()
                 .filter_map(|p| p["$ref"].as_str())
                 .collect();
-            assert!(params.contains(&"#/components/parameters/PartnerTraceId"), "{id}: x-partner-trace-id");
+            assert!(
+                params.contains(&"#/components/parameters/PartnerTraceId"),
+                "{id}: x-partner-trace-id"
+            );
         }
-        let success = json["responses"].as_object().unwrap().iter().find(|(s, _)| s.starts_with('2')).unwrap().1;
-        for header in ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"] {
+        let success = json["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(s, _)| s.starts_with('2'))
+            .unwrap()
+            .1;
+        for header in [
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        ] {
             assert!(success["headers"].get(header).is_some(), "{id}: {header}");
         }
         let inferred = json.get("x-chekt-inferred") == Some(&Value::Bool(true));
@@ -128,39 +292,82 @@ fn every_operation_is_documented_tagged_and_fully_described() {
 #[test]
 fn list_operations_take_the_six_list_parameters() {
     let spec = spec();
-    for id in ["list_sites", "list_devices", "list_monitoring_stations", "list_contacts"] {
+    for id in [
+        "list_sites",
+        "list_devices",
+        "list_monitoring_stations",
+        "list_contacts",
+    ] {
         let op = spec.operation(id).unwrap();
         let json = spec.value().pointer(&op.pointer()).unwrap();
-        let params: Vec<&str> = json["parameters"].as_array().unwrap().iter().filter_map(|p| p["$ref"].as_str()).collect();
+        let params: Vec<&str> = json["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["$ref"].as_str())
+            .collect();
         for name in ["Fields", "Filter", "Sort", "Dir", "Limit", "Offset"] {
-            assert!(params.contains(&format!("#/components/parameters/{name}").as_str()), "{id}: {name}");
+            assert!(
+                params.contains(&format!("#/components/parameters/{name}").as_str()),
+                "{id}: {name}"
+            );
         }
     }
-    let filter = spec.value().pointer("/components/parameters/Filter").unwrap();
-    assert_eq!((filter["style"].as_str(), filter["explode"].as_bool()), (Some("form"), Some(true)));
+    let filter = spec
+        .value()
+        .pointer("/components/parameters/Filter")
+        .unwrap();
+    assert_eq!(
+        (filter["style"].as_str(), filter["explode"].as_bool()),
+        (Some("form"), Some(true))
+    );
 }
 
 #[test]
 fn field_shapes_follow_the_seed_examples() {
     let spec = spec();
-    let site = spec.value().pointer("/components/schemas/ResponseSiteBasicDto/properties").unwrap();
+    let site = spec
+        .value()
+        .pointer("/components/schemas/ResponseSiteBasicDto/properties")
+        .unwrap();
     assert_eq!(site["site_id"]["type"], "integer");
     assert_eq!(site["monitoring_station_id"]["type"], "integer");
-    assert_eq!(site["is_activated"]["$ref"], "#/components/schemas/ActivationFlag");
-    assert_eq!(spec.value().pointer("/components/schemas/ActivationFlag/enum"), Some(&serde_json::json!([0, 1])));
-    let ts = spec.value().pointer("/components/schemas/PartnerTimestamp").unwrap();
+    assert_eq!(
+        site["is_activated"]["$ref"],
+        "#/components/schemas/ActivationFlag"
+    );
+    assert_eq!(
+        spec.value()
+            .pointer("/components/schemas/ActivationFlag/enum"),
+        Some(&serde_json::json!([0, 1]))
+    );
+    let ts = spec
+        .value()
+        .pointer("/components/schemas/PartnerTimestamp")
+        .unwrap();
     assert_eq!(ts["type"], "string");
     assert!(ts.get("format").is_none(), "created_at is not RFC 3339");
-    let responded = spec.value().pointer("/components/schemas/UpdateAlarmVerificationRequestDto/properties/responded_at").unwrap();
+    let responded = spec
+        .value()
+        .pointer("/components/schemas/UpdateAlarmVerificationRequestDto/properties/responded_at")
+        .unwrap();
     assert_eq!(responded["format"], "date-time");
-    let device = spec.value().pointer("/components/schemas/PublicDevice/properties/id").unwrap();
+    let device = spec
+        .value()
+        .pointer("/components/schemas/PublicDevice/properties/id")
+        .unwrap();
     assert_eq!(device["type"], "string");
 }
 
 #[test]
 fn inferred_schemas_are_marked() {
     let spec = spec();
-    let schemas = spec.value().pointer("/components/schemas").unwrap().as_object().unwrap();
+    let schemas = spec
+        .value()
+        .pointer("/components/schemas")
+        .unwrap()
+        .as_object()
+        .unwrap();
     for name in [
         "ResponseMonitoringStationDto",
         "CreateMonitoringStationRequestDto",
@@ -182,14 +389,41 @@ fn webhooks_and_security_schemes_are_declared() {
     let spec = spec();
     let hooks = spec.value()["x-webhooks"].as_object().unwrap();
     let names: Vec<&str> = hooks.keys().map(String::as_str).collect();
-    assert_eq!(names, ["alarm.created", "alarm.resolved", "alarm.dispatched", "snapshot.created"]);
+    assert_eq!(
+        names,
+        [
+            "alarm.created",
+            "alarm.resolved",
+            "alarm.dispatched",
+            "snapshot.created"
+        ]
+    );
     let schemes = spec.value().pointer("/components/securitySchemes").unwrap();
-    assert!(schemes.pointer("/partnerOAuth/flows/clientCredentials/tokenUrl").is_some());
-    assert!(schemes.pointer("/userOAuth/flows/authorizationCode/authorizationUrl").is_some());
-    assert_eq!(schemes.pointer("/apiKey/scheme"), Some(&Value::String("bearer".into())));
-    let grants = spec.value().pointer("/components/schemas/GrantType/enum").unwrap();
+    assert!(
+        schemes
+            .pointer("/partnerOAuth/flows/clientCredentials/tokenUrl")
+            .is_some()
+    );
+    assert!(
+        schemes
+            .pointer("/userOAuth/flows/authorizationCode/authorizationUrl")
+            .is_some()
+    );
+    assert_eq!(
+        schemes.pointer("/apiKey/scheme"),
+        Some(&Value::String("bearer".into()))
+    );
+    let grants = spec
+        .value()
+        .pointer("/components/schemas/GrantType/enum")
+        .unwrap();
     assert_eq!(
         grants,
-        &serde_json::json!(["client_credentials", "refresh_token", "authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"])
+        &serde_json::json!([
+            "client_credentials",
+            "refresh_token",
+            "authorization_code",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        ])
     );
 }

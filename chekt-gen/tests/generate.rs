@@ -1,6 +1,7 @@
 //! Generation on fixture specs of other shapes than ours: output snapshots
 //! (refresh with `EXPECTORATE=overwrite`), determinism, and failure modes.
 //! The snapshots are compiled by the `tests/output` crate in CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_gen::generate::{GenerateOptions, render};
 use chekt_gen::{Error, Spec};
@@ -26,7 +27,10 @@ fn fixture_outputs_match_snapshots() {
     for name in SPECS {
         let rendered = render(&fixture(name), &options(stem(name))).unwrap();
         assert_eq!(rendered.warnings, []);
-        expectorate::assert_contents(format!("tests/output/src/{}.rs", stem(name)), &rendered.code);
+        expectorate::assert_contents(
+            format!("tests/output/src/{}.rs", stem(name)),
+            &rendered.code,
+        );
     }
 }
 
@@ -56,24 +60,41 @@ fn header_names_source_and_hash() {
 
 #[test]
 fn inline_and_component_enums_become_open() {
-    let code = render(&fixture("petstore.yaml"), &options("petstore")).unwrap().code;
+    let code = render(&fixture("petstore.yaml"), &options("petstore"))
+        .unwrap()
+        .code;
     // The inline query enum and the nullable property enum are hoisted.
-    for name in ["ListPetsStatus", "PetStatus", "OrderState", "UpdatePetWithFormBodyStatus"] {
-        assert!(code.contains(&format!("pub enum {name} {{")), "{name} missing");
-        assert!(code.contains(&format!("impl<'de> ::serde::Deserialize<'de> for {name}")), "{name} not open");
+    for name in [
+        "ListPetsStatus",
+        "PetStatus",
+        "OrderState",
+        "UpdatePetWithFormBodyStatus",
+    ] {
+        assert!(
+            code.contains(&format!("pub enum {name} {{")),
+            "{name} missing"
+        );
+        assert!(
+            code.contains(&format!("impl<'de> ::serde::Deserialize<'de> for {name}")),
+            "{name} not open"
+        );
     }
     // The nullable property stays optional.
     assert!(code.contains("pub status: ::std::option::Option<crate::petstore::types::PetStatus>"));
     // The schema default becomes Default.
     assert!(code.contains("impl ::std::default::Default for OrderState"));
     // Custom variant names are honoured.
-    let tasks = render(&fixture("tasks.json"), &options("tasks")).unwrap().code;
+    let tasks = render(&fixture("tasks.json"), &options("tasks"))
+        .unwrap()
+        .code;
     assert!(tasks.contains("First,"), "x-enum-varnames ignored");
 }
 
 #[test]
 fn operation_table_lists_every_operation() {
-    let code = render(&fixture("tasks.json"), &options("tasks")).unwrap().code;
+    let code = render(&fixture("tasks.json"), &options("tasks"))
+        .unwrap()
+        .code;
     let flat = code.split_whitespace().collect::<Vec<_>>().join(" ");
     for (id, method, path) in [
         ("list_tasks", "GET", "/tasks"),
@@ -89,8 +110,15 @@ fn operation_table_lists_every_operation() {
 
 #[test]
 fn an_invalid_inner_type_is_a_clear_error() {
-    let err = render(&fixture("petstore.yaml"), &GenerateOptions::default().with_inner_type("not a ( path"))
-        .unwrap_err();
+    let err = render(
+        &fixture("petstore.yaml"),
+        &GenerateOptions::default().with_inner_type("not a ( path"),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    assert!(err.to_string().contains("`not a ( path` is not a Rust path"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`not a ( path` is not a Rust path"),
+        "{err}"
+    );
 }

@@ -1,4 +1,5 @@
 //! Lint rules on broken specs: each case asserts the rule and its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_gen::lint::{self, LintConfig, RULES};
 use chekt_gen::{Severity, Spec};
@@ -32,14 +33,20 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "missing operationId",
-            paths: format!("  /a:\n    get:\n      tags: [a]\n      summary: s\n      description: d\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      tags: [a]\n      summary: s\n      description: d\n{OK}"
+            ),
             components: "",
             rule: "operation-id-missing",
             message: "error[operation-id-missing] GET /a: operation has no operationId; the generated method is named after it (at #/paths/~1a/get)",
         },
         Case {
             name: "duplicate operationId",
-            paths: format!("  /a:\n    get:\n{}{OK}  /b:\n    get:\n{}{OK}", op("x", ""), op("x", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}{OK}  /b:\n    get:\n{}{OK}",
+                op("x", ""),
+                op("x", "")
+            ),
             components: "",
             rule: "operation-id-duplicate",
             message: "error[operation-id-duplicate] GET /b (x): operationId `x` is already used by GET /a (at #/paths/~1b/get/operationId)",
@@ -113,7 +120,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "request body without schema",
-            paths: format!("  /a:\n    post:\n{}      requestBody: {{content: {{application/json: {{}}}}}}\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    post:\n{}      requestBody: {{content: {{application/json: {{}}}}}}\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "request-body-schema-missing",
             message: "error[request-body-schema-missing] POST /a (a): request body `application/json` has no schema (at #/paths/~1a/post/requestBody/content/application~1json)",
@@ -147,7 +157,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "optional path parameter",
-            paths: format!("  /a/{{id}}:\n    get:\n{}      parameters: [{{name: id, in: path, schema: {{type: string}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a/{{id}}:\n    get:\n{}      parameters: [{{name: id, in: path, schema: {{type: string}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "path-parameter-optional",
             message: "error[path-parameter-optional] GET /a/{id} (a): path parameter `id` must have `required: true` (at #/paths/~1a~1{id}/get/parameters/0)",
@@ -161,119 +174,165 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "path parameter missing from template",
-            paths: format!("  /a:\n    get:\n{}      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "path-parameter-not-in-template",
             message: "error[path-parameter-not-in-template] GET /a (a): path parameter `id` does not appear in `/a` (at #/paths/~1a/get/parameters/0)",
         },
         Case {
             name: "deepObject query",
-            paths: format!("  /a:\n    get:\n{}      parameters: [{{name: q, in: query, style: deepObject, schema: {{type: object}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{name: q, in: query, style: deepObject, schema: {{type: object}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "parameter-style-unsupported",
             message: "error[parameter-style-unsupported] GET /a (a): `q`: style `deepObject` is not supported for query parameters; use `form` (at #/paths/~1a/get/parameters/0)",
         },
         Case {
             name: "cookie parameter",
-            paths: format!("  /a:\n    get:\n{}      parameters: [{{name: c, in: cookie, schema: {{type: string}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{name: c, in: cookie, schema: {{type: string}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "parameter-style-unsupported",
             message: "error[parameter-style-unsupported] GET /a (a): `c`: cookie parameters are not supported (at #/paths/~1a/get/parameters/0)",
         },
         Case {
             name: "array query not exploded",
-            paths: format!("  /a:\n    get:\n{}      parameters: [{{name: f, in: query, explode: false, schema: {{type: array, items: {{type: string}}}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{name: f, in: query, explode: false, schema: {{type: array, items: {{type: string}}}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "query-array-not-exploded",
             message: "error[query-array-not-exploded] GET /a (a): array parameter `f` has `explode: false`, but the generated client sends `f=a&f=b` (at #/paths/~1a/get/parameters/0)",
         },
         Case {
             name: "parameter with content",
-            paths: format!("  /a:\n    get:\n{}      parameters: [{{name: q, in: query, content: {{application/json: {{schema: {{type: object}}}}}}}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{name: q, in: query, content: {{application/json: {{schema: {{type: object}}}}}}}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "parameter-schema-missing",
             message: "error[parameter-schema-missing] GET /a (a): parameter `q` uses `content`, which is not supported (at #/paths/~1a/get/parameters/0)",
         },
         Case {
             name: "json response without schema",
-            paths: format!("  /a:\n    get:\n{}      responses:\n        '200': {{description: ok, content: {{application/json: {{}}}}}}\n", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      responses:\n        '200': {{description: ok, content: {{application/json: {{}}}}}}\n",
+                op("a", "")
+            ),
             components: "",
             rule: "response-json-schema-missing",
             message: "error[response-json-schema-missing] GET /a (a): JSON response without a `schema`; add one (the generator cannot type it) (at #/paths/~1a/get/responses/200/content/application~1json)",
         },
         Case {
             name: "encoding on json",
-            paths: format!("  /a:\n    post:\n{}      requestBody: {{content: {{application/json: {{schema: {{type: object}}, encoding: {{x: {{contentType: text/plain}}}}}}}}}}\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    post:\n{}      requestBody: {{content: {{application/json: {{schema: {{type: object}}, encoding: {{x: {{contentType: text/plain}}}}}}}}}}\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "media-type-encoding",
             message: "error[media-type-encoding] POST /a (a): `encoding` on `application/json` is not supported by the generator; remove it (at #/paths/~1a/post/requestBody/content/application~1json/encoding)",
         },
         Case {
             name: "bad status key",
-            paths: format!("  /a:\n    get:\n{}{OK}        '600': {{description: odd}}\n", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}{OK}        '600': {{description: odd}}\n",
+                op("a", "")
+            ),
             components: "",
             rule: "response-status-invalid",
             message: "error[response-status-invalid] GET /a (a): `600` is not a status code (100–599), a range like `4XX`, or `default` (at #/paths/~1a/get/responses/600)",
         },
         Case {
             name: "undefined security scheme",
-            paths: format!("  /a:\n    get:\n{}      security: [{{oauth: [read]}}]\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      security: [{{oauth: [read]}}]\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "security-scheme-undefined",
             message: "error[security-scheme-undefined] GET /a (a): security scheme `oauth` is not defined in components/securitySchemes (at #/paths/~1a/get/security/0/oauth)",
         },
         Case {
             name: "no summary",
-            paths: format!("  /a:\n    get:\n      operationId: a\n      tags: [a]\n      description: d\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      operationId: a\n      tags: [a]\n      description: d\n{OK}"
+            ),
             components: "",
             rule: "operation-summary-missing",
             message: "warning[operation-summary-missing] GET /a (a): operation has no summary; it becomes the method's doc comment (at #/paths/~1a/get)",
         },
         Case {
             name: "no description",
-            paths: format!("  /a:\n    get:\n      operationId: a\n      tags: [a]\n      summary: s\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      operationId: a\n      tags: [a]\n      summary: s\n{OK}"
+            ),
             components: "",
             rule: "operation-description-missing",
             message: "warning[operation-description-missing] GET /a (a): operation has no description; it becomes the method's doc comment (at #/paths/~1a/get)",
         },
         Case {
             name: "untagged",
-            paths: format!("  /a:\n    get:\n      operationId: a\n      summary: s\n      description: d\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      operationId: a\n      summary: s\n      description: d\n{OK}"
+            ),
             components: "",
             rule: "operation-untagged",
             message: "warning[operation-untagged] GET /a (a): operation has no tag; the generated client groups methods by tag (at #/paths/~1a/get)",
         },
         Case {
             name: "two tags",
-            paths: format!("  /a:\n    get:\n      operationId: a\n      tags: [a, b]\n      summary: s\n      description: d\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      operationId: a\n      tags: [a, b]\n      summary: s\n      description: d\n{OK}"
+            ),
             components: "",
             rule: "operation-tags-multiple",
             message: "warning[operation-tags-multiple] GET /a (a): operation has 2 tags; give it one so the method lives in one trait (at #/paths/~1a/get/tags)",
         },
         Case {
             name: "undeclared tag",
-            paths: format!("  /a:\n    get:\n      operationId: a\n      tags: [zzz]\n      summary: s\n      description: d\n{OK}"),
+            paths: format!(
+                "  /a:\n    get:\n      operationId: a\n      tags: [zzz]\n      summary: s\n      description: d\n{OK}"
+            ),
             components: "",
             rule: "operation-tag-undeclared",
             message: "warning[operation-tag-undeclared] GET /a (a): tag `zzz` is not declared in the top-level `tags` (it documents the generated trait) (at #/paths/~1a/get/tags)",
         },
         Case {
             name: "raw body schema",
-            paths: format!("  /a:\n    put:\n{}      requestBody: {{content: {{application/octet-stream: {{schema: {{type: object}}}}}}}}\n{OK}", op("a", "")),
+            paths: format!(
+                "  /a:\n    put:\n{}      requestBody: {{content: {{application/octet-stream: {{schema: {{type: object}}}}}}}}\n{OK}",
+                op("a", "")
+            ),
             components: "",
             rule: "request-body-schema-missing",
             message: "error[request-body-schema-missing] PUT /a (a): a `application/octet-stream` body needs a plain `type: string` schema (with `format: binary` for bytes) (at #/paths/~1a/put/requestBody/content/application~1octet-stream/schema)",
         },
         Case {
             name: "response without schema",
-            paths: format!("  /a:\n    get:\n{}{OK}        '404': {{description: gone}}\n", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}{OK}        '404': {{description: gone}}\n",
+                op("a", "")
+            ),
             components: "",
             rule: "response-schema-missing",
             message: "warning[response-schema-missing] GET /a (a): response `404` declares no body schema (at #/paths/~1a/get/responses/404)",
         },
         Case {
             name: "no success response",
-            paths: format!("  /a:\n    get:\n{}      responses:\n        '404': {{description: gone, content: {{application/json: {{schema: {{type: object}}}}}}}}\n", op("a", "")),
+            paths: format!(
+                "  /a:\n    get:\n{}      responses:\n        '404': {{description: gone, content: {{application/json: {{schema: {{type: object}}}}}}}}\n",
+                op("a", "")
+            ),
             components: "",
             rule: "success-response-missing",
             message: "warning[success-response-missing] GET /a (a): no success (2xx or default) response is declared (at #/paths/~1a/get/responses)",
@@ -292,7 +351,13 @@ fn each_broken_spec_reports_its_rule_and_message() {
             .filter(|f| f.rule == case.rule)
             .map(|f| f.to_string())
             .collect();
-        assert_eq!(found, [case.message], "case `{}`; all findings: {:#?}", case.name, report.findings);
+        assert_eq!(
+            found,
+            [case.message],
+            "case `{}`; all findings: {:#?}",
+            case.name,
+            report.findings
+        );
     }
 }
 
@@ -320,17 +385,30 @@ fn missing_security_is_a_warning_only_without_a_document_default() {
         op("a", "")
     );
     let spec = Spec::parse("case.yaml", text).unwrap();
-    let findings: Vec<String> = lint::lint(&spec).findings.iter().map(|f| f.to_string()).collect();
+    let findings: Vec<String> = lint::lint(&spec)
+        .findings
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     assert_eq!(
         findings,
-        ["warning[operation-security-undeclared] GET /a (a): operation declares no `security`; say which scheme and scopes it needs (or `security: []`) (at #/paths/~1a/get)"]
+        [
+            "warning[operation-security-undeclared] GET /a (a): operation declares no `security`; say which scheme and scopes it needs (or `security: []`) (at #/paths/~1a/get)"
+        ]
     );
 }
 
 #[test]
 fn errors_stop_generation_with_every_error_listed() {
-    let spec = spec(&format!("  /a/{{id}}:\n    get:\n      tags: [a]\n      summary: s\n      description: d\n{OK}"), "");
-    let err = chekt_gen::generate::render(&spec, &Default::default()).unwrap_err().to_string();
+    let spec = spec(
+        &format!(
+            "  /a/{{id}}:\n    get:\n      tags: [a]\n      summary: s\n      description: d\n{OK}"
+        ),
+        "",
+    );
+    let err = chekt_gen::generate::render(&spec, &Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("case.yaml: 2 lint error(s):\n"), "{err}");
     assert!(err.contains("operation-id-missing"), "{err}");
     assert!(err.contains("path-parameter-undeclared"), "{err}");
@@ -338,18 +416,29 @@ fn errors_stop_generation_with_every_error_listed() {
 
 #[test]
 fn severities_can_be_overridden_by_rule_id() {
-    let spec = spec(&format!("  /a:\n    get:\n{}{OK}", op("listThings", "")), "");
+    let spec = spec(
+        &format!("  /a:\n    get:\n{}{OK}", op("listThings", "")),
+        "",
+    );
     let config = LintConfig::default()
         .with_severity("operation-id-not-snake-case", Severity::Error)
         .unwrap();
     let report = lint::lint_with(&spec, &config);
     assert_eq!(report.errors().count(), 1);
-    assert!(LintConfig::default().with_severity("no-such-rule", Severity::Error).is_err());
+    assert!(
+        LintConfig::default()
+            .with_severity("no-such-rule", Severity::Error)
+            .is_err()
+    );
 }
 
 #[test]
 fn our_spec_is_lint_clean() {
     let spec = Spec::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/chekt.yaml")).unwrap();
-    let findings: Vec<String> = lint::lint(&spec).findings.iter().map(|f| f.to_string()).collect();
+    let findings: Vec<String> = lint::lint(&spec)
+        .findings
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     assert_eq!(findings, Vec::<String>::new());
 }

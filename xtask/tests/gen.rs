@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn xtask(args: &[&str]) -> Output {
@@ -24,7 +27,12 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn check_passes_on_the_checked_in_client() {
     let out = xtask(&["gen", "--check"]);
-    assert!(out.status.success(), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).contains("is up to date"));
 }
 
@@ -38,11 +46,19 @@ fn gen_writes_then_leaves_alone_and_check_catches_edits() {
 
     let first = xtask(&["gen", "--spec", spec_arg, "--out", out_arg]);
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert!(text(&first.stdout).starts_with("created "), "{}", text(&first.stdout));
+    assert!(
+        text(&first.stdout).starts_with("created "),
+        "{}",
+        text(&first.stdout)
+    );
     let written = std::fs::read_to_string(&out_file).unwrap();
 
     let second = xtask(&["gen", "--spec", spec_arg, "--out", out_arg]);
-    assert!(text(&second.stdout).starts_with("unchanged "), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).starts_with("unchanged "),
+        "{}",
+        text(&second.stdout)
+    );
 
     let ok = xtask(&["gen", "--check", "--spec", spec_arg, "--out", out_arg]);
     assert_eq!(ok.status.code(), Some(0));
@@ -57,13 +73,22 @@ fn gen_writes_then_leaves_alone_and_check_catches_edits() {
     let diff = text(&stale.stdout);
     assert!(diff.contains("-    /**List sites"), "{diff}");
     assert!(diff.contains("+    /**List every site"), "{diff}");
-    assert!(text(&stale.stderr).contains("is out of date relative to"), "{}", text(&stale.stderr));
+    assert!(
+        text(&stale.stderr).contains("is out of date relative to"),
+        "{}",
+        text(&stale.stderr)
+    );
     // --check wrote nothing.
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), written);
 
     let regenerated = xtask(&["gen", "--spec", spec_arg, "--out", out_arg]);
     assert!(text(&regenerated.stdout).starts_with("updated "));
-    assert_eq!(xtask(&["gen", "--check", "--spec", spec_arg, "--out", out_arg]).status.code(), Some(0));
+    assert_eq!(
+        xtask(&["gen", "--check", "--spec", spec_arg, "--out", out_arg])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -72,7 +97,13 @@ fn bad_input_exits_2_with_location() {
     let spec = dir.path().join("broken.yaml");
     std::fs::write(&spec, "openapi: 3.0.3\ninfo: [oops\n").unwrap();
     let out_file = dir.path().join("out.rs");
-    let out = xtask(&["gen", "--spec", spec.to_str().unwrap(), "--out", out_file.to_str().unwrap()]);
+    let out = xtask(&[
+        "gen",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("broken.yaml:3:1: invalid YAML"), "{stderr}");
@@ -93,9 +124,22 @@ fn lint_errors_exit_1_and_name_the_operation() {
     )
     .unwrap();
     let out_file = dir.path().join("out.rs");
-    let out = xtask(&["gen", "--preset", "plain", "--spec", spec.to_str().unwrap(), "--out", out_file.to_str().unwrap()]);
+    let out = xtask(&[
+        "gen",
+        "--preset",
+        "plain",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("error[operation-id-duplicate] GET /b (x): operationId `x` is already used by GET /a"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error[operation-id-duplicate] GET /b (x): operationId `x` is already used by GET /a"
+        ),
+        "{stderr}"
+    );
     assert!(!out_file.exists());
 }

@@ -19,37 +19,44 @@ use crate::pointer;
 /// `operations` module with the static operation table.
 pub fn operation_table(spec: &Spec) -> TokenStream {
     let default_security = spec.value().get("security");
-    let rows = spec.operations().filter_map(|op| {
-        let id = op.id()?;
-        let json = spec.value().pointer(&op.pointer())?;
-        let method = op.method.to_uppercase();
-        let path = op.path;
-        let tag = match json.pointer("/tags/0").and_then(Value::as_str) {
-            Some(tag) => quote! { Some(#tag) },
-            None => quote! { None },
-        };
-        let security = json.get("security").or(default_security);
-        let alternatives = security.and_then(Value::as_array).into_iter().flatten().map(|alt| {
+    let rows =
+        spec.operations().filter_map(|op| {
+            let id = op.id()?;
+            let json = spec.value().pointer(&op.pointer())?;
+            let method = op.method.to_uppercase();
+            let path = op.path;
+            let tag = match json.pointer("/tags/0").and_then(Value::as_str) {
+                Some(tag) => quote! { Some(#tag) },
+                None => quote! { None },
+            };
+            let security = json.get("security").or(default_security);
+            let alternatives = security.and_then(Value::as_array).into_iter().flatten().map(|alt| {
             let requirements = alt.as_object().into_iter().flatten().map(|(scheme, scopes)| {
                 let scopes = scopes.as_array().into_iter().flatten().filter_map(Value::as_str);
                 quote! { SecurityRequirement { scheme: #scheme, scopes: &[#(#scopes),*] } }
             });
             quote! { &[#(#requirements),*] }
         });
-        let deprecated = json.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-        let inferred = json.get("x-chekt-inferred").and_then(Value::as_bool).unwrap_or(false);
-        Some(quote! {
-            Operation {
-                id: #id,
-                method: #method,
-                path: #path,
-                tag: #tag,
-                security: &[#(#alternatives),*],
-                deprecated: #deprecated,
-                inferred: #inferred,
-            }
-        })
-    });
+            let deprecated = json
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let inferred = json
+                .get("x-chekt-inferred")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            Some(quote! {
+                Operation {
+                    id: #id,
+                    method: #method,
+                    path: #path,
+                    tag: #tag,
+                    security: &[#(#alternatives),*],
+                    deprecated: #deprecated,
+                    inferred: #inferred,
+                }
+            })
+        });
     quote! {
         /// Static facts about every operation in the spec, for runtimes
         /// (tracing, credentials, retry safety) and tests.
@@ -227,7 +234,10 @@ fn error_type(spec: &Spec, op: &Value) -> TokenStream {
         .flatten()
         .filter(|(s, _)| s.starts_with('4') || s.starts_with('5'))
         .filter_map(|(_, r)| pointer::follow_ref(spec.value(), r))
-        .find_map(|r| r.pointer("/content/application~1json/schema").and_then(ref_name));
+        .find_map(|r| {
+            r.pointer("/content/application~1json/schema")
+                .and_then(ref_name)
+        });
     match name {
         Some(name) => {
             let name = format_ident!("{}", name);
@@ -239,7 +249,10 @@ fn error_type(spec: &Spec, op: &Value) -> TokenStream {
 
 /// `Name` for a `{"$ref": "#/components/schemas/Name"}`.
 fn ref_name(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
 }
 
 /// `decode::response(operation_id, status, body)`: deserializes a response
@@ -256,7 +269,10 @@ pub fn response_decoder(spec: &Spec) -> TokenStream {
             let schema = response.pointer("/content/application~1json/schema")?;
             let ty = rust_type(schema)?;
             let pattern = status_pattern(status)?;
-            Some((status_rank(status), quote! { #pattern => Some(check::<#ty>(body)), }))
+            Some((
+                status_rank(status),
+                quote! { #pattern => Some(check::<#ty>(body)), },
+            ))
         });
         let mut statuses: Vec<_> = statuses.collect();
         // Specific codes before ranges before `default`, as HTTP intends.

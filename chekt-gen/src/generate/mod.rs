@@ -9,8 +9,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use heck::ToUpperCamelCase;
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
 use crate::error::{Error, Result};
@@ -151,7 +151,10 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         serde_path_to_error::deserialize(&document).map_err(|e| Error::Unsupported {
             file: spec.name().to_string(),
             pointer: e.path().to_string(),
-            what: format!("the spec after hoisting enums is not valid OpenAPI: {}", e.inner()),
+            what: format!(
+                "the spec after hoisting enums is not valid OpenAPI: {}",
+                e.inner()
+            ),
         })?;
 
     let mut settings = GenerationSettings::default();
@@ -289,7 +292,12 @@ fn parse_items(spec: &Spec, tokens: TokenStream) -> Result<Vec<syn::Item>> {
 }
 
 /// Appends `tokens` to the top-level `mod name { ... }` of `file`.
-fn append_to_module(spec: &Spec, file: &mut syn::File, name: &str, tokens: TokenStream) -> Result<()> {
+fn append_to_module(
+    spec: &Spec,
+    file: &mut syn::File,
+    name: &str,
+    tokens: TokenStream,
+) -> Result<()> {
     let items = parse_items(spec, tokens)?;
     let module = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == name => m.content.as_mut(),

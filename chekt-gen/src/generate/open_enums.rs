@@ -56,7 +56,9 @@ pub fn hoist(doc: &mut Value) -> Vec<EnumSchema> {
     let mut sites = Vec::new();
     find_sites(doc, &mut sites);
     for site in sites {
-        let Some(slot) = doc.pointer_mut(&site.pointer) else { continue };
+        let Some(slot) = doc.pointer_mut(&site.pointer) else {
+            continue;
+        };
         let mut schema = slot.take();
         let name = unique_name(doc, &site.name);
         let nullable = strip_nullability(&mut schema);
@@ -118,8 +120,12 @@ fn split_nullable_components(doc: &mut Value) {
         .collect();
     for name in nullable {
         let inner = unique_name(doc, &format!("{name}Value"));
-        let Some(schemas) = schemas_mut(doc) else { return };
-        let Some(mut schema) = schemas.shift_remove(&name) else { continue };
+        let Some(schemas) = schemas_mut(doc) else {
+            return;
+        };
+        let Some(mut schema) = schemas.shift_remove(&name) else {
+            continue;
+        };
         strip_nullability(&mut schema);
         schemas.insert(inner.clone(), schema);
         schemas.insert(
@@ -142,7 +148,10 @@ fn schemas_mut(doc: &mut Value) -> Option<&mut Map<String, Value>> {
 }
 
 fn unique_name(doc: &Value, wanted: &str) -> String {
-    let taken = |n: &str| doc.pointer(&pointer::join(["components", "schemas", n])).is_some();
+    let taken = |n: &str| {
+        doc.pointer(&pointer::join(["components", "schemas", n]))
+            .is_some()
+    };
     if !taken(wanted) {
         return wanted.to_string();
     }
@@ -162,7 +171,12 @@ fn find_sites(doc: &Value, sites: &mut Vec<Site>) {
     }
     for (name, param) in entries(components, "parameters") {
         let at = pointer::join(["components", "parameters", name]);
-        visit(param.get("schema"), &pointer::push(&at, "schema"), &pascal(name), sites);
+        visit(
+            param.get("schema"),
+            &pointer::push(&at, "schema"),
+            &pascal(name),
+            sites,
+        );
     }
     for (name, body) in entries(components, "requestBodies") {
         let at = pointer::join(["components", "requestBodies", name]);
@@ -174,15 +188,33 @@ fn find_sites(doc: &Value, sites: &mut Vec<Site>) {
     }
     for (path, item) in entries(Some(doc), "paths") {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
             let at = pointer::join(["paths", path, method]);
-            for (i, param) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (i, param) in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let name = param.get("name").and_then(Value::as_str).unwrap_or("param");
                 let here = pointer::join_onto(&at, ["parameters", &i.to_string(), "schema"]);
-                visit(param.get("schema"), &here, &pascal(&format!("{id}-{name}")), sites);
+                visit(
+                    param.get("schema"),
+                    &here,
+                    &pascal(&format!("{id}-{name}")),
+                    sites,
+                );
             }
             if let Some(body) = op.get("requestBody") {
-                visit_content(body, &pointer::push(&at, "requestBody"), &pascal(&format!("{id}-body")), sites);
+                visit_content(
+                    body,
+                    &pointer::push(&at, "requestBody"),
+                    &pascal(&format!("{id}-body")),
+                    sites,
+                );
             }
             for (status, response) in entries(Some(op), "responses") {
                 let here = pointer::join_onto(&at, ["responses", status]);
@@ -192,7 +224,10 @@ fn find_sites(doc: &Value, sites: &mut Vec<Site>) {
     }
 }
 
-fn entries<'a>(owner: Option<&'a Value>, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
+fn entries<'a>(
+    owner: Option<&'a Value>,
+    key: &str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
     owner
         .and_then(|o| o.get(key))
         .and_then(Value::as_object)
@@ -223,16 +258,37 @@ fn visit(schema: Option<&Value>, at: &str, name: &str, sites: &mut Vec<Site>) {
 fn walk_schema(schema: &Value, at: &str, base: &str, sites: &mut Vec<Site>) {
     for (prop, child) in entries(Some(schema), "properties") {
         let here = pointer::join_onto(at, ["properties", prop]);
-        visit(Some(child), &here, &format!("{base}{}", pascal(prop)), sites);
+        visit(
+            Some(child),
+            &here,
+            &format!("{base}{}", pascal(prop)),
+            sites,
+        );
     }
     if let Some(items) = schema.get("items") {
-        visit(Some(items), &pointer::push(at, "items"), &format!("{base}Item"), sites);
+        visit(
+            Some(items),
+            &pointer::push(at, "items"),
+            &format!("{base}Item"),
+            sites,
+        );
     }
     if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
-        visit(Some(extra), &pointer::push(at, "additionalProperties"), &format!("{base}Value"), sites);
+        visit(
+            Some(extra),
+            &pointer::push(at, "additionalProperties"),
+            &format!("{base}Value"),
+            sites,
+        );
     }
     for key in ["allOf", "oneOf", "anyOf"] {
-        for (i, child) in schema.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, child) in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let here = pointer::join_onto(at, [key, &i.to_string()]);
             visit(Some(child), &here, &format!("{base}Variant{i}"), sites);
         }
@@ -254,7 +310,12 @@ fn describe(name: &str, schema: &Value) -> EnumSchema {
     let custom: Option<Vec<String>> = schema
         .get("x-enum-varnames")
         .and_then(Value::as_array)
-        .map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect()
+        })
         .filter(|names: &Vec<String>| names.len() == values.len());
     let variants = variant_names(custom.as_deref().unwrap_or(&values));
     let default = schema
@@ -266,7 +327,10 @@ fn describe(name: &str, schema: &Value) -> EnumSchema {
         name: name.to_string(),
         values,
         variants,
-        description: schema.get("description").and_then(Value::as_str).map(str::to_string),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         default,
     }
 }
@@ -304,11 +368,17 @@ pub fn variant_names(values: &[String]) -> Vec<String> {
 /// conversions and serde impls that keep unknown values verbatim.
 pub fn emit(schema: &EnumSchema) -> TokenStream {
     let name = format_ident!("{}", schema.name);
-    let doc = schema
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("`{}`, one of the values the spec lists or an unknown one.", schema.name));
-    let variants: Vec<_> = schema.variants.iter().map(|v| format_ident!("{}", v)).collect();
+    let doc = schema.description.clone().unwrap_or_else(|| {
+        format!(
+            "`{}`, one of the values the spec lists or an unknown one.",
+            schema.name
+        )
+    });
+    let variants: Vec<_> = schema
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v))
+        .collect();
     let values = &schema.values;
     let variant_docs = values.iter().map(|v| format!("`{v}`"));
     let default_impl = schema.default.as_ref().map(|default| {
@@ -415,8 +485,14 @@ mod tests {
         let cases: [(&[&str], &[&str]); 6] = [
             (&["online", "offline"], &["Online", "Offline"]),
             (&["alarm.created"], &["AlarmCreated"]),
-            (&["urn:ietf:params:oauth:grant-type:jwt-bearer"], &["UrnIetfParamsOauthGrantTypeJwtBearer"]),
-            (&["unknown", "self", ""], &["UnknownValue", "SelfValue", "Empty"]),
+            (
+                &["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+                &["UrnIetfParamsOauthGrantTypeJwtBearer"],
+            ),
+            (
+                &["unknown", "self", ""],
+                &["UnknownValue", "SelfValue", "Empty"],
+            ),
             (&["1st", "a-b", "a_b"], &["V1st", "AB", "AB2"]),
             (&["ABC", "abc"], &["Abc", "Abc2"]),
         ];
@@ -449,15 +525,23 @@ mod tests {
         assert_eq!(names, ["Kind", "ListADir", "ThingState2", "ThingTagsItem"]);
         assert_eq!(
             doc.pointer("/components/schemas/Thing/properties/state"),
-            Some(&json!({"allOf": [{"$ref": "#/components/schemas/ThingState2"}], "nullable": true}))
+            Some(
+                &json!({"allOf": [{"$ref": "#/components/schemas/ThingState2"}], "nullable": true})
+            )
         );
-        assert_eq!(doc.pointer("/components/schemas/ThingState2/enum"), Some(&json!(["on", "off"])));
+        assert_eq!(
+            doc.pointer("/components/schemas/ThingState2/enum"),
+            Some(&json!(["on", "off"]))
+        );
         assert_eq!(
             doc.pointer("/paths/~1a/get/parameters/0/schema"),
             Some(&json!({"$ref": "#/components/schemas/ListADir"}))
         );
         // Integer enums stay as they are.
-        assert_eq!(doc.pointer("/components/schemas/Thing/properties/level/enum"), Some(&json!([0, 1])));
+        assert_eq!(
+            doc.pointer("/components/schemas/Thing/properties/level/enum"),
+            Some(&json!([0, 1]))
+        );
         let kind = &enums[0];
         assert_eq!(kind.variants, ["Alpha", "Beta"]);
         assert_eq!(kind.default.as_deref(), Some("b"));

@@ -10,8 +10,19 @@ use crate::pointer;
 fn missing_text(spec: &Spec, key: &str, what: &str) -> Vec<Hit> {
     operations(spec)
         .into_iter()
-        .filter(|op| op.json.get(key).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()))
-        .map(|op| Hit::in_operation(&op.op, op.pointer.clone(), format!("operation has no {what}; it becomes the method's doc comment")))
+        .filter(|op| {
+            op.json
+                .get(key)
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+        })
+        .map(|op| {
+            Hit::in_operation(
+                &op.op,
+                op.pointer.clone(),
+                format!("operation has no {what}; it becomes the method's doc comment"),
+            )
+        })
         .collect()
 }
 
@@ -37,7 +48,13 @@ pub fn untagged(spec: &Spec) -> Vec<Hit> {
     operations(spec)
         .into_iter()
         .filter(|op| tags(op.json).is_empty())
-        .map(|op| Hit::in_operation(&op.op, op.pointer.clone(), "operation has no tag; the generated client groups methods by tag"))
+        .map(|op| {
+            Hit::in_operation(
+                &op.op,
+                op.pointer.clone(),
+                "operation has no tag; the generated client groups methods by tag",
+            )
+        })
         .collect()
 }
 
@@ -50,7 +67,10 @@ pub fn multiple_tags(spec: &Spec) -> Vec<Hit> {
             Hit::in_operation(
                 &op.op,
                 pointer::push(&op.pointer, "tags"),
-                format!("operation has {} tags; give it one so the method lives in one trait", tags(op.json).len()),
+                format!(
+                    "operation has {} tags; give it one so the method lives in one trait",
+                    tags(op.json).len()
+                ),
             )
         })
         .collect()
@@ -62,7 +82,11 @@ pub fn tag_undeclared(spec: &Spec) -> Vec<Hit> {
         .value()
         .get("tags")
         .and_then(Value::as_array)
-        .map(|t| t.iter().filter_map(|t| t.get("name").and_then(Value::as_str)).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t.get("name").and_then(Value::as_str))
+                .collect()
+        })
         .unwrap_or_default();
     let mut hits = Vec::new();
     for op in operations(spec) {

@@ -26,14 +26,23 @@ pub(crate) fn operations(spec: &Spec) -> Vec<OpJson<'_>> {
     spec.operations()
         .filter_map(|op| {
             let pointer = op.pointer();
-            spec.value().pointer(&pointer).map(|json| OpJson { op, json, pointer })
+            spec.value()
+                .pointer(&pointer)
+                .map(|json| OpJson { op, json, pointer })
         })
         .collect()
 }
 
 /// The entries of an object member, or nothing.
-pub(crate) fn entries<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
-    value.get(key).and_then(Value::as_object).into_iter().flatten()
+pub(crate) fn entries<'a>(
+    value: &'a Value,
+    key: &str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    value
+        .get(key)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
 }
 
 /// Follows a `$ref` if `value` is one; dangling refs yield `None` (the

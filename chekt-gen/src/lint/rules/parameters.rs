@@ -27,9 +27,13 @@ fn params<'a>(spec: &'a Spec, op: &OpJson<'a>) -> Vec<Param<'a>> {
         (Some(op.json), op.pointer.clone()),
     ];
     for (owner, owner_pointer) in sources {
-        let list = owner.and_then(|o| o.get("parameters")).and_then(Value::as_array);
+        let list = owner
+            .and_then(|o| o.get("parameters"))
+            .and_then(Value::as_array);
         for (i, raw) in list.into_iter().flatten().enumerate() {
-            let Some(json) = deref(spec, raw) else { continue };
+            let Some(json) = deref(spec, raw) else {
+                continue;
+            };
             let (Some(name), Some(location)) = (
                 json.get("name").and_then(Value::as_str),
                 json.get("in").and_then(Value::as_str),
@@ -37,7 +41,15 @@ fn params<'a>(spec: &'a Spec, op: &OpJson<'a>) -> Vec<Param<'a>> {
                 continue;
             };
             let at = pointer::join_onto(&owner_pointer, ["parameters", &i.to_string()]);
-            by_key.insert((name, location), Param { name, location, json, pointer: at });
+            by_key.insert(
+                (name, location),
+                Param {
+                    name,
+                    location,
+                    json,
+                    pointer: at,
+                },
+            );
         }
     }
     by_key.into_values().collect()
@@ -56,7 +68,8 @@ pub fn path_optional(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
     for op in operations(spec) {
         for p in params(spec, &op) {
-            if p.location == "path" && p.json.get("required").and_then(Value::as_bool) != Some(true) {
+            if p.location == "path" && p.json.get("required").and_then(Value::as_bool) != Some(true)
+            {
                 hits.push(Hit::in_operation(
                     &op.op,
                     p.pointer,
@@ -74,7 +87,10 @@ pub fn path_undeclared(spec: &Spec) -> Vec<Hit> {
     for op in operations(spec) {
         let declared = params(spec, &op);
         for name in template_names(op.op.path) {
-            if !declared.iter().any(|p| p.location == "path" && p.name == name) {
+            if !declared
+                .iter()
+                .any(|p| p.location == "path" && p.name == name)
+            {
                 hits.push(Hit::in_operation(
                     &op.op,
                     op.pointer.clone(),
@@ -96,7 +112,10 @@ pub fn path_not_in_template(spec: &Spec) -> Vec<Hit> {
                 hits.push(Hit::in_operation(
                     &op.op,
                     p.pointer,
-                    format!("path parameter `{}` does not appear in `{}`", p.name, op.op.path),
+                    format!(
+                        "path parameter `{}` does not appear in `{}`",
+                        p.name, op.op.path
+                    ),
                 ));
             }
         }
@@ -113,16 +132,21 @@ pub fn style_unsupported(spec: &Spec) -> Vec<Hit> {
             let style = p.json.get("style").and_then(Value::as_str);
             let problem = match (p.location, style) {
                 ("cookie", _) => Some("cookie parameters are not supported".to_string()),
-                ("path" | "header", Some(s)) if s != "simple" => {
-                    Some(format!("style `{s}` is not supported for {} parameters; use `simple`", p.location))
-                }
-                ("query", Some(s)) if s != "form" => {
-                    Some(format!("style `{s}` is not supported for query parameters; use `form`"))
-                }
+                ("path" | "header", Some(s)) if s != "simple" => Some(format!(
+                    "style `{s}` is not supported for {} parameters; use `simple`",
+                    p.location
+                )),
+                ("query", Some(s)) if s != "form" => Some(format!(
+                    "style `{s}` is not supported for query parameters; use `form`"
+                )),
                 _ => None,
             };
             if let Some(problem) = problem {
-                hits.push(Hit::in_operation(&op.op, p.pointer, format!("`{}`: {problem}", p.name)));
+                hits.push(Hit::in_operation(
+                    &op.op,
+                    p.pointer,
+                    format!("`{}`: {problem}", p.name),
+                ));
             }
         }
     }
@@ -142,7 +166,10 @@ pub fn array_not_exploded(spec: &Spec) -> Vec<Hit> {
                 .and_then(|s| s.get("type"))
                 .and_then(Value::as_str)
                 == Some("array");
-            if p.location == "query" && is_array && p.json.get("explode").and_then(Value::as_bool) == Some(false) {
+            if p.location == "query"
+                && is_array
+                && p.json.get("explode").and_then(Value::as_bool) == Some(false)
+            {
                 hits.push(Hit::in_operation(
                     &op.op,
                     p.pointer,
@@ -161,8 +188,16 @@ pub fn schema_missing(spec: &Spec) -> Vec<Hit> {
     for op in operations(spec) {
         for p in params(spec, &op) {
             if p.json.get("schema").is_none() {
-                let why = if p.json.get("content").is_some() { "uses `content`, which is not supported" } else { "has no `schema`" };
-                hits.push(Hit::in_operation(&op.op, p.pointer, format!("parameter `{}` {why}", p.name)));
+                let why = if p.json.get("content").is_some() {
+                    "uses `content`, which is not supported"
+                } else {
+                    "has no `schema`"
+                };
+                hits.push(Hit::in_operation(
+                    &op.op,
+                    p.pointer,
+                    format!("parameter `{}` {why}", p.name),
+                ));
             }
         }
     }

@@ -29,7 +29,9 @@ pub fn external(spec: &Spec) -> Vec<Hit> {
         if pointer::from_ref(reference).is_none() {
             hits.push(Hit::at(
                 at,
-                format!("`$ref: {reference}` points outside the document; bundle the spec into one file"),
+                format!(
+                    "`$ref: {reference}` points outside the document; bundle the spec into one file"
+                ),
             ));
         }
     });

@@ -79,10 +79,17 @@ pub fn schema_missing(spec: &Spec) -> Vec<Hit> {
         for (mt, media) in entries(body, "content") {
             let here = pointer::join_onto(&at, ["content", mt.as_str()]);
             let Some(schema) = media.get("schema") else {
-                hits.push(Hit::in_operation(&op.op, here, format!("request body `{mt}` has no schema")));
+                hits.push(Hit::in_operation(
+                    &op.op,
+                    here,
+                    format!("request body `{mt}` has no schema"),
+                ));
                 continue;
             };
-            let raw = matches!(essence(mt), "application/octet-stream" | "text/plain" | "text/x-markdown");
+            let raw = matches!(
+                essence(mt),
+                "application/octet-stream" | "text/plain" | "text/x-markdown"
+            );
             let schema = deref(spec, schema).unwrap_or(schema);
             let plain_string = schema.get("type").and_then(Value::as_str) == Some("string")
                 && schema.get("enum").is_none()

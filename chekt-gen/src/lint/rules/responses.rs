@@ -66,9 +66,12 @@ fn check_set(spec: &Spec, wanted: Class) -> Vec<Hit> {
         let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let statuses: Vec<(&String, &Value)> = entries(json, "responses").collect();
         let has_2xx_range = statuses.iter().any(|(s, _)| s.eq_ignore_ascii_case("2XX"));
-        let has_code_above_200 = statuses
-            .iter()
-            .any(|(s, _)| s.len() == 3 && s.starts_with('2') && s.as_str() > "200" && s.bytes().all(|b| b.is_ascii_digit()));
+        let has_code_above_200 = statuses.iter().any(|(s, _)| {
+            s.len() == 3
+                && s.starts_with('2')
+                && s.as_str() > "200"
+                && s.bytes().all(|b| b.is_ascii_digit())
+        });
         for (status, response) in &statuses {
             let class = match classify(status) {
                 Some(c) => c,
@@ -84,14 +87,20 @@ fn check_set(spec: &Spec, wanted: Class) -> Vec<Hit> {
             if !member || dropped {
                 continue;
             }
-            let Some(response) = deref(spec, response) else { continue };
+            let Some(response) = deref(spec, response) else {
+                continue;
+            };
             kinds
                 .entry(body_kind(spec, response))
                 .or_default()
                 .push(status.to_string());
         }
         if kinds.len() > 1 {
-            let what = if wanted == Class::Success { "success" } else { "error" };
+            let what = if wanted == Class::Success {
+                "success"
+            } else {
+                "error"
+            };
             let detail = kinds
                 .iter()
                 .map(|(kind, statuses)| format!("{} → {kind}", statuses.join(", ")))
@@ -148,7 +157,9 @@ pub fn status_invalid(spec: &Spec) -> Vec<Hit> {
             Hit::in_operation(
                 &op,
                 at,
-                format!("`{status}` is not a status code (100–599), a range like `4XX`, or `default`"),
+                format!(
+                    "`{status}` is not a status code (100–599), a range like `4XX`, or `default`"
+                ),
             )
         })
         .collect()
@@ -160,7 +171,9 @@ pub fn json_schema_missing(spec: &Spec) -> Vec<Hit> {
         .into_iter()
         .flat_map(|(op, _, at, response)| {
             entries(response, "content")
-                .filter(|(mt, media)| mt.starts_with("application/json") && media.get("schema").is_none())
+                .filter(|(mt, media)| {
+                    mt.starts_with("application/json") && media.get("schema").is_none()
+                })
                 .map(|(mt, _)| {
                     Hit::in_operation(
                         &op,
@@ -184,11 +197,16 @@ pub fn media_type_encoding(spec: &Spec) -> Vec<Hit> {
                     .get("encoding")
                     .and_then(Value::as_object)
                     .is_some_and(|e| !e.is_empty());
-                if encoded && (mt.starts_with("application/json") || mt.starts_with("application/x-www-form-urlencoded")) {
+                if encoded
+                    && (mt.starts_with("application/json")
+                        || mt.starts_with("application/x-www-form-urlencoded"))
+                {
                     hits.push(Hit::in_operation(
                         &op.op,
                         pointer::join_onto(&at, ["content", mt.as_str(), "encoding"]),
-                        format!("`encoding` on `{mt}` is not supported by the generator; remove it"),
+                        format!(
+                            "`encoding` on `{mt}` is not supported by the generator; remove it"
+                        ),
                     ));
                 }
             }
@@ -198,7 +216,10 @@ pub fn media_type_encoding(spec: &Spec) -> Vec<Hit> {
         }
         for (status, response) in entries(op.json, "responses") {
             if let Some(response) = deref(spec, response) {
-                check(response, pointer::join_onto(&op.pointer, ["responses", status.as_str()]));
+                check(
+                    response,
+                    pointer::join_onto(&op.pointer, ["responses", status.as_str()]),
+                );
             }
         }
     }
@@ -235,7 +256,11 @@ pub fn schema_missing(spec: &Spec) -> Vec<Hit> {
                 && !entries(response, "content").any(|(_, media)| media.get("schema").is_some())
         })
         .map(|(op, status, at, _)| {
-            Hit::in_operation(&op, at, format!("response `{status}` declares no body schema"))
+            Hit::in_operation(
+                &op,
+                at,
+                format!("response `{status}` declares no body schema"),
+            )
         })
         .collect()
 }

@@ -33,23 +33,35 @@ pub fn scheme_undefined(spec: &Spec) -> Vec<Hit> {
     let schemes = spec.value().pointer("/components/securitySchemes");
     let defined = |name: &str| schemes.and_then(|s| s.get(name)).is_some();
     let mut hits = Vec::new();
-    let mut check = |requirements: Option<&Value>, at: String, op: Option<&crate::load::OperationRef<'_>>| {
-        for (i, requirement) in requirements.and_then(Value::as_array).into_iter().flatten().enumerate() {
-            for (name, _) in requirement.as_object().into_iter().flatten() {
-                if !defined(name) {
-                    let here = pointer::join_onto(&at, [i.to_string().as_str(), name.as_str()]);
-                    let message = format!("security scheme `{name}` is not defined in components/securitySchemes");
-                    hits.push(match op {
-                        Some(op) => Hit::in_operation(op, here, message),
-                        None => Hit::at(here, message),
-                    });
+    let mut check =
+        |requirements: Option<&Value>, at: String, op: Option<&crate::load::OperationRef<'_>>| {
+            for (i, requirement) in requirements
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                for (name, _) in requirement.as_object().into_iter().flatten() {
+                    if !defined(name) {
+                        let here = pointer::join_onto(&at, [i.to_string().as_str(), name.as_str()]);
+                        let message = format!(
+                            "security scheme `{name}` is not defined in components/securitySchemes"
+                        );
+                        hits.push(match op {
+                            Some(op) => Hit::in_operation(op, here, message),
+                            None => Hit::at(here, message),
+                        });
+                    }
                 }
             }
-        }
-    };
+        };
     check(spec.value().get("security"), "/security".to_string(), None);
     for op in operations(spec) {
-        check(op.json.get("security"), pointer::push(&op.pointer, "security"), Some(&op.op));
+        check(
+            op.json.get("security"),
+            pointer::push(&op.pointer, "security"),
+            Some(&op.op),
+        );
     }
     hits
 }
