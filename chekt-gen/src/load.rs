@@ -78,12 +78,15 @@ impl Spec {
                 },
             });
         }
-        let openapi =
-            serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| Error::Schema {
+        let openapi = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| {
+            let (pointer, message) = locate_in_paths(&value)
+                .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
+            Error::Schema {
                 file: name.clone(),
-                pointer: path_to_pointer(e.path()),
-                message: e.inner().to_string(),
-            })?;
+                pointer,
+                message,
+            }
+        })?;
         Ok(Spec {
             name,
             source,
@@ -217,6 +220,33 @@ fn convert(name: &str, yaml: serde_yaml::Value, at: String) -> Result<Value> {
         }
         Y::Tagged(tagged) => convert(name, tagged.value, at)?,
     })
+}
+
+/// openapiv3 flattens `paths` (and untagged enums lose track of where they
+/// failed), which hides where inside an operation an error is; deserializing
+/// each operation on its own finds it.
+fn locate_in_paths(value: &Value) -> Option<(String, String)> {
+    value
+        .get("paths")?
+        .as_object()?
+        .iter()
+        .filter(|(path, _)| path.starts_with('/'))
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .map(move |(method, op)| (path, method, op))
+        })
+        .find_map(|(path, method, op)| {
+            let error = serde_path_to_error::deserialize::<_, Operation>(op).err()?;
+            let pointer = format!(
+                "{}{}",
+                pointer::join(["paths", path.as_str(), method.as_str()]),
+                path_to_pointer(error.path())
+            );
+            Some((pointer, error.inner().to_string()))
+        })
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
