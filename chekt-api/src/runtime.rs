@@ -1,59 +1,251 @@
-//! The runtime behind every generated call: it plugs into progenitor's
-//! `ClientHooks` and adds the credential to each request.
+//! The runtime behind every generated call, plugged in through progenitor's
+//! `ClientHooks::exec`: credentials, `x-partner-trace-id`, client-side
+//! throttling, retries with backoff, one refresh on `token_expired`,
+//! rate-limit bookkeeping, and error bodies normalized so every error
+//! response reaches [`Error`](crate::Error) with its status and headers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Request, Response, StatusCode};
+use tracing::Instrument;
 
 use crate::Client;
+use crate::auth::{AuthFailure, Authorization, Credentials, TokenError};
+use crate::error::{LOCAL_HEADER, UNDECODABLE_HEADER};
+use crate::operations::{self, Operation};
+use crate::rate_limit::{RateLimit, retry_after};
+use crate::retry::{RetryPolicy, retryable_error, retryable_status};
 
-/// State shared by every call of a [`Client`]: the credential and settings.
-/// Built by [`ClientBuilder`](crate::ClientBuilder); opaque otherwise.
+/// The trace header every Partner API operation takes.
+pub const TRACE_HEADER: &str = "x-partner-trace-id";
+/// Error bodies are read up to this many bytes.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// State shared by every call of a [`Client`]. Built by
+/// [`ClientBuilder`](crate::ClientBuilder); opaque otherwise.
 #[derive(Clone)]
 pub struct Runtime {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    bearer: Option<SecretString>,
+pub(crate) struct Inner {
+    pub credentials: Credentials,
+    pub token_url: String,
+    pub retry: RetryPolicy,
+    pub last_rate_limit: Mutex<Option<RateLimit>>,
 }
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.inner.credentials;
         f.debug_struct("Runtime")
-            .field("bearer", &self.inner.bearer.as_ref().map(|_| "[redacted]"))
+            .field("api_key", &c.api_key)
+            .field("client_credentials", &c.partner.as_ref().map(|_| "[redacted]"))
+            .field("access_token", &c.user_token.as_ref().map(|_| "[redacted]"))
+            .field("token_url", &self.inner.token_url)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }
 
 impl Runtime {
-    pub(crate) fn new(bearer: Option<SecretString>) -> Self {
-        Runtime {
-            inner: Arc::new(Inner { bearer }),
-        }
+    pub(crate) fn new(inner: Inner) -> Self {
+        Runtime { inner: Arc::new(inner) }
     }
 
-    /// The `Authorization` header value, marked sensitive so it is never
-    /// printed by `Debug` of the request or its headers.
-    fn authorization(&self) -> Option<HeaderValue> {
-        let token = self.inner.bearer.as_ref()?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+    /// The rate-limit window reported by the most recent response.
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.inner.last_rate_limit.lock().ok().and_then(|g| *g)
+    }
+
+    fn observe(&self, headers: &HeaderMap) {
+        if let (Some(rl), Ok(mut last)) = (RateLimit::from_headers(headers), self.inner.last_rate_limit.lock()) {
+            *last = Some(rl);
+        }
     }
 }
 
 impl ClientHooks<Runtime> for Client {
-    async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        if let Some(value) = self.inner.authorization() {
-            request.headers_mut().insert(AUTHORIZATION, value);
-        }
-        self.client.execute(request).await
+    async fn exec(&self, mut request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let op = operations::find(info.operation_id);
+        let trace_id = ensure_trace_id(&mut request, op);
+        let span = tracing::info_span!(
+            "chekt.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = op.map(|o| o.path).unwrap_or("?"),
+            trace_id = trace_id.as_deref().unwrap_or(""),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        self.run(request, op).instrument(span).await
     }
 }
+
+/// Sets `x-partner-trace-id` on operations that take it, unless the caller
+/// did; the same id stays on every retry of the call.
+fn ensure_trace_id(request: &mut Request, op: Option<&Operation>) -> Option<String> {
+    let name = HeaderName::from_static(TRACE_HEADER);
+    if let Some(existing) = request.headers().get(&name) {
+        return existing.to_str().ok().map(str::to_string);
+    }
+    let partner = op.is_some_and(|o| o.path.starts_with("/partner/"));
+    if !partner {
+        return None;
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        request.headers_mut().insert(name, value);
+    }
+    Some(id)
+}
+
+impl Client {
+    async fn run(&self, mut request: Request, op: Option<&Operation>) -> reqwest::Result<Response> {
+        let runtime = &self.inner;
+        let inner = &runtime.inner;
+        let mut auth = match inner.credentials.authorize(op, &self.client, &inner.token_url).await {
+            Ok(auth) => auth,
+            Err(failure) => return local_failure(failure),
+        };
+        set_auth(&mut request, auth.as_ref());
+        let method = request.method().clone();
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            let Some(this_try) = request.try_clone() else {
+                // Streaming bodies cannot be repeated: one attempt only.
+                return self.client.execute(request).await;
+            };
+            let response = match self.client.execute(this_try).await {
+                Ok(response) => response,
+                Err(error) => {
+                    if attempt < inner.retry.max_attempts && retryable_error(&method, &error) {
+                        let delay = inner.retry.backoff(attempt, rand::random::<f64>());
+                        tracing::debug!(?delay, %error, "retrying after a transport error");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            let status = response.status();
+            tracing::Span::current().record("status", status.as_u16());
+            runtime.observe(response.headers());
+            if status.is_success() || status.is_informational() || status.is_redirection() {
+                return Ok(response);
+            }
+            let (parts, body) = read_error(response).await;
+            if status == StatusCode::UNAUTHORIZED && !refreshed && is_token_expired(&body) {
+                if let Some(token) = auth.as_ref().and_then(|a| a.refreshable.clone()) {
+                    inner.credentials.invalidate(&token);
+                    refreshed = true;
+                    auth = match inner.credentials.authorize(op, &self.client, &inner.token_url).await {
+                        Ok(auth) => auth,
+                        Err(failure) => return local_failure(failure),
+                    };
+                    set_auth(&mut request, auth.as_ref());
+                    attempt -= 1;
+                    tracing::debug!("token expired; retrying once with a fresh token");
+                    continue;
+                }
+            }
+            if attempt < inner.retry.max_attempts && retryable_status(&method, status) {
+                let wait = retry_after(&parts.headers, SystemTime::now());
+                if wait.is_none_or(|w| w <= inner.retry.max_retry_after) {
+                    let delay = wait.unwrap_or_else(|| inner.retry.backoff(attempt, rand::random::<f64>()));
+                    tracing::debug!(?delay, %status, "retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            return Ok(normalize(parts, body));
+        }
+    }
+}
+
+fn set_auth(request: &mut Request, auth: Option<&Authorization>) {
+    if let Some(auth) = auth {
+        request.headers_mut().insert(AUTHORIZATION, auth.header.clone());
+    }
+}
+
+/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body.
+async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    let http: http::Response<reqwest::Body> = response.into();
+    let (parts, _) = http.into_parts();
+    (parts, Bytes::from(body))
+}
+
+fn is_token_expired(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(|c| c == "token_expired"))
+        .unwrap_or(false)
+}
+
+/// Passes an API-shaped error body through; rewrites anything else into the
+/// API's error shape, marked so the error says the body was undecodable.
+fn normalize(mut parts: http::response::Parts, body: Bytes) -> Response {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+    let api_shaped = parsed.as_ref().is_some_and(|v| {
+        v.get("error").is_some_and(serde_json::Value::is_string) && v.get("message").is_some_and(serde_json::Value::is_string)
+    });
+    if api_shaped {
+        return rebuild(parts, body);
+    }
+    let reason = parts.status.canonical_reason().unwrap_or("Error").to_string();
+    let excerpt = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
+    let replacement = serde_json::json!({ "error": reason, "message": excerpt });
+    parts.headers.insert(UNDECODABLE_HEADER, HeaderValue::from_static("1"));
+    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    rebuild(parts, Bytes::from(replacement.to_string()))
+}
+
+fn rebuild(mut parts: http::response::Parts, body: Bytes) -> Response {
+    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
+    Response::from(http::Response::from_parts(parts, body))
+}
+
+/// A failure before anything was sent, answered the way the API answers an
+/// unauthenticated call so it flows through the generated code unchanged.
+fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
+    let (status, code, message, request_id) = match failure {
+        AuthFailure::Missing(message) => (StatusCode::UNAUTHORIZED, None, message, None),
+        AuthFailure::Token(TokenError::Transport(error)) => return Err(error),
+        AuthFailure::Token(TokenError::Rejected { status, code, message, request_id }) => {
+            let status = if status.is_client_error() { StatusCode::UNAUTHORIZED } else { status };
+            (status, code, format!("token request refused: {message}"), request_id)
+        }
+        AuthFailure::Token(other) => (StatusCode::UNAUTHORIZED, None, other.to_string(), None),
+    };
+    let body = serde_json::json!({
+        "error": status.canonical_reason().unwrap_or("Unauthorized"),
+        "message": message,
+        "code": code,
+        "request_id": request_id,
+    });
+    let mut response = http::Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(LOCAL_HEADER, HeaderValue::from_static("1"));
+    Ok(Response::from(response))
+}
+
+/// The default delay unit, exposed for tests of the policy.
+#[allow(dead_code)]
+pub(crate) const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
