@@ -5,7 +5,10 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::Client;
-use crate::runtime::Runtime;
+use crate::auth::token::{ClientCredentials, TokenCache};
+use crate::auth::{ApiKey, ApiKeyError, Credentials};
+use crate::retry::RetryPolicy;
+use crate::runtime::{Inner, Runtime};
 
 /// The production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.chekt.com";
@@ -25,6 +28,9 @@ pub enum BuildError {
     /// The token contains characters that cannot appear in a header.
     #[error("the bearer token contains characters not allowed in an HTTP header")]
     Token,
+    /// The API key has the wrong shape.
+    #[error("invalid API key: {0}")]
+    ApiKey(#[from] ApiKeyError),
     /// The HTTP client could not be created (e.g. TLS initialisation).
     #[error("cannot create the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -48,6 +54,11 @@ pub enum BuildError {
 pub struct ClientBuilder {
     base_url: String,
     bearer: Option<SecretString>,
+    api_key: Option<SecretString>,
+    client_credentials: Option<(String, SecretString)>,
+    scope: Option<String>,
+    retry: RetryPolicy,
+    token_margin: Duration,
     timeout: Duration,
     connect_timeout: Duration,
 }
@@ -57,6 +68,11 @@ impl Default for ClientBuilder {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             bearer: None,
+            api_key: None,
+            client_credentials: None,
+            scope: None,
+            retry: RetryPolicy::default(),
+            token_margin: Duration::from_secs(60),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
         }
@@ -76,6 +92,43 @@ impl ClientBuilder {
     /// authorization access token. The token never appears in `Debug`.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.bearer = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Authenticate with an app's API key (`chekt_live_…` / `chekt_test_…`),
+    /// validated by [`build`](Self::build).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Authenticate Partner API calls with OAuth 2.0 client credentials; the
+    /// access token is cached and refreshed before it expires.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_credentials =
+            Some((client_id.into(), SecretString::from(client_secret.into())));
+        self
+    }
+
+    /// Scopes to request with client credentials (space separated).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Retry settings (default: 3 attempts, 200 ms base, 10 s cap).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Refresh cached tokens this long before they expire (default 60 s).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = margin;
         self
     }
 
@@ -114,11 +167,35 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Client::new_with_client(
-            &base_url,
-            http,
-            Runtime::new(self.bearer),
-        ))
+        let api_key = match &self.api_key {
+            Some(key) => {
+                use secrecy::ExposeSecret;
+                Some(ApiKey::new(key.expose_secret())?)
+            }
+            None => None,
+        };
+        let partner = self.client_credentials.map(|(client_id, client_secret)| {
+            TokenCache::new(
+                ClientCredentials {
+                    client_id,
+                    client_secret,
+                    scope: self.scope,
+                },
+                self.token_margin,
+            )
+        });
+        let credentials = Credentials {
+            api_key,
+            partner,
+            user_token: self.bearer,
+        };
+        let runtime = Runtime::new(Inner {
+            credentials,
+            token_url: format!("{base_url}/oauth/token"),
+            retry: self.retry,
+            last_rate_limit: Default::default(),
+        });
+        Ok(Client::new_with_client(&base_url, http, runtime))
     }
 }
 
@@ -126,5 +203,11 @@ impl Client {
     /// Starts building a client; see [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The rate-limit window reported by the most recent response
+    /// (`X-RateLimit-Limit/Remaining/Reset`).
+    pub fn last_rate_limit(&self) -> Option<crate::rate_limit::RateLimit> {
+        self.inner.last_rate_limit()
     }
 }

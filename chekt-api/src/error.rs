@@ -236,8 +236,15 @@ impl Error {
     }
 
     /// Classifies an error response from its status, headers and body.
-    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, body: types::Error) -> Error {
-        let request_id = body.request_id.clone().or_else(|| header(headers, "x-request-id"));
+    pub(crate) fn from_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: types::Error,
+    ) -> Error {
+        let request_id = body
+            .request_id
+            .clone()
+            .or_else(|| header(headers, "x-request-id"));
         if headers.contains_key(UNDECODABLE_HEADER) {
             return Error::UndecodableBody {
                 status: Some(status),
@@ -307,7 +314,9 @@ impl From<progenitor_client::Error<types::Error>> for Error {
                 let headers = response.headers().clone();
                 Error::from_response(status, &headers, response.into_inner())
             }
-            P::CommunicationError(source) | P::ResponseBodyError(source) | P::InvalidUpgrade(source) => {
+            P::CommunicationError(source)
+            | P::ResponseBodyError(source)
+            | P::InvalidUpgrade(source) => {
                 if source.is_timeout() {
                     Error::Timeout { source }
                 } else {

@@ -13,12 +13,18 @@
 #[rustfmt::skip]
 mod generated;
 
+pub mod auth;
 mod client;
+pub mod error;
 pub mod pagination;
+pub mod query;
+pub mod rate_limit;
+pub mod retry;
 mod runtime;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
 
+pub use error::{Error, Result};
 pub use generated::{
     ByteStream, Client, ClientInfo, ResponseValue, builder, decode, operations, prelude, types,
     webhook_events,

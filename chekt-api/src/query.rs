@@ -202,7 +202,9 @@ mod tests {
 
     #[test]
     fn renders_exactly_as_seed_003_shows() {
-        let filters = Filters::new().eq("is_activated", 1).regex("name", "Gangnam");
+        let filters = Filters::new()
+            .eq("is_activated", 1)
+            .regex("name", "Gangnam");
         assert_eq!(
             Vec::<String>::try_from(filters).unwrap(),
             ["is_activated,1,eq", "name,Gangnam,regex"]
@@ -211,7 +213,10 @@ mod tests {
             (Filters::new().neq("a", "x"), "a,x,neq"),
             (Filters::new().lt("a", 1), "a,1,lt"),
             (Filters::new().lte("a", 1), "a,1,lte"),
-            (Filters::new().gt("created_at", "2025-01-01"), "created_at,2025-01-01,gt"),
+            (
+                Filters::new().gt("created_at", "2025-01-01"),
+                "created_at,2025-01-01,gt",
+            ),
             (Filters::new().gte("a", -2), "a,-2,gte"),
             (Filters::new().eq("sites.name", ""), "sites.name,,eq"),
         ];
@@ -228,9 +233,14 @@ mod tests {
     fn rejects_what_the_format_cannot_carry() {
         assert_eq!(
             Filters::new().eq("name", "a,b").render(),
-            Err(QueryError::Value { column: "name".into() })
+            Err(QueryError::Value {
+                column: "name".into()
+            })
         );
-        assert_eq!(Filters::new().eq("", 1).render(), Err(QueryError::Column(String::new())));
+        assert_eq!(
+            Filters::new().eq("", 1).render(),
+            Err(QueryError::Column(String::new()))
+        );
         assert_eq!(
             Fields::new(["site id"]).render(),
             Err(QueryError::Column("site id".into()))

@@ -45,7 +45,8 @@ impl RateLimit {
 
     /// Time until the window resets, from `now`.
     pub fn resets_in(&self, now: SystemTime) -> Option<Duration> {
-        self.reset.map(|reset| reset.duration_since(now).unwrap_or_default())
+        self.reset
+            .map(|reset| reset.duration_since(now).unwrap_or_default())
     }
 }
 
@@ -92,7 +93,10 @@ mod tests {
     #[test]
     fn parses_retry_after_both_forms() {
         let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(retry_after(&headers(&[("retry-after", "30")]), now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "30")]), now),
+            Some(Duration::from_secs(30))
+        );
         let date = headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]);
         assert_eq!(retry_after(&date, now), Some(Duration::from_secs(10)));
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);

@@ -97,7 +97,11 @@ mod tests {
         ];
         for (method, status, expected) in cases {
             let status = StatusCode::from_u16(status).unwrap();
-            assert_eq!(retryable_status(&method, status), expected, "{method} {status}");
+            assert_eq!(
+                retryable_status(&method, status),
+                expected,
+                "{method} {status}"
+            );
         }
     }
 

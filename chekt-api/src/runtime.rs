@@ -5,7 +5,7 @@
 //! response reaches [`Error`](crate::Error) with its status and headers.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
@@ -44,7 +44,10 @@ impl std::fmt::Debug for Runtime {
         let c = &self.inner.credentials;
         f.debug_struct("Runtime")
             .field("api_key", &c.api_key)
-            .field("client_credentials", &c.partner.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_credentials",
+                &c.partner.as_ref().map(|_| "[redacted]"),
+            )
             .field("access_token", &c.user_token.as_ref().map(|_| "[redacted]"))
             .field("token_url", &self.inner.token_url)
             .field("retry", &self.inner.retry)
@@ -54,7 +57,9 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     pub(crate) fn new(inner: Inner) -> Self {
-        Runtime { inner: Arc::new(inner) }
+        Runtime {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The rate-limit window reported by the most recent response.
@@ -63,7 +68,10 @@ impl Runtime {
     }
 
     fn observe(&self, headers: &HeaderMap) {
-        if let (Some(rl), Ok(mut last)) = (RateLimit::from_headers(headers), self.inner.last_rate_limit.lock()) {
+        if let (Some(rl), Ok(mut last)) = (
+            RateLimit::from_headers(headers),
+            self.inner.last_rate_limit.lock(),
+        ) {
             *last = Some(rl);
         }
     }
@@ -108,7 +116,11 @@ impl Client {
     async fn run(&self, mut request: Request, op: Option<&Operation>) -> reqwest::Result<Response> {
         let runtime = &self.inner;
         let inner = &runtime.inner;
-        let mut auth = match inner.credentials.authorize(op, &self.client, &inner.token_url).await {
+        let mut auth = match inner
+            .credentials
+            .authorize(op, &self.client, &inner.token_url)
+            .await
+        {
             Ok(auth) => auth,
             Err(failure) => return local_failure(failure),
         };
@@ -142,24 +154,31 @@ impl Client {
                 return Ok(response);
             }
             let (parts, body) = read_error(response).await;
-            if status == StatusCode::UNAUTHORIZED && !refreshed && is_token_expired(&body) {
-                if let Some(token) = auth.as_ref().and_then(|a| a.refreshable.clone()) {
-                    inner.credentials.invalidate(&token);
-                    refreshed = true;
-                    auth = match inner.credentials.authorize(op, &self.client, &inner.token_url).await {
-                        Ok(auth) => auth,
-                        Err(failure) => return local_failure(failure),
-                    };
-                    set_auth(&mut request, auth.as_ref());
-                    attempt -= 1;
-                    tracing::debug!("token expired; retrying once with a fresh token");
-                    continue;
-                }
+            let expired_token =
+                (status == StatusCode::UNAUTHORIZED && !refreshed && is_token_expired(&body))
+                    .then(|| auth.as_ref().and_then(|a| a.refreshable.clone()))
+                    .flatten();
+            if let Some(token) = expired_token {
+                inner.credentials.invalidate(&token);
+                refreshed = true;
+                auth = match inner
+                    .credentials
+                    .authorize(op, &self.client, &inner.token_url)
+                    .await
+                {
+                    Ok(auth) => auth,
+                    Err(failure) => return local_failure(failure),
+                };
+                set_auth(&mut request, auth.as_ref());
+                attempt -= 1;
+                tracing::debug!("token expired; retrying once with a fresh token");
+                continue;
             }
             if attempt < inner.retry.max_attempts && retryable_status(&method, status) {
                 let wait = retry_after(&parts.headers, SystemTime::now());
                 if wait.is_none_or(|w| w <= inner.retry.max_retry_after) {
-                    let delay = wait.unwrap_or_else(|| inner.retry.backoff(attempt, rand::random::<f64>()));
+                    let delay =
+                        wait.unwrap_or_else(|| inner.retry.backoff(attempt, rand::random::<f64>()));
                     tracing::debug!(?delay, %status, "retrying");
                     tokio::time::sleep(delay).await;
                     continue;
@@ -172,7 +191,9 @@ impl Client {
 
 fn set_auth(request: &mut Request, auth: Option<&Authorization>) {
     if let Some(auth) = auth {
-        request.headers_mut().insert(AUTHORIZATION, auth.header.clone());
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, auth.header.clone());
     }
 }
 
@@ -194,7 +215,11 @@ async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
 fn is_token_expired(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(|c| c == "token_expired"))
+        .and_then(|v| {
+            v.get("code")
+                .and_then(|c| c.as_str())
+                .map(|c| c == "token_expired")
+        })
         .unwrap_or(false)
 }
 
@@ -203,16 +228,25 @@ fn is_token_expired(body: &[u8]) -> bool {
 fn normalize(mut parts: http::response::Parts, body: Bytes) -> Response {
     let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
     let api_shaped = parsed.as_ref().is_some_and(|v| {
-        v.get("error").is_some_and(serde_json::Value::is_string) && v.get("message").is_some_and(serde_json::Value::is_string)
+        v.get("error").is_some_and(serde_json::Value::is_string)
+            && v.get("message").is_some_and(serde_json::Value::is_string)
     });
     if api_shaped {
         return rebuild(parts, body);
     }
-    let reason = parts.status.canonical_reason().unwrap_or("Error").to_string();
+    let reason = parts
+        .status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .to_string();
     let excerpt = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
     let replacement = serde_json::json!({ "error": reason, "message": excerpt });
-    parts.headers.insert(UNDECODABLE_HEADER, HeaderValue::from_static("1"));
-    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts
+        .headers
+        .insert(UNDECODABLE_HEADER, HeaderValue::from_static("1"));
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     rebuild(parts, Bytes::from(replacement.to_string()))
 }
 
@@ -227,9 +261,23 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
     let (status, code, message, request_id) = match failure {
         AuthFailure::Missing(message) => (StatusCode::UNAUTHORIZED, None, message, None),
         AuthFailure::Token(TokenError::Transport(error)) => return Err(error),
-        AuthFailure::Token(TokenError::Rejected { status, code, message, request_id }) => {
-            let status = if status.is_client_error() { StatusCode::UNAUTHORIZED } else { status };
-            (status, code, format!("token request refused: {message}"), request_id)
+        AuthFailure::Token(TokenError::Rejected {
+            status,
+            code,
+            message,
+            request_id,
+        }) => {
+            let status = if status.is_client_error() {
+                StatusCode::UNAUTHORIZED
+            } else {
+                status
+            };
+            (
+                status,
+                code,
+                format!("token request refused: {message}"),
+                request_id,
+            )
         }
         AuthFailure::Token(other) => (StatusCode::UNAUTHORIZED, None, other.to_string(), None),
     };
@@ -241,11 +289,11 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
     });
     let mut response = http::Response::new(Bytes::from(body.to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response.headers_mut().insert(LOCAL_HEADER, HeaderValue::from_static("1"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(LOCAL_HEADER, HeaderValue::from_static("1"));
     Ok(Response::from(response))
 }
-
-/// The default delay unit, exposed for tests of the policy.
-#[allow(dead_code)]
-pub(crate) const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);

@@ -86,13 +86,21 @@ mod tests {
         assert_eq!(format!("{live:?}"), "ApiKey(Live, [redacted])");
         let test = ApiKey::new("chekt_test_8h2j3kfm2918sndljabcdefgh").unwrap();
         assert_eq!(test.environment(), Environment::Test);
-        assert_eq!(ApiKey::new("sk_live_0123456789012345678901234567").unwrap_err(), ApiKeyError::Prefix);
-        assert_eq!(ApiKey::new("chekt_live_short").unwrap_err(), ApiKeyError::TooShort(16));
+        assert_eq!(
+            ApiKey::new("sk_live_0123456789012345678901234567").unwrap_err(),
+            ApiKeyError::Prefix
+        );
+        assert_eq!(
+            ApiKey::new("chekt_live_short").unwrap_err(),
+            ApiKeyError::TooShort(16)
+        );
         assert_eq!(
             ApiKey::new("chekt_live_8h2j3kfm2918sndlj abcdefgh").unwrap_err(),
             ApiKeyError::Characters
         );
-        let err = ApiKey::new("chekt_live_secret!secret!secret!secret").unwrap_err().to_string();
+        let err = ApiKey::new("chekt_live_secret!secret!secret!secret")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("secret"), "{err}");
     }
 }

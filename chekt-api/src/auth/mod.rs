@@ -51,11 +51,6 @@ fn bearer(token: &str) -> Option<HeaderValue> {
 }
 
 impl Credentials {
-    /// Whether any credential is configured.
-    pub fn is_empty(&self) -> bool {
-        self.api_key.is_none() && self.partner.is_none() && self.user_token.is_none()
-    }
-
     /// The credential for `op` (`None` when it needs none).
     pub async fn authorize(
         &self,
@@ -76,7 +71,10 @@ impl Credentials {
             match *scheme {
                 "partnerOAuth" => {
                     if let Some(cache) = &self.partner {
-                        let token = cache.token(http, token_url).await.map_err(AuthFailure::Token)?;
+                        let token = cache
+                            .token(http, token_url)
+                            .await
+                            .map_err(AuthFailure::Token)?;
                         return Ok(bearer(token.expose_secret()).map(|header| Authorization {
                             header,
                             refreshable: Some(token),
@@ -106,7 +104,17 @@ impl Credentials {
         let scopes: Vec<String> = op
             .into_iter()
             .flat_map(|o| o.security.iter().flat_map(|alt| alt.iter()))
-            .map(|r| format!("{}{}", r.scheme, if r.scopes.is_empty() { String::new() } else { format!(" ({})", r.scopes.join(", ")) }))
+            .map(|r| {
+                format!(
+                    "{}{}",
+                    r.scheme,
+                    if r.scopes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.scopes.join(", "))
+                    }
+                )
+            })
             .collect();
         Err(AuthFailure::Missing(format!(
             "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, api_key or access_token)",

@@ -38,7 +38,9 @@ pub enum TokenError {
 /// A grant that yields access tokens.
 pub(crate) trait Grant: Send + Sync {
     /// The form fields of one token request.
-    fn form(&self) -> impl std::future::Future<Output = Result<Vec<(&'static str, SecretString)>, TokenError>> + Send;
+    fn form(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<(&'static str, SecretString)>, TokenError>> + Send;
 }
 
 /// The client-credentials grant.
@@ -109,7 +111,11 @@ impl<G: Grant> TokenCache<G> {
     }
 
     /// A valid token, fetching one if needed (one request at a time).
-    pub async fn token(&self, http: &reqwest::Client, token_url: &str) -> Result<SecretString, TokenError> {
+    pub async fn token(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+    ) -> Result<SecretString, TokenError> {
         if let Some(token) = self.valid() {
             return Ok(token);
         }
@@ -132,15 +138,22 @@ impl<G: Grant> TokenCache<G> {
     /// may already have replaced it).
     pub fn invalidate(&self, used: &SecretString) {
         if let Ok(mut current) = self.current.lock()
-            && current.as_ref().is_some_and(|c| c.token.expose_secret() == used.expose_secret())
+            && current
+                .as_ref()
+                .is_some_and(|c| c.token.expose_secret() == used.expose_secret())
         {
             *current = None;
         }
     }
 
-    async fn fetch(&self, http: &reqwest::Client, token_url: &str) -> Result<(SecretString, Duration), TokenError> {
+    async fn fetch(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+    ) -> Result<(SecretString, Duration), TokenError> {
         let form = self.grant.form().await?;
-        let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+        let exposed: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
         let response = http
             .post(token_url)
             .form(&exposed)
@@ -159,11 +172,20 @@ impl<G: Grant> TokenCache<G> {
         let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
         let (code, message, request_id) = match body {
             Some(b) => (
-                b.code.clone().or_else(|| b.error_description.as_ref().and(b.error.clone())),
-                b.error_description.or(b.message).or(b.error).unwrap_or_default(),
+                b.code
+                    .clone()
+                    .or_else(|| b.error_description.as_ref().and(b.error.clone())),
+                b.error_description
+                    .or(b.message)
+                    .or(b.error)
+                    .unwrap_or_default(),
                 b.request_id,
             ),
-            None => (None, String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(), None),
+            None => (
+                None,
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+                None,
+            ),
         };
         Err(TokenError::Rejected {
             status,

@@ -1,0 +1,339 @@
+//! The runtime against a local mock server: tokens, retries, errors, traces.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use chekt_api::prelude::*;
+use chekt_api::retry::RetryPolicy;
+use chekt_api::{Client, Error};
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "s3cr3t-client-secret-value";
+
+fn token(expires_in: u64, token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({
+        "access_token": token, "token_type": "Bearer", "expires_in": expires_in
+    }))
+}
+
+fn site() -> serde_json::Value {
+    serde_json::json!({
+        "site_id": 1, "external_site_id": "1", "name": "HQ", "monitoring_station_id": null,
+        "external_monitoring_station_id": null, "account_number": null, "address1": null,
+        "address2": null, "timezone": "Asia/Seoul", "is_activated": 1, "created_at": "2025-01-01 00:00:00"
+    })
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .client_credentials("partner-id", SECRET)
+        .retry(fast_retries())
+        .build()
+        .unwrap()
+}
+
+async fn mount_sites(server: &MockServer, bearer: &str) {
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .and(header("authorization", format!("Bearer {bearer}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site()])))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_calls_fetch_one_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("client_id=partner-id"))
+        .respond_with(token(3600, "tok-1").set_delay(Duration::from_millis(50)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_sites(&server, "tok-1").await;
+    let client = client(&server);
+    let calls = (0..50).map(|_| async { client.list_sites().dealer_id(42).send().await });
+    for result in futures::future::join_all(calls).await {
+        assert_eq!(result.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_token_inside_the_refresh_margin_is_fetched_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(30, "tok-1"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    mount_sites(&server, "tok-1").await;
+    let client = client(&server); // margin 60 s > lifetime 30 s
+    client.list_sites().dealer_id(42).send().await.unwrap();
+    client.list_sites().dealer_id(42).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn token_expired_is_refreshed_once_before_the_caller_sees_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(3600, "old"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(3600, "new"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer old"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "Unauthorized", "message": "token expired", "code": "token_expired"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_sites(&server, "new").await;
+    let sites = client(&server)
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sites.len(), 1);
+}
+
+#[tokio::test]
+async fn retries_a_503_after_retry_after_with_the_same_trace_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", "1000")
+                .insert_header("x-ratelimit-remaining", "998")
+                .insert_header("x-ratelimit-reset", "1735693200")
+                .set_body_json(
+                    serde_json::json!({"data": [], "has_more": false, "next_cursor": null}),
+                ),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("chekt_test_0123456789abcdefghijklmnop")
+        .retry(fast_retries())
+        .build()
+        .unwrap();
+    let page = client.list_public_devices().send().await.unwrap();
+    assert!(!page.has_more);
+    let rl = client.last_rate_limit().unwrap();
+    assert_eq!((rl.limit, rl.remaining), (Some(1000), Some(998)));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("authorization").unwrap(),
+            "Bearer chekt_test_0123456789abcdefghijklmnop"
+        );
+    }
+}
+
+#[tokio::test]
+async fn partner_calls_carry_one_trace_id_across_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(3600, "tok"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    mount_sites(&server, "tok").await;
+    client(&server)
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().contains("/sites"))
+        .map(|r| {
+            r.headers
+                .get("x-partner-trace-id")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.iter().all(|id| id == &ids[0]));
+    assert!(uuid::Uuid::parse_str(&ids[0]).is_ok());
+}
+
+#[tokio::test]
+async fn a_post_is_not_retried_after_a_server_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(3600, "tok"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(
+            serde_json::json!({"error": "Service Unavailable", "message": "try later"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = chekt_api::types::CreateSiteRequestDto::builder()
+        .external_site_id("x")
+        .name("HQ")
+        .timezone("Asia/Seoul");
+    let err: Error = client(&server)
+        .create_site()
+        .dealer_id(42)
+        .body(body)
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Server { .. }), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+}
+
+#[tokio::test]
+async fn error_kinds_are_told_apart() {
+    let server = MockServer::start().await;
+    let cases: Vec<(u16, ResponseTemplate)> = vec![
+        (403, ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": "Forbidden", "message": "missing scope", "code": "permission_denied", "request_id": "req_1"}))),
+        (404, ResponseTemplate::new(404).set_body_json(serde_json::json!({"error": "Not Found", "message": "no dealer"}))),
+        (400, ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "Bad Request", "message": "bad tz", "details": [{"field": "timezone", "message": "bad"}]}))),
+        (429, ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_json(serde_json::json!({"error": "Too Many Requests", "message": "slow down", "code": "rate_limited"}))),
+        (502, ResponseTemplate::new(502).set_body_string("<html>upstream down</html>")),
+    ];
+    for (status, response) in cases {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .bearer_token("tok")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err: Error = client
+            .get_dealer()
+            .dealer_id(42)
+            .send()
+            .await
+            .unwrap_err()
+            .into();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        match (status, &err) {
+            (
+                403,
+                Error::Auth {
+                    code: Some(code), ..
+                },
+            ) => {
+                assert_eq!(code.as_str(), "permission_denied");
+                assert_eq!(err.request_id(), Some("req_1"));
+                assert_eq!(
+                    err.to_string(),
+                    "authentication failed (403 permission_denied): missing scope (request_id req_1)"
+                );
+            }
+            (404, Error::NotFound { message, .. }) => assert_eq!(message, "no dealer"),
+            (400, Error::Validation { field, .. }) => {
+                assert_eq!(field.as_deref(), Some("timezone"))
+            }
+            (429, Error::RateLimited { retry_after, .. }) => {
+                assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+                assert!(err.is_retryable());
+            }
+            (502, Error::UndecodableBody { excerpt, .. }) => {
+                assert!(excerpt.contains("upstream down"), "{excerpt}")
+            }
+            _ => panic!("status {status}: unexpected {err:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_grant_is_an_auth_error_without_the_secret() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client", "error_description": "Client authentication failed"})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err: Error = client
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Auth { status: None, .. }), "{err:?}");
+    assert_eq!(err.code().map(|c| c.as_str()), Some("invalid_client"));
+    let shown = format!("{err} {err:?} {client:?}");
+    assert!(shown.contains("Client authentication failed"), "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}
+
+#[tokio::test]
+async fn an_operation_without_a_fitting_credential_fails_before_sending() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("chekt_live_0123456789abcdefghijklmnop")
+        .build()
+        .unwrap();
+    let err: Error = client
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(
+        err.to_string()
+            .contains("list_sites needs partnerOAuth (sites:read)"),
+        "{err}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
