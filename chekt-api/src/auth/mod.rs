@@ -117,7 +117,7 @@ impl Credentials {
             })
             .collect();
         Err(AuthFailure::Missing(format!(
-            "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, api_key or access_token)",
+            "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, api_key or bearer_token)",
             scopes.join(" or ")
         )))
     }
