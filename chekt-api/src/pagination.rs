@@ -1,7 +1,44 @@
-//! Paging traits (implemented by generated code).
-use progenitor_client::{Error, ResponseValue};
+//! Paging through lists as streams of items, one page in memory at a time.
+//!
+//! Partner lists page by `limit`/`offset` until a short page (seed 003);
+//! `/v1/devices` pages by `next_cursor` while `has_more` (seed 002). The
+//! generated code implements [`OffsetPaged`] or [`CursorPaged`] for every
+//! list operation that follows one of these conventions, so any such
+//! builder gets `into_stream()` and `collect_all()`:
+//!
+//! ```no_run
+//! # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+//! use chekt_api::pagination::OffsetPagedExt;
+//! use chekt_api::prelude::*;
+//! use chekt_api::query::Filters;
+//! use futures::TryStreamExt;
+//!
+//! let mut sites = client
+//!     .list_sites()
+//!     .dealer_id(42)
+//!     .filter(Filters::new().eq("is_activated", 1))
+//!     .into_stream();
+//! while let Some(site) = sites.try_next().await? {
+//!     println!("{}", site.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Streams are boxed (`Unpin`, `Send`), so `try_next()` works directly. An
+//! error ends the stream with that error; it never stops silently.
 
-/// An offset-paged list operation.
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt, TryStreamExt};
+use progenitor_client::{Error as ProgenitorError, ResponseValue};
+
+use crate::error::{Error, Result};
+use crate::types;
+
+/// Rows per request when streaming offset-paged lists.
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+
+/// An offset-paged list operation (`limit`/`offset` → a JSON array).
 pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     /// One row.
     type Item;
@@ -9,16 +46,16 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     type ErrorBody;
     /// Sets `limit` and `offset`.
     fn with_page(self, limit: i64, offset: i64) -> Self;
-    /// Sends one page.
+    /// Sends the request for one page.
     fn send_page(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<ResponseValue<Vec<Self::Item>>, Error<Self::ErrorBody>>,
+    ) -> impl Future<
+        Output = Result<ResponseValue<Vec<Self::Item>>, ProgenitorError<Self::ErrorBody>>,
     > + Send
     + 'a;
 }
 
-/// A cursor-paged list operation.
+/// A cursor-paged list operation (`cursor` → `{data, has_more, next_cursor}`).
 pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     /// The page type.
     type Page;
@@ -28,12 +65,107 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     type ErrorBody;
     /// Sets the cursor.
     fn with_cursor(self, cursor: String) -> Self;
-    /// Sends one page.
+    /// Sends the request for one page.
     fn send_page(
         self,
-    ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Page>, Error<Self::ErrorBody>>>
+    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, ProgenitorError<Self::ErrorBody>>>
     + Send
     + 'a;
-    /// Splits a page into items, has_more and next_cursor.
+    /// Splits a page into its items, `has_more` and `next_cursor`.
     fn into_parts(page: Self::Page) -> (Vec<Self::Item>, bool, Option<String>);
+}
+
+/// Streams over [`OffsetPaged`] operations.
+pub trait OffsetPagedExt<'a>: OffsetPaged<'a, ErrorBody = types::Error>
+where
+    Self::Item: Send + 'a,
+{
+    /// Every row, [`DEFAULT_PAGE_SIZE`] per request.
+    fn into_stream(self) -> BoxStream<'a, Result<Self::Item>> {
+        self.into_stream_with_page_size(DEFAULT_PAGE_SIZE)
+    }
+
+    /// Every row, `page_size` (at least 1) per request; stops after the
+    /// first page shorter than `page_size`.
+    fn into_stream_with_page_size(self, page_size: i64) -> BoxStream<'a, Result<Self::Item>> {
+        let page_size = page_size.max(1);
+        let pages = stream::try_unfold(Some((self, 0_i64)), move |state| async move {
+            let Some((builder, offset)) = state else {
+                return Ok(None);
+            };
+            let page = builder
+                .clone()
+                .with_page(page_size, offset)
+                .send_page()
+                .await
+                .map_err(Error::from)?;
+            let rows = page.into_inner();
+            let len = rows.len() as i64;
+            let next = (len == page_size).then_some((builder, offset + len));
+            Ok::<_, Error>((len > 0).then_some((rows, next)))
+        });
+        pages
+            .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every row, collected.
+    fn collect_all(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'a {
+        self.into_stream().try_collect()
+    }
+}
+
+impl<'a, T> OffsetPagedExt<'a> for T
+where
+    T: OffsetPaged<'a, ErrorBody = types::Error>,
+    T::Item: Send + 'a,
+{
+}
+
+/// Streams over [`CursorPaged`] operations.
+pub trait CursorPagedExt<'a>: CursorPaged<'a, ErrorBody = types::Error>
+where
+    Self::Item: Send + 'a,
+    Self::Page: Send + 'a,
+{
+    /// Every item, following `next_cursor` while `has_more`.
+    fn into_stream(self) -> BoxStream<'a, Result<Self::Item>> {
+        let pages = stream::try_unfold(Some((self, None::<String>)), |state| async move {
+            let Some((builder, cursor)) = state else {
+                return Ok(None);
+            };
+            let request = match &cursor {
+                Some(cursor) => builder.clone().with_cursor(cursor.clone()),
+                None => builder.clone(),
+            };
+            let page = request.send_page().await.map_err(Error::from)?;
+            let (items, has_more, next_cursor) = Self::into_parts(page.into_inner());
+            // Stop on a missing or repeated cursor rather than loop forever.
+            let next = match next_cursor {
+                Some(next) if has_more && Some(&next) != cursor.as_ref() => {
+                    Some((builder, Some(next)))
+                }
+                _ => None,
+            };
+            Ok::<_, Error>(Some((items, next)))
+        });
+        pages
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every item, collected.
+    fn collect_all(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'a {
+        self.into_stream().try_collect()
+    }
+}
+
+impl<'a, T> CursorPagedExt<'a> for T
+where
+    T: CursorPaged<'a, ErrorBody = types::Error>,
+    T::Item: Send + 'a,
+    T::Page: Send + 'a,
+{
 }

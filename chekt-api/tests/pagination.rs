@@ -1,0 +1,146 @@
+//! Paging streams: offset pages until a short page, cursor pages while
+//! `has_more`, one page in memory, errors end the stream visibly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chekt_api::pagination::{CursorPagedExt, OffsetPagedExt};
+use chekt_api::prelude::*;
+use chekt_api::query::Filters;
+use chekt_api::{Client, Error};
+use futures::{StreamExt, TryStreamExt};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn site(id: i64) -> serde_json::Value {
+    serde_json::json!({
+        "site_id": id, "external_site_id": id.to_string(), "name": format!("site {id}"),
+        "monitoring_station_id": null, "external_monitoring_station_id": null, "account_number": null,
+        "address1": null, "address2": null, "timezone": "Asia/Seoul", "is_activated": 1,
+        "created_at": "2025-01-01 00:00:00"
+    })
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .bearer_token("tok")
+        .retry(chekt_api::retry::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+async fn mount_page(server: &MockServer, offset: i64, ids: std::ops::Range<i64>) {
+    let body: Vec<_> = ids.map(site).collect();
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .and(query_param("limit", "2"))
+        .and(query_param("offset", offset.to_string()))
+        .and(query_param("filter", "is_activated,1,eq"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn offset_pages_stop_at_the_short_page() {
+    let server = MockServer::start().await;
+    mount_page(&server, 0, 1..3).await;
+    mount_page(&server, 2, 3..5).await;
+    mount_page(&server, 4, 5..6).await;
+    let client = client(&server);
+    let sites: Vec<_> = client
+        .list_sites()
+        .dealer_id(42)
+        .filter(Filters::new().eq("is_activated", 1))
+        .into_stream_with_page_size(2)
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = sites.iter().map(|s| s.site_id).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    // `expect(1)` on each page, and no mock for offset 6: the page past the
+    // short one is never fetched (wiremock verifies on drop).
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_exact_multiple_ends_on_an_empty_page() {
+    let server = MockServer::start().await;
+    mount_page(&server, 0, 1..3).await;
+    mount_page(&server, 2, 3..3).await;
+    let all = client(&server)
+        .list_sites()
+        .dealer_id(42)
+        .filter(Filters::new().eq("is_activated", 1))
+        .into_stream_with_page_size(2)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+}
+
+#[tokio::test]
+async fn an_error_ends_the_stream_with_the_error() {
+    let server = MockServer::start().await;
+    mount_page(&server, 0, 1..3).await;
+    Mock::given(method("GET"))
+        .and(query_param("offset", "2"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(
+            serde_json::json!({"error": "Internal Server Error", "message": "boom"}),
+        ))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut stream = Box::pin(
+        client
+            .list_sites()
+            .dealer_id(42)
+            .filter(Filters::new().eq("is_activated", 1))
+            .into_stream_with_page_size(2),
+    );
+    assert_eq!(stream.next().await.unwrap().unwrap().site_id, 1);
+    assert_eq!(stream.next().await.unwrap().unwrap().site_id, 2);
+    match stream.next().await {
+        Some(Err(Error::Server { message, .. })) => assert_eq!(message, "boom"),
+        other => panic!("expected the server error, got {other:?}"),
+    }
+    assert!(stream.next().await.is_none());
+}
+
+#[tokio::test]
+async fn cursor_pages_follow_next_cursor_while_has_more() {
+    let server = MockServer::start().await;
+    let device = |id: &str| serde_json::json!({"id": id, "type": "camera", "name": id, "site_id": "site_1", "status": "online"});
+    let pages = [
+        (
+            None,
+            vec![device("dev_1"), device("dev_2")],
+            true,
+            Some("c1"),
+        ),
+        (Some("c1"), vec![device("dev_3")], true, Some("c2")),
+        (Some("c2"), vec![device("dev_4")], false, None),
+    ];
+    for (cursor, data, has_more, next) in pages {
+        let mut mock = Mock::given(method("GET")).and(path("/v1/devices"));
+        if let Some(cursor) = cursor {
+            mock = mock.and(query_param("cursor", cursor));
+        } else {
+            mock = mock.and(wiremock::matchers::query_param_is_missing("cursor"));
+        }
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": data, "has_more": has_more, "next_cursor": next
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    }
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("chekt_test_0123456789abcdefghijklmnop")
+        .build()
+        .unwrap();
+    let devices = client.list_public_devices().collect_all().await.unwrap();
+    let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["dev_1", "dev_2", "dev_3", "dev_4"]);
+}
