@@ -21,6 +21,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod retry;
 mod runtime;
+pub mod webhooks;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
 
