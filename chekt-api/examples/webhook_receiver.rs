@@ -1,1 +1,123 @@
-fn main() {}
+//! A CHeKT webhook receiver: verify, acknowledge at once, work later.
+//!
+//! ```text
+//! CHEKT_WEBHOOK_SECRET=whsec_… cargo run -p chekt-api --example webhook_receiver --features axum
+//! ```
+//!
+//! During a secret rotation, also set `CHEKT_WEBHOOK_SECRET_PREVIOUS`. Then
+//! point the app's webhook URL at `https://<your tunnel>/webhooks/chekt`
+//! (e.g. `ngrok http 3000`).
+//!
+//! CHeKT waits at most 30 seconds for the `200`, so the handler only
+//! verifies the delivery (the `VerifiedWebhook` extractor) and pushes it
+//! onto a bounded `tokio::sync::mpsc` queue; a background task does the
+//! slow work. When the queue is full the handler answers `503` and forgets
+//! the event id in the replay guard, so CHeKT's retry is accepted.
+//!
+//! The queue lives in memory: deliveries acknowledged but not yet processed
+//! are lost if the process dies. Where that matters, write the delivery to
+//! durable storage (a table keyed by `delivery.id`) before answering.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use chekt_api::webhook_events::WebhookEvent;
+use chekt_api::webhooks::axum::VerifiedWebhook;
+use chekt_api::webhooks::{Delivery, ReplayGuard, SigningSecret, Verifier};
+use tokio::sync::mpsc;
+
+/// The router's state.
+#[derive(Clone)]
+struct AppState {
+    verifier: Verifier,
+    replay_guard: Arc<ReplayGuard>,
+    queue: mpsc::Sender<Delivery>,
+}
+
+/// How the extractor finds the verifier.
+impl FromRef<AppState> for Verifier {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+/// Verified by the extractor before this runs; only enqueues.
+async fn receive(
+    State(state): State<AppState>,
+    VerifiedWebhook(delivery): VerifiedWebhook,
+) -> StatusCode {
+    let id = delivery.id.clone();
+    match state.queue.try_send(delivery) {
+        Ok(()) => StatusCode::OK,
+        Err(err) => {
+            // Not accepted after all: let the retry through the guard.
+            if let Some(id) = id {
+                state.replay_guard.forget(&id);
+            }
+            eprintln!("webhook queue unavailable ({err}); asking CHeKT to retry");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}
+
+/// The slow part, off the request path.
+async fn process(mut jobs: mpsc::Receiver<Delivery>) {
+    while let Some(delivery) = jobs.recv().await {
+        match &delivery.event {
+            WebhookEvent::AlarmCreated(event) => println!(
+                "alarm {} ({}) on device {} at site {}",
+                event.data.alarm_id, event.data.alarm_type, event.data.device_id, event.data.site_id
+            ),
+            WebhookEvent::AlarmResolved(event) => println!(
+                "alarm {} resolved: {}",
+                event.data.alarm_id,
+                event.data.resolution.as_deref().unwrap_or("no resolution given")
+            ),
+            WebhookEvent::AlarmDispatched(event) => {
+                println!("responders dispatched for alarm {}", event.data.alarm_id)
+            }
+            WebhookEvent::SnapshotCreated(event) => println!(
+                "snapshot {} from device {}: {}",
+                event.data.snapshot_id, event.data.device_id, event.data.image_url
+            ),
+            // A type this version does not know yet: still verified, raw JSON.
+            other => println!("unhandled event type {}", other.event_type()),
+        }
+        if delivery.secret_index > 0 {
+            println!("note: signed with a previous secret (#{})", delivery.secret_index);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let secret = std::env::var("CHEKT_WEBHOOK_SECRET")
+        .map_err(|_| "set CHEKT_WEBHOOK_SECRET to the app's webhook signing secret")?;
+    let previous = std::env::var("CHEKT_WEBHOOK_SECRET_PREVIOUS").ok();
+
+    let replay_guard = Arc::new(ReplayGuard::default());
+    let verifier = Verifier::builder()
+        .secret(SigningSecret::new(secret))
+        .secrets(previous.map(SigningSecret::new))
+        .replay_guard(Arc::clone(&replay_guard))
+        .build()?;
+
+    let (queue, jobs) = mpsc::channel(1024);
+    tokio::spawn(process(jobs));
+
+    let app = Router::new()
+        .route("/webhooks/chekt", post(receive))
+        .with_state(AppState {
+            verifier,
+            replay_guard,
+            queue,
+        });
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    println!("listening on http://{}/webhooks/chekt", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
