@@ -23,7 +23,11 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 const SECRET: &str = "whsec_bench_5f2b8c1d9e";
-const SIZES: [(usize, &str); 3] = [(1024, "1 KiB"), (16 * 1024, "16 KiB"), (64 * 1024, "64 KiB")];
+const SIZES: [(usize, &str); 3] = [
+    (1024, "1 KiB"),
+    (16 * 1024, "16 KiB"),
+    (64 * 1024, "64 KiB"),
+];
 
 /// An `alarm.created` payload padded to exactly `size` bytes.
 fn payload(size: usize) -> Vec<u8> {
@@ -136,14 +140,15 @@ fn interleaved_medians(
     mut f: impl FnMut(),
     mut g: impl FnMut(),
 ) -> (Duration, Duration) {
-    let mut time = |h: &mut dyn FnMut()| {
+    let time = |h: &mut dyn FnMut()| {
         let start = Instant::now();
         for _ in 0..batch {
             h();
         }
         start.elapsed() / batch
     };
-    let (mut fs, mut gs): (Vec<_>, Vec<_>) = (0..rounds).map(|_| (time(&mut f), time(&mut g))).unzip();
+    let (mut fs, mut gs): (Vec<_>, Vec<_>) =
+        (0..rounds).map(|_| (time(&mut f), time(&mut g))).unzip();
     fs.sort();
     gs.sort();
     (fs[rounds / 2], gs[rounds / 2])

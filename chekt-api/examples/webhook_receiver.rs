@@ -69,12 +69,19 @@ async fn process(mut jobs: mpsc::Receiver<Delivery>) {
         match &delivery.event {
             WebhookEvent::AlarmCreated(event) => println!(
                 "alarm {} ({}) on device {} at site {}",
-                event.data.alarm_id, event.data.alarm_type, event.data.device_id, event.data.site_id
+                event.data.alarm_id,
+                event.data.alarm_type,
+                event.data.device_id,
+                event.data.site_id
             ),
             WebhookEvent::AlarmResolved(event) => println!(
                 "alarm {} resolved: {}",
                 event.data.alarm_id,
-                event.data.resolution.as_deref().unwrap_or("no resolution given")
+                event
+                    .data
+                    .resolution
+                    .as_deref()
+                    .unwrap_or("no resolution given")
             ),
             WebhookEvent::AlarmDispatched(event) => {
                 println!("responders dispatched for alarm {}", event.data.alarm_id)
@@ -87,7 +94,10 @@ async fn process(mut jobs: mpsc::Receiver<Delivery>) {
             other => println!("unhandled event type {}", other.event_type()),
         }
         if delivery.secret_index > 0 {
-            println!("note: signed with a previous secret (#{})", delivery.secret_index);
+            println!(
+                "note: signed with a previous secret (#{})",
+                delivery.secret_index
+            );
         }
     }
 }
@@ -117,7 +127,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    println!("listening on http://{}/webhooks/chekt", listener.local_addr()?);
+    println!(
+        "listening on http://{}/webhooks/chekt",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await?;
     Ok(())
 }
