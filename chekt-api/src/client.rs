@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use crate::Client;
 use crate::auth::token::{ClientCredentials, TokenCache};
 use crate::auth::{ApiKey, ApiKeyError, Credentials};
+use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::RetryPolicy;
 use crate::runtime::{Inner, Runtime};
 
@@ -61,7 +62,12 @@ pub struct ClientBuilder {
     token_margin: Duration,
     timeout: Duration,
     connect_timeout: Duration,
+    throttle: Option<Throttle>,
+    max_response_bytes: usize,
 }
+
+/// The default limit on a success body: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -75,6 +81,8 @@ impl Default for ClientBuilder {
             token_margin: Duration::from_secs(60),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            throttle: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -144,6 +152,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Throttle requests on the client side (off by default); see
+    /// [`Throttle`].
+    pub fn throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Refuse success bodies larger than this many bytes with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), before
+    /// reading them whole (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
@@ -193,6 +216,8 @@ impl ClientBuilder {
             credentials,
             token_url: format!("{base_url}/oauth/token"),
             retry: self.retry,
+            throttle: self.throttle.map(Throttler::new),
+            max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
         });
         Ok(Client::new_with_client(&base_url, http, runtime))

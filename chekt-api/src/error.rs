@@ -20,6 +20,9 @@ pub(crate) const UNDECODABLE_HEADER: &str = "x-chekt-client-undecodable";
 /// Header the runtime sets on failures produced locally (no credential,
 /// token endpoint refused the grant, signer failed).
 pub(crate) const LOCAL_HEADER: &str = "x-chekt-client-local";
+/// Header the runtime sets (to `"{status} {limit}"`) when a success body
+/// exceeded the client's size limit.
+pub(crate) const TOO_LARGE_HEADER: &str = "x-chekt-client-too-large";
 
 /// Result alias for `chekt-api`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -131,6 +134,17 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// The response body exceeded the client's limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size));
+    /// it was not read further.
+    #[error("the {status} response body exceeds the client's limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The status the server answered with.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
     /// The request was not sent: a builder argument is missing or invalid.
     #[error("invalid request: {message}")]
     InvalidRequest {
@@ -180,6 +194,7 @@ impl Error {
             | Error::Api { status, .. }
             | Error::UnexpectedStatus { status } => Some(*status),
             Error::UndecodableBody { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source } | Error::Timeout { source } => source.status(),
             Error::InvalidRequest { .. } => None,
         }
@@ -245,6 +260,15 @@ impl Error {
             .request_id
             .clone()
             .or_else(|| header(headers, "x-request-id"));
+        if let Some((status, limit)) = header(headers, TOO_LARGE_HEADER).and_then(|v| {
+            let (status, limit) = v.split_once(' ')?;
+            Some((
+                StatusCode::from_bytes(status.as_bytes()).ok()?,
+                limit.parse().ok()?,
+            ))
+        }) {
+            return Error::ResponseTooLarge { status, limit };
+        }
         if headers.contains_key(UNDECODABLE_HEADER) {
             return Error::UndecodableBody {
                 status: Some(status),

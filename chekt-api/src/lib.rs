@@ -23,7 +23,7 @@ pub mod retry;
 mod runtime;
 pub mod webhooks;
 
-pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 
 pub use error::{Error, Result};
 pub use generated::{

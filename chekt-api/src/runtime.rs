@@ -15,9 +15,9 @@ use tracing::Instrument;
 
 use crate::Client;
 use crate::auth::{AuthFailure, Authorization, Credentials, TokenError};
-use crate::error::{LOCAL_HEADER, UNDECODABLE_HEADER};
+use crate::error::{LOCAL_HEADER, TOO_LARGE_HEADER, UNDECODABLE_HEADER};
 use crate::operations::{self, Operation};
-use crate::rate_limit::{RateLimit, retry_after};
+use crate::rate_limit::{RateLimit, Throttler, retry_after};
 use crate::retry::{RetryPolicy, retryable_error, retryable_status};
 
 /// The trace header every Partner API operation takes.
@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub credentials: Credentials,
     pub token_url: String,
     pub retry: RetryPolicy,
+    pub throttle: Option<Throttler>,
+    pub max_response_bytes: usize,
     pub last_rate_limit: Mutex<Option<RateLimit>>,
 }
 
@@ -51,6 +53,8 @@ impl std::fmt::Debug for Runtime {
             .field("access_token", &c.user_token.as_ref().map(|_| "[redacted]"))
             .field("token_url", &self.inner.token_url)
             .field("retry", &self.inner.retry)
+            .field("throttle", &self.inner.throttle)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish()
     }
 }
@@ -131,6 +135,11 @@ impl Client {
         loop {
             attempt += 1;
             tracing::Span::current().record("attempt", attempt);
+            if let Some(throttle) = &inner.throttle
+                && let Err(wait) = throttle.acquire(runtime.last_rate_limit()).await
+            {
+                return Ok(locally_rate_limited(wait));
+            }
             let Some(this_try) = request.try_clone() else {
                 // Streaming bodies cannot be repeated: one attempt only.
                 return self.client.execute(request).await;
@@ -151,7 +160,7 @@ impl Client {
             tracing::Span::current().record("status", status.as_u16());
             runtime.observe(response.headers());
             if status.is_success() || status.is_informational() || status.is_redirection() {
-                return Ok(response);
+                return read_success(response, inner.max_response_bytes).await;
             }
             let (parts, body) = read_error(response).await;
             let expired_token =
@@ -195,6 +204,26 @@ fn set_auth(request: &mut Request, auth: Option<&Authorization>) {
             .headers_mut()
             .insert(AUTHORIZATION, auth.header.clone());
     }
+}
+
+/// Reads a success body into memory, refusing one larger than `limit`
+/// before it is all read (by `Content-Length`, or as it streams in).
+async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
+    let status = response.status();
+    let too_large = || Ok(body_too_large(status, limit));
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return too_large();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let http: http::Response<reqwest::Body> = response.into();
+    let (parts, _) = http.into_parts();
+    Ok(rebuild(parts, Bytes::from(body)))
 }
 
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body.
@@ -255,6 +284,54 @@ fn rebuild(mut parts: http::response::Parts, body: Bytes) -> Response {
     Response::from(http::Response::from_parts(parts, body))
 }
 
+/// A local error response, shaped like the API's so it flows through the
+/// generated code unchanged and [`Error`](crate::Error) can classify it.
+fn local_response(
+    status: StatusCode,
+    body: serde_json::Value,
+    headers: &[(&'static str, String)],
+) -> Response {
+    let mut response = http::Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    let map = response.headers_mut();
+    map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    map.insert(LOCAL_HEADER, HeaderValue::from_static("1"));
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            map.insert(*name, value);
+        }
+    }
+    Response::from(response)
+}
+
+/// The throttle refused to wait `wait` for the server's window to reset.
+fn locally_rate_limited(wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let body = serde_json::json!({
+        "error": "Too Many Requests",
+        "message": format!("the rate-limit window is used up and resets in {secs} s, longer than the throttle's max_wait; not sent"),
+        "code": "rate_limited",
+    });
+    local_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        body,
+        &[("retry-after", secs.to_string())],
+    )
+}
+
+/// A success body over the configured size limit, reported as an error.
+fn body_too_large(status: StatusCode, limit: usize) -> Response {
+    let body = serde_json::json!({
+        "error": "Response Too Large",
+        "message": format!("the {} response body exceeds the client's limit of {limit} bytes", status.as_u16()),
+    });
+    local_response(
+        StatusCode::BAD_GATEWAY,
+        body,
+        &[(TOO_LARGE_HEADER, format!("{} {limit}", status.as_u16()))],
+    )
+}
+
 /// A failure before anything was sent, answered the way the API answers an
 /// unauthenticated call so it flows through the generated code unchanged.
 fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
@@ -287,13 +364,5 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
         "code": code,
         "request_id": request_id,
     });
-    let mut response = http::Response::new(Bytes::from(body.to_string()));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-        .headers_mut()
-        .insert(LOCAL_HEADER, HeaderValue::from_static("1"));
-    Ok(Response::from(response))
+    Ok(local_response(status, body, &[]))
 }
