@@ -5,7 +5,13 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::Client;
-use crate::auth::token::{ClientCredentials, TokenCache};
+use std::sync::Arc;
+
+use crate::auth::assertion::Assertion;
+use crate::auth::authorization_code::{
+    AuthorizationCode, PendingAuthorization, RefreshGrant, TokenStore,
+};
+use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache, request_token};
 use crate::auth::{ApiKey, ApiKeyError, Credentials};
 use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::RetryPolicy;
@@ -32,6 +38,9 @@ pub enum BuildError {
     /// The API key has the wrong shape.
     #[error("invalid API key: {0}")]
     ApiKey(#[from] ApiKeyError),
+    /// Two ways to obtain Partner API tokens were configured.
+    #[error("both client_credentials and assertion are configured; choose one")]
+    ConflictingGrants,
     /// The HTTP client could not be created (e.g. TLS initialisation).
     #[error("cannot create the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -57,6 +66,8 @@ pub struct ClientBuilder {
     bearer: Option<SecretString>,
     api_key: Option<SecretString>,
     client_credentials: Option<(String, SecretString)>,
+    assertion: Option<Assertion>,
+    authorization_code: Option<RefreshGrant>,
     scope: Option<String>,
     retry: RetryPolicy,
     token_margin: Duration,
@@ -76,6 +87,8 @@ impl Default for ClientBuilder {
             bearer: None,
             api_key: None,
             client_credentials: None,
+            assertion: None,
+            authorization_code: None,
             scope: None,
             retry: RetryPolicy::default(),
             token_margin: Duration::from_secs(60),
@@ -119,6 +132,28 @@ impl ClientBuilder {
     ) -> Self {
         self.client_credentials =
             Some((client_id.into(), SecretString::from(client_secret.into())));
+        self
+    }
+
+    /// Authenticate Partner API calls with assertion tokens: a signed ES256
+    /// JWT exchanged for an access token (cached and refreshed like client
+    /// credentials). See [`auth::assertion`](crate::auth::assertion).
+    pub fn assertion(mut self, assertion: Assertion) -> Self {
+        self.assertion = Some(assertion);
+        self
+    }
+
+    /// Act for a user who authorized the app with the authorization code
+    /// flow: their refresh token is kept in `store`, and access tokens are
+    /// refreshed (rotating the refresh token) as needed. Start with
+    /// [`AuthorizationCode::authorize_url`], finish with
+    /// [`Client::complete_authorization`].
+    pub fn authorization_code(
+        mut self,
+        flow: AuthorizationCode,
+        store: Arc<dyn TokenStore>,
+    ) -> Self {
+        self.authorization_code = Some(RefreshGrant { flow, store });
         self
     }
 
@@ -197,19 +232,26 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let partner = self.client_credentials.map(|(client_id, client_secret)| {
-            TokenCache::new(
-                ClientCredentials {
+        let grant = match (self.client_credentials, self.assertion) {
+            (Some(_), Some(_)) => return Err(BuildError::ConflictingGrants),
+            (Some((client_id, client_secret)), None) => {
+                Some(PartnerGrant::ClientCredentials(ClientCredentials {
                     client_id,
                     client_secret,
                     scope: self.scope,
-                },
-                self.token_margin,
-            )
-        });
+                }))
+            }
+            (None, Some(assertion)) => Some(PartnerGrant::Assertion(
+                assertion.with_default_audience(&base_url),
+            )),
+            (None, None) => None,
+        };
         let credentials = Credentials {
             api_key,
-            partner,
+            partner: grant.map(|grant| TokenCache::new(grant, self.token_margin)),
+            user: self
+                .authorization_code
+                .map(|grant| TokenCache::new(grant, self.token_margin)),
             user_token: self.bearer,
         };
         let runtime = Runtime::new(Inner {
@@ -228,6 +270,33 @@ impl Client {
     /// Starts building a client; see [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// Finishes an authorization code flow: checks the `state` the redirect
+    /// returned, exchanges the `code` (with the PKCE verifier) at
+    /// `/oauth/token`, and saves the refresh token in the store configured
+    /// with [`ClientBuilder::authorization_code`].
+    pub async fn complete_authorization(
+        &self,
+        pending: PendingAuthorization,
+        code: &str,
+        returned_state: &str,
+    ) -> crate::Result<()> {
+        let runtime = &self.inner;
+        let Some(user) = runtime.user_tokens() else {
+            return Err(crate::Error::InvalidRequest {
+                message: "complete_authorization needs ClientBuilder::authorization_code"
+                    .to_string(),
+            });
+        };
+        pending.check_state(returned_state)?;
+        let grant = user.grant();
+        let form = grant.flow.exchange_form(code, pending.verifier());
+        let tokens = request_token(&self.client, runtime.token_url(), &form).await?;
+        grant.persist(&tokens).await?;
+        let lifetime = tokens.lifetime();
+        user.seed(tokens.access_token, lifetime);
+        Ok(())
     }
 
     /// The rate-limit window reported by the most recent response

@@ -329,6 +329,33 @@ fn excerpt(bytes: &[u8]) -> String {
     text
 }
 
+impl From<crate::auth::TokenError> for Error {
+    fn from(error: crate::auth::TokenError) -> Self {
+        use crate::auth::TokenError as T;
+        match error {
+            T::Transport(source) if source.is_timeout() => Error::Timeout { source },
+            T::Transport(source) => Error::Transport { source },
+            T::Rejected {
+                status,
+                code,
+                message,
+                request_id,
+            } => Error::Auth {
+                status: Some(status),
+                code: code.map(ErrorCode::from),
+                message: format!("token request refused: {message}"),
+                request_id,
+            },
+            other => Error::Auth {
+                status: None,
+                code: None,
+                message: other.to_string(),
+                request_id: None,
+            },
+        }
+    }
+}
+
 impl From<progenitor_client::Error<types::Error>> for Error {
     fn from(error: progenitor_client::Error<types::Error>) -> Self {
         use progenitor_client::Error as P;

@@ -46,10 +46,8 @@ impl std::fmt::Debug for Runtime {
         let c = &self.inner.credentials;
         f.debug_struct("Runtime")
             .field("api_key", &c.api_key)
-            .field(
-                "client_credentials",
-                &c.partner.as_ref().map(|_| "[redacted]"),
-            )
+            .field("partner_grant", &c.partner.as_ref().map(|_| "[redacted]"))
+            .field("user_session", &c.user.as_ref().map(|_| "[redacted]"))
             .field("access_token", &c.user_token.as_ref().map(|_| "[redacted]"))
             .field("token_url", &self.inner.token_url)
             .field("retry", &self.inner.retry)
@@ -64,6 +62,17 @@ impl Runtime {
         Runtime {
             inner: Arc::new(inner),
         }
+    }
+
+    pub(crate) fn user_tokens(
+        &self,
+    ) -> Option<&crate::auth::token::TokenCache<crate::auth::authorization_code::RefreshGrant>>
+    {
+        self.inner.credentials.user.as_ref()
+    }
+
+    pub(crate) fn token_url(&self) -> &str {
+        &self.inner.token_url
     }
 
     /// The rate-limit window reported by the most recent response.

@@ -1,29 +1,42 @@
 //! Credentials, and which one each operation gets.
 //!
 //! The spec says which security scheme each operation accepts
-//! (`operations::ALL`): `partnerOAuth` (client credentials or an assertion
-//! token), `userOAuth` (the connect flow's authorization access token, or a
-//! user's OAuth token) and `apiKey`. The runtime picks the first configured
-//! credential an operation accepts.
+//! (`operations::ALL`): `partnerOAuth` (client credentials or an
+//! [`assertion`] token), `userOAuth` (a user's token from the
+//! [`authorization_code`] flow, or the connect flow's authorization access
+//! token given as a bearer token) and `apiKey`. The runtime picks the first
+//! configured credential an operation accepts.
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 pub mod api_key;
+pub mod assertion;
+pub mod authorization_code;
 pub(crate) mod token;
 
 pub use api_key::{ApiKey, ApiKeyError, Environment};
 pub use token::TokenError;
 
 use crate::operations::Operation;
-use token::{ClientCredentials, TokenCache};
+use authorization_code::RefreshGrant;
+use token::{PartnerGrant, TokenCache};
 
 /// The credentials a client holds.
 #[derive(Default)]
 pub(crate) struct Credentials {
     pub api_key: Option<ApiKey>,
-    pub partner: Option<TokenCache<ClientCredentials>>,
+    pub partner: Option<TokenCache<PartnerGrant>>,
+    pub user: Option<TokenCache<RefreshGrant>>,
     pub user_token: Option<SecretString>,
+}
+
+/// A refreshable OAuth token as an `Authorization`.
+fn refreshable(token: SecretString) -> Option<Authorization> {
+    bearer(token.expose_secret()).map(|header| Authorization {
+        header,
+        refreshable: Some(token),
+    })
 }
 
 /// A credential chosen for one request.
@@ -75,10 +88,16 @@ impl Credentials {
                             .token(http, token_url)
                             .await
                             .map_err(AuthFailure::Token)?;
-                        return Ok(bearer(token.expose_secret()).map(|header| Authorization {
-                            header,
-                            refreshable: Some(token),
-                        }));
+                        return Ok(refreshable(token));
+                    }
+                }
+                "userOAuth" => {
+                    if let Some(cache) = &self.user {
+                        let token = cache
+                            .token(http, token_url)
+                            .await
+                            .map_err(AuthFailure::Token)?;
+                        return Ok(refreshable(token));
                     }
                 }
                 "apiKey" => {
@@ -117,7 +136,7 @@ impl Credentials {
             })
             .collect();
         Err(AuthFailure::Missing(format!(
-            "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, api_key or bearer_token)",
+            "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, assertion, api_key, authorization_code or bearer_token)",
             scopes.join(" or ")
         )))
     }
@@ -125,6 +144,9 @@ impl Credentials {
     /// Drops a token the server called expired.
     pub fn invalidate(&self, token: &SecretString) {
         if let Some(cache) = &self.partner {
+            cache.invalidate(token);
+        }
+        if let Some(cache) = &self.user {
             cache.invalidate(token);
         }
     }

@@ -33,14 +33,52 @@ pub enum TokenError {
     /// The assertion could not be signed.
     #[error("cannot sign the assertion: {0}")]
     Signing(String),
+    /// No user has authorized the app yet (no refresh token is stored).
+    #[error(
+        "no user authorization yet: complete the authorization code flow first (Client::complete_authorization)"
+    )]
+    NotAuthorized,
+    /// The `state` returned to the redirect URI is not the one sent.
+    #[error(
+        "the authorization response's state does not match the request's (possible CSRF); start the flow again"
+    )]
+    StateMismatch,
+    /// The token store failed to load or save.
+    #[error("token store: {0}")]
+    Store(String),
 }
+
+/// The form of one token request.
+pub(crate) type Form = Vec<(&'static str, SecretString)>;
 
 /// A grant that yields access tokens.
 pub(crate) trait Grant: Send + Sync {
     /// The form fields of one token request.
-    fn form(
+    fn form(&self) -> impl std::future::Future<Output = Result<Form, TokenError>> + Send;
+
+    /// Sees each token the grant obtained (e.g. to persist a rotated
+    /// refresh token) before it is used.
+    fn accept(
         &self,
-    ) -> impl std::future::Future<Output = Result<Vec<(&'static str, SecretString)>, TokenError>> + Send;
+        _tokens: &TokenBody,
+    ) -> impl std::future::Future<Output = Result<(), TokenError>> + Send {
+        std::future::ready(Ok(()))
+    }
+}
+
+/// The grant for Partner API calls.
+pub(crate) enum PartnerGrant {
+    ClientCredentials(ClientCredentials),
+    Assertion(super::assertion::Assertion),
+}
+
+impl Grant for PartnerGrant {
+    async fn form(&self) -> Result<Form, TokenError> {
+        match self {
+            PartnerGrant::ClientCredentials(grant) => grant.form().await,
+            PartnerGrant::Assertion(grant) => grant.form().await,
+        }
+    }
 }
 
 /// The client-credentials grant.
@@ -51,7 +89,7 @@ pub(crate) struct ClientCredentials {
 }
 
 impl Grant for ClientCredentials {
-    async fn form(&self) -> Result<Vec<(&'static str, SecretString)>, TokenError> {
+    async fn form(&self) -> Result<Form, TokenError> {
         let mut form = vec![
             ("grant_type", SecretString::from("client_credentials")),
             ("client_id", SecretString::from(self.client_id.clone())),
@@ -64,10 +102,20 @@ impl Grant for ClientCredentials {
     }
 }
 
+/// A successful token response (RFC 6749 §5.1).
 #[derive(Deserialize)]
-struct TokenBody {
-    access_token: String,
-    expires_in: Option<u64>,
+pub(crate) struct TokenBody {
+    pub access_token: SecretString,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<SecretString>,
+}
+
+impl TokenBody {
+    /// How long the access token lives: one hour unless the server says
+    /// otherwise (seed 000).
+    pub fn lifetime(&self) -> Duration {
+        Duration::from_secs(self.expires_in.unwrap_or(3600))
+    }
 }
 
 #[derive(Deserialize)]
@@ -146,52 +194,74 @@ impl<G: Grant> TokenCache<G> {
         }
     }
 
+    /// The grant this cache fetches with.
+    pub fn grant(&self) -> &G {
+        &self.grant
+    }
+
+    /// Caches a token obtained elsewhere (e.g. by a code exchange).
+    pub fn seed(&self, token: SecretString, lifetime: Duration) {
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some(Cached {
+                token,
+                refresh_at: Instant::now() + lifetime.saturating_sub(self.margin),
+            });
+        }
+    }
+
     async fn fetch(
         &self,
         http: &reqwest::Client,
         token_url: &str,
     ) -> Result<(SecretString, Duration), TokenError> {
         let form = self.grant.form().await?;
-        let exposed: Vec<(&str, &str)> =
-            form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
-        let response = http
-            .post(token_url)
-            .form(&exposed)
-            .send()
-            .await
-            .map_err(TokenError::Transport)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(TokenError::Transport)?;
-        if status.is_success() {
-            let body: TokenBody =
-                serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()))?;
-            // One hour unless the server says otherwise (seed 000).
-            let lifetime = Duration::from_secs(body.expires_in.unwrap_or(3600));
-            return Ok((SecretString::from(body.access_token), lifetime));
-        }
-        let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-        let (code, message, request_id) = match body {
-            Some(b) => (
-                b.code
-                    .clone()
-                    .or_else(|| b.error_description.as_ref().and(b.error.clone())),
-                b.error_description
-                    .or(b.message)
-                    .or(b.error)
-                    .unwrap_or_default(),
-                b.request_id,
-            ),
-            None => (
-                None,
-                String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-                None,
-            ),
-        };
-        Err(TokenError::Rejected {
-            status,
-            code,
-            message,
-            request_id,
-        })
+        let body = request_token(http, token_url, &form).await?;
+        self.grant.accept(&body).await?;
+        let lifetime = body.lifetime();
+        Ok((body.access_token, lifetime))
     }
+}
+
+/// Posts one token request and reads the token or the refusal.
+pub(crate) async fn request_token(
+    http: &reqwest::Client,
+    token_url: &str,
+    form: &Form,
+) -> Result<TokenBody, TokenError> {
+    let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+    let response = http
+        .post(token_url)
+        .form(&exposed)
+        .send()
+        .await
+        .map_err(TokenError::Transport)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(TokenError::Transport)?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
+    }
+    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let (code, message, request_id) = match body {
+        Some(b) => (
+            b.code
+                .clone()
+                .or_else(|| b.error_description.as_ref().and(b.error.clone())),
+            b.error_description
+                .or(b.message)
+                .or(b.error)
+                .unwrap_or_default(),
+            b.request_id,
+        ),
+        None => (
+            None,
+            String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+            None,
+        ),
+    };
+    Err(TokenError::Rejected {
+        status,
+        code,
+        message,
+        request_id,
+    })
 }
