@@ -14,8 +14,12 @@
 mod generated;
 
 pub mod auth;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
 pub mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;

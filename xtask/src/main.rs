@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chekt_gen::generate::{self, GenerateOptions};
+use chekt_gen::generate::{self, Companion, GenerateOptions};
 use chekt_gen::output::{self, Check};
 use chekt_gen::{Error, Severity, Spec, lint};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate chekt-api's client from the spec (or check it is current).
+    /// Regenerate chekt-api's client, typed mocks and CLI from the spec (or
+    /// check they are current).
     Gen {
         /// Write nothing; fail with a diff if the checked-in code is stale.
         #[arg(long)]
@@ -87,6 +88,24 @@ fn run(command: Command) -> Result<ExitCode, Error> {
     }
 }
 
+/// The files `gen` produces: the client, and for the chekt-api preset its
+/// typed mocks and CLI next to it (`mock/generated.rs`, `cli/generated.rs`).
+fn gen_targets(out: &Path, preset: Preset) -> Vec<(PathBuf, Option<(Companion, &'static str)>)> {
+    let mut targets = vec![(out.to_path_buf(), None)];
+    if let Preset::ChektApi = preset {
+        let dir = out.parent().unwrap_or(Path::new("."));
+        targets.push((
+            dir.join("mock/generated.rs"),
+            Some((Companion::Mock, "crate")),
+        ));
+        targets.push((
+            dir.join("cli/generated.rs"),
+            Some((Companion::Cli, "crate::cli::support")),
+        ));
+    }
+    targets
+}
+
 fn gen_command(
     spec: &Path,
     out: &Path,
@@ -99,45 +118,65 @@ fn gen_command(
         Preset::ChektApi => GenerateOptions::chekt_api(),
         Preset::Plain => GenerateOptions::default(),
     };
-    let rendered = match generate::render(&spec, &options) {
-        Ok(rendered) => rendered,
-        Err(e @ Error::Lint { .. }) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::FAILURE);
+    // Render everything before writing anything.
+    let mut rendered = Vec::new();
+    for (path, companion) in gen_targets(out, preset) {
+        let result = match companion {
+            None => generate::render(&spec, &options),
+            Some((kind, crate_path)) => {
+                generate::render_companion(&spec, &options, kind, crate_path)
+            }
+        };
+        match result {
+            Ok(code) => rendered.push((path, code)),
+            Err(e @ Error::Lint { .. }) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
-    };
+    }
+    let warnings = &rendered[0].1.warnings;
     if verbose {
-        rendered.warnings.iter().for_each(|w| eprintln!("{w}"));
-    } else if !rendered.warnings.is_empty() {
+        warnings.iter().for_each(|w| eprintln!("{w}"));
+    } else if !warnings.is_empty() {
         eprintln!(
             "{} lint warning(s); `cargo xtask lint` lists them",
-            rendered.warnings.len()
+            warnings.len()
         );
     }
     if !check {
-        println!("{}", output::write(out, &rendered.code)?);
+        for (path, code) in &rendered {
+            println!("{}", output::write(path, &code.code)?);
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    match output::check(out, &rendered.code)? {
-        Check::UpToDate => {
-            println!("{} is up to date with {}", out.display(), spec.name());
-            Ok(ExitCode::SUCCESS)
-        }
-        Check::Missing => {
-            eprintln!("{} is missing; run `cargo xtask gen`", out.display());
-            Ok(ExitCode::FAILURE)
-        }
-        Check::Stale(diff) => {
-            println!("{diff}");
-            eprintln!(
-                "{} is out of date relative to {}; run `cargo xtask gen` and commit the result",
-                out.display(),
-                spec.name()
-            );
-            Ok(ExitCode::FAILURE)
+    let mut stale = false;
+    for (path, code) in &rendered {
+        match output::check(path, &code.code)? {
+            Check::UpToDate => {
+                println!("{} is up to date with {}", path.display(), spec.name());
+            }
+            Check::Missing => {
+                eprintln!("{} is missing; run `cargo xtask gen`", path.display());
+                stale = true;
+            }
+            Check::Stale(diff) => {
+                println!("{diff}");
+                eprintln!(
+                    "{} is out of date relative to {}; run `cargo xtask gen` and commit the result",
+                    path.display(),
+                    spec.name()
+                );
+                stale = true;
+            }
         }
     }
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn lint_command(spec: &Path, strict: bool) -> Result<ExitCode, Error> {

@@ -1,0 +1,7 @@
+//! `chekt`: the CHeKT API from a terminal (feature `cli`). See
+//! `chekt --help` and `chekt_api::cli`.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    chekt_api::cli::run(std::env::args_os()).await
+}

@@ -1,0 +1,603 @@
+//! The `chekt` binary: global options, credentials, output formats, paging
+//! with `--all`, `auth` helpers, and exit codes. The per-operation
+//! subcommands are generated ([`Cli`], [`CliCommand`]).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::generated::{Cli, CliCommand, CliConfig};
+use super::support::{Error as ProgenitorError, ResponseValue, builder, types};
+use crate::pagination::{CursorPagedExt, OffsetPagedExt};
+use crate::prelude::*;
+use crate::{Client, Error};
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: anything not covered below (e.g. an undecodable response).
+pub const EXIT_OTHER: u8 = 1;
+/// Exit code: bad usage (unknown flag, missing argument, unreadable body).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the API answered with an error status.
+pub const EXIT_API: u8 = 3;
+/// Exit code: the API could not be reached (connection, TLS, timeout).
+pub const EXIT_TRANSPORT: u8 = 4;
+
+/// Fields never printed unless `--show-secrets` is given.
+const SECRET_FIELDS: [&str; 4] = [
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "assertion",
+];
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Table,
+}
+
+/// The generated commands' output hooks.
+struct Output {
+    format: Format,
+    all: bool,
+    show_secrets: bool,
+}
+
+/// Marks a command whose output `--all` already printed.
+#[derive(Debug, thiserror::Error)]
+#[error("paged")]
+struct Paged;
+
+/// Runs `chekt` with `args` (the first is the program name) and returns
+/// its exit code; output goes to stdout, messages to stderr.
+pub async fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = match command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(dispatch(&matches).await)
+}
+
+/// The whole command tree: global options, `auth`, and one subcommand per
+/// operation, named after its `operationId` in kebab case.
+pub fn command() -> Command {
+    let secret = |id: &'static str, env: &'static str, help: &'static str| {
+        Arg::new(id)
+            .long(id)
+            .env(env)
+            .hide_env_values(true)
+            .help(help)
+    };
+    let mut root = Command::new("chekt")
+        .about("The CHeKT API from a terminal: one subcommand per operation, JSON output")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(true)
+        .arg(
+            Arg::new("base-url")
+                .long("base-url")
+                .env("CHEKT_BASE_URL")
+                .default_value(crate::DEFAULT_BASE_URL)
+                .help("The API's base URL"),
+        )
+        .arg(
+            Arg::new("client-id")
+                .long("client-id")
+                .env("CHEKT_CLIENT_ID")
+                .help("OAuth client id (Partner API, with --client-secret)"),
+        )
+        .arg(secret(
+            "client-secret",
+            "CHEKT_CLIENT_SECRET",
+            "OAuth client secret (never printed)",
+        ))
+        .arg(secret(
+            "api-key",
+            "CHEKT_API_KEY",
+            "API key, chekt_live_… or chekt_test_… (never printed)",
+        ))
+        .arg(secret(
+            "token",
+            "CHEKT_ACCESS_TOKEN",
+            "A ready access token, e.g. the connect flow's (never printed)",
+        ))
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_parser(["json", "table"])
+                .default_value("json")
+                .help("Output: JSON, or a table for lists and objects"),
+        )
+        .arg(
+            Arg::new("all")
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Page through a list to the end (progress on stderr)"),
+        )
+        .arg(
+            Arg::new("show-secrets")
+                .long("show-secrets")
+                .action(ArgAction::SetTrue)
+                .help("Print tokens in responses instead of [redacted]"),
+        )
+        .subcommand(
+            Command::new("auth")
+                .about("Check the configured credentials")
+                .subcommand_required(true)
+                .subcommand(Command::new("login").about(
+                    "Verify the credentials: fetch a token with client credentials, or check the API key's shape",
+                ))
+                .subcommand(
+                    Command::new("status")
+                        .about("Show which credentials are configured (values redacted)"),
+                ),
+        );
+    for cmd in CliCommand::iter() {
+        root = root.subcommand(Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)));
+    }
+    root
+}
+
+fn subcommand_name(cmd: CliCommand) -> String {
+    cmd.operation_id().replace('_', "-")
+}
+
+async fn dispatch(matches: &ArgMatches) -> u8 {
+    let client = match build_client(matches) {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some((name, sub)) = matches.subcommand() else {
+        return EXIT_USAGE;
+    };
+    if name == "auth" {
+        return auth(matches, sub, &client).await;
+    }
+    let Some(cmd) = CliCommand::iter().find(|c| subcommand_name(*c) == name) else {
+        eprintln!("error: unknown command {name}");
+        return EXIT_USAGE;
+    };
+    let output = Output {
+        format: match matches.get_one::<String>("format").map(String::as_str) {
+            Some("table") => Format::Table,
+            _ => Format::Json,
+        },
+        all: matches.get_flag("all"),
+        show_secrets: matches.get_flag("show-secrets"),
+    };
+    match Cli::new(client, output).execute(cmd, sub).await {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.is::<Paged>() => EXIT_OK,
+        Err(e) => report(e),
+    }
+}
+
+fn build_client(matches: &ArgMatches) -> Result<Client, String> {
+    let get = |id: &str| matches.get_one::<String>(id).cloned();
+    let mut builder = Client::builder();
+    if let Some(url) = get("base-url") {
+        builder = builder.base_url(url);
+    }
+    match (get("client-id"), get("client-secret")) {
+        (Some(id), Some(secret)) => builder = builder.client_credentials(id, secret),
+        (Some(_), None) => {
+            return Err("--client-id needs --client-secret (or CHEKT_CLIENT_SECRET)".into());
+        }
+        (None, Some(_)) => {
+            return Err("--client-secret needs --client-id (or CHEKT_CLIENT_ID)".into());
+        }
+        (None, None) => {}
+    }
+    if let Some(key) = get("api-key") {
+        builder = builder.api_key(key);
+    }
+    if let Some(token) = get("token") {
+        builder = builder.bearer_token(token);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
+    let configured = |id: &str| matches.get_one::<String>(id).is_some();
+    match sub.subcommand_name() {
+        Some("status") => {
+            let base = matches
+                .get_one::<String>("base-url")
+                .map_or("", String::as_str);
+            println!("base URL:           {base}");
+            let client_id = matches.get_one::<String>("client-id");
+            println!(
+                "client credentials: {}",
+                client_id.map_or("not set".to_string(), |id| format!(
+                    "client id {id}, secret [redacted]"
+                ))
+            );
+            println!(
+                "API key:            {}",
+                if configured("api-key") {
+                    "[redacted]"
+                } else {
+                    "not set"
+                }
+            );
+            println!(
+                "access token:       {}",
+                if configured("token") {
+                    "[redacted]"
+                } else {
+                    "not set"
+                }
+            );
+            EXIT_OK
+        }
+        Some("login") => {
+            if let Some(key) = matches.get_one::<String>("api-key") {
+                match crate::auth::ApiKey::new(key.as_str()) {
+                    Ok(key) => {
+                        println!("API key: well-formed, {:?} environment", key.environment())
+                    }
+                    Err(e) => {
+                        eprintln!("error: invalid API key: {e}");
+                        return EXIT_USAGE;
+                    }
+                }
+            }
+            let (Some(id), Some(secret)) = (
+                matches.get_one::<String>("client-id"),
+                matches.get_one::<String>("client-secret"),
+            ) else {
+                if !configured("api-key") && !configured("token") {
+                    eprintln!(
+                        "error: no credentials; set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, CHEKT_API_KEY, or CHEKT_ACCESS_TOKEN"
+                    );
+                    return EXIT_USAGE;
+                }
+                return EXIT_OK;
+            };
+            let request = client.create_token().body_map(|body| {
+                body.grant_type("client_credentials")
+                    .client_id(Some(id.clone()))
+                    .client_secret(Some(secret.clone()))
+            });
+            match request.send().await {
+                Ok(token) => {
+                    println!(
+                        "client credentials: accepted; a {} token valid {} s{}",
+                        token.token_type,
+                        token.expires_in,
+                        token
+                            .scope
+                            .as_deref()
+                            .map(|s| format!(", scopes: {s}"))
+                            .unwrap_or_default()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => report(anyhow::Error::new(e)),
+            }
+        }
+        _ => EXIT_USAGE,
+    }
+}
+
+/// Prints an error with what to do about it; returns the exit code.
+fn report(error: anyhow::Error) -> u8 {
+    let error = match error.downcast::<ProgenitorError<types::Error>>() {
+        Ok(e) => Error::from(e),
+        Err(other) => match other.downcast::<Error>() {
+            Ok(e) => e,
+            Err(other) => {
+                eprintln!("error: {other:#}");
+                return EXIT_USAGE;
+            }
+        },
+    };
+    eprintln!("error: {error}");
+    if let Some(hint) = hint(&error) {
+        eprintln!("hint: {hint}");
+    }
+    match &error {
+        Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
+        Error::InvalidRequest { .. } => EXIT_USAGE,
+        Error::Auth { status: None, .. } => EXIT_USAGE,
+        Error::UndecodableBody { status: None, .. } | Error::ResponseTooLarge { .. } => EXIT_OTHER,
+        _ if error.status().is_some() => EXIT_API,
+        _ => EXIT_OTHER,
+    }
+}
+
+/// What to do about an error, in the words of seed 000's error table.
+fn hint(error: &Error) -> Option<String> {
+    use types::ErrorCode as C;
+    Some(match error {
+        Error::Auth { code: Some(C::InvalidApiKey), .. } => "invalid_api_key: the key is missing, malformed or revoked. Check CHEKT_API_KEY against the dealer portal; a rotated key stops working after its 24 h grace window.".into(),
+        Error::Auth { code: Some(C::TokenExpired), .. } => "token_expired: the access token's lifetime ended. With --client-id/--client-secret the CLI fetches a new one; a token given with --token must be replaced.".into(),
+        Error::Auth { code: Some(C::PermissionDenied), .. } => "permission_denied: the credential is valid but lacks this operation's scope. Grant it in the app's permissions in the dealer portal.".into(),
+        Error::Auth { code: Some(C::IpNotAllowed), .. } => "ip_not_allowed: this machine's IP is not on the app's allow list.".into(),
+        Error::Auth { code: Some(C::SignatureInvalid), .. } => "signature_invalid: a signature did not verify; check the signing secret or key.".into(),
+        Error::Auth { status: None, .. } => "set credentials: CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET (Partner API), CHEKT_API_KEY (public API) or CHEKT_ACCESS_TOKEN; `chekt auth status` shows what is set.".into(),
+        Error::Auth { .. } => "authentication failed: check the credentials with `chekt auth login`.".into(),
+        Error::RateLimited { retry_after, rate_limit, .. } => {
+            let wait = retry_after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default();
+            let window = rate_limit
+                .and_then(|r| r.limit)
+                .map(|l| format!(" (limit {l} per window)"))
+                .unwrap_or_default();
+            format!("rate_limited: too many requests{window}; try again{wait}.")
+        }
+        Error::Transport { .. } | Error::Timeout { .. } => "the API could not be reached; check --base-url / CHEKT_BASE_URL and the network.".into(),
+        _ => return None,
+    })
+}
+
+impl Output {
+    fn print(&self, mut value: Value) {
+        if !self.show_secrets {
+            redact(&mut value);
+        }
+        let text = match self.format {
+            Format::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
+            Format::Table => table(&value),
+        };
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
+
+    /// Pages `stream` to the end, printing items as they come (JSON) or in
+    /// one table at the end, with progress on stderr.
+    fn page_all<S, T>(&self, stream: S) -> anyhow::Result<()>
+    where
+        S: futures::Stream<Item = crate::Result<T>> + Unpin,
+        T: Serialize,
+    {
+        use futures::StreamExt;
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let mut stream = stream;
+                let mut items = Vec::new();
+                let mut count = 0usize;
+                let stdout = std::io::stdout();
+                if self.format == Format::Json {
+                    let _ = writeln!(stdout.lock(), "[");
+                }
+                while let Some(item) = stream.next().await {
+                    let mut value = serde_json::to_value(item?)?;
+                    if !self.show_secrets {
+                        redact(&mut value);
+                    }
+                    if self.format == Format::Json {
+                        let separator = if count == 0 { "" } else { ",\n" };
+                        let _ = write!(
+                            stdout.lock(),
+                            "{separator}{}",
+                            serde_json::to_string_pretty(&value)?
+                        );
+                    } else {
+                        items.push(value);
+                    }
+                    count += 1;
+                    eprint!("\rfetched {count} item(s)");
+                }
+                eprintln!("\rfetched {count} item(s), done");
+                if self.format == Format::Json {
+                    let _ = writeln!(stdout.lock(), "\n]");
+                } else {
+                    let _ = writeln!(stdout.lock(), "{}", table(&Value::Array(items)));
+                }
+                Err(anyhow::Error::new(Paged))
+            })
+        })
+    }
+
+    /// With `--all`, pages with the command's `--limit` as the page size.
+    fn offset<'a, B: OffsetPagedExt<'a>>(
+        &self,
+        matches: &ArgMatches,
+        request: &B,
+    ) -> anyhow::Result<()>
+    where
+        B::Item: Serialize + Send,
+    {
+        if !self.all {
+            return Ok(());
+        }
+        let request = request.clone();
+        match matches.get_one::<i64>("limit") {
+            Some(limit) => self.page_all(request.into_stream_with_page_size(*limit)),
+            None => self.page_all(request.into_stream()),
+        }
+    }
+
+    fn cursor<'a, B: CursorPagedExt<'a>>(&self, request: &B) -> anyhow::Result<()>
+    where
+        B::Item: Serialize + Send,
+        B::Page: Send,
+    {
+        if self.all {
+            self.page_all(request.clone().into_stream())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Replaces secret-looking fields, at any depth, with `[redacted]`.
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) && !field.is_null() {
+                    *field = Value::String("[redacted]".into());
+                } else {
+                    redact(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// A plain-text table: a list of objects becomes rows under the first
+/// object's keys; an object becomes `key  value` lines; anything else JSON.
+fn table(value: &Value) -> String {
+    let cell = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    let rows: Vec<Vec<String>>;
+    let header: Vec<String>;
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_object) => {
+            let Some(Value::Object(first)) = items.first() else {
+                return "(no items)".into();
+            };
+            header = first.keys().cloned().collect();
+            rows = items
+                .iter()
+                .map(|item| header.iter().map(|k| cell(item.get(k))).collect())
+                .collect();
+        }
+        Value::Object(map) => {
+            header = vec!["field".into(), "value".into()];
+            rows = map
+                .iter()
+                .map(|(k, v)| vec![k.clone(), cell(Some(v))])
+                .collect();
+        }
+        other => return serde_json::to_string_pretty(other).unwrap_or_default(),
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    std::iter::once(line(&header))
+        .chain(rows.iter().map(|r| line(r)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl CliConfig for Output {
+    fn success_item<T>(&self, value: &ResponseValue<T>)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+        self.print(serde_json::to_value(&**value).unwrap_or(Value::Null));
+    }
+
+    fn success_no_item(&self, _value: &ResponseValue<()>) {
+        self.print(serde_json::json!({ "ok": true }));
+    }
+
+    fn error<T>(&self, _value: &ProgenitorError<T>)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+        // Reported once, with a hint, by `report`.
+    }
+
+    fn list_start<T>(&self)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+    }
+
+    fn list_item<T>(&self, value: &T)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+        self.print(serde_json::to_value(value).unwrap_or(Value::Null));
+    }
+
+    fn list_end_success<T>(&self)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+    }
+
+    fn list_end_error<T>(&self, _value: &ProgenitorError<T>)
+    where
+        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
+    {
+    }
+
+    fn execute_list_sites(
+        &self,
+        matches: &ArgMatches,
+        request: &mut builder::ListSites,
+    ) -> anyhow::Result<()> {
+        self.offset(matches, request)
+    }
+
+    fn execute_list_devices(
+        &self,
+        matches: &ArgMatches,
+        request: &mut builder::ListDevices,
+    ) -> anyhow::Result<()> {
+        self.offset(matches, request)
+    }
+
+    fn execute_list_monitoring_stations(
+        &self,
+        matches: &ArgMatches,
+        request: &mut builder::ListMonitoringStations,
+    ) -> anyhow::Result<()> {
+        self.offset(matches, request)
+    }
+
+    fn execute_list_contacts(
+        &self,
+        matches: &ArgMatches,
+        request: &mut builder::ListContacts,
+    ) -> anyhow::Result<()> {
+        self.offset(matches, request)
+    }
+
+    fn execute_list_public_sites(
+        &self,
+        _: &ArgMatches,
+        request: &mut builder::ListPublicSites,
+    ) -> anyhow::Result<()> {
+        self.cursor(request)
+    }
+
+    fn execute_list_public_devices(
+        &self,
+        _: &ArgMatches,
+        request: &mut builder::ListPublicDevices,
+    ) -> anyhow::Result<()> {
+        self.cursor(request)
+    }
+}

@@ -1,0 +1,309 @@
+//! The `chekt` binary end to end against a local mock server, as a user
+//! runs it: flags, environment, output, paging, exit codes, hints.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Output;
+
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "cli-test-access-token-1234";
+const SECRET: &str = "cli-test-client-secret-5678";
+
+/// Runs `chekt` with `args` and a clean environment plus `env`.
+async fn chekt(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chekt"));
+    command.args(args).env_clear();
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn site(id: i64) -> serde_json::Value {
+    serde_json::json!({
+        "site_id": id, "external_site_id": format!("ext-{id}"), "name": format!("Site {id}"),
+        "monitoring_station_id": null, "external_monitoring_station_id": null, "account_number": null,
+        "address1": null, "address2": null, "timezone": "Asia/Seoul", "is_activated": 1,
+        "created_at": "2025-01-01 00:00:00"
+    })
+}
+
+fn error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(serde_json::json!({
+        "error": "Error", "message": format!("{code} happened"), "code": code, "request_id": "req_cli_1"
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_prints_json_and_sends_every_flag() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .and(query_param("limit", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1), site(2)])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "list-sites",
+            "--dealer-id",
+            "42",
+            "--limit",
+            "2",
+            "--filter",
+            "is_activated,1,eq",
+            "--filter",
+            "name,Site,regex",
+        ],
+        &[("CHEKT_ACCESS_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(printed.as_array().unwrap().len(), 2);
+    assert_eq!(printed[1]["name"], "Site 2");
+    let request: Request = server.received_requests().await.unwrap().remove(0);
+    let filters: Vec<String> = request
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(filters, ["is_activated,1,eq", "name,Site,regex"]);
+    assert_eq!(
+        request.headers.get("authorization").unwrap(),
+        &format!("Bearer {TOKEN}")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_pages_through_a_list_into_a_table_with_progress() {
+    let server = MockServer::start().await;
+    for (offset, ids) in [("0", vec![1, 2]), ("2", vec![3, 4]), ("4", vec![5])] {
+        Mock::given(method("GET"))
+            .and(path("/partner/v1/dealers/42/sites"))
+            .and(query_param("offset", offset))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::Value::Array(
+                    ids.into_iter().map(site).collect(),
+                )),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let out = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "--format",
+            "table",
+            "--all",
+            "list-sites",
+            "--dealer-id",
+            "42",
+            "--limit",
+            "2",
+        ],
+        &[("CHEKT_ACCESS_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "a header and five rows:\n{text}");
+    assert!(
+        lines[0].starts_with("site_id") || lines[0].contains("site_id"),
+        "{text}"
+    );
+    assert!(lines[5].contains("Site 5"), "{text}");
+    assert!(
+        stderr(&out).contains("fetched 5 item(s), done"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_tell_usage_api_and_transport_errors_apart() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/7"))
+        .respond_with(error(403, "permission_denied"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/8"))
+        .respond_with(error(429, "rate_limited").insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let env = [("CHEKT_ACCESS_TOKEN", TOKEN)];
+
+    let usage = chekt(&["--base-url", &server.uri(), "get-dealer"], &env).await;
+    assert_eq!(usage.status.code(), Some(2), "{}", stderr(&usage));
+    assert!(stderr(&usage).contains("--dealer-id"), "{}", stderr(&usage));
+
+    let forbidden = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "get-dealer",
+            "--dealer-id",
+            "7",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(forbidden.status.code(), Some(3));
+    let message = stderr(&forbidden);
+    assert!(message.contains("permission_denied"), "{message}");
+    assert!(
+        message.contains("hint: permission_denied: the credential is valid but lacks"),
+        "{message}"
+    );
+    assert!(message.contains("req_cli_1"), "{message}");
+
+    let limited = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "get-dealer",
+            "--dealer-id",
+            "8",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(limited.status.code(), Some(3));
+    assert!(
+        stderr(&limited).contains("try again in 3600 s"),
+        "{}",
+        stderr(&limited)
+    );
+
+    let unreachable = chekt(
+        &[
+            "--base-url",
+            "http://127.0.0.1:9",
+            "get-dealer",
+            "--dealer-id",
+            "7",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(
+        unreachable.status.code(),
+        Some(4),
+        "{}",
+        stderr(&unreachable)
+    );
+    assert!(
+        stderr(&unreachable).contains("hint: the API could not be reached"),
+        "{}",
+        stderr(&unreachable)
+    );
+
+    let no_credentials = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "get-dealer",
+            "--dealer-id",
+            "7",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(no_credentials.status.code(), Some(2));
+    assert!(
+        stderr(&no_credentials).contains("CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET"),
+        "{}",
+        stderr(&no_credentials)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_are_never_printed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600, "scope": "sites:read"
+        })))
+        .mount(&server)
+        .await;
+    let env = [
+        ("CHEKT_CLIENT_ID", "cli-client"),
+        ("CHEKT_CLIENT_SECRET", SECRET),
+    ];
+
+    let login = chekt(&["--base-url", &server.uri(), "auth", "login"], &env).await;
+    assert_eq!(login.status.code(), Some(0), "{}", stderr(&login));
+    assert!(
+        stdout(&login).contains(
+            "client credentials: accepted; a Bearer token valid 3600 s, scopes: sites:read"
+        )
+    );
+
+    let status = chekt(&["--base-url", &server.uri(), "auth", "status"], &env).await;
+    assert!(
+        stdout(&status).contains("client id cli-client, secret [redacted]"),
+        "{}",
+        stdout(&status)
+    );
+
+    let body = tempfile::NamedTempFile::new().unwrap();
+    let grant = serde_json::json!({"grant_type": "client_credentials", "client_id": "cli-client", "client_secret": SECRET});
+    std::fs::write(body.path(), grant.to_string()).unwrap();
+    let body_path = body.path().to_str().unwrap();
+    let token = chekt(
+        &[
+            "--base-url",
+            &server.uri(),
+            "create-token",
+            "--json-body",
+            body_path,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(token.status.code(), Some(0), "{}", stderr(&token));
+    assert!(
+        stdout(&token).contains(r#""access_token": "[redacted]""#),
+        "{}",
+        stdout(&token)
+    );
+
+    let help = chekt(&["--help"], &env).await;
+    assert!(
+        stdout(&help).contains("CHEKT_CLIENT_SECRET"),
+        "the variable is documented"
+    );
+
+    for out in [&login, &status, &token, &help] {
+        for secret in [SECRET, TOKEN] {
+            assert!(
+                !stdout(out).contains(secret) && !stderr(out).contains(secret),
+                "{secret} printed"
+            );
+        }
+    }
+}
