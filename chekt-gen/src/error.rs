@@ -95,7 +95,7 @@ fn render_findings(findings: &[Finding]) -> String {
 
 impl Error {
     /// Shorthand for [`Error::Io`].
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,

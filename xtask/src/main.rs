@@ -4,6 +4,8 @@
 //! Exit codes: 0 success, 1 the check failed (stale code, lint errors,
 //! breaking changes), 2 bad input (unreadable or invalid spec, bad flags).
 
+mod docs;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -39,6 +41,15 @@ enum Command {
         /// Print lint warnings in full.
         #[arg(short, long)]
         verbose: bool,
+    },
+    /// Render the spec as a static HTML reference with Redocly.
+    Docs {
+        /// The spec to render.
+        #[arg(long, default_value_os_t = root().join("spec/chekt.yaml"))]
+        spec: PathBuf,
+        /// The HTML file to write.
+        #[arg(long, default_value_os_t = root().join("target/docs/chekt-api.html"))]
+        out: PathBuf,
     },
     /// Lint a spec and print every finding.
     Lint {
@@ -85,6 +96,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             verbose,
         } => gen_command(&spec, &out, preset, check, verbose),
         Command::Lint { spec, strict } => lint_command(&spec, strict),
+        Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
     }
 }
 
