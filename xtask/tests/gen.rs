@@ -89,6 +89,29 @@ fn gen_writes_then_leaves_alone_and_check_catches_edits() {
             .code(),
         Some(0)
     );
+
+    // The typed mocks and the CLI are generated beside the client and
+    // checked with it.
+    let mock = dir.path().join("mock/generated.rs");
+    let cli = dir.path().join("cli/generated.rs");
+    assert!(
+        std::fs::read_to_string(&mock)
+            .unwrap()
+            .contains("pub trait MockServerExt")
+    );
+    assert!(
+        std::fs::read_to_string(&cli)
+            .unwrap()
+            .contains("pub enum CliCommand")
+    );
+    std::fs::write(&mock, "// edited by hand\n").unwrap();
+    let stale_mock = xtask(&["gen", "--check", "--spec", spec_arg, "--out", out_arg]);
+    assert_eq!(stale_mock.status.code(), Some(1));
+    assert!(
+        text(&stale_mock.stderr).contains("mock/generated.rs is out of date"),
+        "{}",
+        text(&stale_mock.stderr)
+    );
 }
 
 #[test]
