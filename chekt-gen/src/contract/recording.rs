@@ -317,7 +317,7 @@ mod tests {
             (
                 "op/200-a.json",
                 r#"{"request": {"method": "GET", "path": "/a"}}"#,
-                "op/200-a.json: malformed at `(document)`: missing field `response` at line 1 column 45",
+                "op/200-a.json: malformed at `(document)`: missing field `response` at line 1 column 44",
             ),
         ];
         for (name, text, expected) in cases {
