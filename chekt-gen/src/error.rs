@@ -85,6 +85,15 @@ pub enum Error {
         message: String,
     },
 
+    /// `cargo xtask record` was asked for something the spec does not allow.
+    #[error("cannot record `{operation}`: {message}")]
+    Record {
+        /// The operationId asked for.
+        operation: String,
+        /// What is wrong, naming the argument.
+        message: String,
+    },
+
     /// The generated Rust did not parse, which is a bug in chekt-gen or
     /// progenitor rather than in the spec.
     #[error("generated code for {file} does not parse as Rust: {message}")]

@@ -115,7 +115,10 @@ mod tests {
         assert_eq!(resolve(&doc, "/loop"), None);
         assert_eq!(
             resolve_located(&doc, "/use"),
-            Some(("/components/schemas/B".to_string(), &json!({"type": "string"})))
+            Some((
+                "/components/schemas/B".to_string(),
+                &json!({"type": "string"})
+            ))
         );
         assert_eq!(resolve_located(&doc, "/loop"), None);
         assert_eq!(resolve(&doc, "/missing"), None);

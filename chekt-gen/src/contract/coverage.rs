@@ -46,8 +46,8 @@ pub fn parse_exemptions(text: &str) -> Result<Vec<Exemption>> {
         message,
     };
     let deserializer = serde_yaml::Deserializer::from_str(text);
-    let exemptions: Vec<Exemption> = serde_path_to_error::deserialize(deserializer)
-        .map_err(|e| {
+    let exemptions: Vec<Exemption> =
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let field = e.path().to_string();
             let message = e.into_inner().to_string();
             // serde_yaml repeats the path (`.[0]: ...`); say it once.
@@ -161,7 +161,11 @@ impl fmt::Display for Coverage {
             };
             previous = &row.operation;
             let covered_by = if !row.recordings.is_empty() {
-                row.recordings.join(", ")
+                let files = row
+                    .recordings
+                    .iter()
+                    .map(|r| r.rsplit('/').next().unwrap_or(r));
+                files.collect::<Vec<_>>().join(", ")
             } else if let Some(reason) = &row.exempt {
                 format!("(exempt: {reason})")
             } else {
@@ -215,12 +219,15 @@ mod tests {
         )
         .unwrap();
         let coverage = Coverage::new(declared, &covered, &exemptions);
-        let missing = coverage.missing().map(|r| r.operation.as_str()).collect::<Vec<_>>();
+        let missing = coverage
+            .missing()
+            .map(|r| r.operation.as_str())
+            .collect::<Vec<_>>();
         assert_eq!(missing, ["b"]);
         assert_eq!(coverage.stale.len(), 2);
         assert_eq!(
             coverage.to_string(),
-            "operation  status   recordings\na          200      a/200-x.json\n           5XX      (exempt: cannot provoke)\nb          200      MISSING\n"
+            "operation  status   recordings\na          200      200-x.json\n           5XX      (exempt: cannot provoke)\nb          200      MISSING\n"
         );
     }
 }

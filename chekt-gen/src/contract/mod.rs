@@ -24,6 +24,7 @@ use crate::pointer;
 use crate::report::Severity;
 
 pub mod coverage;
+pub mod record;
 pub mod recording;
 pub mod schema;
 pub mod secrets;
@@ -57,25 +58,101 @@ macro_rules! check {
 
 /// Every contract check.
 pub static CHECKS: &[Check] = &[
-    check!("endpoint-unknown", E, "No operation (or webhook event) in the spec matches the recording: removed or renamed."),
-    check!("recording-misfiled", E, "The recording's folder names another operation or event than its request matches."),
-    check!("status-undeclared", E, "The response status is not declared for the operation (nor a range or `default`)."),
-    check!("response-media-type", E, "The response body's media type is not declared, or the body is missing or not JSON."),
-    check!("response-schema", E, "The response body does not match the declared schema."),
-    check!("response-decode", E, "The generated client types cannot read the response body."),
-    check!("response-header", E, "A declared response header is missing (when required) or malformed."),
-    check!("response-drift", W, "The response carries a field the schema does not declare."),
-    check!("request-parameter-missing", E, "A required path, query or header parameter is absent."),
-    check!("request-parameter-invalid", E, "A parameter value does not match its schema."),
-    check!("request-parameter-undeclared", W, "The request sends a query parameter the operation does not declare."),
-    check!("request-body", E, "The request body is missing, undeclared, of an undeclared media type, or does not match its schema."),
-    check!("request-drift", W, "The request body carries a field the schema does not declare."),
-    check!("webhook-schema", E, "A webhook payload or header does not match the spec."),
-    check!("webhook-decode", E, "The generated webhook event types cannot read the payload."),
-    check!("webhook-drift", W, "A webhook payload carries a field the schema does not declare."),
-    check!("secret", E, "The recording holds something that looks like a secret."),
-    check!("coverage-missing", E, "An operation × declared status has no recording and no exemption."),
-    check!("exemption-stale", W, "An exemption names no declared pair, or a covered one."),
+    check!(
+        "endpoint-unknown",
+        E,
+        "No operation (or webhook event) in the spec matches the recording: removed or renamed."
+    ),
+    check!(
+        "recording-misfiled",
+        E,
+        "The recording's folder names another operation or event than its request matches."
+    ),
+    check!(
+        "status-undeclared",
+        E,
+        "The response status is not declared for the operation (nor a range or `default`)."
+    ),
+    check!(
+        "response-media-type",
+        E,
+        "The response body's media type is not declared, or the body is missing or not JSON."
+    ),
+    check!(
+        "response-schema",
+        E,
+        "The response body does not match the declared schema."
+    ),
+    check!(
+        "response-decode",
+        E,
+        "The generated client types cannot read the response body."
+    ),
+    check!(
+        "response-header",
+        E,
+        "A declared response header is missing (when required) or malformed."
+    ),
+    check!(
+        "response-drift",
+        W,
+        "The response carries a field the schema does not declare."
+    ),
+    check!(
+        "request-parameter-missing",
+        E,
+        "A required path, query or header parameter is absent."
+    ),
+    check!(
+        "request-parameter-invalid",
+        E,
+        "A parameter value does not match its schema."
+    ),
+    check!(
+        "request-parameter-undeclared",
+        W,
+        "The request sends a query parameter the operation does not declare."
+    ),
+    check!(
+        "request-body",
+        E,
+        "The request body is missing, undeclared, of an undeclared media type, or does not match its schema."
+    ),
+    check!(
+        "request-drift",
+        W,
+        "The request body carries a field the schema does not declare."
+    ),
+    check!(
+        "webhook-schema",
+        E,
+        "A webhook payload or header does not match the spec."
+    ),
+    check!(
+        "webhook-decode",
+        E,
+        "The generated webhook event types cannot read the payload."
+    ),
+    check!(
+        "webhook-drift",
+        W,
+        "A webhook payload carries a field the schema does not declare."
+    ),
+    check!(
+        "secret",
+        E,
+        "The recording holds something that looks like a secret."
+    ),
+    check!(
+        "coverage-missing",
+        E,
+        "An operation × declared status has no recording and no exemption."
+    ),
+    check!(
+        "exemption-stale",
+        W,
+        "An exemption names no declared pair, or a covered one."
+    ),
 ];
 
 fn severity_of(id: &str) -> Severity {
@@ -348,11 +425,11 @@ struct Run<'s, 'd> {
 }
 
 /// A parameter as the spec declares it.
-struct Param {
-    name: String,
-    location: String,
-    required: bool,
-    schema: String,
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) required: bool,
+    pub(crate) schema: String,
 }
 
 impl Run<'_, '_> {
@@ -509,9 +586,13 @@ impl Run<'_, '_> {
             return Ok(());
         };
         let content_type = request.headers.get("content-type").map(String::as_str);
-        let Some(schema) =
-            self.media_schema(&body_pointer, body_spec, content_type, "request-body", "request body")
-        else {
+        let Some(schema) = self.media_schema(
+            &body_pointer,
+            body_spec,
+            content_type,
+            "request-body",
+            "request body",
+        ) else {
             return Ok(());
         };
         for v in self.schemas.validate(&schema, body)? {
@@ -602,10 +683,9 @@ impl Run<'_, '_> {
             .entry((id.to_string(), key.clone()))
             .or_default()
             .push(recording.name.clone());
-        let Some((response_pointer, response_spec)) = pointer::resolve_located(
-            self.spec.value(),
-            &pointer::push(&responses_pointer, &key),
-        ) else {
+        let Some((response_pointer, response_spec)) =
+            pointer::resolve_located(self.spec.value(), &pointer::push(&responses_pointer, &key))
+        else {
             return Ok(());
         };
         self.response_headers(&response_pointer, response_spec, &response.headers)?;
@@ -772,8 +852,11 @@ impl Run<'_, '_> {
                 ),
                 None => {}
                 Some(value) => {
-                    let instance =
-                        coerce(self.spec.value(), &param.schema, std::slice::from_ref(value));
+                    let instance = coerce(
+                        self.spec.value(),
+                        &param.schema,
+                        std::slice::from_ref(value),
+                    );
                     for v in self.schemas.validate(&param.schema, &instance)? {
                         self.fail("webhook-schema", at.clone(), Some(v.schema), v.message);
                     }
@@ -853,7 +936,11 @@ pub fn status_key(keys: &[String], status: u16) -> Option<String> {
 
 /// The parameters an operation declares (path-item level ones overridden by
 /// operation level ones with the same name and location).
-fn declared_params(spec: &Spec, op_pointer: &str, path_item: Option<&str>) -> Vec<Param> {
+pub(crate) fn declared_params(
+    spec: &Spec,
+    op_pointer: &str,
+    path_item: Option<&str>,
+) -> Vec<Param> {
     let mut params: Vec<Param> = Vec::new();
     let lists = path_item
         .map(|p| pointer::push(p, "parameters"))
@@ -866,11 +953,18 @@ fn declared_params(spec: &Spec, op_pointer: &str, path_item: Option<&str>) -> Ve
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         for i in 0..count {
-            let Some((at, param)) = pointer::resolve_located(spec.value(), &pointer::push(&list, i.to_string()))
+            let Some((at, param)) =
+                pointer::resolve_located(spec.value(), &pointer::push(&list, i.to_string()))
             else {
                 continue;
             };
-            let text = |key: &str| param.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+            let text = |key: &str| {
+                param
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             let param = Param {
                 name: text("name"),
                 location: text("in"),
@@ -941,7 +1035,10 @@ pub fn find_operation<'a>(
 /// Matches a concrete path against a template; returns the parameters and
 /// how many segments matched literally.
 pub fn match_template(template: &str, path: &str) -> Option<(BTreeMap<String, String>, usize)> {
-    let template_segments = template.trim_end_matches('/').split('/').collect::<Vec<_>>();
+    let template_segments = template
+        .trim_end_matches('/')
+        .split('/')
+        .collect::<Vec<_>>();
     let path_segments = path.trim_end_matches('/').split('/').collect::<Vec<_>>();
     if template_segments.len() != path_segments.len() {
         return None;
@@ -1030,6 +1127,9 @@ mod tests {
             coerce(&spec, "/a", &["a,1,eq".into()]),
             serde_json::json!(["a,1,eq"])
         );
-        assert_eq!(coerce(&spec, "/s", &["007".into()]), serde_json::json!("007"));
+        assert_eq!(
+            coerce(&spec, "/s", &["007".into()]),
+            serde_json::json!("007")
+        );
     }
 }

@@ -123,7 +123,11 @@ impl Schemas {
 fn violation(root: &str, error: &ValidationError<'_>) -> Violation {
     let schema = error
         .absolute_keyword_location()
-        .and_then(|uri| uri.as_str().split_once('#').map(|(_, f)| decode_fragment(f)))
+        .and_then(|uri| {
+            uri.as_str()
+                .split_once('#')
+                .map(|(_, f)| decode_fragment(f))
+        })
         .unwrap_or_else(|| format!("{root}{}", error.schema_path().as_str()));
     let marker = format!("/{NON_NULL}");
     Violation {
@@ -317,7 +321,13 @@ fn drift(spec: &Value, schemas: &[String], instance: &Value, at: &str, out: &mut
         }
         Value::Array(items) if !shape.items.is_empty() => {
             for (i, item) in items.iter().enumerate() {
-                drift(spec, &shape.items, item, &pointer::push(at, i.to_string()), out);
+                drift(
+                    spec,
+                    &shape.items,
+                    item,
+                    &pointer::push(at, i.to_string()),
+                    out,
+                );
             }
         }
         _ => {}

@@ -42,7 +42,10 @@ pub const SECRET_HEADERS: &[&str] = &[
 
 /// What the scan looks for: (kind, pattern).
 const PATTERNS: &[(&str, &str)] = &[
-    ("a CHeKT API key (`chekt_live_`/`chekt_test_`)", r"chekt_(?:live|test)_"),
+    (
+        "a CHeKT API key (`chekt_live_`/`chekt_test_`)",
+        r"chekt_(?:live|test)_",
+    ),
     ("a bearer token", r"Bearer\s+[A-Za-z0-9\-._~+/]{12,}=*"),
     ("a JWT", r"eyJ[A-Za-z0-9_-]{10,}"),
 ];
@@ -135,7 +138,10 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("key: chekt_live_8h2j3kfm2918sndlj", &[PATTERNS[0].0]),
             ("\"chekt_test_abc\"", &[PATTERNS[0].0]),
-            ("Authorization: Bearer 9f8e7d6c5b4a39281706", &[PATTERNS[1].0]),
+            (
+                "Authorization: Bearer 9f8e7d6c5b4a39281706",
+                &[PATTERNS[1].0],
+            ),
             (
                 "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.sig",
                 &[PATTERNS[1].0, PATTERNS[2].0],
@@ -170,13 +176,22 @@ mod tests {
             })
         );
         let mut headers = BTreeMap::from([
-            ("authorization".to_string(), "Bearer chekt_live_abc".to_string()),
+            (
+                "authorization".to_string(),
+                "Bearer chekt_live_abc".to_string(),
+            ),
             ("x-chekt-signature".to_string(), "ab".repeat(32)),
-            ("x-partner-trace-id".to_string(), "550e8400-e29b-41d4-a716-123456789000".to_string()),
+            (
+                "x-partner-trace-id".to_string(),
+                "550e8400-e29b-41d4-a716-123456789000".to_string(),
+            ),
         ]);
         scrub_headers(&mut headers);
         assert_eq!(headers["authorization"], "Bearer REDACTED");
         assert_eq!(headers["x-chekt-signature"], SIGNATURE_PLACEHOLDER);
-        assert_eq!(headers["x-partner-trace-id"], "550e8400-e29b-41d4-a716-123456789000");
+        assert_eq!(
+            headers["x-partner-trace-id"],
+            "550e8400-e29b-41d4-a716-123456789000"
+        );
     }
 }
