@@ -162,15 +162,18 @@ fn severity_of(id: &str) -> Severity {
         .map_or(Severity::Error, |c| c.severity)
 }
 
+/// What a decoder says: `None` when no typed body is declared there,
+/// `Some(Err(field and reason))` when decoding fails.
+pub type Decoded = Option<std::result::Result<(), String>>;
+
 /// Decodes bodies through the generated client types (step 4). `chekt-gen`
 /// cannot depend on `chekt-api`, so the caller passes its functions in.
 pub struct Decoder<'a> {
-    /// `(operation_id, status, body)` → `None` when no typed body is
-    /// declared there, `Some(Err(field and reason))` when decoding fails;
-    /// `chekt_api::decode::response` has this shape.
-    pub response: &'a dyn Fn(&str, u16, &[u8]) -> Option<Result<(), String>>,
-    /// `(event type, payload)` → as above, for webhook payloads.
-    pub webhook: &'a dyn Fn(&str, &[u8]) -> Option<Result<(), String>>,
+    /// `(operation_id, status, body)`; `chekt_api::decode::response` has
+    /// this shape.
+    pub response: &'a dyn Fn(&str, u16, &[u8]) -> Decoded,
+    /// `(event type, payload)`, for webhook payloads.
+    pub webhook: &'a dyn Fn(&str, &[u8]) -> Decoded,
 }
 
 impl Decoder<'static> {

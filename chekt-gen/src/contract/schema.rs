@@ -257,10 +257,10 @@ fn convert(schema: &mut Value, at: String) {
             if let Value::String(name) = kind {
                 *kind = json!([name.clone(), "null"]);
             }
-            if let Some(Value::Array(options)) = map.get_mut("enum") {
-                if !options.contains(&Value::Null) {
-                    options.push(Value::Null);
-                }
+            if let Some(Value::Array(options)) = map.get_mut("enum")
+                && !options.contains(&Value::Null)
+            {
+                options.push(Value::Null);
             }
         }
         None => {
