@@ -130,8 +130,6 @@ pub struct Recording {
 /// Every recording of a directory, sorted by name.
 #[derive(Debug, Clone, Default)]
 pub struct Recordings {
-    /// The directory they were read from.
-    pub dir: PathBuf,
     /// The recordings.
     pub items: Vec<Recording>,
 }
@@ -156,10 +154,7 @@ impl Recordings {
                 }
             }
         }
-        Ok(Recordings {
-            dir: dir.to_path_buf(),
-            items,
-        })
+        Ok(Recordings { items })
     }
 }
 
