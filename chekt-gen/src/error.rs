@@ -74,6 +74,26 @@ pub enum Error {
         what: String,
     },
 
+    /// A recording (`spec/recordings/...`) or the exemptions file is malformed.
+    #[error("{file}: malformed at `{field}`: {message}")]
+    Recording {
+        /// The file, relative to the recordings directory.
+        file: String,
+        /// The field that is wrong, as a path (`response.status`).
+        field: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// `cargo xtask record` was asked for something the spec does not allow.
+    #[error("cannot record `{operation}`: {message}")]
+    Record {
+        /// The operationId asked for.
+        operation: String,
+        /// What is wrong, naming the argument.
+        message: String,
+    },
+
     /// The generated Rust did not parse, which is a bug in chekt-gen or
     /// progenitor rather than in the spec.
     #[error("generated code for {file} does not parse as Rust: {message}")]

@@ -52,6 +52,21 @@ pub fn resolve<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     resolve_depth(root, pointer, 32)
 }
 
+/// Like [`resolve`], but also returns the pointer where the value was found
+/// after following `$ref`s, so that values reached by different routes can be
+/// told apart or cached by where they live.
+pub fn resolve_located<'a>(root: &'a Value, pointer: &str) -> Option<(String, &'a Value)> {
+    let mut pointer = pointer.to_string();
+    for _ in 0..32 {
+        let value = root.pointer(&pointer)?;
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(reference) => pointer = from_ref(reference)?.to_string(),
+            None => return Some((pointer, value)),
+        }
+    }
+    None
+}
+
 fn resolve_depth<'a>(root: &'a Value, pointer: &str, depth: usize) -> Option<&'a Value> {
     let value = root.pointer(pointer)?;
     follow_ref_depth(root, value, depth)
@@ -98,6 +113,14 @@ mod tests {
         });
         assert_eq!(resolve(&doc, "/use"), Some(&json!({"type": "string"})));
         assert_eq!(resolve(&doc, "/loop"), None);
+        assert_eq!(
+            resolve_located(&doc, "/use"),
+            Some((
+                "/components/schemas/B".to_string(),
+                &json!({"type": "string"})
+            ))
+        );
+        assert_eq!(resolve_located(&doc, "/loop"), None);
         assert_eq!(resolve(&doc, "/missing"), None);
         assert_eq!(from_ref("other.yaml#/x"), None);
         assert_eq!(from_ref("#/components"), Some("/components"));

@@ -14,6 +14,9 @@ use chekt_gen::output::{self, Check};
 use chekt_gen::{Error, Severity, Spec, lint};
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod contract;
+mod record;
+
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer commands for chekt-rs")]
 struct Cli {
@@ -60,6 +63,10 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Check the spec against the recorded exchanges in spec/recordings.
+    Contract(contract::ContractArgs),
+    /// Record an exchange from a live or sandbox server, secrets scrubbed.
+    Record(record::RecordArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,6 +104,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         } => gen_command(&spec, &out, preset, check, verbose),
         Command::Lint { spec, strict } => lint_command(&spec, strict),
         Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
+        Command::Contract(args) => contract::run(args),
+        Command::Record(args) => record::run(args),
     }
 }
 
