@@ -3,13 +3,15 @@
 //! - [`load`]: YAML/JSON → a [`Spec`] (raw JSON + typed OpenAPI model);
 //! - [`lint`]: rules that catch what progenitor would panic on or mishandle;
 //! - [`generate`]: progenitor + our passes (open enums, operation table) →
-//!   formatted Rust, written atomically by [`output`].
+//!   formatted Rust, written atomically by [`output`];
+//! - [`diff`]: the breaking-change report between two versions of a spec.
 //!
 //! It works on any OpenAPI 3.0 document, not only CHeKT's, and never depends
 //! on the crate it generates.
 
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod lint;
