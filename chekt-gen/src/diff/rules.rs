@@ -133,6 +133,11 @@ pub static RULES: &[Rule] = &[
         "Calls without credentials are now rejected."
     ),
     rule!(
+        "security-became-optional",
+        Additive,
+        "Calls without credentials are now accepted."
+    ),
+    rule!(
         "security-scope-added",
         Breaking,
         "Tokens without the new scope are now rejected."

@@ -689,15 +689,20 @@ impl<'a> Walker<'a> {
         let (np, new) = effective_security(self.new, n);
         let open = |alts: &[Requirement]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
         let mut out = Vec::new();
-        if open(&old) && !open(&new) {
-            out.push(raw(
-                "security-became-required",
-                &op,
-                &np,
-                Some(&json!(old)),
-                Some(&json!(new)),
-                "the call now requires credentials".into(),
-            ));
+        if open(&old) != open(&new) {
+            let (rule, message) = if open(&new) {
+                (
+                    "security-became-optional",
+                    "the call no longer requires credentials",
+                )
+            } else {
+                (
+                    "security-became-required",
+                    "the call now requires credentials",
+                )
+            };
+            let (was, is) = (json!(old), json!(new));
+            out.push(raw(rule, &op, &np, Some(&was), Some(&is), message.into()));
             return out;
         }
         let keys = |alt: &Requirement| alt.keys().cloned().collect::<BTreeSet<_>>();
