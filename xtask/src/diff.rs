@@ -39,7 +39,9 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
             let top = PathBuf::from(top.trim_end());
             let path = args.spec.to_string_lossy().replace('\\', "/");
             let old = from_git(&top, &format!("{base}:{path}"))?;
-            (old, Spec::from_file(top.join(&args.spec))?)
+            let new = top.join(&args.spec);
+            let text = std::fs::read_to_string(&new).map_err(|e| Error::io(&new, e))?;
+            (old, Spec::parse(path, text)?)
         }
         None => (
             load(args.old.as_deref().unwrap_or_default())?,
