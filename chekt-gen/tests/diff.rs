@@ -264,7 +264,7 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
             "parameter integer widened to number",
             vec![set(
                 at(LIST, "/parameters/0/schema"),
-                json!({"type": "number", "format": "int32", "minimum": 1, "maximum": 100}),
+                json!({"type": "number", "format": "int32", "minimum": 1, "maximum": 100, "default": 20}),
             )],
             &[(Additive, "request-type-widened")],
         ),
@@ -624,6 +624,59 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
                 (Breaking, "security-requirement-removed"),
             ],
         ),
+        // Rarer aspects.
+        (
+            "path parameter became optional",
+            vec![set(
+                "/paths/~1pets~1{petId}/parameters/0/required",
+                json!(false),
+            )],
+            &[(Additive, "request-parameter-became-optional")],
+        ),
+        (
+            "parameter default changed",
+            vec![set(at(LIST, "/parameters/0/schema/default"), json!(50))],
+            &[(Breaking, "request-default-changed")],
+        ),
+        (
+            "request anyOf alternative added",
+            vec![set(
+                format!("{SCHEMAS}/NewPet/properties/contact/anyOf/-"),
+                json!({"type": "boolean"}),
+            )],
+            &[(Additive, "request-variant-added")],
+        ),
+        (
+            "request anyOf alternative removed",
+            vec![remove(format!(
+                "{SCHEMAS}/NewPet/properties/contact/anyOf/0"
+            ))],
+            &[(Breaking, "request-variant-removed")],
+        ),
+        (
+            "response pattern added",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/name/pattern"),
+                json!("^[a-z]+$"),
+            )],
+            &[(Breaking, "response-pattern-changed")],
+        ),
+        (
+            "response field restricted to an enum",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/tag/enum"),
+                json!(["a", "b"]),
+            )],
+            &[(NonFunctional, "response-enum-added")],
+        ),
+        (
+            "response map closed",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/attributes/additionalProperties"),
+                json!(false),
+            )],
+            &[(NonFunctional, "response-additional-properties-narrowed")],
+        ),
         // Layout changes that keep the meaning: nothing to report.
         (
             "inline schema moved into components",
@@ -675,7 +728,7 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
                 ),
                 set(
                     new_pet(""),
-                    json!({"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "properties": {"tag": {"type": "string"}, "status": {"$ref": "#/components/schemas/Status"}}}]}),
+                    json!({"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "properties": {"tag": {"type": "string"}, "status": {"$ref": "#/components/schemas/Status"}, "contact": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}]}),
                 ),
             ],
             &[],

@@ -496,4 +496,19 @@ mod tests {
             assert!(rule.explanation.ends_with('.'), "{} explanation", rule.id);
         }
     }
+
+    /// Every id the walker emits has a row, and every row is emitted.
+    #[test]
+    fn the_table_and_the_walker_agree() {
+        let walker = include_str!("walk.rs");
+        let literals: BTreeSet<&str> = walker
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.contains('-') && !s.starts_with("x-"))
+            .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+            .collect();
+        let ids: BTreeSet<&str> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(literals, ids);
+    }
 }
