@@ -1203,7 +1203,7 @@ fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
     for keyword in RESTRICTIONS {
         let (ov, nv) = (o.get(keyword), n.get(keyword));
         let on = |v: Option<&Value>| v.is_some_and(|v| v != &Value::Bool(false));
-        if ov != nv && on(ov) != on(nv) || on(ov) && on(nv) && ov != nv {
+        if ov != nv && (on(ov) || on(nv)) {
             push(keyword, on(nv), ov, nv);
         }
     }
