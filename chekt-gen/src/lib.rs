@@ -5,6 +5,7 @@
 //! - [`generate`]: progenitor + our passes (open enums, operation table) →
 //!   formatted Rust, written atomically by [`output`];
 //! - [`contract`]: the spec checked against recorded exchanges.
+//! - [`diff`]: the breaking-change report between two versions of a spec.
 //!
 //! It works on any OpenAPI 3.0 document, not only CHeKT's, and never depends
 //! on the crate it generates.
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod contract;
+pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod lint;

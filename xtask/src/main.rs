@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 the check failed (stale code, lint errors,
 //! breaking changes), 2 bad input (unreadable or invalid spec, bad flags).
 
+mod diff;
 mod docs;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Report what changed between two versions of a spec and whether it
+    /// breaks clients.
+    Diff(diff::DiffArgs),
     /// Render the spec as a static HTML reference with Redocly.
     Docs {
         /// The spec to render.
@@ -106,6 +110,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
         Command::Contract(args) => contract::run(args),
         Command::Record(args) => record::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 

@@ -1,0 +1,919 @@
+//! `chekt_gen::diff`: single edits applied to a small base spec, each
+//! asserting exactly which (classification, rule) pairs are reported; a few
+//! edits of the real spec; and snapshots of the Markdown and JSON output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chekt_gen::Spec;
+use chekt_gen::diff::render::{Format, render};
+use chekt_gen::diff::{Bump, Class, RULES, diff};
+use serde_json::{Value, json};
+
+use Class::{Additive, Breaking, NonFunctional};
+
+const BASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/diff/base.yaml");
+const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/chekt.yaml");
+
+const LIST: &str = "/paths/~1pets/get";
+const CREATE: &str = "/paths/~1pets/post";
+const GET: &str = "/paths/~1pets~1{petId}/get";
+const DELETE: &str = "/paths/~1pets~1{petId}/delete";
+const SCHEMAS: &str = "/components/schemas";
+
+/// One edit of the document, by JSON pointer.
+enum Edit {
+    /// Insert or replace (`-` appends to an array).
+    Set(String, Value),
+    /// Remove a key or array element.
+    Remove(String),
+    /// Rename a key of an object, keeping its position.
+    Rename(String, &'static str),
+    /// Replace text everywhere in the serialized document.
+    Text(&'static str, &'static str),
+}
+
+fn set(pointer: impl Into<String>, value: Value) -> Edit {
+    Edit::Set(pointer.into(), value)
+}
+
+fn remove(pointer: impl Into<String>) -> Edit {
+    Edit::Remove(pointer.into())
+}
+
+fn at(base: &str, rest: &str) -> String {
+    format!("{base}{rest}")
+}
+
+fn split(pointer: &str) -> (&str, String) {
+    let (parent, last) = pointer.rsplit_once('/').unwrap();
+    (parent, last.replace("~1", "/").replace("~0", "~"))
+}
+
+fn apply(doc: &mut Value, edit: &Edit) {
+    match edit {
+        Edit::Set(pointer, value) => {
+            let (parent, key) = split(pointer);
+            match doc
+                .pointer_mut(parent)
+                .unwrap_or_else(|| panic!("no {parent}"))
+            {
+                Value::Object(map) => {
+                    map.insert(key, value.clone());
+                }
+                Value::Array(items) if key == "-" => items.push(value.clone()),
+                Value::Array(items) => items[key.parse::<usize>().unwrap()] = value.clone(),
+                other => panic!("cannot set in {other}"),
+            }
+        }
+        Edit::Remove(pointer) => {
+            let (parent, key) = split(pointer);
+            match doc
+                .pointer_mut(parent)
+                .unwrap_or_else(|| panic!("no {parent}"))
+            {
+                Value::Object(map) => {
+                    map.shift_remove(&key)
+                        .unwrap_or_else(|| panic!("no {pointer}"));
+                }
+                Value::Array(items) => {
+                    items.remove(key.parse::<usize>().unwrap());
+                }
+                other => panic!("cannot remove from {other}"),
+            }
+        }
+        Edit::Rename(pointer, to) => {
+            let (parent, key) = split(pointer);
+            let map = doc.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+            let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+            assert!(entries.iter().any(|(k, _)| *k == key), "no {pointer}");
+            for (k, v) in entries {
+                map.insert(if k == key { to.to_string() } else { k }, v);
+            }
+        }
+        Edit::Text(from, to) => {
+            let text = doc.to_string();
+            assert!(text.contains(from), "no {from} in the document");
+            *doc = serde_json::from_str(&text.replace(from, to)).unwrap();
+        }
+    }
+}
+
+fn edited(base: &Spec, edits: &[Edit]) -> Spec {
+    let mut doc = base.value().clone();
+    for edit in edits {
+        apply(&mut doc, edit);
+    }
+    Spec::parse("head.json", doc.to_string()).unwrap()
+}
+
+fn load(path: &str) -> Spec {
+    Spec::from_file(path).unwrap()
+}
+
+type Expected = &'static [(Class, &'static str)];
+
+/// The single-edit cases: name, edits (one logical change), expected pairs.
+fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    let new_pet = |rest: &str| format!("{SCHEMAS}/NewPet{rest}");
+    vec![
+        // Document level.
+        (
+            "server added",
+            vec![set("/servers/-", json!({"url": "https://eu.example.com"}))],
+            &[(Additive, "server-added")],
+        ),
+        (
+            "server removed",
+            vec![set("/servers/0", json!({"url": "https://new.example.com"}))],
+            &[(Breaking, "server-removed"), (Additive, "server-added")],
+        ),
+        (
+            "token URL changed",
+            vec![set(
+                "/components/securitySchemes/oauth/flows/clientCredentials/tokenUrl",
+                json!("https://auth.example.com/token"),
+            )],
+            &[(Breaking, "security-scheme-changed")],
+        ),
+        (
+            "security scheme added",
+            vec![set(
+                "/components/securitySchemes/key",
+                json!({"type": "apiKey", "in": "header", "name": "X-Key"}),
+            )],
+            &[(Additive, "security-scheme-added")],
+        ),
+        (
+            "security scheme removed",
+            vec![remove("/components/securitySchemes/oauth")],
+            &[(Breaking, "security-scheme-removed")],
+        ),
+        // Endpoints (policy: new endpoints additive; removing or renaming breaking).
+        (
+            "endpoint added",
+            vec![set(
+                "/paths/~1owners",
+                json!({"get": {"operationId": "list_owners", "responses": {"200": {"description": "ok"}}}}),
+            )],
+            &[(Additive, "endpoint-added")],
+        ),
+        (
+            "endpoint removed",
+            vec![remove(DELETE)],
+            &[(Breaking, "endpoint-removed")],
+        ),
+        (
+            "endpoint renamed",
+            vec![Edit::Rename(
+                "/paths/~1pets~1{petId}".into(),
+                "/animals/{petId}",
+            )],
+            &[
+                (Breaking, "endpoint-removed"),
+                (Breaking, "endpoint-removed"),
+                (Additive, "endpoint-added"),
+                (Additive, "endpoint-added"),
+            ],
+        ),
+        (
+            "operationId renamed",
+            vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
+            &[(Breaking, "operation-id-changed")],
+        ),
+        (
+            "operation deprecated",
+            vec![set(at(GET, "/deprecated"), json!(true))],
+            &[(NonFunctional, "operation-deprecated")],
+        ),
+        (
+            "inferred flag removed",
+            vec![remove(at(DELETE, "/x-chekt-inferred"))],
+            &[(NonFunctional, "inferred-flag-removed")],
+        ),
+        (
+            "inferred flag added",
+            vec![set(at(LIST, "/x-chekt-inferred"), json!(true))],
+            &[(NonFunctional, "inferred-flag-added")],
+        ),
+        // Parameters (policy: new optional request parameters additive).
+        (
+            "optional parameter added",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "schema": {"type": "string"}}),
+            )],
+            &[(Additive, "request-parameter-added-optional")],
+        ),
+        (
+            "required parameter added",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}),
+            )],
+            &[(Breaking, "request-parameter-added-required")],
+        ),
+        (
+            "required header parameter added",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "required": true, "schema": {"type": "string"}}),
+            )],
+            &[(Breaking, "request-parameter-added-required")],
+        ),
+        (
+            "parameter removed",
+            vec![remove(at(LIST, "/parameters/0"))],
+            &[(Breaking, "request-parameter-removed")],
+        ),
+        (
+            "parameter became required",
+            vec![set(at(LIST, "/parameters/0/required"), json!(true))],
+            &[(Breaking, "request-parameter-became-required")],
+        ),
+        (
+            "parameter moved from query to header",
+            vec![set(at(LIST, "/parameters/0/in"), json!("header"))],
+            &[(Breaking, "request-parameter-in-changed")],
+        ),
+        (
+            "array parameter no longer exploded",
+            vec![set(at(LIST, "/parameters/2/explode"), json!(false))],
+            &[(Breaking, "request-parameter-style-changed")],
+        ),
+        (
+            "explicit default style is no change",
+            vec![set(at(LIST, "/parameters/2/style"), json!("form"))],
+            &[],
+        ),
+        (
+            "parameter deprecated",
+            vec![set(at(LIST, "/parameters/0/deprecated"), json!(true))],
+            &[(NonFunctional, "parameter-deprecated")],
+        ),
+        (
+            "parameter maximum lowered",
+            vec![set(at(LIST, "/parameters/0/schema/maximum"), json!(50))],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "parameter maximum raised",
+            vec![set(at(LIST, "/parameters/0/schema/maximum"), json!(500))],
+            &[(Additive, "request-constraint-loosened")],
+        ),
+        (
+            "parameter integer widened to number",
+            vec![set(
+                at(LIST, "/parameters/0/schema"),
+                json!({"type": "number", "format": "int32", "minimum": 1, "maximum": 100, "default": 20}),
+            )],
+            &[(Additive, "request-type-widened")],
+        ),
+        (
+            "parameter type changed",
+            vec![set(
+                at(LIST, "/parameters/0/schema"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "request-type-changed")],
+        ),
+        (
+            "path parameter format narrowed",
+            vec![set(
+                "/paths/~1pets~1{petId}/parameters/0/schema/format",
+                json!("int32"),
+            )],
+            &[(Breaking, "request-format-changed")],
+        ),
+        // Request bodies.
+        (
+            "request body became optional",
+            vec![set(at(CREATE, "/requestBody/required"), json!(false))],
+            &[(Additive, "request-body-became-optional")],
+        ),
+        (
+            "request body removed",
+            vec![remove(at(CREATE, "/requestBody"))],
+            &[(Breaking, "request-body-removed")],
+        ),
+        (
+            "optional request body added",
+            vec![set(
+                at(DELETE, "/requestBody"),
+                json!({"content": {"application/json": {"schema": {"type": "object"}}}}),
+            )],
+            &[(Additive, "request-body-added-optional")],
+        ),
+        (
+            "required request body added",
+            vec![set(
+                at(DELETE, "/requestBody"),
+                json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}}),
+            )],
+            &[(Breaking, "request-body-added-required")],
+        ),
+        (
+            "request media type added",
+            vec![set(
+                at(CREATE, "/requestBody/content/application~1xml"),
+                json!({"schema": {"$ref": "#/components/schemas/NewPet"}}),
+            )],
+            &[(Additive, "request-media-type-added")],
+        ),
+        (
+            "request media type replaced",
+            vec![Edit::Rename(
+                at(CREATE, "/requestBody/content/application~1json"),
+                "application/x-www-form-urlencoded",
+            )],
+            &[
+                (Breaking, "request-media-type-removed"),
+                (Additive, "request-media-type-added"),
+            ],
+        ),
+        (
+            "required body field added",
+            vec![
+                set(new_pet("/properties/age"), json!({"type": "integer"})),
+                set(new_pet("/required/-"), json!("age")),
+            ],
+            &[(Breaking, "request-property-added-required")],
+        ),
+        (
+            "optional body field added",
+            vec![set(new_pet("/properties/age"), json!({"type": "integer"}))],
+            &[(Additive, "request-property-added-optional")],
+        ),
+        (
+            "body field became required",
+            vec![set(new_pet("/required/-"), json!("tag"))],
+            &[(Breaking, "request-property-became-required")],
+        ),
+        (
+            "body field became optional",
+            vec![set(new_pet("/required"), json!([]))],
+            &[(Additive, "request-property-became-optional")],
+        ),
+        (
+            "body field removed",
+            vec![remove(new_pet("/properties/tag"))],
+            &[(Breaking, "request-property-removed")],
+        ),
+        (
+            "body field minLength raised",
+            vec![set(new_pet("/properties/name/minLength"), json!(3))],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "body field pattern added",
+            vec![set(new_pet("/properties/name/pattern"), json!("^[a-z]+$"))],
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "body field became nullable",
+            vec![set(new_pet("/properties/tag/nullable"), json!(true))],
+            &[(Additive, "request-nullable-added")],
+        ),
+        (
+            "body field restricted to an enum",
+            vec![set(new_pet("/properties/tag/enum"), json!(["a", "b"]))],
+            &[(Breaking, "request-enum-added")],
+        ),
+        (
+            "body closed to extra keys",
+            vec![set(new_pet("/additionalProperties"), json!(false))],
+            &[(Breaking, "request-additional-properties-narrowed")],
+        ),
+        // Responses (policy: new optional response fields additive; removing,
+        // renaming or retyping response fields breaking).
+        (
+            "response field added",
+            vec![set(pet("/properties/age"), json!({"type": "integer"}))],
+            &[(Additive, "response-property-added")],
+        ),
+        (
+            "response field removed",
+            vec![remove(pet("/properties/tag"))],
+            &[(Breaking, "response-property-removed")],
+        ),
+        (
+            "response field renamed",
+            vec![Edit::Rename(pet("/properties/tag"), "label")],
+            &[
+                (Breaking, "response-property-removed"),
+                (Additive, "response-property-added"),
+            ],
+        ),
+        (
+            "response field retyped",
+            vec![set(pet("/properties/id/type"), json!("string"))],
+            &[(Breaking, "response-type-changed")],
+        ),
+        (
+            "response integer widened to number",
+            vec![set(pet("/properties/id/type"), json!("number"))],
+            &[(Breaking, "response-type-changed")],
+        ),
+        (
+            "response format changed",
+            vec![set(pet("/properties/id/format"), json!("int32"))],
+            &[(Breaking, "response-format-changed")],
+        ),
+        (
+            "response field became optional",
+            vec![set(pet("/required"), json!(["id"]))],
+            &[(Breaking, "response-property-became-optional")],
+        ),
+        (
+            "response field became required",
+            vec![set(pet("/required/-"), json!("tag"))],
+            &[(Additive, "response-property-became-required")],
+        ),
+        (
+            "response field became nullable",
+            vec![set(pet("/properties/name/nullable"), json!(true))],
+            &[(Breaking, "response-nullable-added")],
+        ),
+        (
+            "response field no longer nullable",
+            vec![remove(pet("/properties/tag/nullable"))],
+            &[(NonFunctional, "response-nullable-removed")],
+        ),
+        (
+            "response maxLength raised",
+            vec![set(pet("/properties/name/maxLength"), json!(128))],
+            &[(Breaking, "response-constraint-loosened")],
+        ),
+        (
+            "response maxLength lowered",
+            vec![set(pet("/properties/name/maxLength"), json!(32))],
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        (
+            "response oneOf alternative added",
+            vec![set(
+                pet("/properties/owner/oneOf/-"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "response-variant-added")],
+        ),
+        (
+            "response oneOf alternative removed",
+            vec![remove(pet("/properties/owner/oneOf/1"))],
+            &[(NonFunctional, "response-variant-removed")],
+        ),
+        (
+            "response map opened to anything",
+            vec![set(
+                pet("/properties/attributes/additionalProperties"),
+                json!(true),
+            )],
+            &[(Breaking, "response-additional-properties-widened")],
+        ),
+        (
+            "response map value retyped",
+            vec![set(
+                pet("/properties/attributes/additionalProperties/type"),
+                json!("integer"),
+            )],
+            &[(Breaking, "response-type-changed")],
+        ),
+        (
+            "response field deprecated",
+            vec![set(pet("/properties/tag/deprecated"), json!(true))],
+            &[(NonFunctional, "schema-deprecated")],
+        ),
+        (
+            "recursive field retyped",
+            vec![set(
+                pet("/properties/children/items"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "response-type-changed")],
+        ),
+        // One enum, sent in requests and read in responses: direction decides.
+        (
+            "enum value added",
+            vec![set(format!("{SCHEMAS}/Status/enum/-"), json!("pending"))],
+            &[
+                (Additive, "request-enum-value-added"),
+                (Additive, "response-enum-value-added"),
+            ],
+        ),
+        (
+            "enum value removed",
+            vec![remove(format!("{SCHEMAS}/Status/enum/1"))],
+            &[
+                (Breaking, "request-enum-value-removed"),
+                (NonFunctional, "response-enum-value-removed"),
+            ],
+        ),
+        (
+            "enum restriction dropped",
+            vec![remove(format!("{SCHEMAS}/Status/enum"))],
+            &[
+                (Additive, "request-enum-removed"),
+                (Breaking, "response-enum-removed"),
+            ],
+        ),
+        (
+            "string field made nullable on both sides",
+            vec![set(format!("{SCHEMAS}/Status/nullable"), json!(true))],
+            &[
+                (Additive, "request-nullable-added"),
+                (Breaking, "response-nullable-added"),
+            ],
+        ),
+        // Statuses, media types and headers.
+        (
+            "error status removed",
+            vec![remove(at(GET, "/responses/404"))],
+            &[(NonFunctional, "response-error-status-removed")],
+        ),
+        (
+            "success status changed",
+            vec![Edit::Rename(at(CREATE, "/responses/201"), "200")],
+            &[
+                (Breaking, "response-success-status-removed"),
+                (Additive, "response-status-added"),
+            ],
+        ),
+        (
+            "error status added",
+            vec![set(
+                at(CREATE, "/responses/409"),
+                json!({"$ref": "#/components/responses/Error"}),
+            )],
+            &[(Additive, "response-status-added")],
+        ),
+        (
+            "response media type removed",
+            vec![Edit::Rename(
+                at(GET, "/responses/200/content/application~1json"),
+                "application/xml",
+            )],
+            &[
+                (Breaking, "response-media-type-removed"),
+                (Additive, "response-media-type-added"),
+            ],
+        ),
+        (
+            "response header removed",
+            vec![remove(at(LIST, "/responses/200/headers/X-Total"))],
+            &[(Breaking, "response-header-removed")],
+        ),
+        (
+            "response header added",
+            vec![set(
+                at(LIST, "/responses/200/headers/X-Next"),
+                json!({"schema": {"type": "string"}}),
+            )],
+            &[(Additive, "response-header-added")],
+        ),
+        (
+            "response header became optional",
+            vec![set(
+                at(LIST, "/responses/200/headers/X-Total/required"),
+                json!(false),
+            )],
+            &[(Breaking, "response-header-became-optional")],
+        ),
+        (
+            "response header retyped",
+            vec![set(
+                at(LIST, "/responses/200/headers/X-Total/schema/type"),
+                json!("string"),
+            )],
+            &[(Breaking, "response-type-changed")],
+        ),
+        // Security (policy: tightening required scopes breaking).
+        (
+            "scope added",
+            vec![set(at(CREATE, "/security/0/oauth/-"), json!("pets:admin"))],
+            &[(Breaking, "security-scope-added")],
+        ),
+        (
+            "document-level scope added",
+            vec![set("/security/0/oauth/-", json!("pets:list"))],
+            &[(Breaking, "security-scope-added")],
+        ),
+        (
+            "scope removed",
+            vec![set(at(CREATE, "/security/0/oauth"), json!([]))],
+            &[(Additive, "security-scope-removed")],
+        ),
+        (
+            "public endpoint secured",
+            vec![remove(at(GET, "/security"))],
+            &[(Breaking, "security-became-required")],
+        ),
+        (
+            "endpoint made public",
+            vec![set(at(LIST, "/security"), json!([]))],
+            &[(Additive, "security-became-optional")],
+        ),
+        (
+            "alternative authentication added",
+            vec![set(at(CREATE, "/security/-"), json!({"key": []}))],
+            &[(Additive, "security-requirement-added")],
+        ),
+        (
+            "authentication replaced",
+            vec![set(at(CREATE, "/security"), json!([{"key": []}]))],
+            &[
+                (Additive, "security-requirement-added"),
+                (Breaking, "security-requirement-removed"),
+            ],
+        ),
+        // Rarer aspects.
+        (
+            "path parameter became optional",
+            vec![set(
+                "/paths/~1pets~1{petId}/parameters/0/required",
+                json!(false),
+            )],
+            &[(Additive, "request-parameter-became-optional")],
+        ),
+        (
+            "parameter default changed",
+            vec![set(at(LIST, "/parameters/0/schema/default"), json!(50))],
+            &[(Breaking, "request-default-changed")],
+        ),
+        (
+            "request anyOf alternative added",
+            vec![set(
+                format!("{SCHEMAS}/NewPet/properties/contact/anyOf/-"),
+                json!({"type": "boolean"}),
+            )],
+            &[(Additive, "request-variant-added")],
+        ),
+        (
+            "request anyOf alternative removed",
+            vec![remove(format!(
+                "{SCHEMAS}/NewPet/properties/contact/anyOf/0"
+            ))],
+            &[(Breaking, "request-variant-removed")],
+        ),
+        (
+            "response pattern added",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/name/pattern"),
+                json!("^[a-z]+$"),
+            )],
+            &[(Breaking, "response-pattern-changed")],
+        ),
+        (
+            "response field restricted to an enum",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/tag/enum"),
+                json!(["a", "b"]),
+            )],
+            &[(NonFunctional, "response-enum-added")],
+        ),
+        (
+            "response map closed",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/attributes/additionalProperties"),
+                json!(false),
+            )],
+            &[(NonFunctional, "response-additional-properties-narrowed")],
+        ),
+        // Layout changes that keep the meaning: nothing to report.
+        (
+            "inline schema moved into components",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Attributes"),
+                    json!({"type": "object", "additionalProperties": {"type": "string"}}),
+                ),
+                set(
+                    pet("/properties/attributes"),
+                    json!({"$ref": "#/components/schemas/Attributes"}),
+                ),
+            ],
+            &[],
+        ),
+        (
+            "component renamed",
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Person"), "Human"),
+                Edit::Text("#/components/schemas/Person", "#/components/schemas/Human"),
+            ],
+            &[],
+        ),
+        (
+            "recursive component renamed",
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Pet"), "Animal"),
+                Edit::Text(
+                    "#/components/schemas/Pet\"",
+                    "#/components/schemas/Animal\"",
+                ),
+            ],
+            &[],
+        ),
+        (
+            "shared response inlined",
+            vec![set(
+                at(GET, "/responses/404"),
+                json!({"description": "Not found.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            )],
+            &[],
+        ),
+        (
+            "schema split with allOf",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Named"),
+                    json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 64}}}),
+                ),
+                set(
+                    new_pet(""),
+                    json!({"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "properties": {"tag": {"type": "string"}, "status": {"$ref": "#/components/schemas/Status"}, "contact": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}]}),
+                ),
+            ],
+            &[],
+        ),
+        (
+            "path parameter moved to the operations",
+            vec![
+                remove("/paths/~1pets~1{petId}/parameters"),
+                set(
+                    at(GET, "/parameters"),
+                    json!([{"$ref": "#/components/parameters/PetId"}]),
+                ),
+                set(
+                    at(DELETE, "/parameters"),
+                    json!([{"$ref": "#/components/parameters/PetId"}]),
+                ),
+                set(
+                    "/components/parameters",
+                    json!({"PetId": {"name": "petId", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}}),
+                ),
+            ],
+            &[],
+        ),
+        (
+            "description edited",
+            vec![set(
+                pet("/properties/name/description"),
+                json!("The pet's name."),
+            )],
+            &[],
+        ),
+    ]
+}
+
+fn pairs(report: &chekt_gen::diff::Report) -> Vec<(Class, &'static str)> {
+    let mut pairs: Vec<_> = report.changes.iter().map(|c| (c.class, c.rule)).collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn single_edits_are_classified() {
+    let base = load(BASE);
+    let cases = cases();
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let mut failures = Vec::new();
+    for (name, edits, expected) in &cases {
+        let report = diff(&base, &edited(&base, edits));
+        let mut want = expected.to_vec();
+        want.sort();
+        if pairs(&report) != want {
+            failures.push(format!(
+                "{name}: expected {want:?}\n{}",
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_emitted_rule_is_in_the_table() {
+    let base = load(BASE);
+    for (name, edits, _) in cases() {
+        for change in diff(&base, &edited(&base, &edits)).changes {
+            assert!(
+                RULES.iter().any(|r| r.id == change.rule),
+                "{name}: {} is not in RULES",
+                change.rule
+            );
+        }
+    }
+}
+
+#[test]
+fn a_change_in_a_shared_component_is_one_entry_naming_every_operation() {
+    let base = load(BASE);
+    let head = edited(&base, &[remove(format!("{SCHEMAS}/Pet/properties/tag"))]);
+    let report = diff(&base, &head);
+    assert_eq!(report.changes.len(), 1, "{report:?}");
+    let change = &report.changes[0];
+    assert_eq!(
+        change.operations,
+        ["GET /pets", "POST /pets", "GET /pets/{petId}"]
+    );
+    assert_eq!(change.old_pointer, "/components/schemas/Pet/properties/tag");
+    assert_eq!(change.new_pointer, "/components/schemas/Pet");
+    assert_eq!(report.bump(), Bump::Major);
+}
+
+#[test]
+fn bump_follows_the_most_severe_change() {
+    let base = load(BASE);
+    let bump = |edits: &[Edit]| diff(&base, &edited(&base, edits)).bump();
+    assert_eq!(bump(&[]), Bump::Patch);
+    assert_eq!(
+        bump(&[set(at(GET, "/deprecated"), json!(true))]),
+        Bump::Patch
+    );
+    assert_eq!(
+        bump(&[set("/servers/-", json!({"url": "https://x"}))]),
+        Bump::Minor
+    );
+    assert_eq!(bump(&[remove(DELETE)]), Bump::Major);
+}
+
+#[test]
+fn real_spec_against_itself_and_edited() {
+    let spec = load(REAL);
+    assert!(diff(&spec, &spec).changes.is_empty());
+    let cases: Vec<(Vec<Edit>, Expected)> = vec![
+        (
+            vec![remove(
+                "/paths/~1partner~1v1~1dealers~1{dealerId}~1disconnect",
+            )],
+            &[(Breaking, "endpoint-removed")],
+        ),
+        (
+            vec![set(
+                "/paths/~1partner~1v1~1dealers~1{dealerId}/get/security/0/partnerOAuth/-",
+                json!("dealers:admin"),
+            )],
+            &[(Breaking, "security-scope-added")],
+        ),
+        (
+            vec![
+                Edit::Rename("/components/schemas/Error".into(), "ApiError"),
+                Edit::Text(
+                    "#/components/schemas/Error\"",
+                    "#/components/schemas/ApiError\"",
+                ),
+            ],
+            &[],
+        ),
+    ];
+    for (edits, expected) in cases {
+        let report = diff(&spec, &edited(&spec, &edits));
+        let mut want = expected.to_vec();
+        want.sort();
+        assert_eq!(pairs(&report), want, "{}", render(&report, Format::Text));
+    }
+}
+
+/// A head spec with several kinds of change, for the output snapshots.
+fn snapshot_report() -> chekt_gen::diff::Report {
+    let base = load(BASE);
+    let head = edited(
+        &base,
+        &[
+            remove(DELETE),
+            set(at(CREATE, "/security/0/oauth/-"), json!("pets:admin")),
+            set(
+                format!("{SCHEMAS}/Pet/properties/age"),
+                json!({"type": "integer"}),
+            ),
+            set(format!("{SCHEMAS}/Status/enum/-"), json!("pending")),
+            set(at(GET, "/deprecated"), json!(true)),
+        ],
+    );
+    let mut report = diff(&base, &head);
+    report.old = "main:spec/chekt.yaml".into();
+    report.new = "spec/chekt.yaml".into();
+    report
+}
+
+#[test]
+fn markdown_snapshot() {
+    expectorate::assert_contents(
+        "tests/output/diff/report.md",
+        &render(&snapshot_report(), Format::Markdown),
+    );
+}
+
+#[test]
+fn json_snapshot() {
+    let json = render(&snapshot_report(), Format::Json);
+    let parsed: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["summary"]["bump"], "major");
+    expectorate::assert_contents("tests/output/diff/report.json", &json);
+}
+
+#[test]
+fn text_snapshot() {
+    expectorate::assert_contents(
+        "tests/output/diff/report.txt",
+        &render(&snapshot_report(), Format::Text),
+    );
+}

@@ -1,0 +1,184 @@
+//! `cargo xtask diff` end to end in a temporary git repository: exit codes
+//! 0 (nothing breaks), 1 (something breaks) and 2 (bad input), `--base`,
+//! `REV:path` and the output formats.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BASE: &str = include_str!("../../chekt-gen/tests/specs/diff/base.yaml");
+
+fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn xtask(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = run(dir, env!("CARGO_BIN_EXE_xtask"), args);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A repository whose one commit holds the base spec at `spec/chekt.yaml`.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("spec")).unwrap();
+    std::fs::write(dir.path().join("spec/chekt.yaml"), BASE).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    ] {
+        assert!(
+            run(dir.path(), "git", args).status.success(),
+            "git {args:?}"
+        );
+    }
+    dir
+}
+
+fn edit_spec(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("spec/chekt.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from));
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn base_without_changes_exits_0() {
+    let dir = repo();
+    let (code, stdout, stderr) = xtask(dir.path(), &["diff", "--base", "HEAD"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("0 breaking, 0 additive"), "{stdout}");
+}
+
+#[test]
+fn additive_change_exits_0_and_suggests_minor() {
+    let dir = repo();
+    edit_spec(
+        dir.path(),
+        "  - url: https://api.example.com\n",
+        "  - url: https://api.example.com\n  - url: https://eu.example.com\n",
+    );
+    let (code, stdout, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--format", "markdown"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("suggested `chekt-api` bump: **minor**"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`server-added`"), "{stdout}");
+}
+
+#[test]
+fn breaking_change_exits_1_unless_allowed() {
+    let dir = repo();
+    edit_spec(
+        dir.path(),
+        "      x-chekt-inferred: true\n",
+        "      x-chekt-inferred: true\n      deprecated: true\n",
+    );
+    edit_spec(
+        dir.path(),
+        "maxLength: 64}\n        status",
+        "maxLength: 128}\n        status",
+    );
+    let (code, stdout, _) = xtask(dir.path(), &["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["old"], "HEAD:spec/chekt.yaml");
+    assert_eq!(report["summary"]["bump"], "major");
+    assert_eq!(report["changes"][0]["rule"], "response-constraint-loosened");
+    assert_eq!(report["changes"][1]["rule"], "operation-deprecated");
+
+    let (code, stdout, _) = xtask(dir.path(), &["diff", "--base", "HEAD", "--allow-breaking"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("breaking[response-constraint-loosened]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn files_and_revisions_can_be_mixed() {
+    let dir = repo();
+    edit_spec(dir.path(), "    delete:\n", "    x-removed:\n");
+    let (code, stdout, stderr) = xtask(
+        dir.path(),
+        &["diff", "HEAD:spec/chekt.yaml", "spec/chekt.yaml"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stdout.contains("breaking[endpoint-removed] DELETE /pets/{petId}"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = xtask(
+        dir.path(),
+        &["diff", "spec/chekt.yaml", "HEAD:spec/chekt.yaml"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "openapi: 3.0.3\ninfo: [unclosed\n",
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["diff", "--base", "no-such-rev"],
+            "no-such-rev:spec/chekt.yaml",
+        ),
+        (
+            &["diff", "no-such-rev:spec/chekt.yaml", "spec/chekt.yaml"],
+            "no-such-rev",
+        ),
+        (
+            &["diff", "HEAD:missing.yaml", "spec/chekt.yaml"],
+            "missing.yaml",
+        ),
+        (
+            &["diff", "missing.yaml", "spec/chekt.yaml"],
+            "missing.yaml: No such file",
+        ),
+        (
+            &["diff", "spec/chekt.yaml", "broken.yaml"],
+            "broken.yaml:3:1: invalid YAML",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, _, stderr) = xtask(dir.path(), args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(expected),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn base_outside_a_repository_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = xtask(dir.path(), &["diff", "--base", "HEAD"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
