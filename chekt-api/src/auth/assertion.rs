@@ -75,9 +75,39 @@ pub struct SignError(pub String);
 /// ```
 pub trait AssertionSigner: Send + Sync + 'static {
     /// The key id (`kid`) under which CHeKT knows the public key.
+    ///
+    /// ```
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    /// # let signer = Kms;
+    /// assert_eq!(signer.key_id(), "partner-key-1"); // the JWT header's `kid`
+    /// ```
     fn key_id(&self) -> &str;
 
     /// Signs `message` with the private key.
+    ///
+    /// ```
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    /// # let signer = Kms;
+    /// # futures::executor::block_on(async {
+    /// let signature = signer.sign(b"header.claims").await?;
+    /// assert_eq!(signature.len(), 64); // r‖s
+    /// # Ok::<(), SignError>(())
+    /// # }).unwrap();
+    /// ```
     fn sign<'a>(&'a self, message: &'a [u8]) -> BoxFuture<'a, Result<Vec<u8>, SignError>>;
 }
 

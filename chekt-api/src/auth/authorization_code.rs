@@ -312,8 +312,31 @@ pub struct StoreError(pub String);
 /// the new one is saved before the access token is used.
 pub trait TokenStore: Send + Sync + 'static {
     /// The stored tokens, if a user has authorized the app.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::{MemoryTokenStore, TokenStore};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryTokenStore::default();
+    /// assert!(store.load().await?.is_none()); // nobody has authorized the app yet
+    /// # Ok::<(), chekt_api::auth::authorization_code::StoreError>(())
+    /// # }).unwrap();
+    /// ```
     fn load(&self) -> BoxFuture<'_, Result<Option<StoredTokens>, StoreError>>;
     /// Replaces the stored tokens.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::{MemoryTokenStore, StoredTokens, TokenStore};
+    /// use secrecy::ExposeSecret;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryTokenStore::default();
+    /// store.save(StoredTokens { refresh_token: "rt_rotated".into() }).await?;
+    /// let loaded = store.load().await?.map(|t| t.refresh_token.expose_secret().to_string());
+    /// assert_eq!(loaded.as_deref(), Some("rt_rotated"));
+    /// # Ok::<(), chekt_api::auth::authorization_code::StoreError>(())
+    /// # }).unwrap();
+    /// ```
     fn save(&self, tokens: StoredTokens) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 

@@ -46,6 +46,12 @@ pub(crate) fn signed_payload_mac(key: &[u8], timestamp: &str, body: &[u8]) -> Hm
 /// tests.
 pub trait Clock: Send + Sync {
     /// The current time, in seconds since the Unix epoch.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Clock, SystemClock};
+    ///
+    /// assert!(SystemClock.now_unix() > 1_700_000_000);
+    /// ```
     fn now_unix(&self) -> u64;
 }
 
