@@ -144,7 +144,9 @@ impl ClientBuilder {
     ///     .api_key("chekt_test_8h2j3kfm2918sndljabcdefgh")
     ///     .build()?;
     /// # let _ = client;
-    /// let typo = chekt_api::Client::builder().api_key("chekt_tset_8h2j3kfm2918sndljabcdefgh").build();
+    /// let typo = chekt_api::Client::builder()
+    ///     .api_key("chekt_tset_8h2j3kfm2918sndljabcdefgh")
+    ///     .build();
     /// assert!(matches!(typo, Err(BuildError::ApiKey(_))));
     /// # Ok::<(), chekt_api::BuildError>(())
     /// ```

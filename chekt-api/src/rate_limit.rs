@@ -70,7 +70,8 @@ impl RateLimit {
     /// use chekt_api::rate_limit::RateLimit;
     ///
     /// let now = SystemTime::now();
-    /// let window = RateLimit { limit: None, remaining: Some(0), reset: Some(now + Duration::from_secs(42)) };
+    /// let reset = Some(now + Duration::from_secs(42));
+    /// let window = RateLimit { limit: Some(60), remaining: Some(0), reset };
     /// assert_eq!(window.resets_in(now), Some(Duration::from_secs(42)));
     /// assert_eq!(window.resets_in(now + Duration::from_secs(60)), Some(Duration::ZERO));
     /// ```

@@ -70,8 +70,9 @@ impl AuthorizationCode {
     /// use chekt_api::auth::authorization_code::AuthorizationCode;
     ///
     /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
-    /// let url = flow.authorize_url(&["sites:read"]).url().to_string();
-    /// assert!(url.starts_with("https://auth.chekt.com/oauth/authorize?response_type=code&client_id=my-client-id"));
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().starts_with("https://auth.chekt.com/oauth/authorize?"));
+    /// assert!(pending.url().contains("&client_id=my-client-id&"));
     /// ```
     pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
         AuthorizationCode {
@@ -103,7 +104,8 @@ impl AuthorizationCode {
     ///
     /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback")
     ///     .authorize_endpoint("http://localhost:8080/oauth/authorize");
-    /// assert!(flow.authorize_url(&[]).url().starts_with("http://localhost:8080/oauth/authorize?"));
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().starts_with("http://localhost:8080/oauth/authorize?"));
     /// ```
     pub fn authorize_endpoint(mut self, url: impl Into<String>) -> Self {
         self.authorize_url = url.into();

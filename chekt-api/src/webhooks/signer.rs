@@ -41,11 +41,15 @@ impl Signer {
     /// A signer for `secret`.
     ///
     /// ```
-    /// use chekt_api::webhooks::Signer;
+    /// use chekt_api::webhooks::{Signer, Verifier};
+    /// use secrecy::SecretString;
     ///
-    /// let signer = Signer::new("whsec_test");
-    /// let delivery = signer.sign(1_700_000_000, b"{}".to_vec());
-    /// # let _ = delivery;
+    /// // The secret the receiver under test is configured with:
+    /// let secret = SecretString::from("whsec_test");
+    /// let signer = Signer::new(&secret);
+    /// let verifier = Verifier::new(&secret)?;
+    /// # let _ = (signer, verifier);
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
     /// ```
     pub fn new(secret: impl Into<SigningSecret>) -> Self {
         Self {
@@ -87,7 +91,8 @@ impl Signer {
     /// ```
     /// use chekt_api::webhooks::{Signer, Verifier};
     ///
-    /// let delivery = Signer::new("whsec_test").sign_now(br#"{"id":"evt_1","type":"site.renamed"}"#.to_vec());
+    /// let body = br#"{"id":"evt_1","type":"site.renamed"}"#;
+    /// let delivery = Signer::new("whsec_test").sign_now(body.to_vec());
     /// let verifier = Verifier::new("whsec_test")?; // the system clock: within the tolerance
     /// assert!(verifier.verify(&delivery.header_map(), delivery.body()).is_ok());
     /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
@@ -125,7 +130,8 @@ impl Signer {
     /// ```
     /// use chekt_api::webhooks::{Signer, Verifier, WebhookError};
     ///
-    /// let delivery = Signer::new("whsec_test").sign_with_timestamp_header("+1700000000", b"{}".to_vec());
+    /// let delivery = Signer::new("whsec_test")
+    ///     .sign_with_timestamp_header("+1700000000", b"{}".to_vec());
     /// let verifier = Verifier::new("whsec_test")?;
     /// let err = verifier.verify(&delivery.header_map(), delivery.body()).unwrap_err();
     /// assert!(matches!(err, WebhookError::MalformedTimestamp));

@@ -130,7 +130,8 @@ impl FixedClock {
     ///
     /// let clock = Arc::new(FixedClock::from_unix(1_700_000_000));
     /// let verifier = Verifier::builder().secret("whsec_test").clock(Arc::clone(&clock)).build()?;
-    /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, br#"{"id":"evt_1","type":"x.y"}"#.to_vec());
+    /// let body = br#"{"id":"evt_1","type":"x.y"}"#;
+    /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, body.to_vec());
     /// clock.advance(Duration::from_secs(301)); // just past the 5-minute tolerance
     /// let late = verifier.verify(&delivery.header_map(), delivery.body());
     /// assert!(matches!(late, Err(WebhookError::TimestampTooOld { age_secs: 301, .. })));
@@ -449,7 +450,10 @@ impl Verifier {
     /// ```
     /// use chekt_api::webhooks::{ReplayGuard, Verifier};
     ///
-    /// let verifier = Verifier::builder().secret("whsec_test").replay_guard(ReplayGuard::new(100)).build()?;
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .replay_guard(ReplayGuard::new(100))
+    ///     .build()?;
     /// assert_eq!(verifier.replay_guard().map(|guard| guard.capacity()), Some(100));
     /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
     /// ```
@@ -487,7 +491,8 @@ impl Verifier {
     /// ```
     /// use chekt_api::webhooks::{Signer, Verifier};
     ///
-    /// let sent = Signer::new("whsec_test").sign_now(br#"{"id":"evt_1","type":"site.renamed"}"#.to_vec());
+    /// let body = br#"{"id":"evt_1","type":"site.renamed"}"#;
+    /// let sent = Signer::new("whsec_test").sign_now(body.to_vec());
     /// let verifier = Verifier::new("whsec_test")?;
     /// let delivery = verifier.verify_parts(sent.signature(), sent.timestamp(), sent.body())?;
     /// assert_eq!(delivery.event_type(), "site.renamed");
@@ -716,7 +721,10 @@ impl VerifierBuilder {
     /// use std::time::Duration;
     /// use chekt_api::webhooks::Verifier;
     ///
-    /// let verifier = Verifier::builder().secret("whsec_test").tolerance(Duration::from_secs(60)).build()?;
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .tolerance(Duration::from_secs(60))
+    ///     .build()?;
     /// assert_eq!(verifier.tolerance(), Duration::from_secs(60));
     /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
     /// ```
@@ -751,9 +759,16 @@ impl VerifierBuilder {
     /// use chekt_api::webhooks::{ReplayGuard, Verifier};
     ///
     /// let guard = Arc::new(ReplayGuard::default());
-    /// let production = Verifier::builder().secret("whsec_prod").replay_guard(Arc::clone(&guard)).build()?;
-    /// let staging = Verifier::builder().secret("whsec_staging").replay_guard(guard).build()?;
-    /// # let _ = (production, staging);
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_old")
+    ///     .replay_guard(Arc::clone(&guard))
+    ///     .build()?;
+    /// // Rebuilt for a secret rotation, it still knows the ids already accepted:
+    /// let rotated = Verifier::builder()
+    ///     .secrets(["whsec_new", "whsec_old"])
+    ///     .replay_guard(guard)
+    ///     .build()?;
+    /// # let _ = (verifier, rotated);
     /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
     /// ```
     pub fn replay_guard(mut self, guard: impl Into<Arc<ReplayGuard>>) -> Self {
