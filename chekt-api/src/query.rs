@@ -136,14 +136,17 @@ fn check_column(column: &str) -> Result<(), QueryError> {
 pub struct Filters(Vec<Filter>);
 
 macro_rules! filter_methods {
-    ($($name:ident => $op:ident, $wire:literal, $column:literal, $value:literal;)*) => {
+    // Each method is named after its operator's wire form.
+    ($($name:ident => $op:ident, $column:literal, $value:literal;)*) => {
         $(
             #[doc = concat!(
-                "Adds `column,value,", $wire, "`.\n\n",
+                "Adds `column,value,", stringify!($name), "`.\n\n",
                 "```\n",
                 "use chekt_api::query::Filters;\n\n",
-                "let filters = Filters::new().", stringify!($name), "(\"", $column, "\", ", stringify!($value), ");\n",
-                "assert_eq!(filters.render()?, [\"", $column, ",", $value, ",", $wire, "\"]);\n",
+                "let filters = Filters::new().", stringify!($name),
+                "(\"", $column, "\", ", stringify!($value), ");\n",
+                "assert_eq!(filters.render()?, [\"",
+                $column, ",", $value, ",", stringify!($name), "\"]);\n",
                 "# Ok::<(), chekt_api::query::QueryError>(())\n",
                 "```",
             )]
@@ -186,13 +189,13 @@ impl Filters {
     }
 
     filter_methods! {
-        eq => Eq, "eq", "is_activated", 1;
-        neq => Neq, "neq", "timezone", "UTC";
-        lt => Lt, "lt", "site_id", 100;
-        lte => Lte, "lte", "created_at", "2025-12-31";
-        gt => Gt, "gt", "created_at", "2025-01-01";
-        gte => Gte, "gte", "site_id", 100;
-        regex => Regex, "regex", "name", "Gangnam";
+        eq => Eq, "is_activated", 1;
+        neq => Neq, "timezone", "UTC";
+        lt => Lt, "site_id", 100;
+        lte => Lte, "created_at", "2025-12-31";
+        gt => Gt, "created_at", "2025-01-01";
+        gte => Gte, "site_id", 100;
+        regex => Regex, "name", "Gangnam";
     }
 
     /// Whether there are no filters.
