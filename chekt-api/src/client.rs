@@ -103,6 +103,16 @@ impl Default for ClientBuilder {
 impl ClientBuilder {
     /// The API's base URL (default [`DEFAULT_BASE_URL`]); a trailing `/` is
     /// ignored.
+    ///
+    /// ```
+    /// use chekt_api::ClientInfo;
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .base_url("http://localhost:8080/")
+    ///     .build()?;
+    /// assert_eq!(client.baseurl(), "http://localhost:8080");
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -111,6 +121,14 @@ impl ClientBuilder {
     /// Send `Authorization: Bearer <token>` on every request: an API key
     /// (`chekt_live_…`), an OAuth access token, or the connect flow's
     /// authorization access token. The token never appears in `Debug`.
+    ///
+    /// ```
+    /// let client = chekt_api::Client::builder()
+    ///     .bearer_token("an-access-token")
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains("an-access-token"));
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.bearer = Some(SecretString::from(token.into()));
         self
@@ -118,6 +136,20 @@ impl ClientBuilder {
 
     /// Authenticate with an app's API key (`chekt_live_…` / `chekt_test_…`),
     /// validated by [`build`](Self::build).
+    ///
+    /// ```
+    /// use chekt_api::BuildError;
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .api_key("chekt_test_8h2j3kfm2918sndljabcdefgh")
+    ///     .build()?;
+    /// # let _ = client;
+    /// let typo = chekt_api::Client::builder()
+    ///     .api_key("chekt_tset_8h2j3kfm2918sndljabcdefgh")
+    ///     .build();
+    /// assert!(matches!(typo, Err(BuildError::ApiKey(_))));
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
@@ -125,6 +157,14 @@ impl ClientBuilder {
 
     /// Authenticate Partner API calls with OAuth 2.0 client credentials; the
     /// access token is cached and refreshed before it expires.
+    ///
+    /// ```
+    /// let client = chekt_api::Client::builder()
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains("my-client-secret"));
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
@@ -138,6 +178,31 @@ impl ClientBuilder {
     /// Authenticate Partner API calls with assertion tokens: a signed ES256
     /// JWT exchanged for an access token (cached and refreshed like client
     /// credentials). See [`auth::assertion`](crate::auth::assertion).
+    ///
+    /// ```
+    /// use chekt_api::BuildError;
+    /// use chekt_api::auth::assertion::Assertion;
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .assertion(Assertion::new("your-partner-id", Kms))
+    ///     .build()?;
+    /// # let _ = client;
+    /// // One Partner API grant per client:
+    /// let both = chekt_api::Client::builder()
+    ///     .assertion(Assertion::new("your-partner-id", Kms))
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .build();
+    /// assert!(matches!(both, Err(BuildError::ConflictingGrants)));
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn assertion(mut self, assertion: Assertion) -> Self {
         self.assertion = Some(assertion);
         self
@@ -148,6 +213,18 @@ impl ClientBuilder {
     /// refreshed (rotating the refresh token) as needed. Start with
     /// [`AuthorizationCode::authorize_url`], finish with
     /// [`Client::complete_authorization`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use chekt_api::auth::authorization_code::{AuthorizationCode, MemoryTokenStore};
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
+    /// let client = chekt_api::Client::builder()
+    ///     .authorization_code(flow, Arc::new(MemoryTokenStore::default()))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn authorization_code(
         mut self,
         flow: AuthorizationCode,
@@ -158,30 +235,76 @@ impl ClientBuilder {
     }
 
     /// Scopes to request with client credentials (space separated).
+    ///
+    /// ```
+    /// let client = chekt_api::Client::builder()
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .scope("sites:read devices:read")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
     }
 
     /// Retry settings (default: 3 attempts, 200 ms base, 10 s cap).
+    ///
+    /// ```
+    /// use chekt_api::retry::RetryPolicy;
+    ///
+    /// let patient = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+    /// let client = chekt_api::Client::builder().retry(patient).build()?;
+    /// # let _ = client;
+    /// let _no_retries = chekt_api::Client::builder().retry(RetryPolicy::none()).build()?;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Refresh cached tokens this long before they expire (default 60 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .token_refresh_margin(Duration::from_secs(5 * 60))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.token_margin = margin;
         self
     }
 
     /// Timeout for a whole request, headers and body (default 30 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = chekt_api::Client::builder().timeout(Duration::from_secs(10)).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Timeout for establishing a connection (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = chekt_api::Client::builder().connect_timeout(Duration::from_secs(3)).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -189,6 +312,17 @@ impl ClientBuilder {
 
     /// Throttle requests on the client side (off by default); see
     /// [`Throttle`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::rate_limit::Throttle;
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .throttle(Throttle::new().budget(1000, Duration::from_secs(3600)))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn throttle(mut self, throttle: Throttle) -> Self {
         self.throttle = Some(throttle);
         self
@@ -197,12 +331,30 @@ impl ClientBuilder {
     /// Refuse success bodies larger than this many bytes with
     /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), before
     /// reading them whole (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    ///
+    /// ```
+    /// let client = chekt_api::Client::builder()
+    ///     .max_response_size(1024 * 1024) // 1 MiB
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn max_response_size(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
     }
 
     /// Builds the client.
+    ///
+    /// ```
+    /// use chekt_api::BuildError;
+    ///
+    /// let client = chekt_api::Client::builder().bearer_token("an-access-token").build()?;
+    /// # let _ = client;
+    /// let wrong = chekt_api::Client::builder().base_url("api.chekt.com").build();
+    /// assert!(matches!(wrong, Err(BuildError::BaseUrl { .. })));
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
         let parsed = reqwest::Url::parse(&base_url).map_err(|e| BuildError::BaseUrl {
@@ -268,6 +420,14 @@ impl ClientBuilder {
 
 impl Client {
     /// Starts building a client; see [`ClientBuilder`].
+    ///
+    /// ```
+    /// let client = chekt_api::Client::builder()
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -276,6 +436,19 @@ impl Client {
     /// returned, exchanges the `code` (with the PKCE verifier) at
     /// `/oauth/token`, and saves the refresh token in the store configured
     /// with [`ClientBuilder::authorization_code`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client, session: (String, String)) -> chekt_api::Result<()> {
+    /// use chekt_api::auth::authorization_code::PendingAuthorization;
+    ///
+    /// // In the redirect handler, with `?code=…&state=…` from the query string
+    /// // and the state and verifier saved when the flow started:
+    /// # let (code, returned_state) = ("", "");
+    /// let pending = PendingAuthorization::resume(session.0, session.1);
+    /// client.complete_authorization(pending, code, returned_state).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn complete_authorization(
         &self,
         pending: PendingAuthorization,
@@ -301,6 +474,18 @@ impl Client {
 
     /// The rate-limit window reported by the most recent response
     /// (`X-RateLimit-Limit/Remaining/Reset`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    ///
+    /// let sites = client.list_sites().dealer_id(42).send().await?;
+    /// if let Some(window) = client.last_rate_limit() {
+    ///     println!("{} sites; {:?} requests left", sites.len(), window.remaining);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn last_rate_limit(&self) -> Option<crate::rate_limit::RateLimit> {
         self.inner.last_rate_limit()
     }

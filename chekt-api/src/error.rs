@@ -184,6 +184,16 @@ fn describe(
 
 impl Error {
     /// The HTTP status, when a response was received.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    /// use reqwest::StatusCode;
+    ///
+    /// let err = Error::NotFound { message: "no site 7 on dealer 42".into(), request_id: None };
+    /// assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    /// let local = Error::InvalidRequest { message: "dealer_id is required".into() };
+    /// assert_eq!(local.status(), None); // nothing was sent
+    /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Auth { status, .. } => *status,
@@ -201,6 +211,17 @@ impl Error {
     }
 
     /// The server's request id, to quote to CHeKT support.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    ///
+    /// let err = Error::Server {
+    ///     status: reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+    ///     message: "internal error".into(),
+    ///     request_id: Some("req_8f3k2j".into()),
+    /// };
+    /// assert_eq!(err.request_id(), Some("req_8f3k2j"));
+    /// ```
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Auth { request_id, .. }
@@ -215,6 +236,19 @@ impl Error {
     }
 
     /// The machine error code, when the server sent one.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    /// use chekt_api::types::ErrorCode;
+    ///
+    /// let err = Error::Auth {
+    ///     status: Some(reqwest::StatusCode::FORBIDDEN),
+    ///     code: Some(ErrorCode::IpNotAllowed),
+    ///     message: "IP 203.0.113.7 is not on the allow list".into(),
+    ///     request_id: None,
+    /// };
+    /// assert_eq!(err.code(), Some(&ErrorCode::IpNotAllowed));
+    /// ```
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Auth { code, .. } => code.as_ref(),
@@ -226,6 +260,15 @@ impl Error {
 
     /// Whether trying again later may succeed (transport errors, timeouts,
     /// 429, 502, 503, 504) — the same cases progenitor's errors report.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    /// use reqwest::StatusCode;
+    ///
+    /// let server = |status| Error::Server { status, message: String::new(), request_id: None };
+    /// assert!(server(StatusCode::SERVICE_UNAVAILABLE).is_retryable());
+    /// assert!(!server(StatusCode::INTERNAL_SERVER_ERROR).is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
@@ -235,6 +278,19 @@ impl Error {
     }
 
     /// How long the server asked to wait, on a 429.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::Error;
+    ///
+    /// let err = Error::RateLimited {
+    ///     retry_after: Some(Duration::from_secs(30)),
+    ///     rate_limit: None,
+    ///     message: "rate limit exceeded".into(),
+    ///     request_id: None,
+    /// };
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited { retry_after, .. } => *retry_after,
@@ -243,6 +299,20 @@ impl Error {
     }
 
     /// The rate-limit window reported with a 429.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    /// use chekt_api::rate_limit::RateLimit;
+    ///
+    /// let window = RateLimit { limit: Some(1000), remaining: Some(0), reset: None };
+    /// let err = Error::RateLimited {
+    ///     retry_after: None,
+    ///     rate_limit: Some(window),
+    ///     message: "rate limit exceeded".into(),
+    ///     request_id: None,
+    /// };
+    /// assert!(err.rate_limit().is_some_and(RateLimit::is_exhausted));
+    /// ```
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         match self {
             Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),

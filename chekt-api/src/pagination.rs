@@ -45,8 +45,31 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     /// The error body type.
     type ErrorBody;
     /// Sets `limit` and `offset`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::OffsetPaged;
+    ///
+    /// // Rows 100 to 149, as one request:
+    /// let rows = client.list_sites().dealer_id(42).with_page(50, 100).send_page().await?;
+    /// # let _ = rows;
+    /// # Ok(())
+    /// # }
+    /// ```
     fn with_page(self, limit: i64, offset: i64) -> Self;
     /// Sends the request for one page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::OffsetPaged;
+    ///
+    /// let first = client.list_sites().dealer_id(42).with_page(50, 0).send_page().await?;
+    /// println!("{} sites on the first page", first.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     fn send_page(
         self,
     ) -> impl Future<
@@ -64,14 +87,51 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     /// The error body type.
     type ErrorBody;
     /// Sets the cursor.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::CursorPaged;
+    ///
+    /// # let saved_cursor = String::new();
+    /// // Resume where an earlier run stopped:
+    /// let page = client.list_public_devices().with_cursor(saved_cursor).send_page().await?;
+    /// # let _ = page;
+    /// # Ok(())
+    /// # }
+    /// ```
     fn with_cursor(self, cursor: String) -> Self;
     /// Sends the request for one page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::CursorPaged;
+    ///
+    /// let page = client.list_public_devices().limit(20).send_page().await?.into_inner();
+    /// println!("{} devices, more: {}", page.data.len(), page.has_more);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn send_page(
         self,
     ) -> impl Future<Output = Result<ResponseValue<Self::Page>, ProgenitorError<Self::ErrorBody>>>
     + Send
     + 'a;
     /// Splits a page into its items, `has_more` and `next_cursor`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::builder::ListPublicDevices;
+    /// use chekt_api::pagination::CursorPaged;
+    ///
+    /// let page = client.list_public_devices().send_page().await?.into_inner();
+    /// let (devices, has_more, next_cursor) = ListPublicDevices::into_parts(page);
+    /// # let _ = (devices, has_more, next_cursor);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn into_parts(page: Self::Page) -> (Vec<Self::Item>, bool, Option<String>);
 }
 
@@ -81,12 +141,44 @@ where
     Self::Item: Send + 'a,
 {
     /// Every row, [`DEFAULT_PAGE_SIZE`] per request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::OffsetPagedExt;
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut sites = client.list_sites().dealer_id(42).into_stream();
+    /// while let Some(site) = sites.try_next().await? {
+    ///     println!("{}", site.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     fn into_stream(self) -> BoxStream<'a, Result<Self::Item>> {
         self.into_stream_with_page_size(DEFAULT_PAGE_SIZE)
     }
 
     /// Every row, `page_size` (at least 1) per request; stops after the
     /// first page shorter than `page_size`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::OffsetPagedExt;
+    /// use futures::TryStreamExt;
+    ///
+    /// let contacts: Vec<_> = client
+    ///     .list_contacts()
+    ///     .dealer_id(42)
+    ///     .site_id(7)
+    ///     .into_stream_with_page_size(500)
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = contacts;
+    /// # Ok(())
+    /// # }
+    /// ```
     fn into_stream_with_page_size(self, page_size: i64) -> BoxStream<'a, Result<Self::Item>> {
         let page_size = page_size.max(1);
         let pages = stream::try_unfold(Some((self, 0_i64)), move |state| async move {
@@ -111,6 +203,17 @@ where
     }
 
     /// Every row, collected.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::OffsetPagedExt;
+    ///
+    /// let stations = client.list_monitoring_stations().dealer_id(42).collect_all().await?;
+    /// println!("{} monitoring stations", stations.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     fn collect_all(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'a {
         self.into_stream().try_collect()
     }
@@ -130,6 +233,20 @@ where
     Self::Page: Send + 'a,
 {
     /// Every item, following `next_cursor` while `has_more`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::CursorPagedExt;
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut devices = client.list_public_devices().limit(100).into_stream();
+    /// while let Some(device) = devices.try_next().await? {
+    ///     println!("{} {:?}", device.name, device.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     fn into_stream(self) -> BoxStream<'a, Result<Self::Item>> {
         let pages = stream::try_unfold(Some((self, None::<String>)), |state| async move {
             let Some((builder, cursor)) = state else {
@@ -157,6 +274,17 @@ where
     }
 
     /// Every item, collected.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::CursorPagedExt;
+    ///
+    /// let sites = client.list_public_sites().collect_all().await?;
+    /// println!("{} sites", sites.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     fn collect_all(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'a {
         self.into_stream().try_collect()
     }

@@ -37,6 +37,12 @@ pub enum FilterOp {
 
 impl FilterOp {
     /// The operator as sent.
+    ///
+    /// ```
+    /// use chekt_api::query::FilterOp;
+    ///
+    /// assert_eq!(FilterOp::Gte.as_str(), "gte");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             FilterOp::Eq => "eq",
@@ -81,6 +87,14 @@ pub struct Filter {
 
 impl Filter {
     /// A filter on `column`.
+    ///
+    /// ```
+    /// use chekt_api::query::{Filter, FilterOp, Filters};
+    ///
+    /// let filter = Filter::new("created_at", FilterOp::Gte, "2025-01-01");
+    /// let filters = Filters::new().with(filter);
+    /// # let _ = filters;
+    /// ```
     pub fn new(column: impl Into<String>, op: FilterOp, value: impl ToString) -> Self {
         Filter {
             column: column.into(),
@@ -90,6 +104,15 @@ impl Filter {
     }
 
     /// The wire form, `column,value,operator`, or why it cannot be sent.
+    ///
+    /// ```
+    /// use chekt_api::query::{Filter, FilterOp, QueryError};
+    ///
+    /// assert_eq!(Filter::new("site_id", FilterOp::Lt, 100).render()?, "site_id,100,lt");
+    /// let comma = Filter::new("name", FilterOp::Eq, "Smith, J.").render();
+    /// assert_eq!(comma, Err(QueryError::Value { column: "name".into() }));
+    /// # Ok::<(), chekt_api::query::QueryError>(())
+    /// ```
     pub fn render(&self) -> Result<String, QueryError> {
         check_column(&self.column)?;
         if self.value.contains(',') {
@@ -113,9 +136,20 @@ fn check_column(column: &str) -> Result<(), QueryError> {
 pub struct Filters(Vec<Filter>);
 
 macro_rules! filter_methods {
-    ($($name:ident => $op:ident, $doc:literal;)*) => {
+    // Each method is named after its operator's wire form.
+    ($($name:ident => $op:ident, $column:literal, $value:literal;)*) => {
         $(
-            #[doc = $doc]
+            #[doc = concat!(
+                "Adds `column,value,", stringify!($name), "`.\n\n",
+                "```\n",
+                "use chekt_api::query::Filters;\n\n",
+                "let filters = Filters::new().", stringify!($name),
+                "(\"", $column, "\", ", stringify!($value), ");\n",
+                "assert_eq!(filters.render()?, [\"",
+                $column, ",", $value, ",", stringify!($name), "\"]);\n",
+                "# Ok::<(), chekt_api::query::QueryError>(())\n",
+                "```",
+            )]
             pub fn $name(self, column: impl Into<String>, value: impl ToString) -> Self {
                 self.with(Filter::new(column, FilterOp::$op, value))
             }
@@ -125,32 +159,68 @@ macro_rules! filter_methods {
 
 impl Filters {
     /// No filters.
+    ///
+    /// ```
+    /// use chekt_api::query::Filters;
+    ///
+    /// let filters = Filters::new().eq("is_activated", 1).gte("created_at", "2025-01-01");
+    /// assert_eq!(filters.render()?, ["is_activated,1,eq", "created_at,2025-01-01,gte"]);
+    /// # Ok::<(), chekt_api::query::QueryError>(())
+    /// ```
     pub fn new() -> Self {
         Filters::default()
     }
 
     /// Adds a filter.
+    ///
+    /// ```
+    /// use chekt_api::query::{Filter, FilterOp, Filters};
+    ///
+    /// let mut filters = Filters::new();
+    /// for id in [7, 9] {
+    ///     filters = filters.with(Filter::new("site_id", FilterOp::Neq, id));
+    /// }
+    /// assert_eq!(filters.render()?, ["site_id,7,neq", "site_id,9,neq"]);
+    /// # Ok::<(), chekt_api::query::QueryError>(())
+    /// ```
     pub fn with(mut self, filter: Filter) -> Self {
         self.0.push(filter);
         self
     }
 
     filter_methods! {
-        eq => Eq, "Adds `column,value,eq`.";
-        neq => Neq, "Adds `column,value,neq`.";
-        lt => Lt, "Adds `column,value,lt`.";
-        lte => Lte, "Adds `column,value,lte`.";
-        gt => Gt, "Adds `column,value,gt`.";
-        gte => Gte, "Adds `column,value,gte`.";
-        regex => Regex, "Adds `column,value,regex`.";
+        eq => Eq, "is_activated", 1;
+        neq => Neq, "timezone", "UTC";
+        lt => Lt, "site_id", 100;
+        lte => Lte, "created_at", "2025-12-31";
+        gt => Gt, "created_at", "2025-01-01";
+        gte => Gte, "site_id", 100;
+        regex => Regex, "name", "Gangnam";
     }
 
     /// Whether there are no filters.
+    ///
+    /// ```
+    /// use chekt_api::query::Filters;
+    ///
+    /// assert!(Filters::new().is_empty());
+    /// assert!(!Filters::new().eq("is_activated", 1).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// One string per `filter=` query parameter, in order.
+    ///
+    /// ```
+    /// use chekt_api::query::{Filters, QueryError};
+    ///
+    /// let filters = Filters::new().eq("is_activated", 1).regex("name", "Gangnam");
+    /// assert_eq!(filters.render()?, ["is_activated,1,eq", "name,Gangnam,regex"]);
+    /// let bad = Filters::new().eq("site name", "x").render();
+    /// assert_eq!(bad, Err(QueryError::Column("site name".into())));
+    /// # Ok::<(), chekt_api::query::QueryError>(())
+    /// ```
     pub fn render(&self) -> Result<Vec<String>, QueryError> {
         self.0.iter().map(Filter::render).collect()
     }
@@ -171,6 +241,16 @@ pub struct Fields(Vec<String>);
 
 impl Fields {
     /// The given columns, in order.
+    ///
+    /// ```
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::query::Fields;
+    ///
+    /// # let client = chekt_api::Client::builder().bearer_token("t").build()?;
+    /// let request = client.list_sites().dealer_id(42).fields(Fields::new(["site_id", "name"]));
+    /// # let _ = request;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn new<I, S>(columns: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -180,6 +260,14 @@ impl Fields {
     }
 
     /// The wire form, `a,b,c`.
+    ///
+    /// ```
+    /// use chekt_api::query::{Fields, QueryError};
+    ///
+    /// assert_eq!(Fields::new(["site_id", "name", "timezone"]).render()?, "site_id,name,timezone");
+    /// assert_eq!(Fields::new(["site,id"]).render(), Err(QueryError::Column("site,id".into())));
+    /// # Ok::<(), chekt_api::query::QueryError>(())
+    /// ```
     pub fn render(&self) -> Result<String, QueryError> {
         for column in &self.0 {
             check_column(column)?;

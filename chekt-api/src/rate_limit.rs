@@ -22,6 +22,18 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the `X-RateLimit-*` headers; `None` when none is present.
     /// Malformed values are ignored rather than failing the response.
+    ///
+    /// ```
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// use chekt_api::rate_limit::RateLimit;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-ratelimit-limit", HeaderValue::from_static("1000"));
+    /// headers.insert("x-ratelimit-remaining", HeaderValue::from_static("998"));
+    /// let window = RateLimit::from_headers(&headers);
+    /// assert_eq!(window.map(|w| (w.limit, w.remaining)), Some((Some(1000), Some(998))));
+    /// assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
+    /// ```
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
         let number = |name: &str| {
             headers
@@ -40,11 +52,29 @@ impl RateLimit {
     }
 
     /// Whether the window is used up.
+    ///
+    /// ```
+    /// use chekt_api::rate_limit::RateLimit;
+    ///
+    /// let window = RateLimit { limit: Some(60), remaining: Some(0), reset: None };
+    /// assert!(window.is_exhausted());
+    /// ```
     pub fn is_exhausted(&self) -> bool {
         self.remaining == Some(0)
     }
 
     /// Time until the window resets, from `now`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use chekt_api::rate_limit::RateLimit;
+    ///
+    /// let now = SystemTime::now();
+    /// let reset = Some(now + Duration::from_secs(42));
+    /// let window = RateLimit { limit: Some(60), remaining: Some(0), reset };
+    /// assert_eq!(window.resets_in(now), Some(Duration::from_secs(42)));
+    /// assert_eq!(window.resets_in(now + Duration::from_secs(60)), Some(Duration::ZERO));
+    /// ```
     pub fn resets_in(&self, now: SystemTime) -> Option<Duration> {
         self.reset
             .map(|reset| reset.duration_since(now).unwrap_or_default())
@@ -52,6 +82,19 @@ impl RateLimit {
 }
 
 /// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+/// use chekt_api::rate_limit::retry_after;
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+/// let mut headers = HeaderMap::new();
+/// headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+/// assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
+/// headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
+/// assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(10)));
+/// ```
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -97,6 +140,14 @@ impl Default for Throttle {
 
 impl Throttle {
     /// Respects the server's window (waiting at most one minute), no budget.
+    ///
+    /// ```
+    /// use chekt_api::rate_limit::Throttle;
+    ///
+    /// let client = chekt_api::Client::builder().throttle(Throttle::new()).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn new() -> Self {
         Throttle {
             budget: None,
@@ -107,6 +158,16 @@ impl Throttle {
 
     /// At most `requests` requests per `per`; `0` requests or a zero
     /// period disables the budget.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::rate_limit::Throttle;
+    ///
+    /// // The free tier's ceiling from the seeds: 60 requests a minute.
+    /// let throttle = Throttle::new().budget(60, Duration::from_secs(60));
+    /// assert_ne!(throttle, Throttle::new());
+    /// assert_eq!(Throttle::new().budget(0, Duration::from_secs(60)), Throttle::new());
+    /// ```
     pub fn budget(mut self, requests: u32, per: Duration) -> Self {
         self.budget = (requests > 0 && !per.is_zero()).then_some((requests, per));
         self
@@ -114,6 +175,17 @@ impl Throttle {
 
     /// Whether to wait for the reset once the server reports no requests
     /// remaining (default `true`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::rate_limit::Throttle;
+    ///
+    /// // Only the client's own budget; 429s are left to the retry policy.
+    /// let throttle = Throttle::new()
+    ///     .budget(1000, Duration::from_secs(3600))
+    ///     .respect_server_limits(false);
+    /// # let _ = throttle;
+    /// ```
     pub fn respect_server_limits(mut self, respect: bool) -> Self {
         self.respect_server = respect;
         self
@@ -121,6 +193,15 @@ impl Throttle {
 
     /// The longest a request waits for the server's window to reset before
     /// failing with `RateLimited` instead (default 60 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::rate_limit::Throttle;
+    ///
+    /// // A batch job can afford to wait for the next hourly window.
+    /// let throttle = Throttle::new().max_wait(Duration::from_secs(3600));
+    /// # let _ = throttle;
+    /// ```
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self

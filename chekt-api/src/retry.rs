@@ -37,6 +37,15 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// No retries at all.
+    ///
+    /// ```
+    /// use chekt_api::retry::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::none().max_attempts, 1);
+    /// let client = chekt_api::Client::builder().retry(RetryPolicy::none()).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -46,6 +55,16 @@ impl RetryPolicy {
 
     /// The backoff before retry number `retry` (1-based), with full jitter:
     /// a uniform draw in `[0, min(max_delay, base · 2^(retry-1))]`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::retry::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default(); // 200 ms base, 10 s cap
+    /// assert_eq!(policy.backoff(3, 1.0), Duration::from_millis(800)); // the upper bound
+    /// assert_eq!(policy.backoff(3, 0.5), Duration::from_millis(400));
+    /// assert_eq!(policy.backoff(10, 1.0), Duration::from_secs(10));
+    /// ```
     pub fn backoff(&self, retry: u32, unit_random: f64) -> Duration {
         let exp = self
             .base_delay
@@ -55,6 +74,16 @@ impl RetryPolicy {
 }
 
 /// Whether a response status is worth retrying for this method.
+///
+/// ```
+/// use chekt_api::retry::retryable_status;
+/// use reqwest::{Method, StatusCode};
+///
+/// assert!(retryable_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
+/// // A POST may have been processed before the 503: not repeated.
+/// assert!(!retryable_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+/// assert!(retryable_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+/// ```
 pub fn retryable_status(method: &Method, status: StatusCode) -> bool {
     match status.as_u16() {
         429 => true,
@@ -64,11 +93,28 @@ pub fn retryable_status(method: &Method, status: StatusCode) -> bool {
 }
 
 /// Whether a transport error is worth retrying for this method.
+///
+/// ```
+/// use chekt_api::retry::retryable_error;
+/// use reqwest::Method;
+///
+/// // A request that cannot be built fails the same way every time.
+/// let Err(error) = reqwest::Client::new().get("not a url").build() else { unreachable!() };
+/// assert!(!retryable_error(&Method::GET, &error));
+/// ```
 pub fn retryable_error(method: &Method, error: &reqwest::Error) -> bool {
     error.is_connect() || (is_idempotent(method) && (error.is_timeout() || error.is_request()))
 }
 
 /// GET, HEAD, OPTIONS, TRACE, PUT and DELETE can be repeated safely.
+///
+/// ```
+/// use chekt_api::retry::is_idempotent;
+/// use reqwest::Method;
+///
+/// assert!(is_idempotent(&Method::PUT));
+/// assert!(!is_idempotent(&Method::PATCH));
+/// ```
 pub fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,

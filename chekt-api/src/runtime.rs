@@ -75,7 +75,17 @@ impl Runtime {
         &self.inner.token_url
     }
 
-    /// The rate-limit window reported by the most recent response.
+    /// The rate-limit window reported by the most recent response; the same
+    /// as [`Client::last_rate_limit`].
+    ///
+    /// ```
+    /// use chekt_api::ClientInfo;
+    ///
+    /// let client = chekt_api::Client::builder().bearer_token("an-access-token").build()?;
+    /// let runtime: &chekt_api::Runtime = client.inner();
+    /// assert_eq!(runtime.last_rate_limit(), None); // nothing sent yet
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         self.inner.last_rate_limit.lock().ok().and_then(|g| *g)
     }

@@ -38,6 +38,15 @@ pub struct ApiKey {
 
 impl ApiKey {
     /// Validates `key`'s shape.
+    ///
+    /// ```
+    /// use chekt_api::auth::{ApiKey, ApiKeyError};
+    ///
+    /// let key = ApiKey::new("chekt_test_8h2j3kfm2918sndljabcdefgh")?;
+    /// assert_eq!(format!("{key:?}"), "ApiKey(Test, [redacted])");
+    /// assert_eq!(ApiKey::new("chekt_live_short").unwrap_err(), ApiKeyError::TooShort(16));
+    /// # Ok::<(), ApiKeyError>(())
+    /// ```
     pub fn new(key: impl Into<String>) -> Result<Self, ApiKeyError> {
         let key: String = key.into();
         let environment = if key.starts_with("chekt_live_") {
@@ -60,6 +69,14 @@ impl ApiKey {
     }
 
     /// The environment the key's prefix names.
+    ///
+    /// ```
+    /// use chekt_api::auth::{ApiKey, Environment};
+    ///
+    /// let key = ApiKey::new("chekt_live_8h2j3kfm2918sndljabcdefgh")?;
+    /// assert_eq!(key.environment(), Environment::Live);
+    /// # Ok::<(), chekt_api::auth::ApiKeyError>(())
+    /// ```
     pub fn environment(&self) -> Environment {
         self.environment
     }

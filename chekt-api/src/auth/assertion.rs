@@ -45,11 +45,69 @@ pub struct SignError(pub String);
 /// input (`base64url(header).base64url(claims)`) and returns the 64-byte
 /// `r‖s` signature (a KMS that returns DER must convert it). With the `p256`
 /// feature, [`P256Signer`] signs locally.
+///
+/// ```
+/// use chekt_api::auth::assertion::{Assertion, AssertionSigner, SignError};
+/// use futures::future::BoxFuture;
+///
+/// /// A key held by a KMS; `sign` would call the KMS's API.
+/// struct KmsSigner {
+///     key_id: String,
+/// }
+///
+/// impl AssertionSigner for KmsSigner {
+///     fn key_id(&self) -> &str {
+///         &self.key_id
+///     }
+///
+///     fn sign<'a>(&'a self, message: &'a [u8]) -> BoxFuture<'a, Result<Vec<u8>, SignError>> {
+///         Box::pin(async move {
+///             # let _ = message;
+///             # let signature = vec![0u8; 64];
+///             // let signature = kms.sign(&self.key_id, "ECDSA_SHA_256", message).await?;
+///             Ok(signature) // 64 bytes r‖s
+///         })
+///     }
+/// }
+///
+/// let assertion = Assertion::new("your-partner-id", KmsSigner { key_id: "partner-key-1".into() });
+/// # let _ = assertion;
+/// ```
 pub trait AssertionSigner: Send + Sync + 'static {
     /// The key id (`kid`) under which CHeKT knows the public key.
+    ///
+    /// ```
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    /// # let signer = Kms;
+    /// assert_eq!(signer.key_id(), "partner-key-1"); // the JWT header's `kid`
+    /// ```
     fn key_id(&self) -> &str;
 
     /// Signs `message` with the private key.
+    ///
+    /// ```
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    /// # let signer = Kms;
+    /// # futures::executor::block_on(async {
+    /// let signature = signer.sign(b"header.claims").await?;
+    /// assert_eq!(signature.len(), 64); // r‖s
+    /// # Ok::<(), SignError>(())
+    /// # }).unwrap();
+    /// ```
     fn sign<'a>(&'a self, message: &'a [u8]) -> BoxFuture<'a, Result<Vec<u8>, SignError>>;
 }
 
@@ -72,7 +130,26 @@ impl std::fmt::Debug for Assertion {
 }
 
 impl Assertion {
-    /// Assertions issued by (and about) `partner_id`, signed by `signer`.
+    /// Assertions issued by (and about) `partner_id`, signed by `signer`
+    /// (a KMS-backed [`AssertionSigner`], or [`P256Signer`]).
+    ///
+    /// ```
+    /// use chekt_api::auth::assertion::Assertion;
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .assertion(Assertion::new("your-partner-id", Kms))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
     pub fn new(partner_id: impl Into<String>, signer: impl AssertionSigner) -> Self {
         Assertion {
             issuer: partner_id.into(),
@@ -83,6 +160,21 @@ impl Assertion {
 
     /// The `aud` claim (default: the client's base URL, e.g.
     /// `https://api.chekt.com`).
+    ///
+    /// ```
+    /// use chekt_api::auth::assertion::Assertion;
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    ///
+    /// let assertion = Assertion::new("your-partner-id", Kms).audience("https://api.chekt.com");
+    /// assert!(format!("{assertion:?}").contains(r#"audience: Some("https://api.chekt.com")"#));
+    /// ```
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
         self
@@ -93,7 +185,36 @@ impl Assertion {
         self
     }
 
-    /// Signs one assertion valid from `now` for [`ASSERTION_LIFETIME`].
+    /// Signs one assertion valid from `now` for [`ASSERTION_LIFETIME`]. The
+    /// client calls this for each token request; call it yourself to
+    /// inspect what is sent.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use base64::Engine;
+    /// use chekt_api::auth::assertion::Assertion;
+    /// # use chekt_api::auth::assertion::{AssertionSigner, SignError};
+    /// # struct Kms;
+    /// # impl AssertionSigner for Kms {
+    /// #     fn key_id(&self) -> &str { "partner-key-1" }
+    /// #     fn sign<'a>(&'a self, _: &'a [u8]) -> futures::future::BoxFuture<'a, Result<Vec<u8>, SignError>> {
+    /// #         Box::pin(async { Ok(vec![0; 64]) })
+    /// #     }
+    /// # }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_772_331_247);
+    /// let jwt = Assertion::new("your-partner-id", Kms).sign_at(now).await?;
+    /// let claims = jwt.split('.').nth(1).unwrap_or_default();
+    /// let claims: serde_json::Value = serde_json::from_slice(
+    ///     &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims)?,
+    /// )?;
+    /// assert_eq!(claims["iss"], "your-partner-id");
+    /// assert_eq!(claims["aud"], "https://api.chekt.com");
+    /// assert_eq!(claims["exp"], 1_772_331_247 + 300);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn sign_at(&self, now: SystemTime) -> Result<String, TokenError> {
         let iat = now
             .duration_since(UNIX_EPOCH)
@@ -165,6 +286,18 @@ impl std::fmt::Debug for P256Signer {
 #[cfg(feature = "p256")]
 impl P256Signer {
     /// A signer from a PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`).
+    ///
+    /// ```
+    /// use chekt_api::auth::assertion::{AssertionSigner, P256Signer};
+    /// # use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    /// # let pem = p256::SecretKey::from_slice(&[7; 32])?.to_pkcs8_pem(LineEnding::LF)?;
+    ///
+    /// // let pem = std::fs::read_to_string("/run/secrets/partner-key.pem")?;
+    /// let signer = P256Signer::from_pkcs8_pem("partner-key-1", &pem)?;
+    /// assert_eq!(signer.key_id(), "partner-key-1");
+    /// assert!(P256Signer::from_pkcs8_pem("partner-key-1", "not a key").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs8_pem(key_id: impl Into<String>, pem: &str) -> Result<Self, SignError> {
         use p256::pkcs8::DecodePrivateKey;
         let key = p256::ecdsa::SigningKey::from_pkcs8_pem(pem)
@@ -177,6 +310,17 @@ impl P256Signer {
 
     /// A signer from a private JWK (`{"kty":"EC","crv":"P-256","d":…}`),
     /// as in the seed's example.
+    ///
+    /// ```
+    /// use chekt_api::auth::assertion::{AssertionSigner, P256Signer};
+    /// # let jwk = p256::SecretKey::from_slice(&[7; 32])?.to_jwk_string();
+    ///
+    /// // let jwk = std::env::var("PARTNER_PRIVATE_JWK")?;
+    /// let signer = P256Signer::from_jwk("partner-key-1", &jwk)?;
+    /// assert_eq!(signer.key_id(), "partner-key-1");
+    /// assert!(P256Signer::from_jwk("partner-key-1", r#"{"kty":"EC","crv":"P-256"}"#).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_jwk(key_id: impl Into<String>, jwk: &str) -> Result<Self, SignError> {
         let secret = p256::SecretKey::from_jwk_str(jwk)
             .map_err(|_| SignError("not a private P-256 JWK".to_string()))?;
@@ -187,6 +331,22 @@ impl P256Signer {
     }
 
     /// The public half, to publish as a JWK or check signatures with.
+    ///
+    /// ```
+    /// use chekt_api::auth::assertion::{AssertionSigner, P256Signer};
+    /// use p256::ecdsa::{Signature, signature::Verifier};
+    /// # let jwk = p256::SecretKey::from_slice(&[7; 32])?.to_jwk_string();
+    ///
+    /// let signer = P256Signer::from_jwk("partner-key-1", &jwk)?;
+    /// let public_jwk = p256::PublicKey::from(signer.verifying_key()).to_jwk_string();
+    /// assert!(public_jwk.contains(r#""crv":"P-256""#) && !public_jwk.contains(r#""d""#));
+    ///
+    /// let signature = futures::executor::block_on(signer.sign(b"header.claims"))?;
+    /// signer
+    ///     .verifying_key()
+    ///     .verify(b"header.claims", &Signature::from_slice(&signature)?)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verifying_key(&self) -> p256::ecdsa::VerifyingKey {
         *self.key.verifying_key()
     }

@@ -65,6 +65,15 @@ impl std::fmt::Debug for AuthorizationCode {
 
 impl AuthorizationCode {
     /// A public client (PKCE only, no secret) redirecting to `redirect_uri`.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::AuthorizationCode;
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().starts_with("https://auth.chekt.com/oauth/authorize?"));
+    /// assert!(pending.url().contains("&client_id=my-client-id&"));
+    /// ```
     pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
         AuthorizationCode {
             client_id: client_id.into(),
@@ -75,12 +84,29 @@ impl AuthorizationCode {
     }
 
     /// A confidential client also sends its secret with each token request.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::AuthorizationCode;
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback")
+    ///     .client_secret("cs_example_secret");
+    /// assert!(!format!("{flow:?}").contains("cs_example_secret"));
+    /// ```
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(SecretString::from(secret.into()));
         self
     }
 
     /// The authorization endpoint (default [`DEFAULT_AUTHORIZE_URL`]).
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::AuthorizationCode;
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback")
+    ///     .authorize_endpoint("http://localhost:8080/oauth/authorize");
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().starts_with("http://localhost:8080/oauth/authorize?"));
+    /// ```
     pub fn authorize_endpoint(mut self, url: impl Into<String>) -> Self {
         self.authorize_url = url.into();
         self
@@ -88,6 +114,16 @@ impl AuthorizationCode {
 
     /// Starts an authorization: a URL to send the user to, with a fresh
     /// PKCE verifier (S256 challenge) and `state`.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::AuthorizationCode;
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
+    /// let pending = flow.authorize_url(&["sites:read", "devices:read"]);
+    /// assert!(pending.url().contains("&scope=sites%3Aread+devices%3Aread&"));
+    /// assert!(pending.url().ends_with("&code_challenge_method=S256"));
+    /// // Redirect the user to `pending.url()`; keep `pending` until they come back.
+    /// ```
     pub fn authorize_url(&self, scopes: &[&str]) -> PendingAuthorization {
         self.authorize_url_with(scopes, random_token(), random_token())
     }
@@ -148,6 +184,15 @@ fn random_token() -> String {
 }
 
 /// The S256 code challenge of a PKCE verifier (RFC 7636 §4.2).
+///
+/// ```
+/// use chekt_api::auth::authorization_code::pkce_challenge;
+///
+/// assert_eq!(
+///     pkce_challenge("chekt-pkce-verifier-0123456789abcdefghijklmnop"),
+///     "2ZpI1SeBGsOkqsgabuy9d7QuJNn2R7kwC08hFrsUgyE"
+/// );
+/// ```
 pub fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
@@ -173,17 +218,43 @@ impl std::fmt::Debug for PendingAuthorization {
 
 impl PendingAuthorization {
     /// Where to send the user.
+    ///
+    /// ```
+    /// # let flow = chekt_api::auth::authorization_code::AuthorizationCode::new("id", "https://app.example.com/cb");
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().contains("&code_challenge="));
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The `state` sent, which the redirect must return unchanged.
+    ///
+    /// ```
+    /// # let flow = chekt_api::auth::authorization_code::AuthorizationCode::new("id", "https://app.example.com/cb");
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// assert!(pending.url().contains(&format!("&state={}&", pending.state())));
+    /// ```
     pub fn state(&self) -> &str {
         &self.state
     }
 
     /// Resumes an authorization from its saved `state` and PKCE verifier
     /// (e.g. after storing them in a session cookie).
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::{AuthorizationCode, PendingAuthorization};
+    /// use secrecy::ExposeSecret;
+    ///
+    /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// let session = (pending.state().to_string(), pending.verifier().expose_secret().to_string());
+    ///
+    /// // Later, in the redirect handler (another request, maybe another process):
+    /// let pending = PendingAuthorization::resume(session.0, session.1);
+    /// // client.complete_authorization(pending, code, returned_state).await?;
+    /// # let _ = pending;
+    /// ```
     pub fn resume(state: impl Into<String>, verifier: impl Into<String>) -> Self {
         PendingAuthorization {
             url: String::new(),
@@ -193,6 +264,17 @@ impl PendingAuthorization {
     }
 
     /// The PKCE verifier, to save alongside the state.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::pkce_challenge;
+    /// use secrecy::ExposeSecret;
+    /// # let flow = chekt_api::auth::authorization_code::AuthorizationCode::new("id", "https://app.example.com/cb");
+    ///
+    /// let pending = flow.authorize_url(&["sites:read"]);
+    /// let verifier = pending.verifier().expose_secret();
+    /// assert!(pending.url().contains(&pkce_challenge(verifier)));
+    /// assert!(!format!("{pending:?}").contains(verifier));
+    /// ```
     pub fn verifier(&self) -> &SecretString {
         &self.verifier
     }
@@ -232,8 +314,31 @@ pub struct StoreError(pub String);
 /// the new one is saved before the access token is used.
 pub trait TokenStore: Send + Sync + 'static {
     /// The stored tokens, if a user has authorized the app.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::{MemoryTokenStore, TokenStore};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryTokenStore::default();
+    /// assert!(store.load().await?.is_none()); // nobody has authorized the app yet
+    /// # Ok::<(), chekt_api::auth::authorization_code::StoreError>(())
+    /// # }).unwrap();
+    /// ```
     fn load(&self) -> BoxFuture<'_, Result<Option<StoredTokens>, StoreError>>;
     /// Replaces the stored tokens.
+    ///
+    /// ```
+    /// use chekt_api::auth::authorization_code::{MemoryTokenStore, StoredTokens, TokenStore};
+    /// use secrecy::ExposeSecret;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryTokenStore::default();
+    /// store.save(StoredTokens { refresh_token: "rt_rotated".into() }).await?;
+    /// let loaded = store.load().await?.map(|t| t.refresh_token.expose_secret().to_string());
+    /// assert_eq!(loaded.as_deref(), Some("rt_rotated"));
+    /// # Ok::<(), chekt_api::auth::authorization_code::StoreError>(())
+    /// # }).unwrap();
+    /// ```
     fn save(&self, tokens: StoredTokens) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 

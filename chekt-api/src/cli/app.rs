@@ -56,6 +56,18 @@ struct Paged;
 
 /// Runs `chekt` with `args` (the first is the program name) and returns
 /// its exit code; output goes to stdout, messages to stderr.
+///
+/// ```
+/// use std::process::ExitCode;
+/// use chekt_api::cli::{EXIT_USAGE, run};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // The whole `chekt` binary is `run(std::env::args_os()).await`.
+/// let code = run(["chekt", "list-sites", "--no-such-flag"]).await;
+/// assert_eq!(code, ExitCode::from(EXIT_USAGE));
+/// # }
+/// ```
 pub async fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -74,6 +86,12 @@ where
 
 /// The whole command tree: global options, `auth`, and one subcommand per
 /// operation, named after its `operationId` in kebab case.
+///
+/// ```
+/// let chekt = chekt_api::cli::command();
+/// assert!(chekt.find_subcommand("list-sites").is_some());
+/// assert!(chekt.find_subcommand("auth").is_some());
+/// ```
 pub fn command() -> Command {
     let secret = |id: &'static str, env: &'static str, help: &'static str| {
         Arg::new(id)

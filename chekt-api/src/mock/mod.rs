@@ -56,6 +56,29 @@ pub const MOCK_REFRESH_TOKEN: &str = "mock-refresh-token";
 /// Answers every `POST /oauth/token` (any grant: client credentials,
 /// assertion, authorization code, refresh) with [`MOCK_ACCESS_TOKEN`],
 /// valid one hour, and [`MOCK_REFRESH_TOKEN`].
+///
+/// ```
+/// use chekt_api::mock::{MockServerExt, mock_token_endpoint};
+/// use chekt_api::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = httpmock::MockServer::start_async().await;
+/// let tokens = mock_token_endpoint(&server);
+/// server.list_sites(|when, then| {
+///     when.dealer_id(42);
+///     then.ok(&vec![]);
+/// });
+/// // Your own client setup, pointed at the mock server:
+/// let client = chekt_api::Client::builder()
+///     .base_url(server.base_url())
+///     .client_credentials("my-client-id", "my-client-secret")
+///     .build()?;
+/// client.list_sites().dealer_id(42).send().await?;
+/// tokens.assert(); // exactly one token request
+/// # Ok(())
+/// # }
+/// ```
 pub fn mock_token_endpoint(server: &MockServer) -> Mock<'_> {
     server.mock(|when, then| {
         when.method(Method::POST).path("/oauth/token");
@@ -75,6 +98,24 @@ pub fn mock_token_endpoint(server: &MockServer) -> Mock<'_> {
 /// credentials, public-API calls with [`MOCK_API_KEY`], and user-authorized
 /// calls (the connect flow) with [`MOCK_ACCESS_TOKEN`]. Retries are off, so
 /// a mocked error reaches your code at once.
+///
+/// ```
+/// use chekt_api::mock::{self, MockServerExt};
+/// use chekt_api::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = httpmock::MockServer::start_async().await;
+/// let sites = server.list_sites(|when, then| {
+///     when.dealer_id(42);
+///     then.ok(&vec![]);
+/// });
+/// let client = mock::client(&server)?;
+/// assert!(client.list_sites().dealer_id(42).send().await?.is_empty());
+/// sites.assert();
+/// # Ok(())
+/// # }
+/// ```
 pub fn client(server: &MockServer) -> Result<Client, BuildError> {
     mock_token_endpoint(server);
     Client::builder()

@@ -91,6 +91,25 @@ pub struct VerifiedWebhook(pub Delivery);
 
 impl VerifiedWebhook {
     /// The delivery.
+    ///
+    /// ```
+    /// use axum::{Router, http::StatusCode, routing::post};
+    /// use chekt_api::webhooks::{Verifier, WebhookEvent, axum::VerifiedWebhook};
+    ///
+    /// async fn receive(webhook: VerifiedWebhook) -> StatusCode {
+    ///     match webhook.into_inner().into_event() {
+    ///         WebhookEvent::AlarmCreated(alarm) => println!("alarm {}", alarm.data.alarm_id),
+    ///         other => println!("ignoring {}", other.event_type()),
+    ///     }
+    ///     StatusCode::OK
+    /// }
+    ///
+    /// let app: Router = Router::new()
+    ///     .route("/webhooks/chekt", post(receive))
+    ///     .with_state(Verifier::new("whsec_test")?);
+    /// # let _ = app;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn into_inner(self) -> Delivery {
         self.0
     }
@@ -142,6 +161,28 @@ pub enum WebhookRejection {
 
 impl WebhookRejection {
     /// The verification error, if that is what this is.
+    ///
+    /// ```
+    /// use axum::{http::StatusCode, response::{IntoResponse, Response}};
+    /// use chekt_api::webhooks::axum::{VerifiedWebhook, WebhookRejection};
+    ///
+    /// async fn receive(webhook: Result<VerifiedWebhook, WebhookRejection>) -> Response {
+    ///     match webhook {
+    ///         Ok(VerifiedWebhook(delivery)) => {
+    ///             println!("{}", delivery.event_type());
+    ///             StatusCode::OK.into_response()
+    ///         }
+    ///         Err(rejection) => {
+    ///             if let Some(err) = rejection.webhook_error() {
+    ///                 eprintln!("rejected a webhook: {} ({err})", err.code());
+    ///             }
+    ///             rejection.into_response()
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = axum::Router::<chekt_api::webhooks::Verifier>::new()
+    /// #     .route("/webhooks/chekt", axum::routing::post(receive));
+    /// ```
     pub fn webhook_error(&self) -> Option<&WebhookError> {
         match self {
             Self::Invalid(err) => Some(err),

@@ -133,6 +133,13 @@ impl WebhookError {
     ///
     /// A bad signature is `signature_invalid`, as in CHeKT's own error
     /// catalogue.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::WebhookError;
+    ///
+    /// let err = WebhookError::SignatureMismatch { secrets: 1 };
+    /// assert_eq!(err.code(), "signature_invalid");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingHeader { .. } => "missing_header",
@@ -158,6 +165,16 @@ impl WebhookError {
     ///   is outside the tolerance;
     /// * `200 OK` for a [`Duplicate`](Self::Duplicate): the event was already
     ///   accepted, so acknowledging stops CHeKT from redelivering it.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::WebhookError;
+    /// use http::StatusCode;
+    ///
+    /// let stale = WebhookError::TimestampTooOld { age_secs: 900, tolerance_secs: 300 };
+    /// assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    /// let again = WebhookError::Duplicate { id: "evt_1a2b3c4d".into() };
+    /// assert_eq!(again.status(), StatusCode::OK);
+    /// ```
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MissingHeader { .. }
@@ -176,6 +193,13 @@ impl WebhookError {
 
     /// Whether the delivery failed authentication: a wrong signature or a
     /// timestamp outside the tolerance.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::WebhookError;
+    ///
+    /// assert!(WebhookError::SignatureMismatch { secrets: 2 }.is_unauthenticated());
+    /// assert!(!WebhookError::MissingHeader { name: "x-chekt-signature" }.is_unauthenticated());
+    /// ```
     pub fn is_unauthenticated(&self) -> bool {
         self.status() == StatusCode::UNAUTHORIZED
     }

@@ -98,6 +98,18 @@ impl fmt::Debug for ReplayGuard {
 impl ReplayGuard {
     /// A guard that remembers at most `capacity` ids (a capacity of 0 is
     /// taken as 1).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use chekt_api::webhooks::{ReplayGuard, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .replay_guard(Arc::new(ReplayGuard::new(50_000)))
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
@@ -106,17 +118,39 @@ impl ReplayGuard {
     }
 
     /// The most ids remembered at once.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{DEFAULT_REPLAY_CAPACITY, ReplayGuard};
+    ///
+    /// assert_eq!(ReplayGuard::default().capacity(), DEFAULT_REPLAY_CAPACITY);
+    /// assert_eq!(ReplayGuard::new(0).capacity(), 1);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
     /// How many ids are remembered now (expired ones included until the next
     /// [`record`](Self::record)).
+    ///
+    /// ```
+    /// use chekt_api::webhooks::ReplayGuard;
+    ///
+    /// let guard = ReplayGuard::new(100);
+    /// guard.record("evt_1", 1_700_000_000, 1_700_000_300)?;
+    /// assert_eq!(guard.len(), 1);
+    /// # Ok::<(), chekt_api::webhooks::WebhookError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.lock().by_id.len()
     }
 
     /// Whether no id is remembered.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::ReplayGuard;
+    ///
+    /// assert!(ReplayGuard::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -130,6 +164,19 @@ impl ReplayGuard {
     /// timestamp checks pass, with `expires_at = timestamp + tolerance`;
     /// call it yourself to guard deliveries verified with
     /// [`Verifier::verify_signature`](super::Verifier::verify_signature).
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{ReplayGuard, WebhookError};
+    ///
+    /// let guard = ReplayGuard::new(100);
+    /// let (now, tolerance) = (1_700_000_000, 300);
+    /// guard.record("evt_1a2b3c4d", now, now + tolerance)?;
+    /// let replay = guard.record("evt_1a2b3c4d", now + 60, now + 60 + tolerance);
+    /// assert!(matches!(replay, Err(WebhookError::Duplicate { .. })));
+    /// // Once the first delivery's window has passed, the timestamp check takes over.
+    /// guard.record("evt_1a2b3c4d", now + tolerance + 1, now + 2 * tolerance + 1)?;
+    /// # Ok::<(), WebhookError>(())
+    /// ```
     pub fn record(&self, id: &str, now: u64, expires_at: u64) -> Result<(), WebhookError> {
         let mut state = self.lock();
         state.purge_expired(now);
@@ -151,6 +198,17 @@ impl ReplayGuard {
     /// answer a verified delivery with an error (e.g. your queue is full),
     /// so CHeKT's retry is not rejected as a duplicate. Returns whether the
     /// id was remembered.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::ReplayGuard;
+    ///
+    /// let guard = ReplayGuard::new(100);
+    /// guard.record("evt_1", 1_700_000_000, 1_700_000_300)?;
+    /// // The queue was full: answer 503 and let CHeKT redeliver.
+    /// assert!(guard.forget("evt_1"));
+    /// guard.record("evt_1", 1_700_000_030, 1_700_000_330)?;
+    /// # Ok::<(), chekt_api::webhooks::WebhookError>(())
+    /// ```
     pub fn forget(&self, id: &str) -> bool {
         let mut state = self.lock();
         match state.by_id.remove(id) {
@@ -163,6 +221,16 @@ impl ReplayGuard {
     }
 
     /// Forgets every id.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::ReplayGuard;
+    ///
+    /// let guard = ReplayGuard::new(100);
+    /// guard.record("evt_1", 1_700_000_000, 1_700_000_300)?;
+    /// guard.clear();
+    /// assert!(guard.is_empty());
+    /// # Ok::<(), chekt_api::webhooks::WebhookError>(())
+    /// ```
     pub fn clear(&self) {
         let mut state = self.lock();
         state.by_id.clear();

@@ -23,17 +23,42 @@ pub struct SigningSecret(SecretSlice<u8>);
 impl SigningSecret {
     /// Wraps a secret given as text (its UTF-8 bytes key the HMAC, exactly
     /// as given: nothing is trimmed).
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{SigningSecret, Verifier};
+    ///
+    /// # let secret = "whsec_example";
+    /// // let secret = std::env::var("CHEKT_WEBHOOK_SECRET")?;
+    /// let verifier = Verifier::new(SigningSecret::new(secret))?;
+    /// # let _ = verifier;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(secret: impl Into<String>) -> Self {
         Self::from_bytes(secret.into().into_bytes())
     }
 
     /// Wraps a secret given as raw bytes.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Signer, SigningSecret};
+    ///
+    /// let key: Vec<u8> = vec![0x8f, 0x1d, 0x42, 0xa7]; // e.g. read from a secret manager
+    /// let secret = SigningSecret::from_bytes(key);
+    /// assert_eq!(Signer::new(secret).signature("1700000000", b"{}").len(), 64);
+    /// ```
     pub fn from_bytes(secret: impl Into<Vec<u8>>) -> Self {
         Self(SecretSlice::from(secret.into()))
     }
 
     /// Whether the secret is empty (a [`Verifier`](super::Verifier) refuses
     /// empty secrets).
+    ///
+    /// ```
+    /// use chekt_api::webhooks::SigningSecret;
+    ///
+    /// // An environment variable that is set but blank:
+    /// assert!(SigningSecret::new("").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.expose_secret().is_empty()
     }

@@ -46,6 +46,12 @@ pub(crate) fn signed_payload_mac(key: &[u8], timestamp: &str, body: &[u8]) -> Hm
 /// tests.
 pub trait Clock: Send + Sync {
     /// The current time, in seconds since the Unix epoch.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Clock, SystemClock};
+    ///
+    /// assert!(SystemClock.now_unix() > 1_700_000_000);
+    /// ```
     fn now_unix(&self) -> u64;
 }
 
@@ -92,16 +98,45 @@ pub struct FixedClock(AtomicU64);
 
 impl FixedClock {
     /// A clock showing `secs` seconds after the Unix epoch.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Clock, FixedClock};
+    ///
+    /// assert_eq!(FixedClock::from_unix(1_700_000_000).now_unix(), 1_700_000_000);
+    /// ```
     pub fn from_unix(secs: u64) -> Self {
         Self(AtomicU64::new(secs))
     }
 
     /// Sets the time shown, in Unix seconds.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Clock, FixedClock};
+    ///
+    /// let clock = FixedClock::default();
+    /// clock.set_unix(1_700_000_000);
+    /// assert_eq!(clock.now_unix(), 1_700_000_000);
+    /// ```
     pub fn set_unix(&self, secs: u64) {
         self.0.store(secs, Ordering::SeqCst);
     }
 
     /// Moves the clock forward by whole seconds (saturating).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use chekt_api::webhooks::{FixedClock, Signer, Verifier, WebhookError};
+    ///
+    /// let clock = Arc::new(FixedClock::from_unix(1_700_000_000));
+    /// let verifier = Verifier::builder().secret("whsec_test").clock(Arc::clone(&clock)).build()?;
+    /// let body = br#"{"id":"evt_1","type":"x.y"}"#;
+    /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, body.to_vec());
+    /// clock.advance(Duration::from_secs(301)); // just past the 5-minute tolerance
+    /// let late = verifier.verify(&delivery.header_map(), delivery.body());
+    /// assert!(matches!(late, Err(WebhookError::TimestampTooOld { age_secs: 301, .. })));
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn advance(&self, by: Duration) {
         let _ = self
             .0
@@ -111,6 +146,15 @@ impl FixedClock {
     }
 
     /// Moves the clock back by whole seconds (saturating at the epoch).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::webhooks::{Clock, FixedClock};
+    ///
+    /// let clock = FixedClock::from_unix(1_700_000_000);
+    /// clock.rewind(Duration::from_secs(600)); // this server's clock is behind CHeKT's
+    /// assert_eq!(clock.now_unix(), 1_699_999_400);
+    /// ```
     pub fn rewind(&self, by: Duration) {
         let _ = self
             .0
@@ -143,6 +187,19 @@ pub struct WebhookHeaders<'a> {
 impl<'a> WebhookHeaders<'a> {
     /// The headers as plain strings, e.g. from a framework without
     /// `http::HeaderMap`.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Verifier, WebhookHeaders};
+    /// # let delivery = chekt_api::webhooks::Signer::new("whsec_test").sign_now(br#"{"id":"evt_1","type":"x.y"}"#.to_vec());
+    /// # let (signature, timestamp, body) = (delivery.signature(), delivery.timestamp(), delivery.body());
+    ///
+    /// // The header values and raw body, as another framework hands them over:
+    /// let headers = WebhookHeaders::new(signature, timestamp);
+    /// let verifier = Verifier::new("whsec_test")?;
+    /// let delivery = verifier.verify_parts(headers.signature, headers.timestamp, body)?;
+    /// assert_eq!(delivery.id.as_deref(), Some("evt_1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(signature: &'a str, timestamp: &'a str) -> Self {
         Self {
             signature,
@@ -152,6 +209,18 @@ impl<'a> WebhookHeaders<'a> {
 
     /// Reads both headers from a header map. Each must be present exactly
     /// once and be visible ASCII.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Signer, WebhookError, WebhookHeaders};
+    ///
+    /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, b"{}".to_vec());
+    /// let headers = delivery.header_map();
+    /// assert_eq!(WebhookHeaders::from_header_map(&headers)?.timestamp, "1700000000");
+    /// let unsigned = http::HeaderMap::new();
+    /// let missing = WebhookHeaders::from_header_map(&unsigned);
+    /// assert!(matches!(missing, Err(WebhookError::MissingHeader { name: "x-chekt-signature" })));
+    /// # Ok::<(), WebhookError>(())
+    /// ```
     pub fn from_header_map(headers: &'a HeaderMap) -> Result<Self, WebhookError> {
         Ok(Self {
             signature: single_header(headers, SIGNATURE_HEADER)?,
@@ -250,11 +319,29 @@ pub struct Delivery {
 
 impl Delivery {
     /// The event type, e.g. `alarm.created`.
+    ///
+    /// ```
+    /// # let delivery = chekt_api::webhooks::Signer::new("whsec_test").sign_now(br#"{"id":"evt_1","type":"site.renamed"}"#.to_vec());
+    /// # let verifier = chekt_api::webhooks::Verifier::new("whsec_test")?;
+    /// let delivery = verifier.verify(&delivery.header_map(), delivery.body())?;
+    /// assert_eq!(delivery.event_type(), "site.renamed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn event_type(&self) -> &str {
         self.event.event_type()
     }
 
     /// The event alone.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::WebhookEvent;
+    /// # let delivery = chekt_api::webhooks::Signer::new("whsec_test").sign_now(br#"{"id":"evt_1","type":"site.renamed"}"#.to_vec());
+    /// # let verifier = chekt_api::webhooks::Verifier::new("whsec_test")?;
+    ///
+    /// let event = verifier.verify(&delivery.header_map(), delivery.body())?.into_event();
+    /// assert!(matches!(event, WebhookEvent::Unknown { .. })); // a type this version does not know
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_event(self) -> WebhookEvent {
         self.event
     }
@@ -311,22 +398,65 @@ impl Verifier {
     /// tolerance, the system clock and no replay guard.
     ///
     /// Fails if the secret is empty.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{ConfigError, Verifier};
+    ///
+    /// # let secret = "whsec_example";
+    /// // let secret = std::env::var("CHEKT_WEBHOOK_SECRET")?;
+    /// let verifier = Verifier::new(secret)?;
+    /// # let _ = verifier;
+    /// assert_eq!(Verifier::new("").unwrap_err(), ConfigError::EmptySecret { index: 0 });
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn new(secret: impl Into<SigningSecret>) -> Result<Self, ConfigError> {
         Self::builder().secret(secret).build()
     }
 
     /// A builder, for several secrets, another tolerance, a test clock or a
     /// replay guard.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::webhooks::{ReplayGuard, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_new")
+    ///     .secret("whsec_old") // during a rotation
+    ///     .tolerance(Duration::from_secs(120))
+    ///     .replay_guard(ReplayGuard::default())
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder::default()
     }
 
     /// The configured tolerance.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{DEFAULT_TOLERANCE, Verifier};
+    ///
+    /// assert_eq!(Verifier::new("whsec_test")?.tolerance(), DEFAULT_TOLERANCE);
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn tolerance(&self) -> Duration {
         self.inner.tolerance
     }
 
     /// The configured replay guard, if any.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{ReplayGuard, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .replay_guard(ReplayGuard::new(100))
+    ///     .build()?;
+    /// assert_eq!(verifier.replay_guard().map(|guard| guard.capacity()), Some(100));
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn replay_guard(&self) -> Option<&Arc<ReplayGuard>> {
         self.inner.replay_guard.as_ref()
     }
@@ -357,6 +487,17 @@ impl Verifier {
 
     /// Like [`verify`](Self::verify), with the header values as plain
     /// strings.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Signer, Verifier};
+    ///
+    /// let body = br#"{"id":"evt_1","type":"site.renamed"}"#;
+    /// let sent = Signer::new("whsec_test").sign_now(body.to_vec());
+    /// let verifier = Verifier::new("whsec_test")?;
+    /// let delivery = verifier.verify_parts(sent.signature(), sent.timestamp(), sent.body())?;
+    /// assert_eq!(delivery.event_type(), "site.renamed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_parts(
         &self,
         signature: &str,
@@ -390,6 +531,16 @@ impl Verifier {
     ///
     /// This is the whole cryptographic cost of [`verify`](Self::verify):
     /// one HMAC over the body per secret tried, with no allocation.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{Signer, Verifier};
+    ///
+    /// let sent = Signer::new("whsec_old").sign_now(b"not even JSON".to_vec());
+    /// let verifier = Verifier::builder().secret("whsec_new").secret("whsec_old").build()?;
+    /// let verified = verifier.verify_signature(sent.signature(), sent.timestamp(), sent.body())?;
+    /// assert_eq!(verified.secret_index, 1); // still signed with the old secret
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_signature(
         &self,
         signature: &str,
@@ -529,12 +680,30 @@ impl VerifierBuilder {
     /// Adds a signing secret. Call it again to accept several at once, e.g.
     /// the new and the old secret while a rotation rolls out; they are tried
     /// in the order added, so add the one most deliveries use first.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::builder().secret("whsec_new").secret("whsec_old").build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn secret(mut self, secret: impl Into<SigningSecret>) -> Self {
         self.secrets.push(secret.into());
         self
     }
 
     /// Adds several signing secrets, in order.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::Verifier;
+    ///
+    /// # let configured = "whsec_new,whsec_old".to_string();
+    /// // let configured = std::env::var("CHEKT_WEBHOOK_SECRETS")?;
+    /// let verifier = Verifier::builder().secrets(configured.split(',')).build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn secrets<I>(mut self, secrets: I) -> Self
     where
         I: IntoIterator,
@@ -547,12 +716,35 @@ impl VerifierBuilder {
     /// How far a delivery's timestamp may be from this server's clock, in
     /// either direction, in whole seconds. Default: [`DEFAULT_TOLERANCE`]
     /// (5 minutes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .tolerance(Duration::from_secs(60))
+    ///     .build()?;
+    /// assert_eq!(verifier.tolerance(), Duration::from_secs(60));
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = Some(tolerance);
         self
     }
 
     /// The clock to check timestamps against. Default: [`SystemClock`].
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{FixedClock, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_test")
+    ///     .clock(FixedClock::from_unix(1_700_000_000)) // tests only
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
         self
@@ -561,12 +753,41 @@ impl VerifierBuilder {
     /// Rejects a second delivery of an event `id` within the tolerance
     /// window. Pass an `Arc<ReplayGuard>` to share one guard between
     /// verifiers.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use chekt_api::webhooks::{ReplayGuard, Verifier};
+    ///
+    /// let guard = Arc::new(ReplayGuard::default());
+    /// let verifier = Verifier::builder()
+    ///     .secret("whsec_old")
+    ///     .replay_guard(Arc::clone(&guard))
+    ///     .build()?;
+    /// // Rebuilt for a secret rotation, it still knows the ids already accepted:
+    /// let rotated = Verifier::builder()
+    ///     .secrets(["whsec_new", "whsec_old"])
+    ///     .replay_guard(guard)
+    ///     .build()?;
+    /// # let _ = (verifier, rotated);
+    /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
+    /// ```
     pub fn replay_guard(mut self, guard: impl Into<Arc<ReplayGuard>>) -> Self {
         self.replay_guard = Some(guard.into());
         self
     }
 
     /// Builds the verifier. Fails if no secret was given, or one is empty.
+    ///
+    /// ```
+    /// use chekt_api::webhooks::{ConfigError, Verifier};
+    ///
+    /// assert!(Verifier::builder().secret("whsec_test").build().is_ok());
+    /// assert_eq!(Verifier::builder().build().unwrap_err(), ConfigError::NoSecrets);
+    /// assert_eq!(
+    ///     Verifier::builder().secret("whsec_test").secret("").build().unwrap_err(),
+    ///     ConfigError::EmptySecret { index: 1 }
+    /// );
+    /// ```
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if self.secrets.is_empty() {
             return Err(ConfigError::NoSecrets);
