@@ -136,18 +136,32 @@ fn ensure_trace_id(request: &mut Request, op: Option<&Operation>) -> Option<Stri
 }
 
 impl Client {
+    /// Picks the credential for `op` and sets it on `request`.
+    async fn authorize(
+        &self,
+        request: &mut Request,
+        op: Option<&Operation>,
+    ) -> Result<Option<Authorization>, AuthFailure> {
+        let inner = &self.inner.inner;
+        let auth = inner
+            .credentials
+            .authorize(op, &self.client, &inner.token_url)
+            .await?;
+        if let Some(auth) = &auth {
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, auth.header.clone());
+        }
+        Ok(auth)
+    }
+
     async fn run(&self, mut request: Request, op: Option<&Operation>) -> reqwest::Result<Response> {
         let runtime = &self.inner;
         let inner = &runtime.inner;
-        let mut auth = match inner
-            .credentials
-            .authorize(op, &self.client, &inner.token_url)
-            .await
-        {
+        let mut auth = match self.authorize(&mut request, op).await {
             Ok(auth) => auth,
             Err(failure) => return local_failure(failure),
         };
-        set_auth(&mut request, auth.as_ref());
         let method = request.method().clone();
         let mut refreshed = false;
         let mut attempt = 0;
@@ -189,15 +203,10 @@ impl Client {
             if let Some(token) = expired_token {
                 inner.credentials.invalidate(&token);
                 refreshed = true;
-                auth = match inner
-                    .credentials
-                    .authorize(op, &self.client, &inner.token_url)
-                    .await
-                {
+                auth = match self.authorize(&mut request, op).await {
                     Ok(auth) => auth,
                     Err(failure) => return local_failure(failure),
                 };
-                set_auth(&mut request, auth.as_ref());
                 attempt -= 1;
                 tracing::debug!("token expired; retrying once with a fresh token");
                 continue;
@@ -214,14 +223,6 @@ impl Client {
             }
             return Ok(normalize(parts, body));
         }
-    }
-}
-
-fn set_auth(request: &mut Request, auth: Option<&Authorization>) {
-    if let Some(auth) = auth {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, auth.header.clone());
     }
 }
 
