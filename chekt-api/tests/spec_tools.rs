@@ -43,13 +43,14 @@ fn spectral(tool: &Path, file: &Path) -> Vec<(String, String)> {
             file.as_os_str(),
         ],
     );
-    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "spectral printed no JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let findings: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "spectral printed no JSON ({e}): {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     assert_eq!(out.status.success(), findings.is_empty(), "{findings:#?}");
     findings
         .iter()
@@ -100,11 +101,17 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
         assert!(fired.contains(rule), "{rule} did not fire: {findings:#?}");
     }
     let expected = [
-        ("chekt-operation-id-snake-case", "paths./things.get.operationId"),
+        (
+            "chekt-operation-id-snake-case",
+            "paths./things.get.operationId",
+        ),
         ("chekt-operation-tagged", "paths./things.post"),
         ("chekt-operation-security-explicit", "paths./things.get"),
         ("chekt-oauth-scoped", "paths./things.post.security.0.oauth"),
-        ("chekt-inferred-is-true", "paths./things.post.x-chekt-inferred"),
+        (
+            "chekt-inferred-is-true",
+            "paths./things.post.x-chekt-inferred",
+        ),
         ("chekt-inferred-tag-covers-operations", "paths./things.get"),
         (
             "chekt-inferred-scopes-declared",

@@ -24,7 +24,11 @@ pub fn find(name: &str) -> Option<PathBuf> {
         tools.join("venv/bin").join(name),
     ];
     let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).collect())
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .collect()
+        })
         .unwrap_or_else(Vec::new);
     local.into_iter().chain(on_path).find(|p| p.is_file())
 }
