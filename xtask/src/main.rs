@@ -4,6 +4,8 @@
 //! Exit codes: 0 success, 1 the check failed (stale code, lint errors,
 //! breaking changes), 2 bad input (unreadable or invalid spec, bad flags).
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -48,6 +50,9 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Run the benchmarks and print one table of ratios against baselines
+    /// measured in the same run.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,6 +89,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             verbose,
         } => gen_command(&spec, &out, preset, check, verbose),
         Command::Lint { spec, strict } => lint_command(&spec, strict),
+        Command::Bench(args) => Ok(bench::command(&root(), &args)),
     }
 }
 
