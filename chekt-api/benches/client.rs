@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion, s: &Setup) {
         b.iter(|| {
             runtime.block_on(async {
                 for _ in 0..N {
-                    raw(&http, &url).await;
+                    raw(http, url).await;
                 }
             })
         })
@@ -103,16 +103,16 @@ fn bench(c: &mut Criterion, s: &Setup) {
         b.iter(|| {
             runtime.block_on(async {
                 for _ in 0..N {
-                    chekt(&client).await;
+                    chekt(client).await;
                 }
             })
         })
     });
     group.bench_function("concurrent/raw_reqwest", |b| {
-        b.iter(|| runtime.block_on(join_all((0..N).map(|_| raw(&http, &url)))))
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| raw(http, url)))))
     });
     group.bench_function("concurrent/chekt_api", |b| {
-        b.iter(|| runtime.block_on(join_all((0..N).map(|_| chekt(&client)))))
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| chekt(client)))))
     });
     group.finish();
 }

@@ -679,9 +679,12 @@ async fn token_server(token: Fault) -> FaultServer {
     .await
 }
 
+/// A name, the token endpoint's fault, and whether the error is right.
+type TokenCase = (&'static str, Fault, fn(&Error) -> bool);
+
 #[tokio::test]
 async fn token_endpoint_failures_are_reported_without_calling_the_api() {
-    let cases: Vec<(&str, Fault, fn(&Error) -> bool)> = vec![
+    let cases: Vec<TokenCase> = vec![
         (
             "503",
             api_error(503),

@@ -23,13 +23,13 @@ pub fn find(name: &str) -> Option<PathBuf> {
         tools.join("node_modules/.bin").join(name),
         tools.join("venv/bin").join(name),
     ];
-    let on_path = std::env::var_os("PATH")
+    let on_path: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|paths| {
             std::env::split_paths(&paths)
                 .map(|dir| dir.join(name))
                 .collect()
         })
-        .unwrap_or_else(Vec::new);
+        .unwrap_or_default();
     local.into_iter().chain(on_path).find(|p| p.is_file())
 }
 
