@@ -225,30 +225,6 @@ impl<G: Grant> TokenCache<G> {
 /// Token responses (and refusals) larger than this are not read further.
 const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
-/// Reads a token endpoint's body, refusing one over [`TOKEN_BODY_LIMIT`]
-/// before it is all read.
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, TokenError> {
-    let too_large = || {
-        TokenError::Malformed(format!(
-            "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
-        ))
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > TOKEN_BODY_LIMIT as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(TokenError::Transport)? {
-        if body.len() + chunk.len() > TOKEN_BODY_LIMIT {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// Posts one token request and reads the token or the refusal.
 pub(crate) async fn request_token(
     http: &reqwest::Client,
@@ -256,14 +232,21 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
-    let response = http
+    let mut response = http
         .post(token_url)
         .form(&exposed)
         .send()
         .await
         .map_err(TokenError::Transport)?;
     let status = response.status();
-    let bytes = read_limited(response).await?;
+    let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
+        .await
+        .map_err(TokenError::Transport)?
+        .ok_or_else(|| {
+            TokenError::Malformed(format!(
+                "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
+            ))
+        })?;
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
     }
