@@ -226,21 +226,36 @@ impl Client {
     }
 }
 
-/// Reads a success body into memory, refusing one larger than `limit`
-/// before it is all read (by `Content-Length`, or as it streams in).
-async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
-    let status = response.status();
-    let too_large = || Ok(body_too_large(status, limit));
+/// Reads a body whole unless it is larger than `limit` bytes (by
+/// `Content-Length`, or as it streams in): `None` then, the rest unread.
+pub(crate) async fn read_capped(
+    response: &mut Response,
+    limit: usize,
+) -> reqwest::Result<Option<Vec<u8>>> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
-        return too_large();
+        return Ok(None);
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return too_large();
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(Some(body))
+}
+
+/// Reads a success body into memory, refusing one larger than `limit`
+/// before it is all read.
+async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
+    // A declared length within the limit is enforced by the HTTP layer:
+    // pass the body through without copying it.
+    if response.content_length().is_some_and(|n| n <= limit as u64) {
+        return Ok(response);
+    }
+    let Some(body) = read_capped(&mut response, limit).await? else {
+        return Ok(body_too_large(response.status(), limit));
+    };
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
     Ok(rebuild(parts, Bytes::from(body)))

@@ -7,14 +7,12 @@ use std::process::{Command, ExitCode};
 use chekt_gen::{Error, Spec};
 
 /// Where `.ci/install-tools` puts npm tools, relative to the workspace root.
-const TOOL_DIRS: [&str; 2] = ["target/tools/node_modules/.bin", ".tools/node_modules/.bin"];
+const TOOL_DIR: &str = ".tools/node_modules/.bin";
 
-/// Finds an npm-installed tool: the workspace's tool directories first,
-/// then `PATH`.
+/// Finds an npm-installed tool: the workspace's tool directory first, then
+/// `PATH`.
 pub fn find_tool(root: &Path, name: &str) -> Option<PathBuf> {
-    TOOL_DIRS
-        .iter()
-        .map(|dir| root.join(dir).join(name))
+    std::iter::once(root.join(TOOL_DIR).join(name))
         .chain(
             std::env::var_os("PATH")
                 .iter()
@@ -32,8 +30,7 @@ pub fn run(root: &Path, spec: &Path, out: &Path) -> Result<ExitCode, Error> {
     Spec::from_file(spec)?;
     let Some(redocly) = find_tool(root, "redocly") else {
         eprintln!(
-            "error: redocly not found (looked in {} and PATH); run .ci/install-tools",
-            TOOL_DIRS.join(", ")
+            "error: redocly not found (looked in {TOOL_DIR} and PATH); run .ci/install-tools"
         );
         return Ok(ExitCode::from(2));
     };

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 the check failed (stale code, lint errors,
 //! breaking changes), 2 bad input (unreadable or invalid spec, bad flags).
 
+mod bench;
 mod diff;
 mod docs;
 
@@ -71,6 +72,9 @@ enum Command {
     Contract(contract::ContractArgs),
     /// Record an exchange from a live or sandbox server, secrets scrubbed.
     Record(record::RecordArgs),
+    /// Run the benchmarks and print one table of ratios against baselines
+    /// measured in the same run.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,6 +115,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Contract(args) => contract::run(args),
         Command::Record(args) => record::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Bench(args) => Ok(bench::command(&root(), &args)),
     }
 }
 

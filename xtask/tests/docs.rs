@@ -21,12 +21,7 @@ fn xtask(args: &[&str]) -> Output {
 }
 
 fn redocly_installed() -> bool {
-    let found = [
-        "target/tools/node_modules/.bin/redocly",
-        ".tools/node_modules/.bin/redocly",
-    ]
-    .iter()
-    .any(|p| root().join(p).is_file());
+    let found = root().join(".tools/node_modules/.bin/redocly").is_file();
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),

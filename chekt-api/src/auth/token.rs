@@ -222,6 +222,9 @@ impl<G: Grant> TokenCache<G> {
     }
 }
 
+/// Token responses (and refusals) larger than this are not read further.
+const TOKEN_BODY_LIMIT: usize = 64 * 1024;
+
 /// Posts one token request and reads the token or the refusal.
 pub(crate) async fn request_token(
     http: &reqwest::Client,
@@ -229,14 +232,21 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
-    let response = http
+    let mut response = http
         .post(token_url)
         .form(&exposed)
         .send()
         .await
         .map_err(TokenError::Transport)?;
     let status = response.status();
-    let bytes = response.bytes().await.map_err(TokenError::Transport)?;
+    let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
+        .await
+        .map_err(TokenError::Transport)?
+        .ok_or_else(|| {
+            TokenError::Malformed(format!(
+                "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
+            ))
+        })?;
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
     }

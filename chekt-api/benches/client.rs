@@ -1,0 +1,180 @@
+//! Client overhead: N calls to a loopback server through `chekt-api`
+//! against the same calls with raw `reqwest` (same request, same JSON
+//! decoding into the same types), in the same run; target: chekt-api's
+//! throughput at least 0.95× raw reqwest's.
+//!
+//! ```text
+//! cargo bench -p chekt-api --bench client
+//! ```
+//!
+//! After criterion's report, the throughput ratios are measured again with
+//! the two clients interleaved round by round (so both see the same machine
+//! load) and printed as one `client-result: {json}` line, which `cargo
+//! xtask bench` reads.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use chekt_api::prelude::*;
+use chekt_api::{Client, types};
+use criterion::Criterion;
+use futures::future::join_all;
+
+/// Calls per iteration.
+const N: usize = 100;
+/// Rows per response.
+const ROWS: usize = 10;
+
+async fn raw(http: &reqwest::Client, url: &str) -> usize {
+    http.get(url)
+        .bearer_auth("bench-token")
+        .header("api-version", "0.8.0")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json::<Vec<types::ResponseSiteBasicDto>>()
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn chekt(client: &Client) -> usize {
+    client
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap()
+        .len()
+}
+
+struct Setup {
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    url: String,
+    client: Client,
+}
+
+fn setup() -> Setup {
+    let addr = support::serve(ROWS, ROWS);
+    let url = format!("http://{addr}/partner/v1/dealers/42/sites");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(format!("http://{addr}"))
+        .bearer_token("bench-token")
+        .build()
+        .unwrap();
+    assert_eq!(runtime.block_on(raw(&http, &url)), ROWS);
+    assert_eq!(runtime.block_on(chekt(&client)), ROWS);
+    Setup {
+        runtime,
+        http,
+        url,
+        client,
+    }
+}
+
+fn bench(c: &mut Criterion, s: &Setup) {
+    let (runtime, http, url, client) = (&s.runtime, &s.http, s.url.as_str(), &s.client);
+    let mut group = c.benchmark_group("client");
+    group.sample_size(20);
+    group.bench_function("sequential/raw_reqwest", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for _ in 0..N {
+                    raw(http, url).await;
+                }
+            })
+        })
+    });
+    group.bench_function("sequential/chekt_api", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for _ in 0..N {
+                    chekt(client).await;
+                }
+            })
+        })
+    });
+    group.bench_function("concurrent/raw_reqwest", |b| {
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| raw(http, url)))))
+    });
+    group.bench_function("concurrent/chekt_api", |b| {
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| chekt(client)))))
+    });
+    group.finish();
+}
+
+/// Median over `rounds` of raw time / chekt-api time for one batch each,
+/// alternating which goes first.
+fn interleaved_ratio(
+    rounds: usize,
+    raw_batch: impl Fn() -> Duration,
+    chekt_batch: impl Fn() -> Duration,
+) -> f64 {
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|round| {
+            let (r, c) = if round % 2 == 0 {
+                let r = raw_batch();
+                (r, chekt_batch())
+            } else {
+                let c = chekt_batch();
+                (raw_batch(), c)
+            };
+            r.as_secs_f64() / c.as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[rounds / 2]
+}
+
+fn main() {
+    let s = setup();
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c, &s);
+    c.final_summary();
+
+    let timed = |work: &dyn Fn()| {
+        let start = Instant::now();
+        work();
+        start.elapsed()
+    };
+    let rt = &s.runtime;
+    let raw_sequential = || {
+        rt.block_on(async {
+            for _ in 0..N {
+                raw(&s.http, &s.url).await;
+            }
+        })
+    };
+    let chekt_sequential = || {
+        rt.block_on(async {
+            for _ in 0..N {
+                chekt(&s.client).await;
+            }
+        })
+    };
+    let raw_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| raw(&s.http, &s.url)))));
+    let chekt_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| chekt(&s.client)))));
+    let sequential = interleaved_ratio(41, || timed(&raw_sequential), || timed(&chekt_sequential));
+    let concurrent = interleaved_ratio(41, || timed(&raw_concurrent), || timed(&chekt_concurrent));
+    println!(
+        "interleaved throughput ratio (raw time / chekt-api time), {N} calls: sequential {sequential:.3}×, concurrent {concurrent:.3}×"
+    );
+    println!(
+        "client-result: {}",
+        serde_json::json!({"calls": N, "sequential_ratio": sequential, "concurrent_ratio": concurrent})
+    );
+}
