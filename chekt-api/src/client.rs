@@ -11,7 +11,7 @@ use crate::auth::assertion::Assertion;
 use crate::auth::authorization_code::{
     AuthorizationCode, PendingAuthorization, RefreshGrant, TokenStore,
 };
-use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache, request_token};
+use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache};
 use crate::auth::{ApiKey, ApiKeyError, Credentials};
 use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::RetryPolicy;
@@ -367,11 +367,13 @@ impl ClientBuilder {
                 reason: "the scheme must be http or https".to_string(),
             });
         }
-        if let Some(token) = &self.bearer {
-            use secrecy::ExposeSecret;
-            reqwest::header::HeaderValue::from_str(token.expose_secret())
-                .map_err(|_| BuildError::Token)?;
-        }
+        let user_token = match &self.bearer {
+            Some(token) => {
+                use secrecy::ExposeSecret;
+                Some(crate::auth::bearer(token.expose_secret()).ok_or(BuildError::Token)?)
+            }
+            None => None,
+        };
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
@@ -404,7 +406,7 @@ impl ClientBuilder {
             user: self
                 .authorization_code
                 .map(|grant| TokenCache::new(grant, self.token_margin)),
-            user_token: self.bearer,
+            user_token,
         };
         let runtime = Runtime::new(Inner {
             credentials,
@@ -463,12 +465,9 @@ impl Client {
             });
         };
         pending.check_state(returned_state)?;
-        let grant = user.grant();
-        let form = grant.flow.exchange_form(code, pending.verifier());
-        let tokens = request_token(&self.client, runtime.token_url(), &form).await?;
-        grant.persist(&tokens).await?;
-        let lifetime = tokens.lifetime();
-        user.seed(tokens.access_token, lifetime);
+        let form = user.grant().flow.exchange_form(code, pending.verifier());
+        user.exchange(&self.client, runtime.token_url(), &form)
+            .await?;
         Ok(())
     }
 

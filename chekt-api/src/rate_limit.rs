@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// The rate-limit window as the server reported it on a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,15 +35,18 @@ impl RateLimit {
     /// assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let number = |name: &str| {
+        static LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+        static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        let number = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
-        let limit = number("x-ratelimit-limit");
-        let remaining = number("x-ratelimit-remaining");
-        let reset = number("x-ratelimit-reset").map(|s| UNIX_EPOCH + Duration::from_secs(s));
+        let limit = number(&LIMIT);
+        let remaining = number(&REMAINING);
+        let reset = number(&RESET).map(|s| UNIX_EPOCH + Duration::from_secs(s));
         (limit.is_some() || remaining.is_some() || reset.is_some()).then_some(RateLimit {
             limit,
             remaining,

@@ -22,6 +22,8 @@ use crate::retry::{RetryPolicy, retryable_error, retryable_status};
 
 /// The trace header every Partner API operation takes.
 pub const TRACE_HEADER: &str = "x-partner-trace-id";
+/// [`TRACE_HEADER`] as a header name, parsed once.
+static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 /// Error bodies are read up to this many bytes.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
@@ -75,18 +77,8 @@ impl Runtime {
         &self.inner.token_url
     }
 
-    /// The rate-limit window reported by the most recent response; the same
-    /// as [`Client::last_rate_limit`].
-    ///
-    /// ```
-    /// use chekt_api::ClientInfo;
-    ///
-    /// let client = chekt_api::Client::builder().bearer_token("an-access-token").build()?;
-    /// let runtime: &chekt_api::Runtime = client.inner();
-    /// assert_eq!(runtime.last_rate_limit(), None); // nothing sent yet
-    /// # Ok::<(), chekt_api::BuildError>(())
-    /// ```
-    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+    /// The rate-limit window reported by the most recent response.
+    pub(crate) fn last_rate_limit(&self) -> Option<RateLimit> {
         self.inner.last_rate_limit.lock().ok().and_then(|g| *g)
     }
 
@@ -103,13 +95,17 @@ impl Runtime {
 impl ClientHooks<Runtime> for Client {
     async fn exec(&self, mut request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let op = operations::find(info.operation_id);
-        let trace_id = ensure_trace_id(&mut request, op);
+        ensure_trace_id(&mut request, op);
         let span = tracing::info_span!(
             "chekt.request",
             operation = info.operation_id,
             method = %request.method(),
             path = op.map(|o| o.path).unwrap_or("?"),
-            trace_id = trace_id.as_deref().unwrap_or(""),
+            trace_id = request
+                .headers()
+                .get(&TRACE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
         );
@@ -119,20 +115,19 @@ impl ClientHooks<Runtime> for Client {
 
 /// Sets `x-partner-trace-id` on operations that take it, unless the caller
 /// did; the same id stays on every retry of the call.
-fn ensure_trace_id(request: &mut Request, op: Option<&Operation>) -> Option<String> {
-    let name = HeaderName::from_static(TRACE_HEADER);
-    if let Some(existing) = request.headers().get(&name) {
-        return existing.to_str().ok().map(str::to_string);
-    }
+fn ensure_trace_id(request: &mut Request, op: Option<&Operation>) {
     let partner = op.is_some_and(|o| o.path.starts_with("/partner/"));
-    if !partner {
-        return None;
+    if !partner || request.headers().contains_key(&TRACE) {
+        return;
     }
-    let id = uuid::Uuid::new_v4().to_string();
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        request.headers_mut().insert(name, value);
+    // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
+    // `getrandom` system call per request.
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let mut buf = uuid::Uuid::encode_buffer();
+    let id = id.hyphenated().encode_lower(&mut buf);
+    if let Ok(value) = HeaderValue::from_str(id) {
+        request.headers_mut().insert(TRACE.clone(), value);
     }
-    Some(id)
 }
 
 impl Client {
@@ -196,12 +191,14 @@ impl Client {
                 return read_success(response, inner.max_response_bytes).await;
             }
             let (parts, body) = read_error(response).await;
-            let expired_token =
-                (status == StatusCode::UNAUTHORIZED && !refreshed && is_token_expired(&body))
-                    .then(|| auth.as_ref().and_then(|a| a.refreshable.clone()))
-                    .flatten();
-            if let Some(token) = expired_token {
-                inner.credentials.invalidate(&token);
+            let expired_token = auth.as_ref().filter(|a| {
+                a.refreshable
+                    && !refreshed
+                    && status == StatusCode::UNAUTHORIZED
+                    && is_token_expired(&body)
+            });
+            if let Some(expired) = expired_token {
+                inner.credentials.invalidate(&expired.header);
                 refreshed = true;
                 auth = match self.authorize(&mut request, op).await {
                     Ok(auth) => auth,
@@ -236,13 +233,25 @@ pub(crate) async fn read_capped(
         return Ok(None);
     }
     let mut body = Vec::new();
+    let complete = read_prefix(response, limit, &mut body).await?;
+    Ok(complete.then_some(body))
+}
+
+/// Appends at most `limit` bytes of a body to `body`; `true` when that was
+/// all of it. On a transport error, what arrived before it stays in `body`.
+async fn read_prefix(
+    response: &mut Response,
+    limit: usize,
+    body: &mut Vec<u8>,
+) -> reqwest::Result<bool> {
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            return Ok(None);
+            body.extend_from_slice(&chunk[..limit - body.len()]);
+            return Ok(false);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Some(body))
+    Ok(true)
 }
 
 /// Reads a success body into memory, refusing one larger than `limit`
@@ -261,16 +270,12 @@ async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<R
     Ok(rebuild(parts, Bytes::from(body)))
 }
 
-/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body.
+/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body; a body that
+/// breaks off early keeps what arrived.
 async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
     let mut body = Vec::new();
-    while body.len() < ERROR_BODY_LIMIT {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    body.truncate(ERROR_BODY_LIMIT);
+    // A failure part-way keeps the part read: the error reports what came.
+    let _ = read_prefix(&mut response, ERROR_BODY_LIMIT, &mut body).await;
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
     (parts, Bytes::from(body))

@@ -197,7 +197,8 @@ async fn partner_calls_carry_one_trace_id_across_retries() {
         .collect();
     assert_eq!(ids.len(), 3);
     assert!(ids.iter().all(|id| id == &ids[0]));
-    assert!(uuid::Uuid::parse_str(&ids[0]).is_ok());
+    let id = uuid::Uuid::parse_str(&ids[0]).unwrap();
+    assert_eq!(id.get_version(), Some(uuid::Version::Random), "{id}");
 }
 
 #[tokio::test]
@@ -313,6 +314,32 @@ async fn a_refused_grant_is_an_auth_error_without_the_secret() {
     let shown = format!("{err} {err:?} {client:?}");
     assert!(shown.contains("Client authentication failed"), "{shown}");
     assert!(!shown.contains(SECRET), "{shown}");
+}
+
+#[tokio::test]
+async fn a_token_a_header_cannot_carry_fails_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token(3600, "tok\nen-with-a-newline"))
+        .mount(&server)
+        .await;
+    let err: Error = client(&server)
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(
+        shown.contains("the access token has characters an HTTP header cannot carry"),
+        "{shown}"
+    );
+    assert!(!shown.contains("en-with-a-newline"), "{shown}");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| r.url.path() == "/oauth/token"));
 }
 
 #[tokio::test]

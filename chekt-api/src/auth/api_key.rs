@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::HeaderValue;
 
 /// Which CHeKT environment a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,7 +32,8 @@ pub enum ApiKeyError {
 /// A validated API key; `Debug` and `Display` never show it.
 #[derive(Clone)]
 pub struct ApiKey {
-    secret: SecretString,
+    /// `Bearer <key>`, built once and marked sensitive.
+    header: HeaderValue,
     environment: Environment,
 }
 
@@ -62,8 +63,10 @@ impl ApiKey {
         if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(ApiKeyError::Characters);
         }
+        // The characters were checked above, so the header is valid.
+        let header = super::bearer(&key).ok_or(ApiKeyError::Characters)?;
         Ok(ApiKey {
-            secret: SecretString::from(key),
+            header,
             environment,
         })
     }
@@ -81,8 +84,9 @@ impl ApiKey {
         self.environment
     }
 
-    pub(crate) fn expose(&self) -> &str {
-        self.secret.expose_secret()
+    /// The `Authorization` header value carrying the key.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.header
     }
 }
 

@@ -387,22 +387,6 @@ impl std::fmt::Debug for RefreshGrant {
     }
 }
 
-impl RefreshGrant {
-    /// Saves the refresh token of a token response, when it carries one
-    /// (servers that do not rotate leave the stored one in place).
-    pub async fn persist(&self, tokens: &TokenBody) -> Result<(), TokenError> {
-        if let Some(refresh_token) = &tokens.refresh_token {
-            self.store
-                .save(StoredTokens {
-                    refresh_token: refresh_token.clone(),
-                })
-                .await
-                .map_err(|e| TokenError::Store(e.0))?;
-        }
-        Ok(())
-    }
-}
-
 impl Grant for RefreshGrant {
     async fn form(&self) -> Result<Form, TokenError> {
         let stored = self
@@ -422,8 +406,18 @@ impl Grant for RefreshGrant {
         Ok(form)
     }
 
+    /// Saves the refresh token of a token response, when it carries one
+    /// (servers that do not rotate leave the stored one in place).
     async fn accept(&self, tokens: &TokenBody) -> Result<(), TokenError> {
-        self.persist(tokens).await
+        if let Some(refresh_token) = &tokens.refresh_token {
+            self.store
+                .save(StoredTokens {
+                    refresh_token: refresh_token.clone(),
+                })
+                .await
+                .map_err(|e| TokenError::Store(e.0))?;
+        }
+        Ok(())
     }
 }
 

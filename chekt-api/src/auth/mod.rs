@@ -8,7 +8,6 @@
 //! configured credential an operation accepts.
 
 use reqwest::header::HeaderValue;
-use secrecy::{ExposeSecret, SecretString};
 
 pub mod api_key;
 pub mod assertion;
@@ -18,7 +17,7 @@ pub(crate) mod token;
 pub use api_key::{ApiKey, ApiKeyError, Environment};
 pub use token::TokenError;
 
-use crate::operations::Operation;
+use crate::operations::{Operation, SecurityRequirement};
 use authorization_code::RefreshGrant;
 use token::{PartnerGrant, TokenCache};
 
@@ -28,24 +27,17 @@ pub(crate) struct Credentials {
     pub api_key: Option<ApiKey>,
     pub partner: Option<TokenCache<PartnerGrant>>,
     pub user: Option<TokenCache<RefreshGrant>>,
-    pub user_token: Option<SecretString>,
-}
-
-/// A refreshable OAuth token as an `Authorization`.
-fn refreshable(token: SecretString) -> Option<Authorization> {
-    bearer(token.expose_secret()).map(|header| Authorization {
-        header,
-        refreshable: Some(token),
-    })
+    /// A caller-supplied access token, as its `Authorization` header.
+    pub user_token: Option<HeaderValue>,
 }
 
 /// A credential chosen for one request.
 pub(crate) struct Authorization {
     /// The `Authorization` header value, marked sensitive.
     pub header: HeaderValue,
-    /// The OAuth token it carries, when it can be refreshed on
+    /// Whether it carries a cached OAuth token that can be refreshed on
     /// `token_expired`.
-    pub refreshable: Option<SecretString>,
+    pub refreshable: bool,
 }
 
 /// Why a request could not be authorized locally.
@@ -57,10 +49,35 @@ pub(crate) enum AuthFailure {
     Token(TokenError),
 }
 
-fn bearer(token: &str) -> Option<HeaderValue> {
+/// `Bearer <token>` as a header value marked sensitive (so HTTP layers do
+/// not log it); `None` when the token has characters a header cannot carry.
+pub(crate) fn bearer(token: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     value.set_sensitive(true);
     Some(value)
+}
+
+/// The schemes tried, in order, for a request that names no operation.
+const ANY_SCHEME: &[&str] = &["partnerOAuth", "apiKey", "userOAuth"];
+
+/// The schemes `op` accepts, in the spec's order ([`ANY_SCHEME`] when the
+/// operation is unknown).
+fn schemes(op: Option<&Operation>) -> impl Iterator<Item = &'static str> + Send {
+    let declared: &'static [&'static [SecurityRequirement]] = op.map_or(&[], |o| o.security);
+    let fallback: &'static [&'static str] = if op.is_none() { ANY_SCHEME } else { &[] };
+    declared
+        .iter()
+        .flat_map(|alt: &'static &'static [SecurityRequirement]| alt.iter())
+        .map(|r: &'static SecurityRequirement| r.scheme)
+        .chain(fallback.iter().copied())
+}
+
+/// A credential that never changes (an API key, a caller's token).
+fn fixed(header: &HeaderValue) -> Authorization {
+    Authorization {
+        header: header.clone(),
+        refreshable: false,
+    }
 }
 
 impl Credentials {
@@ -71,53 +88,35 @@ impl Credentials {
         http: &reqwest::Client,
         token_url: &str,
     ) -> Result<Option<Authorization>, AuthFailure> {
-        let schemes: Vec<&str> = match op {
-            Some(op) if op.security.is_empty() => return Ok(None),
-            Some(op) => op
-                .security
-                .iter()
-                .flat_map(|alt| alt.iter().map(|r| r.scheme))
-                .collect(),
-            None => vec!["partnerOAuth", "apiKey", "userOAuth"],
-        };
-        for scheme in &schemes {
-            match *scheme {
-                "partnerOAuth" => {
-                    if let Some(cache) = &self.partner {
-                        let token = cache
-                            .token(http, token_url)
-                            .await
-                            .map_err(AuthFailure::Token)?;
-                        return Ok(refreshable(token));
-                    }
-                }
-                "userOAuth" => {
-                    if let Some(cache) = &self.user {
-                        let token = cache
-                            .token(http, token_url)
-                            .await
-                            .map_err(AuthFailure::Token)?;
-                        return Ok(refreshable(token));
-                    }
-                }
-                "apiKey" => {
-                    if let Some(key) = &self.api_key {
-                        return Ok(bearer(key.expose()).map(|header| Authorization {
-                            header,
-                            refreshable: None,
-                        }));
-                    }
-                }
-                _ => {}
-            }
+        if op.is_some_and(|op| op.security.is_empty()) {
+            return Ok(None);
+        }
+        for scheme in schemes(op) {
+            let cached = match scheme {
+                "partnerOAuth" => match &self.partner {
+                    Some(cache) => cache.token(http, token_url).await,
+                    None => continue,
+                },
+                "userOAuth" => match &self.user {
+                    Some(cache) => cache.token(http, token_url).await,
+                    None => continue,
+                },
+                "apiKey" => match &self.api_key {
+                    Some(key) => return Ok(Some(fixed(key.header()))),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let header = cached.map_err(AuthFailure::Token)?;
+            return Ok(Some(Authorization {
+                header,
+                refreshable: true,
+            }));
         }
         // A token the caller supplied (the connect flow's authorization
         // token, or any access token) serves whatever is left.
-        if let Some(token) = &self.user_token {
-            return Ok(bearer(token.expose_secret()).map(|header| Authorization {
-                header,
-                refreshable: None,
-            }));
+        if let Some(header) = &self.user_token {
+            return Ok(Some(fixed(header)));
         }
         let id = op.map(|o| o.id).unwrap_or("this operation");
         let scopes: Vec<String> = op
@@ -141,13 +140,14 @@ impl Credentials {
         )))
     }
 
-    /// Drops a token the server called expired.
-    pub fn invalidate(&self, token: &SecretString) {
+    /// Drops a token the server called expired (`used` is the header it
+    /// was sent in).
+    pub fn invalidate(&self, used: &HeaderValue) {
         if let Some(cache) = &self.partner {
-            cache.invalidate(token);
+            cache.invalidate(used);
         }
         if let Some(cache) = &self.user {
-            cache.invalidate(token);
+            cache.invalidate(used);
         }
     }
 }

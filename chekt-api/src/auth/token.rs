@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -128,7 +129,8 @@ struct ErrorBody {
 }
 
 struct Cached {
-    token: SecretString,
+    /// `Bearer <access token>`, marked sensitive.
+    header: HeaderValue,
     refresh_at: Instant,
 }
 
@@ -150,45 +152,63 @@ impl<G: Grant> TokenCache<G> {
         }
     }
 
-    fn valid(&self) -> Option<SecretString> {
+    fn valid(&self) -> Option<HeaderValue> {
         let current = self.current.lock().ok()?;
         current
             .as_ref()
             .filter(|c| Instant::now() < c.refresh_at)
-            .map(|c| c.token.clone())
+            .map(|c| c.header.clone())
     }
 
-    /// A valid token, fetching one if needed (one request at a time).
+    /// A valid token as its `Authorization` header, fetching one if needed
+    /// (one request at a time).
     pub async fn token(
         &self,
         http: &reqwest::Client,
         token_url: &str,
-    ) -> Result<SecretString, TokenError> {
-        if let Some(token) = self.valid() {
-            return Ok(token);
+    ) -> Result<HeaderValue, TokenError> {
+        if let Some(header) = self.valid() {
+            return Ok(header);
         }
         let _single_flight = self.fetching.lock().await;
-        if let Some(token) = self.valid() {
-            return Ok(token);
+        if let Some(header) = self.valid() {
+            return Ok(header);
         }
-        let (token, lifetime) = self.fetch(http, token_url).await?;
-        let refresh_at = Instant::now() + lifetime.saturating_sub(self.margin);
+        let form = self.grant.form().await?;
+        self.exchange(http, token_url, &form).await
+    }
+
+    /// Posts `form` to the token endpoint, lets the grant see the answer
+    /// (e.g. to persist a rotated refresh token), and caches the access
+    /// token it brought.
+    pub async fn exchange(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+        form: &Form,
+    ) -> Result<HeaderValue, TokenError> {
+        let body = request_token(http, token_url, form).await?;
+        self.grant.accept(&body).await?;
+        let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
+            TokenError::Malformed(
+                "the access token has characters an HTTP header cannot carry".to_string(),
+            )
+        })?;
+        let refresh_at = Instant::now() + body.lifetime().saturating_sub(self.margin);
         if let Ok(mut current) = self.current.lock() {
             *current = Some(Cached {
-                token: token.clone(),
+                header: header.clone(),
                 refresh_at,
             });
         }
-        Ok(token)
+        Ok(header)
     }
 
-    /// Forgets `used` if it is still the cached token (a concurrent refresh
-    /// may already have replaced it).
-    pub fn invalidate(&self, used: &SecretString) {
+    /// Forgets the token sent as `used` if it is still the cached one (a
+    /// concurrent refresh may already have replaced it).
+    pub fn invalidate(&self, used: &HeaderValue) {
         if let Ok(mut current) = self.current.lock()
-            && current
-                .as_ref()
-                .is_some_and(|c| c.token.expose_secret() == used.expose_secret())
+            && current.as_ref().is_some_and(|c| c.header == *used)
         {
             *current = None;
         }
@@ -197,28 +217,6 @@ impl<G: Grant> TokenCache<G> {
     /// The grant this cache fetches with.
     pub fn grant(&self) -> &G {
         &self.grant
-    }
-
-    /// Caches a token obtained elsewhere (e.g. by a code exchange).
-    pub fn seed(&self, token: SecretString, lifetime: Duration) {
-        if let Ok(mut current) = self.current.lock() {
-            *current = Some(Cached {
-                token,
-                refresh_at: Instant::now() + lifetime.saturating_sub(self.margin),
-            });
-        }
-    }
-
-    async fn fetch(
-        &self,
-        http: &reqwest::Client,
-        token_url: &str,
-    ) -> Result<(SecretString, Duration), TokenError> {
-        let form = self.grant.form().await?;
-        let body = request_token(http, token_url, &form).await?;
-        self.grant.accept(&body).await?;
-        let lifetime = body.lifetime();
-        Ok((body.access_token, lifetime))
     }
 }
 
