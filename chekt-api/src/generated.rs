@@ -8017,20 +8017,41 @@ pub mod builder {
                 header_map.append("x-partner-trace-id", value.to_string().try_into()?);
             }
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("dir", &dir))
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &dir {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("dir", value));
+                }
+                if let Some(value) = &fields {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("fields", value));
+                }
+                if let Some(value) = &filter {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("filter", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                if let Some(value) = &offset {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("offset", value));
+                }
+                if let Some(value) = &sort {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("sort", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_sites",
@@ -8765,20 +8786,41 @@ pub mod builder {
                 header_map.append("x-partner-trace-id", value.to_string().try_into()?);
             }
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("dir", &dir))
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &dir {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("dir", value));
+                }
+                if let Some(value) = &fields {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("fields", value));
+                }
+                if let Some(value) = &filter {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("filter", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                if let Some(value) = &offset {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("offset", value));
+                }
+                if let Some(value) = &sort {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("sort", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_devices",
@@ -9725,20 +9767,41 @@ pub mod builder {
                 header_map.append("x-partner-trace-id", value.to_string().try_into()?);
             }
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("dir", &dir))
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &dir {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("dir", value));
+                }
+                if let Some(value) = &fields {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("fields", value));
+                }
+                if let Some(value) = &filter {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("filter", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                if let Some(value) = &offset {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("offset", value));
+                }
+                if let Some(value) = &sort {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("sort", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_monitoring_stations",
@@ -10656,20 +10719,41 @@ pub mod builder {
                 header_map.append("x-partner-trace-id", value.to_string().try_into()?);
             }
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("dir", &dir))
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &dir {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("dir", value));
+                }
+                if let Some(value) = &fields {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("fields", value));
+                }
+                if let Some(value) = &filter {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("filter", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                if let Some(value) = &offset {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("offset", value));
+                }
+                if let Some(value) = &sort {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("sort", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_contacts",
@@ -11818,16 +11902,25 @@ pub mod builder {
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &cursor {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("cursor", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_public_sites",
@@ -11941,16 +12034,25 @@ pub mod builder {
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &cursor {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("cursor", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_public_devices",

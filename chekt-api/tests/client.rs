@@ -49,6 +49,54 @@ async fn list_sites_sends_the_bearer_token_and_decodes_the_page() {
     assert_eq!(sites[0].name, "Gangnam Headquarters");
 }
 
+/// The exact query strings `list_sites` sends: none at all without options;
+/// with options, each set parameter once in the spec's order and a repeated
+/// `filter` once per item (unset ones never appear, not even empty).
+#[tokio::test]
+async fn list_sites_sends_only_the_query_parameters_that_are_set() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .build()
+        .unwrap();
+    client.list_sites().dealer_id(42).send().await.unwrap();
+    client
+        .list_sites()
+        .dealer_id(42)
+        .sort("name")
+        .offset(20)
+        .filter(vec![
+            "is_activated,1,eq".to_string(),
+            "name,HQ,like".to_string(),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let queries: Vec<Option<String>> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.query().map(str::to_string))
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            None,
+            Some(
+                "filter=is_activated%2C1%2Ceq&filter=name%2CHQ%2Clike&offset=20&sort=name"
+                    .to_string()
+            )
+        ]
+    );
+}
+
 #[tokio::test]
 async fn error_responses_keep_status_and_body() {
     let server = MockServer::start().await;

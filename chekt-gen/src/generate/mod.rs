@@ -2,9 +2,10 @@
 //!
 //! [`render`] is the one function every caller uses (`cargo xtask gen`, its
 //! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
-//! enums, run progenitor (builder style, one trait per tag), add the
-//! operation table and paging impls, format with prettyplease and prepend
-//! the "generated" header. The output is deterministic.
+//! enums, run progenitor (builder style, one trait per tag), skip unset
+//! optional query parameters, add the operation table and paging impls,
+//! format with prettyplease and prepend the "generated" header. The output
+//! is deterministic.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -18,6 +19,7 @@ use crate::lint;
 use crate::load::Spec;
 use crate::report::Finding;
 
+mod absent_query;
 pub mod extras;
 pub mod open_enums;
 mod repeatable;
@@ -262,6 +264,7 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         file: spec.name().to_string(),
         message: e.to_string(),
     })?;
+    absent_query::skip_absent(&mut file);
 
     let open: Vec<TokenStream> = enums
         .iter()

@@ -1009,16 +1009,25 @@ pub mod builder {
                 header_map.append("x-request-id", value.to_string().try_into()?);
             }
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("status", &status))
-                .query(&progenitor_client::QueryParam::new("tag", &tag))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &status {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("status", value));
+                }
+                if let Some(value) = &tag {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("tag", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_pets",

@@ -1025,16 +1025,25 @@ pub mod builder {
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .headers(header_map)
+            let mut request = {
+                let mut query_builder = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map);
+                if let Some(value) = &cursor {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("cursor", value));
+                }
+                if let Some(value) = &limit {
+                    query_builder = query_builder
+                        .query(&progenitor_client::QueryParam::new("limit", value));
+                }
+                query_builder
+            }
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_tasks",
