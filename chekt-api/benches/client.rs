@@ -31,6 +31,10 @@ use futures::future::join_all;
 
 /// Calls per iteration.
 const N: usize = 100;
+/// Interleaved rounds behind each reported ratio (their median). On a
+/// 2-core machine single rounds vary by several percent and the median of
+/// 101 still moves by one to two percent from run to run: compare runs.
+const ROUNDS: usize = 101;
 /// Rows per response.
 const ROWS: usize = 10;
 
@@ -180,8 +184,16 @@ fn main() {
     };
     let raw_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| raw(&s.http, &s.base)))));
     let chekt_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| chekt(&s.client)))));
-    let sequential = interleaved_ratio(41, || timed(&raw_sequential), || timed(&chekt_sequential));
-    let concurrent = interleaved_ratio(41, || timed(&raw_concurrent), || timed(&chekt_concurrent));
+    let sequential = interleaved_ratio(
+        ROUNDS,
+        || timed(&raw_sequential),
+        || timed(&chekt_sequential),
+    );
+    let concurrent = interleaved_ratio(
+        ROUNDS,
+        || timed(&raw_concurrent),
+        || timed(&chekt_concurrent),
+    );
     println!(
         "interleaved throughput ratio (raw time / chekt-api time), {N} calls: sequential {sequential:.3}×, concurrent {concurrent:.3}×"
     );
