@@ -26,6 +26,8 @@ use std::collections::{HashMap, HashSet};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprMethodCall, Ident, ImplItem, Item, LitStr, Stmt, parse_quote};
 
+use super::first_generic;
+
 /// Rewrites every builder `send()` in `file`.
 pub fn skip_absent(file: &mut syn::File) {
     let mut optional = OptionalFields::default();
@@ -56,24 +58,6 @@ impl VisitMut for OptionalFields {
 /// `Result<Option<_>, _>`, however the paths are spelled.
 fn is_result_of_option(ty: &syn::Type) -> bool {
     first_generic(ty, "Result").is_some_and(|inner| first_generic(inner, "Option").is_some())
-}
-
-/// `T` of `Name<T, ..>`.
-fn first_generic<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(inner) => Some(inner),
-        _ => None,
-    }
 }
 
 struct Rewriter {

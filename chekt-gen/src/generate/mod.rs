@@ -386,3 +386,22 @@ fn append_to_module(
         }),
     }
 }
+
+/// `T` of `Name<T, ..>` (however the path to `Name` is spelled), for the
+/// syn passes over progenitor's output.
+pub(super) fn first_generic<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    }
+}

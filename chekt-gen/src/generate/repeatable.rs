@@ -11,6 +11,8 @@ use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ImplItemFn, parse_quote};
 
+use super::first_generic;
+
 /// Rewrites every array-valued query parameter in `file` (mock or CLI).
 pub fn fix(file: &mut syn::File) {
     Fixer { vec_param: false }.visit_file_mut(file);
@@ -19,24 +21,6 @@ pub fn fix(file: &mut syn::File) {
 struct Fixer {
     /// Inside a mock matcher whose value is a `Vec`.
     vec_param: bool,
-}
-
-/// `Vec<T>` → `T`.
-fn vec_item(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Vec" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(item) => Some(item),
-        _ => None,
-    }
 }
 
 impl VisitMut for Fixer {
@@ -74,7 +58,7 @@ impl VisitMut for Fixer {
                 let Ok(ty) = syn::parse2::<syn::Type>(mac.mac.tokens.clone()) else {
                     return;
                 };
-                if let Some(item) = vec_item(&ty) {
+                if let Some(item) = first_generic(&ty, "Vec") {
                     *expr = parse_quote! {
                         #receiver
                             .value_parser(::clap::value_parser!(#item))
@@ -90,7 +74,7 @@ impl VisitMut for Fixer {
                 let Some(syn::GenericArgument::Type(ty)) = turbofish.args.first() else {
                     return;
                 };
-                if let Some(item) = vec_item(ty) {
+                if let Some(item) = first_generic(ty, "Vec") {
                     *expr = parse_quote! {
                         #receiver
                             .get_many::<#item>(#args)
