@@ -109,7 +109,11 @@ impl ClientHooks<Runtime> for Client {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        self.run(request, op).instrument(span).await
+        if span.is_disabled() {
+            // Nobody listens: skip entering and leaving the span on every poll.
+            return self.run(request, op, &span).await;
+        }
+        self.run(request, op, &span).instrument(span.clone()).await
     }
 }
 
@@ -150,7 +154,12 @@ impl Client {
         Ok(auth)
     }
 
-    async fn run(&self, mut request: Request, op: Option<&Operation>) -> reqwest::Result<Response> {
+    async fn run(
+        &self,
+        mut request: Request,
+        op: Option<&Operation>,
+        span: &tracing::Span,
+    ) -> reqwest::Result<Response> {
         let runtime = &self.inner;
         let inner = &runtime.inner;
         let mut auth = match self.authorize(&mut request, op).await {
@@ -162,13 +171,13 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempt", attempt);
+            span.record("attempt", attempt);
             if let Some(throttle) = &inner.throttle
                 && let Err(wait) = throttle.acquire(runtime.last_rate_limit()).await
             {
                 return Ok(locally_rate_limited(wait));
             }
-            let Some(this_try) = request.try_clone() else {
+            let Some(this_try) = duplicate(&request) else {
                 // Streaming bodies cannot be repeated: one attempt only.
                 return self.client.execute(request).await;
             };
@@ -185,7 +194,7 @@ impl Client {
                 }
             };
             let status = response.status();
-            tracing::Span::current().record("status", status.as_u16());
+            span.record("status", status.as_u16());
             runtime.observe(response.headers());
             if status.is_success() || status.is_informational() || status.is_redirection() {
                 return read_success(response, inner.max_response_bytes).await;
@@ -221,6 +230,34 @@ impl Client {
             return Ok(normalize(parts, body));
         }
     }
+}
+
+/// A copy of `request` for one attempt, so the original stays for a retry;
+/// `None` when its body is a stream, which cannot be repeated.
+///
+/// What `Request::try_clone` does, without its waste: that allocates the
+/// request's extension map just to copy the timeout into it (requests carry
+/// nothing else there), and clones the headers with no room left, so reqwest
+/// reallocates them to add its default `User-Agent`.
+fn duplicate(request: &Request) -> Option<Request> {
+    let body = match request.body() {
+        Some(body) => Some(reqwest::Body::from(Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    let headers = copy.headers_mut();
+    headers.reserve(request.headers().len() + 1);
+    for (name, value) in request.headers() {
+        headers.append(name, value.clone());
+    }
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// Reads a body whole unless it is larger than `limit` bytes (by
@@ -405,4 +442,58 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
         "request_id": request_id,
     });
     Ok(local_response(status, body, &[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::{Body, Method, Version};
+
+    use super::*;
+
+    fn request(body: Option<Body>) -> Request {
+        let url = "http://localhost/partner/v1/dealers/42/sites?limit=5".parse();
+        let mut request = Request::new(Method::PATCH, url.expect("a valid URL"));
+        let headers = request.headers_mut();
+        headers.insert(&TRACE, HeaderValue::from_static("trace-1"));
+        headers.append("x-repeated", HeaderValue::from_static("first"));
+        headers.append("x-repeated", HeaderValue::from_static("second"));
+        *request.timeout_mut() = Some(Duration::from_secs(3));
+        *request.version_mut() = Version::HTTP_2;
+        *request.body_mut() = body;
+        request
+    }
+
+    #[test]
+    fn a_duplicate_is_the_same_request_with_room_for_one_more_header() {
+        let original = request(Some(Body::from(r#"{"status":"verified"}"#)));
+        let copy = duplicate(&original).expect("a buffered body can be repeated");
+        assert_eq!(copy.method(), Method::PATCH);
+        assert_eq!(copy.url(), original.url());
+        assert_eq!(copy.headers(), original.headers());
+        let repeated: Vec<_> = copy.headers().get_all("x-repeated").iter().collect();
+        assert_eq!(repeated, ["first", "second"], "every value, in order");
+        assert_eq!(copy.timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(copy.version(), Version::HTTP_2);
+        let body = copy.body().and_then(Body::as_bytes);
+        assert_eq!(body, Some(&br#"{"status":"verified"}"#[..]));
+        // reqwest adds its default `User-Agent` without reallocating.
+        assert!(copy.headers().capacity() > copy.headers().len());
+    }
+
+    #[test]
+    fn a_request_without_body_or_timeout_stays_without() {
+        let mut original = request(None);
+        *original.timeout_mut() = None;
+        let copy = duplicate(&original).expect("no body can be repeated");
+        assert!(copy.body().is_none());
+        assert_eq!(copy.timeout(), None);
+    }
+
+    #[test]
+    fn a_streaming_body_cannot_be_duplicated() {
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>("chunk")]);
+        assert!(duplicate(&request(Some(Body::wrap_stream(chunks)))).is_none());
+    }
 }
