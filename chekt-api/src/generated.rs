@@ -7366,14 +7366,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/oauth/token", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7383,8 +7375,15 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .form_urlencoded(&body)?
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "create_token",
             };
@@ -7393,40 +7392,30 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -7502,17 +7491,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/partner/v1/dealers/connect", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7522,8 +7500,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "connect_dealer",
             };
@@ -7532,54 +7522,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -7636,17 +7612,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}", client.baseurl, encode_path(& dealer_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7655,8 +7620,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "get_dealer",
             };
@@ -7665,54 +7642,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -7769,17 +7732,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/disconnect", client.baseurl, encode_path(&
                 dealer_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7788,8 +7740,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "disconnect_dealer",
             };
@@ -7798,54 +7762,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8005,17 +7955,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(& dealer_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -8024,8 +7963,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &dir {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("dir", value));
@@ -8053,6 +7991,19 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "list_sites",
             };
@@ -8061,54 +8012,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8198,17 +8135,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(& dealer_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8218,8 +8144,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "create_site",
             };
@@ -8228,54 +8166,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8344,17 +8268,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}", client.baseurl, encode_path(&
                 dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8363,8 +8276,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "get_site",
             };
@@ -8373,54 +8298,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8524,17 +8435,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/activation-status", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8544,8 +8444,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "update_site_activation_status",
             };
@@ -8554,54 +8466,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8774,17 +8672,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -8793,8 +8680,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &dir {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("dir", value));
@@ -8822,6 +8708,19 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "list_devices",
             };
@@ -8830,54 +8729,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -8964,17 +8849,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8984,8 +8858,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "update_devices",
             };
@@ -8994,54 +8880,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -9128,17 +9000,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -9148,8 +9009,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "create_devices",
             };
@@ -9158,54 +9031,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -9312,17 +9171,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/devices/bulk-delete", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -9332,8 +9180,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "delete_devices",
             };
@@ -9342,54 +9202,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -9518,17 +9364,6 @@ pub mod builder {
                 .baseurl, encode_path(& dealer_id.to_string()), encode_path(& site_id
                 .to_string()), encode_path(& verification_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -9538,8 +9373,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "respond_to_alarm_verification",
             };
@@ -9548,54 +9395,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -9755,17 +9588,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
                 encode_path(& dealer_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -9774,8 +9596,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &dir {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("dir", value));
@@ -9803,6 +9624,19 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "list_monitoring_stations",
             };
@@ -9811,54 +9645,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -9953,17 +9773,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
                 encode_path(& dealer_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -9973,8 +9782,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "create_monitoring_station",
             };
@@ -9983,54 +9804,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -10108,17 +9915,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& monitoring_station_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -10127,8 +9923,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "get_monitoring_station",
             };
@@ -10137,54 +9945,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -10262,17 +10056,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& monitoring_station_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -10281,8 +10064,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "delete_monitoring_station",
             };
@@ -10291,54 +10086,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -10457,17 +10238,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& monitoring_station_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -10477,8 +10247,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "update_monitoring_station",
             };
@@ -10487,54 +10269,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -10707,17 +10475,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -10726,8 +10483,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &dir {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("dir", value));
@@ -10755,6 +10511,19 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "list_contacts",
             };
@@ -10763,54 +10532,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -10913,17 +10668,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -10933,8 +10677,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "create_contact",
             };
@@ -10943,54 +10699,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11072,17 +10814,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
                 encode_path(& contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -11091,8 +10822,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "get_contact",
             };
@@ -11101,54 +10844,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11230,17 +10959,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
                 encode_path(& contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -11249,8 +10967,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "delete_contact",
             };
@@ -11259,54 +10989,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11429,17 +11145,6 @@ pub mod builder {
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
                 encode_path(& contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -11449,8 +11154,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "update_contact",
             };
@@ -11459,54 +11176,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11578,17 +11281,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -11597,8 +11289,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "get_arming_settings",
             };
@@ -11607,54 +11311,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11761,17 +11451,6 @@ pub mod builder {
                 "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client.baseurl,
                 encode_path(& dealer_id.to_string()), encode_path(& site_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_partner_trace_id {
-                header_map.append("x-partner-trace-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -11781,8 +11460,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_partner_trace_id {
+                request
+                    .headers_mut()
+                    .append("x-partner-trace-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "update_arming_settings",
             };
@@ -11791,54 +11482,40 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -11893,14 +11570,6 @@ pub mod builder {
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/sites", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -11909,8 +11578,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &cursor {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("cursor", value));
@@ -11922,6 +11590,14 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "list_public_sites",
             };
@@ -11930,47 +11606,35 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -12025,14 +11689,6 @@ pub mod builder {
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/devices", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -12041,8 +11697,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &cursor {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("cursor", value));
@@ -12054,6 +11709,14 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "list_public_devices",
             };
@@ -12062,47 +11725,35 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 401u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 403u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 429u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -12124,6 +11775,26 @@ pub mod prelude {
     pub use super::ClientOauthExt;
     pub use super::ClientPublicExt;
     pub use super::ClientSitesExt;
+}
+/// Reads a JSON response into a `ResponseValue`, moving the headers
+/// out of the response instead of copying them
+/// (`ResponseValue::from_response` clones them; added by chekt-gen).
+async fn json_response_value<T: ::serde::de::DeserializeOwned, E>(
+    mut response: ::reqwest::Response,
+) -> ::std::result::Result<
+    progenitor_client::ResponseValue<T>,
+    progenitor_client::Error<E>,
+> {
+    let status = response.status();
+    let headers = ::std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match ::serde_json::from_slice(&body) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(body, error)),
+    }
 }
 /// Static facts about every operation in the spec, for runtimes
 /// (tracing, credentials, retry safety) and tests.

@@ -3,7 +3,9 @@
 //! [`render`] is the one function every caller uses (`cargo xtask gen`, its
 //! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
 //! enums, run progenitor (builder style, one trait per tag), skip unset
-//! optional query parameters, add the operation table and paging impls,
+//! optional query parameters, append header parameters to the request and
+//! move response headers instead of copying them, add the operation table
+//! and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
 
@@ -21,6 +23,7 @@ use crate::report::Finding;
 
 mod absent_query;
 pub mod extras;
+mod lean_headers;
 pub mod open_enums;
 mod repeatable;
 
@@ -265,6 +268,8 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         message: e.to_string(),
     })?;
     absent_query::skip_absent(&mut file);
+    lean_headers::append_to_request(&mut file);
+    lean_headers::move_response_headers(&mut file);
 
     let open: Vec<TokenStream> = enums
         .iter()

@@ -997,17 +997,6 @@ pub mod builder {
             let tag = tag.map_err(Error::InvalidRequest)?;
             let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/pets", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            if let Some(value) = x_request_id {
-                header_map.append("x-request-id", value.to_string().try_into()?);
-            }
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -1016,8 +1005,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &status {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("status", value));
@@ -1029,6 +1017,19 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_request_id {
+                request
+                    .headers_mut()
+                    .append("x-request-id", value.to_string().try_into()?);
+            }
             let info = OperationInfo {
                 operation_id: "list_pets",
             };
@@ -1037,12 +1038,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1082,14 +1081,6 @@ pub mod builder {
             let url = format!(
                 "{}/pets/{}", client.baseurl, encode_path(& pet_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1098,8 +1089,15 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "get_pet",
             };
@@ -1108,12 +1106,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 404u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1184,14 +1180,6 @@ pub mod builder {
             let url = format!(
                 "{}/pets/{}", client.baseurl, encode_path(& pet_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1201,8 +1189,15 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .form_urlencoded(&body)?
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "update_pet_with_form",
             };
@@ -1211,7 +1206,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1258,14 +1253,6 @@ pub mod builder {
                 .and_then(|v| types::Order::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/store/orders", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1275,8 +1262,15 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "place_order",
             };
@@ -1285,12 +1279,10 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => super::json_response_value(response).await,
                 400u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1305,6 +1297,26 @@ pub mod prelude {
     pub use super::Client;
     pub use super::ClientPetsExt;
     pub use super::ClientStoreExt;
+}
+/// Reads a JSON response into a `ResponseValue`, moving the headers
+/// out of the response instead of copying them
+/// (`ResponseValue::from_response` clones them; added by chekt-gen).
+async fn json_response_value<T: ::serde::de::DeserializeOwned, E>(
+    mut response: ::reqwest::Response,
+) -> ::std::result::Result<
+    progenitor_client::ResponseValue<T>,
+    progenitor_client::Error<E>,
+> {
+    let status = response.status();
+    let headers = ::std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match ::serde_json::from_slice(&body) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(body, error)),
+    }
 }
 /// Static facts about every operation in the spec, for runtimes
 /// (tracing, credentials, retry safety) and tests.

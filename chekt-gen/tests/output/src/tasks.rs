@@ -1016,14 +1016,6 @@ pub mod builder {
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/tasks", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = {
                 let mut query_builder = client
@@ -1032,8 +1024,7 @@ pub mod builder {
                     .header(
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .headers(header_map);
+                    );
                 if let Some(value) = &cursor {
                     query_builder = query_builder
                         .query(&progenitor_client::QueryParam::new("cursor", value));
@@ -1045,6 +1036,14 @@ pub mod builder {
                 query_builder
             }
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "list_tasks",
             };
@@ -1053,19 +1052,15 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => super::json_response_value(response).await,
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
+                        Error::ErrorResponse(super::json_response_value(response).await?),
                     )
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1105,16 +1100,16 @@ pub mod builder {
             let url = format!(
                 "{}/tasks/{}", client.baseurl, encode_path(& task_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).build()?;
+            request
+                .headers_mut()
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
             let info = OperationInfo {
                 operation_id: "delete_task",
             };
@@ -1176,14 +1171,6 @@ pub mod builder {
                 "{}/tasks/{}/attachment", client.baseurl, encode_path(& task_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1195,8 +1182,15 @@ pub mod builder {
                     ),
                 )
                 .body(body)
-                .headers(header_map)
                 .build()?;
+            request
+                .headers_mut()
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             let info = OperationInfo {
                 operation_id: "upload_attachment",
             };
@@ -1218,6 +1212,26 @@ pub mod prelude {
     pub use super::Client;
     pub use super::ClientFilesExt;
     pub use super::ClientTasksExt;
+}
+/// Reads a JSON response into a `ResponseValue`, moving the headers
+/// out of the response instead of copying them
+/// (`ResponseValue::from_response` clones them; added by chekt-gen).
+async fn json_response_value<T: ::serde::de::DeserializeOwned, E>(
+    mut response: ::reqwest::Response,
+) -> ::std::result::Result<
+    progenitor_client::ResponseValue<T>,
+    progenitor_client::Error<E>,
+> {
+    let status = response.status();
+    let headers = ::std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match ::serde_json::from_slice(&body) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+        Err(error) => Err(progenitor_client::Error::InvalidResponsePayload(body, error)),
+    }
 }
 /// Static facts about every operation in the spec, for runtimes
 /// (tracing, credentials, retry safety) and tests.
