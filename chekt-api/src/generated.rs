@@ -7932,6 +7932,14 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::ResponseSiteBasicDto>>,
             Error<types::Error>,
         > {
+            self.send_as::<types::ResponseSiteBasicDto>().await
+        }
+        /// Sends the request, decoding each row into `T`. With `fields`, rows
+        /// carry only the selected columns: decode them into a type of those
+        /// columns (or `serde_json::Value`).
+        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<T>>, Error<types::Error>> {
             let Self {
                 client,
                 dealer_id,
@@ -8647,6 +8655,14 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::ResponseDeviceDto>>,
             Error<types::Error>,
         > {
+            self.send_as::<types::ResponseDeviceDto>().await
+        }
+        /// Sends the request, decoding each row into `T`. With `fields`, rows
+        /// carry only the selected columns: decode them into a type of those
+        /// columns (or `serde_json::Value`).
+        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<T>>, Error<types::Error>> {
             let Self {
                 client,
                 dealer_id,
@@ -9565,6 +9581,14 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::ResponseMonitoringStationDto>>,
             Error<types::Error>,
         > {
+            self.send_as::<types::ResponseMonitoringStationDto>().await
+        }
+        /// Sends the request, decoding each row into `T`. With `fields`, rows
+        /// carry only the selected columns: decode them into a type of those
+        /// columns (or `serde_json::Value`).
+        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<T>>, Error<types::Error>> {
             let Self {
                 client,
                 dealer_id,
@@ -10450,6 +10474,14 @@ pub mod builder {
             ResponseValue<::std::vec::Vec<types::ResponseContactDto>>,
             Error<types::Error>,
         > {
+            self.send_as::<types::ResponseContactDto>().await
+        }
+        /// Sends the request, decoding each row into `T`. With `fields`, rows
+        /// carry only the selected columns: decode them into a type of those
+        /// columns (or `serde_json::Value`).
+        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<T>>, Error<types::Error>> {
             let Self {
                 client,
                 dealer_id,
@@ -12768,6 +12800,18 @@ pub mod webhook_events {
         }
     }
 }
+impl<'a> crate::pagination::FieldsPaged<'a> for builder::ListSites<'a> {
+    fn send_page_as<T>(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+    > + Send + 'a
+    where
+        T: ::serde::de::DeserializeOwned + Send + 'a,
+    {
+        self.send_as::<T>()
+    }
+}
 impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListSites<'a> {
     type Item = types::ResponseSiteBasicDto;
     type ErrorBody = types::Error;
@@ -12783,6 +12827,18 @@ impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListSites<'a> {
         >,
     > + Send + 'a {
         self.send()
+    }
+}
+impl<'a> crate::pagination::FieldsPaged<'a> for builder::ListDevices<'a> {
+    fn send_page_as<T>(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+    > + Send + 'a
+    where
+        T: ::serde::de::DeserializeOwned + Send + 'a,
+    {
+        self.send_as::<T>()
     }
 }
 impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListDevices<'a> {
@@ -12802,6 +12858,18 @@ impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListDevices<'a> {
         self.send()
     }
 }
+impl<'a> crate::pagination::FieldsPaged<'a> for builder::ListMonitoringStations<'a> {
+    fn send_page_as<T>(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+    > + Send + 'a
+    where
+        T: ::serde::de::DeserializeOwned + Send + 'a,
+    {
+        self.send_as::<T>()
+    }
+}
 impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListMonitoringStations<'a> {
     type Item = types::ResponseMonitoringStationDto;
     type ErrorBody = types::Error;
@@ -12817,6 +12885,18 @@ impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListMonitoringStations<
         >,
     > + Send + 'a {
         self.send()
+    }
+}
+impl<'a> crate::pagination::FieldsPaged<'a> for builder::ListContacts<'a> {
+    fn send_page_as<T>(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+    > + Send + 'a
+    where
+        T: ::serde::de::DeserializeOwned + Send + 'a,
+    {
+        self.send_as::<T>()
     }
 }
 impl<'a> crate::pagination::OffsetPaged<'a> for builder::ListContacts<'a> {

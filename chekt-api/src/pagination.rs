@@ -28,9 +28,12 @@
 //! Streams are boxed (`Unpin`, `Send`), so `try_next()` works directly. An
 //! error ends the stream with that error; it never stops silently.
 
+use std::marker::PhantomData;
+
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
 use progenitor_client::{Error as ProgenitorError, ResponseValue};
+use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::types;
@@ -76,6 +79,94 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
         Output = Result<ResponseValue<Vec<Self::Item>>, ProgenitorError<Self::ErrorBody>>,
     > + Send
     + 'a;
+}
+
+/// An offset-paged list that takes `fields`: with `fields`, rows carry
+/// only the selected columns, which the full row type cannot decode, so
+/// they are decoded into a type of the caller's choosing instead.
+///
+/// ```no_run
+/// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+/// use chekt_api::pagination::{FieldsPaged, OffsetPagedExt};
+/// use chekt_api::prelude::*;
+/// use chekt_api::query::Fields;
+///
+/// #[derive(serde::Deserialize)]
+/// struct SiteName {
+///     site_id: i64,
+///     name: String,
+/// }
+///
+/// let names: Vec<SiteName> = client
+///     .list_sites()
+///     .dealer_id(42)
+///     .fields(Fields::new(["site_id", "name"]))
+///     .rows_as::<SiteName>()
+///     .collect_all()
+///     .await?;
+/// # let _ = names;
+/// # Ok(())
+/// # }
+/// ```
+pub trait FieldsPaged<'a>: OffsetPaged<'a> {
+    /// Sends the request for one page, decoding each row into `T` (the
+    /// builder's `send_as::<T>()`).
+    fn send_page_as<T>(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<Vec<T>>, ProgenitorError<Self::ErrorBody>>> + Send + 'a
+    where
+        T: DeserializeOwned + Send + 'a;
+
+    /// This list with each row decoded into `T`: paged, streamed and
+    /// collected like the list itself.
+    fn rows_as<T>(self) -> RowsAs<Self, T>
+    where
+        T: DeserializeOwned + Send + 'a,
+    {
+        RowsAs {
+            list: self,
+            row: PhantomData,
+        }
+    }
+}
+
+/// A list whose rows are decoded into `T`; made by [`FieldsPaged::rows_as`].
+#[derive(Debug)]
+pub struct RowsAs<L, T> {
+    list: L,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<L: Clone, T> Clone for RowsAs<L, T> {
+    fn clone(&self) -> Self {
+        RowsAs {
+            list: self.list.clone(),
+            row: PhantomData,
+        }
+    }
+}
+
+impl<'a, L, T> OffsetPaged<'a> for RowsAs<L, T>
+where
+    L: FieldsPaged<'a>,
+    T: DeserializeOwned + Send + 'a,
+{
+    type Item = T;
+    type ErrorBody = L::ErrorBody;
+
+    fn with_page(self, limit: i64, offset: i64) -> Self {
+        RowsAs {
+            list: self.list.with_page(limit, offset),
+            row: PhantomData,
+        }
+    }
+
+    fn send_page(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<Vec<T>>, ProgenitorError<Self::ErrorBody>>> + Send + 'a
+    {
+        self.list.send_page_as::<T>()
+    }
 }
 
 /// A cursor-paged list operation (`cursor` → `{data, has_more, next_cursor}`).

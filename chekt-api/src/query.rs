@@ -235,7 +235,10 @@ impl TryFrom<Filters> for Vec<String> {
 }
 
 /// Columns to select (`fields=a,b,c`). Rows then carry only those columns,
-/// so decode them into your own type rather than the full DTO.
+/// which the full row type cannot decode: send with the builder's
+/// `send_as::<YourRow>()`, or page with
+/// [`rows_as`](crate::pagination::FieldsPaged::rows_as), decoding into a
+/// type of those columns (or `serde_json::Value`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields(Vec<String>);
 

@@ -141,6 +141,74 @@ async fn all_pages_through_a_list_into_a_table_with_progress() {
     );
 }
 
+/// Rows as `--fields site_id,name` returns them.
+fn partial_rows(ids: std::ops::Range<i64>) -> ResponseTemplate {
+    let rows: Vec<_> = ids
+        .map(|id| serde_json::json!({"site_id": id, "name": format!("Site {id}")}))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(rows)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fields_print_the_selected_columns_one_page_or_all() {
+    let server = MockServer::start().await;
+    for (offset, ids) in [("0", 1..3), ("2", 3..5), ("4", 5..6)] {
+        Mock::given(method("GET"))
+            .and(path("/partner/v1/dealers/42/sites"))
+            .and(query_param("fields", "site_id,name"))
+            .and(query_param("offset", offset))
+            .respond_with(partial_rows(ids))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/43/sites"))
+        .respond_with(error(500, "internal"))
+        .mount(&server)
+        .await;
+    let env = [("CHEKT_ACCESS_TOKEN", TOKEN)];
+    let base = server.uri();
+    let args = |global: &'static str, dealer: &'static str, offset: &'static str| {
+        let mut args = vec!["--base-url", base.as_str(), global, "list-sites"];
+        args.extend(["--dealer-id", dealer, "--fields", "site_id,name"]);
+        args.extend(["--limit", "2", "--offset", offset]);
+        args
+    };
+
+    let one = chekt(&args("--format=json", "42", "2"), &env).await;
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&one)).unwrap();
+    assert_eq!(
+        printed,
+        serde_json::json!([{"name": "Site 3", "site_id": 3}, {"name": "Site 4", "site_id": 4}])
+    );
+
+    let all = chekt(&args("--all", "42", "0"), &env).await;
+    assert_eq!(all.status.code(), Some(0), "{}", stderr(&all));
+    let printed: Vec<serde_json::Value> = serde_json::from_str(&stdout(&all)).unwrap();
+    let ids: Vec<_> = printed.iter().map(|row| row["site_id"].as_i64()).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5].map(Some));
+    assert!(
+        stderr(&all).contains("fetched 5 item(s), done"),
+        "{}",
+        stderr(&all)
+    );
+
+    let failed = chekt(&args("--format=json", "43", "0"), &env).await;
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "an API error: {}",
+        stderr(&failed)
+    );
+    assert!(
+        stderr(&failed).contains("internal happened"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(stdout(&failed).is_empty(), "{}", stdout(&failed));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_tell_usage_api_and_transport_errors_apart() {
     let server = MockServer::start().await;

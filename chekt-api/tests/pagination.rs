@@ -1,10 +1,11 @@
 //! Paging streams: offset pages until a short page, cursor pages while
-//! `has_more`, one page in memory, errors end the stream visibly.
+//! `has_more`, one page in memory, errors end the stream visibly; rows
+//! selected with `fields` decode into the caller's type.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chekt_api::pagination::{CursorPagedExt, OffsetPagedExt};
+use chekt_api::pagination::{CursorPagedExt, FieldsPaged, OffsetPaged, OffsetPagedExt};
 use chekt_api::prelude::*;
-use chekt_api::query::Filters;
+use chekt_api::query::{Fields, Filters};
 use chekt_api::{Client, Error};
 use futures::{StreamExt, TryStreamExt};
 use wiremock::matchers::{method, path, query_param};
@@ -143,4 +144,138 @@ async fn cursor_pages_follow_next_cursor_while_has_more() {
     let devices = client.list_public_devices().collect_all().await.unwrap();
     let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["dev_1", "dev_2", "dev_3", "dev_4"]);
+}
+
+/// A site row as `fields=site_id,name` returns it.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct SiteName {
+    site_id: i64,
+    name: String,
+}
+
+/// Serves `ids` as the page at `offset`, expecting exactly `calls` requests.
+async fn mount_partial_page(
+    server: &MockServer,
+    offset: i64,
+    ids: std::ops::Range<i64>,
+    calls: u64,
+) {
+    let body: Vec<_> = ids
+        .map(|id| serde_json::json!({"site_id": id, "name": format!("site {id}")}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .and(query_param("fields", "site_id,name"))
+        .and(query_param("limit", "2"))
+        .and(query_param("offset", offset.to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(calls)
+        .mount(server)
+        .await;
+}
+
+fn partial_sites(client: &Client) -> chekt_api::builder::ListSites<'_> {
+    client
+        .list_sites()
+        .dealer_id(42)
+        .fields(Fields::new(["site_id", "name"]))
+        .limit(2)
+        .offset(0)
+}
+
+#[tokio::test]
+async fn selected_columns_decode_into_the_callers_type_not_the_full_row() {
+    let server = MockServer::start().await;
+    mount_partial_page(&server, 0, 1..3, 3).await;
+    let client = client(&server);
+    let rows = partial_sites(&client)
+        .send_as::<SiteName>()
+        .await
+        .unwrap()
+        .into_inner();
+    let expected = [(1, "site 1"), (2, "site 2")].map(|(site_id, name)| SiteName {
+        site_id,
+        name: name.to_string(),
+    });
+    assert_eq!(rows, expected);
+    // The same rows as the full type: the error names the missing column.
+    match partial_sites(&client).send().await.map_err(Error::from) {
+        Err(Error::UndecodableBody { reason, .. }) => {
+            assert!(reason.contains("missing field"), "{reason}");
+        }
+        other => panic!("expected an undecodable body, got {other:?}"),
+    }
+    // Untyped rows work too.
+    let values = partial_sites(&client)
+        .send_as::<serde_json::Value>()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        values[1],
+        serde_json::json!({"site_id": 2, "name": "site 2"})
+    );
+}
+
+#[tokio::test]
+async fn selected_columns_page_and_stream_like_the_list() {
+    let server = MockServer::start().await;
+    mount_partial_page(&server, 0, 1..3, 1).await;
+    mount_partial_page(&server, 2, 3..5, 2).await;
+    mount_partial_page(&server, 4, 5..6, 1).await;
+    let client = client(&server);
+    let names: Vec<SiteName> = client
+        .list_sites()
+        .dealer_id(42)
+        .fields(Fields::new(["site_id", "name"]))
+        .rows_as::<SiteName>()
+        .into_stream_with_page_size(2)
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = names.iter().map(|s| s.site_id).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(names[4].name, "site 5");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+
+    // One page, by hand.
+    let page = client
+        .list_sites()
+        .dealer_id(42)
+        .fields(Fields::new(["site_id", "name"]))
+        .rows_as::<SiteName>()
+        .with_page(2, 2)
+        .send_page()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.into_inner().len(), 2);
+}
+
+#[tokio::test]
+async fn a_row_type_asking_for_an_unselected_column_is_an_error_not_a_panic() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct WithTimezone {
+        site_id: i64,
+        timezone: String,
+    }
+    let server = MockServer::start().await;
+    mount_partial_page(&server, 0, 1..3, 1).await;
+    let client = client(&server);
+    let stream = client
+        .list_sites()
+        .dealer_id(42)
+        .fields(Fields::new(["site_id", "name"]))
+        .rows_as::<WithTimezone>()
+        .into_stream_with_page_size(2);
+    match stream.try_collect::<Vec<_>>().await {
+        Err(Error::UndecodableBody {
+            reason, excerpt, ..
+        }) => {
+            assert!(reason.contains("missing field `timezone`"), "{reason}");
+            assert!(excerpt.contains("\"site_id\":1"), "{excerpt}");
+        }
+        other => panic!("expected an undecodable body, got {other:?}"),
+    }
 }

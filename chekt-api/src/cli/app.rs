@@ -7,12 +7,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use futures::stream::BoxStream;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::generated::{Cli, CliCommand, CliConfig};
 use super::support::{Error as ProgenitorError, ResponseValue, builder, types};
-use crate::pagination::{CursorPagedExt, OffsetPagedExt};
+use crate::pagination::{CursorPagedExt, FieldsPaged, OffsetPagedExt};
 use crate::prelude::*;
 use crate::{Client, Error};
 
@@ -49,7 +50,8 @@ struct Output {
     show_secrets: bool,
 }
 
-/// Marks a command whose output `--all` already printed.
+/// Marks a command whose output its hook already printed (`--all`,
+/// `--fields`).
 #[derive(Debug, thiserror::Error)]
 #[error("paged")]
 struct Paged;
@@ -424,21 +426,29 @@ impl Output {
     }
 
     /// With `--all`, pages with the command's `--limit` as the page size.
-    fn offset<'a, B: OffsetPagedExt<'a>>(
-        &self,
-        matches: &ArgMatches,
-        request: &B,
-    ) -> anyhow::Result<()>
+    /// With `--fields`, rows carry only the selected columns, which the
+    /// command's row type cannot decode: they are sent here and printed as
+    /// they come.
+    fn offset<'a, B>(&self, matches: &ArgMatches, request: &B) -> anyhow::Result<()>
     where
+        B: FieldsPaged<'a, ErrorBody = types::Error>,
         B::Item: Serialize + Send,
     {
-        if !self.all {
-            return Ok(());
-        }
-        let request = request.clone();
-        match matches.get_one::<i64>("limit") {
-            Some(limit) => self.page_all(request.into_stream_with_page_size(*limit)),
-            None => self.page_all(request.into_stream()),
+        let limit = matches.get_one::<i64>("limit").copied();
+        match (self.all, matches.try_contains_id("fields").unwrap_or(false)) {
+            // The generated command sends and prints.
+            (false, false) => Ok(()),
+            (true, false) => self.page_all(stream(request.clone(), limit)),
+            (true, true) => self.page_all(stream(request.clone().rows_as::<Value>(), limit)),
+            (false, true) => {
+                let handle = tokio::runtime::Handle::current();
+                let page = tokio::task::block_in_place(|| {
+                    let page = handle.block_on(request.clone().send_page_as::<Value>());
+                    page.map_err(|e| anyhow::Error::new(crate::Error::from(e)))
+                })?;
+                self.print(Value::Array(page.into_inner()));
+                Err(anyhow::Error::new(Paged))
+            }
         }
     }
 
@@ -452,6 +462,18 @@ impl Output {
         } else {
             Ok(())
         }
+    }
+}
+
+/// Every row of `request`, `limit` per page when given.
+fn stream<'a, P>(request: P, limit: Option<i64>) -> BoxStream<'a, crate::Result<P::Item>>
+where
+    P: OffsetPagedExt<'a>,
+    P::Item: Send,
+{
+    match limit {
+        Some(limit) => request.into_stream_with_page_size(limit),
+        None => request.into_stream(),
     }
 }
 

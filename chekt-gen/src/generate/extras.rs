@@ -140,7 +140,23 @@ pub fn paging_impls(spec: &Spec, traits: &str) -> syn::Result<TokenStream> {
         if query.contains(&"limit") && query.contains(&"offset") {
             let item = ref_name(success.get("items")?)?;
             let item = format_ident!("{}", item);
+            // The builder's `send_as` comes from the `rows_as` pass.
+            let fields_paged = query.contains(&"fields").then(|| quote! {
+                impl<'a> #traits::FieldsPaged<'a> for builder::#builder<'a> {
+                    fn send_page_as<T>(
+                        self,
+                    ) -> impl ::std::future::Future<
+                        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+                    > + Send + 'a
+                    where
+                        T: ::serde::de::DeserializeOwned + Send + 'a,
+                    {
+                        self.send_as::<T>()
+                    }
+                }
+            });
             Some(quote! {
+                #fields_paged
                 impl<'a> #traits::OffsetPaged<'a> for builder::#builder<'a> {
                     type Item = types::#item;
                     type ErrorBody = #error_body;

@@ -4,8 +4,8 @@
 //! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
-//! move response headers instead of copying them, add the operation table
-//! and paging impls,
+//! move response headers instead of copying them, give lists that take
+//! `fields` a `send_as::<Row>()`, add the operation table and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
 
@@ -26,6 +26,7 @@ pub mod extras;
 mod lean_headers;
 pub mod open_enums;
 mod repeatable;
+mod rows_as;
 
 /// How to generate. `Default` suits any spec; [`GenerateOptions::chekt_api`]
 /// is the preset for the `chekt-api` crate.
@@ -270,6 +271,7 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     absent_query::skip_absent(&mut file);
     lean_headers::append_to_request(&mut file);
     lean_headers::move_response_headers(&mut file);
+    rows_as::add_send_as(&mut file);
 
     let open: Vec<TokenStream> = enums
         .iter()
