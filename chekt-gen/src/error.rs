@@ -62,6 +62,17 @@ pub enum Error {
         findings: Vec<Finding>,
     },
 
+    /// A line of a diff rules file that is not `rule-id = class`.
+    #[error("{file}:{line}: {message}")]
+    DiffRules {
+        /// The file name as given.
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// A construct the generator cannot handle (reported by progenitor or by
     /// our own passes), with its location.
     #[error("{file}: cannot generate code for {pointer}: {what}")]

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use chekt_gen::diff::Reclassify;
 use chekt_gen::diff::render::{Format, render};
 use chekt_gen::{Error, Spec, diff};
 
@@ -28,6 +29,13 @@ pub struct DiffArgs {
     /// Exit 0 even when something breaks.
     #[arg(long)]
     allow_breaking: bool,
+    /// Report a rule's changes as another class: `RULE=CLASS`, class
+    /// breaking, additive or non-functional (repeatable).
+    #[arg(long = "rule", value_name = "RULE=CLASS")]
+    rules: Vec<Reclassify>,
+    /// A file of `RULE = CLASS` lines (`#` comments), applied before `--rule`.
+    #[arg(long, value_name = "FILE")]
+    rules_file: Option<PathBuf>,
 }
 
 /// Runs the diff: exit 0 when nothing breaks, 1 when something does (unless
@@ -48,7 +56,16 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
             load(args.new.as_deref().unwrap_or_default())?,
         ),
     };
-    let report = diff::diff(&old, &new);
+    let mut overrides = match &args.rules_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            diff::parse_rules(&path.display().to_string(), &text)?
+        }
+        None => Vec::new(),
+    };
+    overrides.extend(args.rules);
+    let mut report = diff::diff(&old, &new);
+    report.reclassify(&overrides);
     print!("{}", render(&report, args.format));
     Ok(if report.is_breaking() && !args.allow_breaking {
         ExitCode::FAILURE

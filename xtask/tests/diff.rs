@@ -116,6 +116,102 @@ fn breaking_change_exits_1_unless_allowed() {
 }
 
 #[test]
+fn a_reclassified_rule_changes_the_report_and_the_exit_code() {
+    let dir = repo();
+    edit_spec(
+        dir.path(),
+        "maxLength: 64}\n        status",
+        "maxLength: 128}\n        status",
+    );
+    let relaxed = [
+        "diff",
+        "--base",
+        "HEAD",
+        "--rule",
+        "response-constraint-loosened=non-functional",
+    ];
+    let (code, stdout, stderr) = xtask(dir.path(), &relaxed);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("0 breaking, 0 additive, 1 non-functional"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("non-functional[response-constraint-loosened]")
+            && stdout.contains("(reclassified from breaking)"),
+        "{stdout}"
+    );
+
+    // From a file; `--rule` after it wins.
+    std::fs::write(
+        dir.path().join("diff-rules"),
+        "# our clients tolerate longer names\nresponse-constraint-loosened = additive\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--rules-file", "diff-rules"],
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("suggested chekt-api bump: minor"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = xtask(
+        dir.path(),
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "--rules-file",
+            "diff-rules",
+            "--rule",
+            "response-constraint-loosened=breaking",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+
+    // Bad overrides are usage errors that say what is wrong.
+    let (code, _, stderr) = xtask(
+        dir.path(),
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "--rule",
+            "response-constraint-loosend=additive",
+        ],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("did you mean `response-constraint-loosened`?"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.path().join("diff-rules"),
+        "\nresponse-constraint-loosened: additive\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--rules-file", "diff-rules"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(
+            "diff-rules:2: `response-constraint-loosened: additive`: expected RULE=CLASS"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--rules-file", "missing"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("missing"), "{stderr}");
+}
+
+#[test]
 fn files_and_revisions_can_be_mixed() {
     let dir = repo();
     edit_spec(dir.path(), "    delete:\n", "    x-removed:\n");

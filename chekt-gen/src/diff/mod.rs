@@ -4,17 +4,20 @@
 //! (so moving or renaming a component is not a change), and judges every
 //! difference from the client's side: requests from the sender's, responses
 //! from the reader's. Classification and explanation come only from the rule
-//! table in [`rules`]; [`render`] prints the report as Markdown, JSON or text.
+//! table in [`rules`], unless a team reclassifies a rule ([`Reclassify`]);
+//! [`render`] prints the report as Markdown, JSON or text.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::load::Spec;
 
+mod reclassify;
 pub mod render;
 pub mod rules;
 mod walk;
 
+pub use reclassify::{Reclassify, parse_rules};
 pub use rules::{Class, RULES, Rule};
 
 /// One change between the two documents.
@@ -41,6 +44,10 @@ pub struct Change {
     pub message: String,
     /// Why that matters to clients (the rule's explanation).
     pub explanation: &'static str,
+    /// The rule table's class, when a [`Reclassify`] gave the change
+    /// another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reclassified_from: Option<Class>,
 }
 
 /// The version bump a change set calls for in `chekt-api`.
@@ -119,6 +126,7 @@ pub fn diff(old: &Spec, new: &Spec) -> Report {
                 new: raw.new,
                 message: raw.message,
                 explanation: rule.explanation,
+                reclassified_from: None,
             });
             changes.len() - 1
         });

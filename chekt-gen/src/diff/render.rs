@@ -66,6 +66,14 @@ fn operations(change: &Change) -> String {
     }
 }
 
+/// ` (reclassified from breaking)` for a change a team reclassified.
+fn reclassified(change: &Change) -> String {
+    change
+        .reclassified_from
+        .map(|class| format!(" (reclassified from {class})"))
+        .unwrap_or_default()
+}
+
 fn value(value: Option<&Value>) -> String {
     value.map_or_else(|| "—".to_string(), Value::to_string)
 }
@@ -94,10 +102,11 @@ fn markdown(report: &Report) -> String {
         for c in &changes {
             let _ = writeln!(
                 out,
-                "- `{}` {}: {}",
+                "- `{}` {}: {}{}",
                 c.rule,
                 operations(c),
-                cell(&c.message)
+                cell(&c.message),
+                reclassified(c)
             );
         }
         let _ = writeln!(
@@ -146,11 +155,12 @@ fn text(report: &Report) -> String {
     for c in &report.changes {
         let _ = writeln!(
             out,
-            "{}[{}] {}: {}\n    {} → {} (#{} → #{})\n    {}",
+            "{}[{}] {}: {}{}\n    {} → {} (#{} → #{})\n    {}",
             c.class,
             c.rule,
             operations(c),
             c.message.replace('`', ""),
+            reclassified(c),
             value(c.old.as_ref()),
             value(c.new.as_ref()),
             c.old_pointer,

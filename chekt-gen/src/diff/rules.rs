@@ -27,6 +27,20 @@ impl fmt::Display for Class {
     }
 }
 
+impl std::str::FromStr for Class {
+    type Err = String;
+
+    /// `breaking`, `additive` or `non-functional`, as [`Class`] displays.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Class::Breaking, Class::Additive, Class::NonFunctional]
+            .into_iter()
+            .find(|class| class.to_string() == s)
+            .ok_or_else(|| {
+                format!("unknown class `{s}`; expected breaking, additive or non-functional")
+            })
+    }
+}
+
 /// One diff rule.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
