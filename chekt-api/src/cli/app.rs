@@ -53,8 +53,8 @@ struct Output {
 /// Marks a command whose output its hook already printed (`--all`,
 /// `--fields`).
 #[derive(Debug, thiserror::Error)]
-#[error("paged")]
-struct Paged;
+#[error("already printed")]
+struct AlreadyPrinted;
 
 /// Runs `chekt` with `args` (the first is the program name) and returns
 /// its exit code; output goes to stdout, messages to stderr.
@@ -203,7 +203,7 @@ async fn dispatch(matches: &ArgMatches) -> u8 {
     };
     match Cli::new(client, output).execute(cmd, sub).await {
         Ok(()) => EXIT_OK,
-        Err(e) if e.is::<Paged>() => EXIT_OK,
+        Err(e) if e.is::<AlreadyPrinted>() => EXIT_OK,
         Err(e) => report(e),
     }
 }
@@ -420,7 +420,7 @@ impl Output {
                 } else {
                     let _ = writeln!(stdout.lock(), "{}", table(&Value::Array(items)));
                 }
-                Err(anyhow::Error::new(Paged))
+                Err(anyhow::Error::new(AlreadyPrinted))
             })
         })
     }
@@ -447,7 +447,7 @@ impl Output {
                     page.map_err(|e| anyhow::Error::new(crate::Error::from(e)))
                 })?;
                 self.print(Value::Array(page.into_inner()));
-                Err(anyhow::Error::new(Paged))
+                Err(anyhow::Error::new(AlreadyPrinted))
             }
         }
     }
