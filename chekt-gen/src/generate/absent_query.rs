@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprMethodCall, Ident, ImplItem, Item, LitStr, Stmt, parse_quote};
 
-use super::first_generic;
+use super::{first_generic, is_path_ending};
 
 /// Rewrites every builder `send()` in `file`.
 pub fn skip_absent(file: &mut syn::File) {
@@ -180,16 +180,7 @@ fn query_call(call: &ExprMethodCall) -> Option<QueryCall> {
     let Expr::Call(new) = &*arg.expr else {
         return None;
     };
-    let Expr::Path(function) = &*new.func else {
-        return None;
-    };
-    let segments: Vec<String> = function
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if !segments.ends_with(&["QueryParam".to_string(), "new".to_string()]) {
+    if !is_path_ending(&new.func, &["QueryParam", "new"]) {
         return None;
     }
     let [Expr::Lit(name), Expr::Reference(value)] = new.args.iter().collect::<Vec<_>>()[..] else {

@@ -21,6 +21,8 @@ use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Ident, Item, Stmt, parse_quote};
 
+use super::is_path_ending;
+
 /// Moves the header statements of every function in `file` onto the
 /// request (see the module docs).
 pub fn append_to_request(file: &mut syn::File) {
@@ -105,9 +107,7 @@ fn declares_header_map(stmt: &Stmt) -> bool {
     };
     pat.ident == "header_map"
         && local.init.as_ref().is_some_and(|init| {
-            matches!(&*init.expr, Expr::Call(call)
-                if matches!(&*call.func, Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")))
+            matches!(&*init.expr, Expr::Call(call) if is_path_ending(&call.func, &["with_capacity"]))
         })
 }
 
@@ -151,10 +151,7 @@ fn keys_are_parameters_only(stmt: &Stmt) -> bool {
 fn literal_name(key: &Expr) -> Option<String> {
     let lit = match key {
         Expr::Lit(lit) => lit,
-        Expr::Call(call)
-            if matches!(&*call.func, Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "from_static")) =>
-        {
+        Expr::Call(call) if is_path_ending(&call.func, &["from_static"]) => {
             match call.args.first() {
                 Some(Expr::Lit(lit)) if call.args.len() == 1 => lit,
                 _ => return None,
@@ -244,18 +241,7 @@ impl VisitMut for ResponseMover {
 
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         visit_mut::visit_expr_call_mut(self, call);
-        let Expr::Path(func) = &*call.func else {
-            return;
-        };
-        let names: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        if call.args.len() == 1
-            && names.ends_with(&["ResponseValue".into(), "from_response".into()])
-        {
+        if call.args.len() == 1 && is_path_ending(&call.func, &["ResponseValue", "from_response"]) {
             let up = (0..self.depth).map(|_| Ident::new("super", proc_macro2::Span::call_site()));
             *call.func = parse_quote!(#(#up::)* json_response_value);
             self.replaced += 1;

@@ -394,6 +394,21 @@ fn append_to_module(
     }
 }
 
+/// Whether `expr` is a path ending in `names` (`a::B::c` ends in
+/// `["B", "c"]`), for the syn passes over progenitor's output.
+pub(super) fn is_path_ending(expr: &syn::Expr, names: &[&str]) -> bool {
+    let syn::Expr::Path(path) = expr else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    segments.len() >= names.len()
+        && segments
+            .iter()
+            .rev()
+            .zip(names.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
+}
+
 /// `T` of `Name<T, ..>` (however the path to `Name` is spelled), for the
 /// syn passes over progenitor's output.
 pub(super) fn first_generic<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
