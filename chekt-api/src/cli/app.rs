@@ -7,13 +7,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use futures::stream::BoxStream;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::generated::{Cli, CliCommand, CliConfig};
 use super::support::{Error as ProgenitorError, ResponseValue, builder, types};
-use crate::pagination::{CursorPagedExt, FieldsPaged, OffsetPagedExt};
+use crate::pagination::{CursorPagedExt, DEFAULT_PAGE_SIZE, FieldsPaged, OffsetPagedExt};
 use crate::prelude::*;
 use crate::{Client, Error};
 
@@ -434,12 +433,20 @@ impl Output {
         B: FieldsPaged<'a, ErrorBody = types::Error>,
         B::Item: Serialize + Send,
     {
-        let limit = matches.get_one::<i64>("limit").copied();
+        let page_size = matches
+            .get_one::<i64>("limit")
+            .copied()
+            .unwrap_or(DEFAULT_PAGE_SIZE);
         match (self.all, matches.try_contains_id("fields").unwrap_or(false)) {
             // The generated command sends and prints.
             (false, false) => Ok(()),
-            (true, false) => self.page_all(stream(request.clone(), limit)),
-            (true, true) => self.page_all(stream(request.clone().rows_as::<Value>(), limit)),
+            (true, false) => self.page_all(request.clone().into_stream_with_page_size(page_size)),
+            (true, true) => self.page_all(
+                request
+                    .clone()
+                    .rows_as::<Value>()
+                    .into_stream_with_page_size(page_size),
+            ),
             (false, true) => {
                 let handle = tokio::runtime::Handle::current();
                 let page = tokio::task::block_in_place(|| {
@@ -462,18 +469,6 @@ impl Output {
         } else {
             Ok(())
         }
-    }
-}
-
-/// Every row of `request`, `limit` per page when given.
-fn stream<'a, P>(request: P, limit: Option<i64>) -> BoxStream<'a, crate::Result<P::Item>>
-where
-    P: OffsetPagedExt<'a>,
-    P::Item: Send,
-{
-    match limit {
-        Some(limit) => request.into_stream_with_page_size(limit),
-        None => request.into_stream(),
     }
 }
 
