@@ -48,14 +48,15 @@ fn add_to_module(items: &mut [Item]) {
         if block.trait_.is_some() || !named.is_some_and(|n| selectable.contains(&n)) {
             continue;
         }
-        let Some(at) = block
+        let send = block
             .items
             .iter()
-            .position(|i| matches!(i, ImplItem::Fn(f) if f.sig.ident == "send"))
-        else {
-            continue;
-        };
-        let ImplItem::Fn(send) = &block.items[at] else {
+            .enumerate()
+            .find_map(|(at, item)| match item {
+                ImplItem::Fn(send) if send.sig.ident == "send" => Some((at, send)),
+                _ => None,
+            });
+        let Some((at, send)) = send else {
             continue;
         };
         if let Some((send_as, send)) = split(send) {
