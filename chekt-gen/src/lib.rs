@@ -22,6 +22,6 @@ pub mod output;
 pub mod pointer;
 pub mod report;
 
-pub use error::{Error, Result};
+pub use error::{Error, Failure, Result};
 pub use load::Spec;
 pub use report::{Finding, Severity};
