@@ -232,9 +232,11 @@ fn prepare(spec: &Spec, options: &GenerateOptions) -> Result<Prepared> {
         settings.with_timeout(secs);
     }
     for schema in &enums {
+        // typify looks replacements up under its own name for the component.
+        let rust_name = names::type_name(&schema.name);
         settings.with_replacement(
-            &schema.name,
-            format!("{}::{}", options.types_path, names::type_name(&schema.name)),
+            &rust_name,
+            format!("{}::{rust_name}", options.types_path),
             std::iter::empty(),
         );
     }
