@@ -21,6 +21,7 @@ pub mod load;
 pub mod output;
 pub mod pointer;
 pub mod report;
+pub mod verify;
 
 pub use error::{Error, Failure, Result};
 pub use load::Spec;

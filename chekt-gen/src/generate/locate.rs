@@ -3,9 +3,10 @@
 //! progenitor reports errors without a location and panics on some shapes.
 //! [`run`] catches both (without touching the process-global panic hook, so
 //! parallel callers do not race), and on failure renders the document again
-//! operation by operation, then component schema by component schema (each
-//! with the schemas it references), to name every operation and JSON pointer
-//! that fails on its own.
+//! component schema by component schema (each with the schemas it
+//! references), then, when every schema renders alone, operation by
+//! operation, to name every JSON pointer (and operation) that fails on its
+//! own.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,9 +30,11 @@ pub fn run(spec: &Spec, openapi: &OpenAPI, generate: &Run<'_>) -> Result<TokenSt
         Ok(tokens) => return Ok(tokens),
         Err(message) => message,
     };
-    let mut failures = by_operation(openapi, generate);
+    // A schema that fails alone is the more precise place; operations are
+    // searched when every schema renders on its own.
+    let mut failures = by_schema(openapi, generate);
     if failures.is_empty() {
-        failures = by_schema(openapi, generate);
+        failures = by_operation(openapi, generate);
     }
     if failures.is_empty() {
         failures.push(Failure {

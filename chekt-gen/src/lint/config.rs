@@ -76,7 +76,7 @@ fn unknown_rule(id: &str) -> String {
         Some((distance, near)) if distance <= near.len() / 3 => format!("; did you mean `{near}`?"),
         _ => String::new(),
     };
-    format!("unknown lint rule `{id}`{hint} (`cargo xtask lint --rules` lists them)")
+    format!("unknown lint rule `{id}`{hint} (`cargo xtask lint --list-rules` lists them)")
 }
 
 #[cfg(test)]
@@ -97,7 +97,7 @@ mod tests {
         let typo = LintConfig::parse("c.conf", "\nquery-array-not-explode = info\n").unwrap_err();
         assert_eq!(
             typo.to_string(),
-            "c.conf:2: unknown lint rule `query-array-not-explode`; did you mean `query-array-not-exploded`? (`cargo xtask lint --rules` lists them)"
+            "c.conf:2: unknown lint rule `query-array-not-explode`; did you mean `query-array-not-exploded`? (`cargo xtask lint --list-rules` lists them)"
         );
         let bad = LintConfig::parse("c.conf", "ref-cycle = fatal\n").unwrap_err();
         assert_eq!(

@@ -1,0 +1,86 @@
+//! `cargo check` on generated code in a scratch package, so that a
+//! generator run can refuse to write code that does not compile (`cargo
+//! xtask gen --verify`) and the corpus test can check many clients in one
+//! build. Offline: dependencies come from a given `Cargo.lock` and a warm
+//! target directory.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::error::{Error, Result};
+
+/// The `[dependencies]` a client of the plain preset needs (the same as
+/// `tests/output/Cargo.toml`).
+pub const PLAIN_DEPENDENCIES: &str = r#"progenitor-client = "=0.15.1"
+reqwest = { version = "0.13", default-features = false, features = ["json", "query", "form", "stream"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }
+uuid = { version = "1", features = ["serde", "v4"] }
+regress = "0.12"
+bytes = "1"
+futures = "0.3"
+"#;
+
+/// What to compile: `(module, code)` pairs; one pair with an empty module
+/// name is the whole crate root (its `types` at `crate::types`).
+pub type Modules<'a> = [(&'a str, &'a str)];
+
+/// Writes a package of `modules` into `dir` (with `lock` as its
+/// `Cargo.lock`) and runs `cargo check --offline` on it with
+/// `target_dir`. `Ok(None)` when it compiles, `Ok(Some(errors))` with
+/// cargo's error lines when it does not; `Err` when cargo could not run.
+pub fn check_plain(
+    dir: &Path,
+    modules: &Modules<'_>,
+    lock: &Path,
+    target_dir: &Path,
+) -> Result<Option<String>> {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).map_err(|e| Error::io(&src, e))?;
+    let manifest = format!(
+        "[package]\nname = \"chekt-gen-verify\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n{PLAIN_DEPENDENCIES}"
+    );
+    write(&dir.join("Cargo.toml"), &manifest)?;
+    std::fs::copy(lock, dir.join("Cargo.lock")).map_err(|e| Error::io(lock, e))?;
+    let lib = match modules {
+        [("", code)] => code.to_string(),
+        _ => {
+            let mut lib = String::from("#![allow(warnings)]\n");
+            for (name, code) in modules {
+                write(&src.join(format!("{name}.rs")), code)?;
+                lib.push_str(&format!("pub mod {name};\n"));
+            }
+            lib
+        }
+    };
+    write(&src.join("lib.rs"), &lib)?;
+    cargo_check(dir, target_dir, &[])
+}
+
+/// `cargo check --offline --message-format short` in `dir` with extra
+/// `args`; the error lines when it fails.
+pub fn cargo_check(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<Option<String>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["check", "--offline", "--quiet", "--message-format", "short"])
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| Error::io(dir, e))?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    Ok(Some(if errors.is_empty() {
+        stderr.into_owned()
+    } else {
+        errors.join("\n")
+    }))
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+}
