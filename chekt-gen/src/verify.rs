@@ -9,8 +9,9 @@ use std::process::Command;
 
 use crate::error::{Error, Result};
 
-/// The `[dependencies]` a client of the plain preset needs (the same as
-/// `tests/output/Cargo.toml`).
+/// The `[dependencies]` a client of the plain preset needs: those of
+/// `tests/output/Cargo.toml`, plus `base64` and `rand` for operations that
+/// upgrade to a WebSocket (progenitor's generated handshake uses both).
 pub const PLAIN_DEPENDENCIES: &str = r#"progenitor-client = "=0.15.1"
 reqwest = { version = "0.13", default-features = false, features = ["json", "query", "form", "stream"] }
 serde = { version = "1", features = ["derive"] }
@@ -20,6 +21,8 @@ uuid = { version = "1", features = ["serde", "v4"] }
 regress = "0.12"
 bytes = "1"
 futures = "0.3"
+base64 = "0.22"
+rand = "0.9"
 "#;
 
 /// What to compile: `(module, code)` pairs; one pair with an empty module
