@@ -93,3 +93,50 @@ fn two_checkouts_one_target_dir_each_gen_their_own_files_even_when_broken() {
     assert_eq!(generated(a.path()), ours);
     assert_eq!(generated(&root()), ours);
 }
+
+/// `gen --verify` compiles the rendered client before writing it (the
+/// plain preset in a scratch package; offline, this workspace's lock).
+#[test]
+#[ignore = "runs cargo check on a scratch package; .ci/run runs it"]
+fn gen_verify_checks_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("keeper.json");
+    std::fs::copy(
+        root().join("chekt-gen/tests/corpus/specs/progenitor-keeper.json"),
+        &spec,
+    )
+    .unwrap();
+    let out = dir.path().join("client.rs");
+    let run = support::xtask(&[
+        "gen",
+        "--verify",
+        "--preset",
+        "plain",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("pub struct Client")
+    );
+}
+
+/// What `--verify` runs reports code that does not compile.
+#[test]
+#[ignore = "runs cargo check on a scratch package; .ci/run runs it"]
+fn verify_reports_what_does_not_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors = chekt_gen::verify::check_plain(
+        dir.path(),
+        &[("", "pub struct A; pub struct A;")],
+        &root().join("Cargo.lock"),
+        &root().join("target"),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(errors.contains("E0428"), "{errors}");
+}
