@@ -8,7 +8,6 @@
 //!   list operations that follow the offset (`limit`/`offset` → array) or
 //!   cursor (`cursor` → `{data, has_more, next_cursor}`) conventions.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -127,13 +126,18 @@ pub fn operation_table(spec: &Spec) -> TokenStream {
 
 /// Paging trait implementations for every list operation that follows one
 /// of the two conventions; `traits` is the module path holding
-/// `OffsetPaged` and `CursorPaged`.
-pub fn paging_impls(spec: &Spec, traits: &str) -> syn::Result<TokenStream> {
+/// `OffsetPaged` and `CursorPaged`; `builders` maps `(METHOD, path)` to the
+/// builder progenitor generated ([`super::names::builders`]).
+pub fn paging_impls(
+    spec: &Spec,
+    traits: &str,
+    builders: &std::collections::HashMap<(String, String), String>,
+) -> syn::Result<TokenStream> {
     let traits: syn::Path = syn::parse_str(traits)?;
     let impls = spec.operations().filter_map(|op| {
         let json = spec.value().pointer(&op.pointer())?;
-        let id = op.id()?;
-        let builder = format_ident!("{}", id.to_upper_camel_case());
+        let builder = builders.get(&(op.method.to_uppercase(), op.path.to_string()))?;
+        let builder = format_ident!("{}", builder);
         let query = query_params(spec, &op);
         let success = success_schema(spec, json)?;
         let error_body = error_type(spec, json);

@@ -393,10 +393,12 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     }
     if let Some(traits) = &options.paging_traits {
         extra.extend(
-            extras::paging_impls(spec, traits).map_err(|e| Error::Unsupported {
-                file: spec.name().to_string(),
-                pointer: "paging traits path".to_string(),
-                what: e.to_string(),
+            extras::paging_impls(spec, traits, &names::builders(&file)).map_err(|e| {
+                Error::Unsupported {
+                    file: spec.name().to_string(),
+                    pointer: "paging traits path".to_string(),
+                    what: e.to_string(),
+                }
             })?,
         );
     }
