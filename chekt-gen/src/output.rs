@@ -57,8 +57,9 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
     let Some((first, _)) = files.first() else {
         return Ok(Vec::new());
     };
+    let targets: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    recover(&targets)?;
     let journal = dir_of(first).join(JOURNAL);
-    recover_journal(&journal)?;
     let mut staged = Vec::new();
     let mut written = Vec::new();
     for (path, contents) in files {
@@ -89,11 +90,18 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
     Ok(written)
 }
 
-/// Completes a set that a killed run committed but did not finish, and
-/// removes staged files of a run killed before its commit point; the
-/// directory is that of the set's first file. [`write_set`] does this first.
-pub fn recover(first: &Path) -> Result<()> {
-    recover_journal(&dir_of(first).join(JOURNAL))
+/// Completes a set of `targets` that a killed run committed but did not
+/// finish (the journal is in the first target's directory), and removes
+/// the staged files of a run killed before its commit point.
+/// [`write_set`] does this first.
+pub fn recover(targets: &[PathBuf]) -> Result<()> {
+    if let Some(first) = targets.first() {
+        recover_journal(&dir_of(first).join(JOURNAL))?;
+    }
+    for target in targets {
+        remove_if_exists(&staged_path(target))?;
+    }
+    Ok(())
 }
 
 fn recover_journal(journal: &Path) -> Result<()> {
@@ -109,6 +117,14 @@ fn recover_journal(journal: &Path) -> Result<()> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(journal, e)),
+    }
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 
@@ -261,6 +277,30 @@ mod tests {
         // No temporary files are left behind.
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1);
+    }
+
+    #[test]
+    fn staged_files_of_a_run_killed_early_are_removed_and_big_files_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.rs");
+        write(&path, "a\n").unwrap();
+        // Killed after staging, before the journal: the old file stands.
+        std::fs::write(dir.path().join(".out.rs.chekt-gen-new"), "b\n").unwrap();
+        assert_eq!(
+            write(&path, "a\n").unwrap(),
+            Written::Unchanged(path.clone())
+        );
+        assert!(!dir.path().join(".out.rs.chekt-gen-new").exists());
+        // A file far larger than the output is reported, not read whole.
+        std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
+        assert_eq!(
+            check(&path, "a\n").unwrap(),
+            Check::Stale(format!(
+                "{} is much larger than the generated code, or not UTF-8; not diffed",
+                path.display()
+            ))
+        );
+        assert_eq!(write(&path, "a\n").unwrap(), Written::Updated(path.clone()));
     }
 
     #[test]
