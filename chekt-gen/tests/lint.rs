@@ -53,7 +53,7 @@ fn cases() -> Vec<Case> {
             paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
             components: "    A: {$ref: '#/components/schemas/A'}\n",
             rule: "ref-cycle",
-            message: "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): no finite JSON value has this type; break it with a property (at #/components/schemas/A)",
+            message: "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
         },
         Case {
             name: "object with a format",
@@ -499,13 +499,13 @@ fn ref_cycles_that_are_not_data_are_errors_with_a_pointer() {
         (
             "    A: {allOf: [{$ref: '#/components/schemas/A'}, {type: object}]}\n",
             vec![
-                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): no finite JSON value has this type; break it with a property (at #/components/schemas/A)",
+                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
             ],
         ),
         (
             "    A: {$ref: '#/components/schemas/B'}\n    B: {oneOf: [{$ref: '#/components/schemas/A'}]}\n",
             vec![
-                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → B → A): no finite JSON value has this type; break it with a property (at #/components/schemas/A)",
+                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → B → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
             ],
         ),
         (

@@ -1,8 +1,9 @@
 //! `$ref` cycles that are not recursive data: a component that is, through
-//! `$ref`s and `allOf`/`oneOf`/`anyOf` alone, itself. No finite JSON value
-//! has such a type; typify recurses on it without end (a stack overflow that
-//! no error handler sees) or emits a type that does not compile. Recursion
-//! through an object property, array items or a map is data, and fine.
+//! `$ref`s and `allOf`/`oneOf`/`anyOf` alone, itself. typify recurses on it
+//! without end (a stack overflow that no error handler sees), emits a type
+//! that does not compile, or one whose decoding recurses without end.
+//! Recursion through an object property, array items or a map is data, and
+//! fine.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +45,7 @@ pub fn ref_cycle(spec: &Spec) -> Vec<Hit> {
             hits.push(Hit::at(
                 pointer::join(["components", "schemas", start]),
                 format!(
-                    "`$ref` cycle with no object, array or map in between ({route}): no finite JSON value has this type; break it with a property"
+                    "`$ref` cycle with no object, array or map in between ({route}): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property"
                 ),
             ));
         }
