@@ -272,12 +272,19 @@ fn gen_command(
             .iter()
             .map(|(path, code)| (path.clone(), code.code.clone()))
             .collect();
-        if let Err(message) = verify::cargo_check(&root(), preset, &files) {
-            eprintln!(
-                "error: {}: the generated code does not compile; nothing written\n{message}",
-                spec.name()
-            );
-            return Ok(ExitCode::FAILURE);
+        match verify::cargo_check(&root(), preset, &files) {
+            Ok(None) => {}
+            Ok(Some(errors)) => {
+                eprintln!(
+                    "error: {}: the generated code does not compile; nothing written\n{errors}",
+                    spec.name()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(why) => {
+                eprintln!("error: cannot verify: {why}; nothing written");
+                return Ok(ExitCode::from(2));
+            }
         }
     }
     if !check {

@@ -10,9 +10,19 @@ use chekt_gen::verify;
 
 use crate::Preset;
 
-/// `Err(cargo's errors)` when the files do not compile (or cannot be
-/// checked).
-pub fn cargo_check(root: &Path, preset: Preset, files: &[(PathBuf, String)]) -> Result<(), String> {
+/// `Ok(None)` when the files compile, `Ok(Some(cargo's errors))` when they
+/// do not, `Err` when they cannot be checked (no workspace lock, no cargo).
+pub fn cargo_check(
+    root: &Path,
+    preset: Preset,
+    files: &[(PathBuf, String)],
+) -> Result<Option<String>, String> {
+    if !root.join("Cargo.lock").is_file() {
+        return Err(format!(
+            "--verify needs a chekt-rs checkout (its Cargo.lock and target/) and found none at or above {}; run it inside the checkout",
+            root.display()
+        ));
+    }
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
     let target = root.join("target");
     let outcome = match preset {
@@ -44,11 +54,7 @@ pub fn cargo_check(root: &Path, preset: Preset, files: &[(PathBuf, String)]) -> 
             )
         }
     };
-    match outcome {
-        Ok(None) => Ok(()),
-        Ok(Some(errors)) => Err(errors),
-        Err(e) => Err(e.to_string()),
-    }
+    outcome.map_err(|e| e.to_string())
 }
 
 /// The manifests, lock and crates of the workspace (not `target/`, `.git`).
