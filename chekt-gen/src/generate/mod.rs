@@ -8,6 +8,13 @@
 //! `fields` a `send_as::<Row>()`, add the operation table and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
+//!
+//! Every name a pass emits for a progenitor/typify item is read from them
+//! ([`names`]). What progenitor fails on is located by schema or operation
+//! (`locate`). Nothing is returned that is known not to compile: a module
+//! defining a name twice is [`Error::Uncompilable`] (`guard`), and with
+//! [`GenerateOptions::with_passes_must_fire`] a pass that rewrote nothing is
+//! [`Error::InertPass`]. Each pass's count is in [`Rendered::passes`].
 
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
