@@ -7,6 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
 
 /// The `[dependencies]` a client of the plain preset needs: those of
@@ -25,6 +27,15 @@ base64 = "0.22"
 rand = "0.9"
 "#;
 
+/// The target directory to compile scratch packages in, so dependencies
+/// already built for the workspace at `root` are reused: `CARGO_TARGET_DIR`
+/// when set, else `root/target`.
+pub fn target_dir(root: &Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
 /// What to compile: `(module, code)` pairs; one pair with an empty module
 /// name is the whole crate root (its `types` at `crate::types`).
 pub type Modules<'a> = [(&'a str, &'a str)];
@@ -41,8 +52,19 @@ pub fn check_plain(
 ) -> Result<Option<String>> {
     let src = dir.join("src");
     std::fs::create_dir_all(&src).map_err(|e| Error::io(&src, e))?;
+    // Named after its content: cargo keys artifacts by package name and
+    // path relative to the package, so two scratch packages of one name
+    // sharing a target dir could be taken for each other.
+    let mut digest = Sha256::new();
+    for (name, code) in modules {
+        digest.update(name.as_bytes());
+        digest.update([0]);
+        digest.update(code.as_bytes());
+        digest.update([0]);
+    }
+    let id = hex::encode(&digest.finalize()[..8]);
     let manifest = format!(
-        "[package]\nname = \"chekt-gen-verify\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n{PLAIN_DEPENDENCIES}"
+        "[package]\nname = \"chekt-gen-verify-{id}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[lib]\npath = \"src/lib.rs\"\n\n[dependencies]\n{PLAIN_DEPENDENCIES}"
     );
     write(&dir.join("Cargo.toml"), &manifest)?;
     std::fs::copy(lock, dir.join("Cargo.lock")).map_err(|e| Error::io(lock, e))?;

@@ -142,7 +142,7 @@ fn every_corpus_spec_compiles_or_fails_located() {
         scratch.path(),
         &refs,
         &root().join("Cargo.lock"),
-        &root().join("target"),
+        &verify::target_dir(&root()),
     )
     .unwrap()
     .unwrap_or_default();

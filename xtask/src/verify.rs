@@ -24,7 +24,7 @@ pub fn cargo_check(
         ));
     }
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let target = root.join("target");
+    let target = verify::target_dir(root);
     let outcome = match preset {
         Preset::Plain => {
             let code = files.first().map(|(_, code)| code.as_str()).unwrap_or("");

@@ -59,7 +59,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 #[test]
 #[ignore = "builds xtask in two scratch checkouts; .ci/run runs it"]
 fn two_checkouts_one_target_dir_each_gen_their_own_files_even_when_broken() {
-    let shared_target = root().join("target");
+    let shared_target = chekt_gen::verify::target_dir(&root());
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     checkout(a.path());
     checkout(b.path());
@@ -134,7 +134,7 @@ fn verify_reports_what_does_not_compile() {
         dir.path(),
         &[("", "pub struct A; pub struct A;")],
         &root().join("Cargo.lock"),
-        &root().join("target"),
+        &chekt_gen::verify::target_dir(&root()),
     )
     .unwrap()
     .unwrap();
