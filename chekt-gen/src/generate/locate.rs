@@ -33,6 +33,7 @@ pub fn run(spec: &Spec, openapi: &OpenAPI, generate: &Run<'_>) -> Result<TokenSt
     // A schema that fails alone is the more precise place; operations are
     // searched when every schema renders on its own.
     let mut failures = by_schema(openapi, generate);
+    name_users(openapi, &mut failures);
     if failures.is_empty() {
         failures = by_operation(openapi, generate);
     }
@@ -143,6 +144,55 @@ fn by_schema(openapi: &OpenAPI, generate: &Run<'_>) -> Vec<Failure> {
         }
     }
     failures
+}
+
+/// Gives each failing schema the operations that use it (directly or
+/// through other schemas), so the report names an operation too.
+fn name_users(openapi: &OpenAPI, failures: &mut [Failure]) {
+    if failures.is_empty() {
+        return;
+    }
+    let schemas = openapi
+        .components
+        .as_ref()
+        .and_then(|c| serde_json::to_value(&c.schemas).ok())
+        .unwrap_or(Value::Null);
+    let mut uses: Vec<(String, BTreeSet<String>)> = Vec::new();
+    for (path, item) in &openapi.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let mut direct = Vec::new();
+            collect_refs(serde_json::to_value(operation).ok().as_ref(), &mut direct);
+            let reached: BTreeSet<String> = direct
+                .iter()
+                .flat_map(|name| referenced(&schemas, name))
+                .collect();
+            let label = format!("{} {path}", method.to_uppercase());
+            let label = match &operation.operation_id {
+                Some(id) => format!("{label} ({id})"),
+                None => label,
+            };
+            uses.push((label, reached));
+        }
+    }
+    for failure in failures.iter_mut() {
+        let Some(name) = failure.pointer.strip_prefix("/components/schemas/") else {
+            continue;
+        };
+        let name = pointer::unescape(name);
+        let users: Vec<&str> = uses
+            .iter()
+            .filter(|(_, reached)| reached.contains(&name))
+            .map(|(label, _)| label.as_str())
+            .collect();
+        failure.operation = match users.as_slice() {
+            [] => None,
+            [one] => Some((*one).to_string()),
+            [first, rest @ ..] => Some(format!("{first} (and {} more)", rest.len())),
+        };
+    }
 }
 
 /// `name` and every component schema reachable from it by `$ref`.
