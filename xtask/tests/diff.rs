@@ -79,8 +79,12 @@ fn additive_change_exits_0_and_suggests_minor() {
         &["diff", "--base", "HEAD", "--format", "markdown"],
     );
     assert_eq!(code, Some(0), "{stderr}");
+    // A new server changes no generated item: additive on the wire, patch
+    // for the crate, and the bump follows the crate.
     assert!(
-        stdout.contains("suggested `chekt-api` bump: **minor**"),
+        stdout.contains(
+            "**wire: non-breaking · chekt-api: patch** · 0 breaking, 1 additive, 0 non-functional · suggested `chekt-api` bump: **patch**"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("`server-added`"), "{stdout}");
@@ -103,7 +107,12 @@ fn breaking_change_exits_1_unless_allowed() {
     assert_eq!(code, Some(1), "{stdout}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["old"], "HEAD:spec/chekt.yaml");
-    assert_eq!(report["summary"]["bump"], "major");
+    assert_eq!(report["summary"]["wire_bump"], "major");
+    assert_eq!(report["summary"]["crate_bump"], "patch");
+    assert_eq!(
+        report["summary"]["verdict"],
+        "wire: breaking · chekt-api: patch"
+    );
     assert_eq!(report["changes"][0]["rule"], "response-constraint-loosened");
     assert_eq!(report["changes"][1]["rule"], "operation-deprecated");
 
@@ -150,7 +159,14 @@ fn a_reclassified_rule_changes_the_report_and_the_exit_code() {
     .unwrap();
     let (code, stdout, _) = xtask(
         dir.path(),
-        &["diff", "--base", "HEAD", "--rules-file", "diff-rules"],
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "--rules-file",
+            "diff-rules",
+            "--wire-only",
+        ],
     );
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
@@ -254,7 +270,7 @@ fn bad_input_exits_2_with_a_clear_message() {
         ),
         (
             &["diff", "missing.yaml", "spec/chekt.yaml"],
-            "missing.yaml: No such file",
+            "missing.yaml: not an existing file nor a `REV:path` revision",
         ),
         (
             &["diff", "spec/chekt.yaml", "broken.yaml"],
