@@ -5,7 +5,8 @@
 
 use chekt_gen::Spec;
 use chekt_gen::diff::render::{Format, render};
-use chekt_gen::diff::{Bump, Class, RULES, diff};
+use chekt_gen::diff::{Bump, Class, CrateAxis, DiffOptions, RULES, diff, diff_with};
+use chekt_gen::generate::GenerateOptions;
 use serde_json::{Value, json};
 
 use Class::{Additive, Breaking, NonFunctional};
@@ -20,6 +21,7 @@ const DELETE: &str = "/paths/~1pets~1{petId}/delete";
 const SCHEMAS: &str = "/components/schemas";
 
 /// One edit of the document, by JSON pointer.
+#[derive(Clone)]
 enum Edit {
     /// Insert or replace (`-` appends to an array).
     Set(String, Value),
@@ -916,4 +918,414 @@ fn text_snapshot() {
         "tests/output/diff/report.txt",
         &render(&snapshot_report(), Format::Text),
     );
+}
+
+/// Both axes for a case: the wire pairs and the crate-axis bump.
+struct TwoAxes {
+    name: &'static str,
+    /// Applied to both sides first (the context the edit needs).
+    setup: Vec<Edit>,
+    edits: Vec<Edit>,
+    wire: Expected,
+    /// `None`: a side cannot be generated, so the crate axis is unavailable.
+    krate: Option<Bump>,
+}
+
+fn case(
+    name: &'static str,
+    setup: Vec<Edit>,
+    edits: Vec<Edit>,
+    wire: Expected,
+    krate: impl Into<Option<Bump>>,
+) -> TwoAxes {
+    let krate = krate.into();
+    TwoAxes {
+        name,
+        setup,
+        edits,
+        wire,
+        krate,
+    }
+}
+
+fn two_axis_options() -> DiffOptions {
+    DiffOptions {
+        crate_axis: Some(GenerateOptions::default()),
+        ..DiffOptions::default()
+    }
+}
+
+/// The kinds of issue 18, each with its wire verdict and crate verdict.
+fn two_axis_cases() -> Vec<TwoAxes> {
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    let new_pet = |rest: &str| format!("{SCHEMAS}/NewPet{rest}");
+    // NewPet is also returned by POST /pets, with a readOnly `id` and a
+    // writeOnly `secret`: one schema, both directions.
+    let both_ways = || {
+        vec![
+            set(
+                at(CREATE, "/responses/201/content/application~1json/schema"),
+                json!({"$ref": "#/components/schemas/NewPet"}),
+            ),
+            set(
+                new_pet("/properties/id"),
+                json!({"type": "integer", "format": "int64", "readOnly": true}),
+            ),
+            set(
+                new_pet("/properties/secret"),
+                json!({"type": "string", "writeOnly": true}),
+            ),
+            set(
+                new_pet("/properties/kind"),
+                json!({"type": "string", "enum": ["cat", "dog"], "readOnly": true}),
+            ),
+        ]
+    };
+    let name_pattern = |p: &str| vec![set(new_pet("/properties/name/pattern"), json!(p))];
+    vec![
+        // readOnly / writeOnly, per direction.
+        case(
+            "readOnly property made required",
+            both_ways(),
+            vec![set(new_pet("/required/-"), json!("id"))],
+            &[(Additive, "response-property-became-required")],
+            Bump::Major,
+        ),
+        case(
+            "readOnly property added as required",
+            both_ways(),
+            vec![
+                set(
+                    new_pet("/properties/created"),
+                    json!({"type": "string", "readOnly": true}),
+                ),
+                set(new_pet("/required/-"), json!("created")),
+            ],
+            &[(Additive, "response-property-added")],
+            Bump::Major,
+        ),
+        case(
+            "readOnly property's maximum lowered",
+            both_ways(),
+            vec![set(new_pet("/properties/id/maximum"), json!(10))],
+            &[(NonFunctional, "response-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "readOnly property's enum value removed",
+            both_ways(),
+            vec![remove(new_pet("/properties/kind/enum/1"))],
+            &[(NonFunctional, "response-enum-value-removed")],
+            Bump::Major,
+        ),
+        case(
+            "writeOnly property becomes optional",
+            [
+                both_ways(),
+                vec![set(new_pet("/required"), json!(["name", "secret"]))],
+            ]
+            .concat(),
+            vec![set(new_pet("/required"), json!(["name"]))],
+            &[(Additive, "request-property-became-optional")],
+            Bump::Major,
+        ),
+        case(
+            "required response property becomes writeOnly",
+            vec![],
+            vec![set(pet("/properties/name/writeOnly"), json!(true))],
+            &[(Breaking, "response-property-became-write-only")],
+            Bump::Patch,
+        ),
+        case(
+            "writeOnly property becomes readable",
+            both_ways(),
+            vec![remove(new_pet("/properties/secret/writeOnly"))],
+            &[(Additive, "response-property-no-longer-write-only")],
+            Bump::Patch,
+        ),
+        case(
+            "request property becomes readOnly",
+            vec![],
+            vec![set(new_pet("/properties/tag/readOnly"), json!(true))],
+            &[(Breaking, "request-property-became-read-only")],
+            Bump::Patch,
+        ),
+        case(
+            "readOnly property becomes writable",
+            both_ways(),
+            vec![remove(new_pet("/properties/id/readOnly"))],
+            &[(Additive, "request-property-no-longer-read-only")],
+            Bump::Patch,
+        ),
+        // Direction of constraint changes.
+        case(
+            "request pattern removed",
+            name_pattern("^[a-z]+$"),
+            vec![remove(new_pet("/properties/name/pattern"))],
+            &[(Additive, "request-pattern-removed")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern generalized by an alternative",
+            name_pattern("^[a-z]+$"),
+            vec![set(
+                new_pet("/properties/name/pattern"),
+                json!("^(?:[a-z]+|[0-9]+)$"),
+            )],
+            &[(Additive, "request-pattern-generalized")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern generalized by a wider quantifier",
+            name_pattern("^[a-z]{1,8}$"),
+            vec![set(
+                new_pet("/properties/name/pattern"),
+                json!("^[a-z]{0,16}$"),
+            )],
+            &[(Additive, "request-pattern-generalized")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern narrowed",
+            name_pattern("^[a-z]+$"),
+            vec![set(new_pet("/properties/name/pattern"), json!("^[a-c]+$"))],
+            &[(Breaking, "request-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern added",
+            vec![],
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-added")],
+            Bump::Patch,
+        ),
+        case(
+            "response pattern added",
+            vec![],
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z]+$"))],
+            &[(Breaking, "response-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "response pattern generalized still breaks readers",
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z]+$"))],
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z0-9]+$"))],
+            &[(Breaking, "response-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "request array minItems added",
+            vec![],
+            vec![set(at(LIST, "/parameters/2/schema/minItems"), json!(1))],
+            &[(Breaking, "request-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "response array maxItems raised",
+            vec![set(pet("/properties/children/maxItems"), json!(10))],
+            vec![set(pet("/properties/children/maxItems"), json!(20))],
+            &[(Breaking, "response-constraint-loosened")],
+            Bump::Patch,
+        ),
+        case(
+            "request multipleOf narrowed",
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(2))],
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(4))],
+            &[(Breaking, "request-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "request multipleOf widened",
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(4))],
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(2))],
+            &[(Additive, "request-constraint-loosened")],
+            Bump::Patch,
+        ),
+        case(
+            "response minLength lowered",
+            vec![set(pet("/properties/name/minLength"), json!(2))],
+            vec![set(pet("/properties/name/minLength"), json!(1))],
+            &[(Breaking, "response-constraint-loosened")],
+            Bump::Patch,
+        ),
+        // Composition.
+        case(
+            "required properties split into oneOf branches",
+            vec![],
+            vec![
+                set(new_pet("/required"), json!([])),
+                set(
+                    new_pet("/oneOf"),
+                    json!([{"required": ["name"]}, {"required": ["tag"]}]),
+                ),
+            ],
+            &[
+                (Breaking, "request-one-of-overlap"),
+                (Additive, "request-property-became-optional"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "anyOf alternative identical in shape added",
+            vec![],
+            vec![set(
+                new_pet("/properties/contact/anyOf/-"),
+                json!({"type": "string", "description": "again"}),
+            )],
+            &[],
+            Bump::Major,
+        ),
+        case(
+            "oneOf alternative duplicated in a request",
+            vec![set(
+                new_pet("/properties/contact"),
+                json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+            )],
+            vec![set(
+                new_pet("/properties/contact/oneOf/-"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "request-one-of-overlap")],
+            Bump::Major,
+        ),
+        // A schema where there was none.
+        case(
+            "request schema added to an empty media type",
+            vec![set(
+                at(DELETE, "/requestBody"),
+                json!({"content": {"application/json": {}}}),
+            )],
+            vec![set(
+                at(DELETE, "/requestBody/content/application~1json/schema"),
+                json!({"type": "object", "properties": {"reason": {"type": "string"}}}),
+            )],
+            &[(Breaking, "request-schema-added")],
+            None,
+        ),
+        case(
+            "response schema added to an empty media type",
+            vec![set(
+                at(DELETE, "/responses/204/content"),
+                json!({"application/json": {}}),
+            )],
+            vec![set(
+                at(DELETE, "/responses/204/content/application~1json/schema"),
+                json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+            )],
+            &[(NonFunctional, "response-schema-added")],
+            None,
+        ),
+        // Document level.
+        case(
+            "unused security scheme removed",
+            vec![set(
+                "/components/securitySchemes/key",
+                json!({"type": "apiKey", "in": "header", "name": "X-Key"}),
+            )],
+            vec![remove("/components/securitySchemes/key")],
+            &[(NonFunctional, "security-scheme-removed-unused")],
+            Bump::Patch,
+        ),
+        case(
+            "path parameter renamed",
+            vec![],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            ],
+            &[(NonFunctional, "path-parameter-renamed")],
+            Bump::Major,
+        ),
+        // The crate axis on kinds the wire already knew.
+        case(
+            "operationId renamed",
+            vec![],
+            vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
+            &[(Breaking, "operation-id-changed")],
+            Bump::Major,
+        ),
+        case(
+            "optional response field added",
+            vec![],
+            vec![set(pet("/properties/age"), json!({"type": "integer"}))],
+            &[(Additive, "response-property-added")],
+            Bump::Major,
+        ),
+        case(
+            "optional query parameter added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "schema": {"type": "string"}}),
+            )],
+            &[(Additive, "request-parameter-added-optional")],
+            Bump::Minor,
+        ),
+        case(
+            "endpoint added",
+            vec![],
+            vec![set(
+                "/paths/~1owners",
+                json!({"get": {"operationId": "list_owners", "responses": {"200": {"description": "ok"}}}}),
+            )],
+            &[(Additive, "endpoint-added")],
+            Bump::Minor,
+        ),
+        case(
+            "enum value added (open enum)",
+            vec![],
+            vec![set(format!("{SCHEMAS}/Status/enum/-"), json!("pending"))],
+            &[
+                (Additive, "request-enum-value-added"),
+                (Additive, "response-enum-value-added"),
+            ],
+            Bump::Minor,
+        ),
+        case(
+            "component renamed: no wire change, the type is renamed",
+            vec![],
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Person"), "Human"),
+                Edit::Text("#/components/schemas/Person", "#/components/schemas/Human"),
+            ],
+            &[],
+            Bump::Major,
+        ),
+        case(
+            "description edited",
+            vec![],
+            vec![set(pet("/properties/name/description"), json!("The name."))],
+            &[],
+            Bump::Patch,
+        ),
+    ]
+}
+
+#[test]
+fn two_axis_cases_are_classified() {
+    let base = load(BASE);
+    let cases = two_axis_cases();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    let options = two_axis_options();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let old = edited(&base, &c.setup);
+        let new = edited(&old, &c.edits);
+        let report = diff_with(&old, &new, &options).unwrap();
+        let mut want = c.wire.to_vec();
+        want.sort();
+        let unavailable = matches!(report.crate_axis, CrateAxis::Unavailable { .. });
+        if pairs(&report) != want
+            || report.crate_bump() != c.krate
+            || unavailable != c.krate.is_none()
+        {
+            failures.push(format!(
+                "{}: expected {want:?}, crate {:?}\n{}",
+                c.name,
+                c.krate,
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -27,10 +27,13 @@
 //! the method names and, in UpperCamelCase, the prefixes of the builder and
 //! inline type names), components (`/components/schemas/X` → the type
 //! [`type_name`]`(X)` and the types named after it) and members (the last
-//! property in its pointers, or the name of a parameter it points at). An
-//! item change whose owner matches and whose member (if both have one)
-//! matches is attributed to it; item changes no wire change explains are
-//! reported on their own ([`CrateAxis::Compared::unattributed`]).
+//! property in its pointers, or the name of the parameter it points into).
+//! An item change is attributed to it when its owner is an anchor type and
+//! its member (if both have one) is the change's, or its owner is a type
+//! named after an anchor and a member (`NewPetContact` for `NewPet`'s
+//! `contact`), or it is a client method named by the change's operations.
+//! Item changes no wire change explains are reported on their own
+//! (`unattributed` of [`CrateAxis::Compared`]).
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde::Serialize;
@@ -254,17 +257,25 @@ impl Anchors {
         {
             return self.methods.contains(member);
         }
-        let owned = self
-            .types
-            .iter()
-            .any(|t| item.owner.starts_with(t.as_str()));
-        owned
-            && match &item.member {
-                Some(member) if !self.members.is_empty() => {
-                    self.members.contains(&member.to_snake_case())
-                }
-                _ => true,
+        // A type named after an anchor (`NewPetContact` for `NewPet`'s
+        // property `contact`) is touched when the rest of its name starts
+        // with a member; the anchor type itself when the item's member is
+        // one.
+        self.types.iter().any(|t| {
+            let Some(rest) = item.owner.strip_prefix(t.as_str()) else {
+                return false;
+            };
+            if self.members.is_empty() {
+                return true;
             }
+            if !rest.is_empty() {
+                let rest = rest.to_snake_case();
+                return self.members.iter().any(|m| rest.starts_with(m.as_str()));
+            }
+            item.member
+                .as_ref()
+                .is_none_or(|member| self.members.contains(&member.to_snake_case()))
+        })
     }
 }
 
