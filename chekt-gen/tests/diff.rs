@@ -1329,3 +1329,224 @@ fn two_axis_cases_are_classified() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Bad input is never "no changes": each document is an error naming the
+/// file and the pointer, on either side.
+#[test]
+fn bad_references_are_errors_on_either_side() {
+    let base = load(BASE);
+    let cases: Vec<(&str, Vec<Edit>, &str, &str)> = vec![
+        (
+            "non-recursive $ref cycle",
+            vec![
+                set(
+                    format!("{SCHEMAS}/A"),
+                    json!({"$ref": "#/components/schemas/B"}),
+                ),
+                set(
+                    format!("{SCHEMAS}/B"),
+                    json!({"$ref": "#/components/schemas/A"}),
+                ),
+                set(
+                    format!("{SCHEMAS}/Pet/properties/a"),
+                    json!({"$ref": "#/components/schemas/A"}),
+                ),
+            ],
+            "at /components/schemas/",
+            "`$ref` cycle that never reaches a value",
+        ),
+        (
+            "schema containing itself through allOf",
+            vec![set(
+                format!("{SCHEMAS}/Pet/allOf"),
+                json!([{"$ref": "#/components/schemas/Pet"}]),
+            )],
+            "at /components/schemas/Pet:",
+            "contains itself through allOf/oneOf/anyOf only",
+        ),
+        (
+            "dangling $ref",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/a"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            )],
+            "at /components/schemas/Pet/properties/a:",
+            "`$ref: #/components/schemas/Nope` points at nothing",
+        ),
+        (
+            "parameter $ref to itself",
+            vec![
+                set(
+                    "/components/parameters",
+                    json!({"P": {"$ref": "#/components/parameters/P"}}),
+                ),
+                set(
+                    at(LIST, "/parameters/-"),
+                    json!({"$ref": "#/components/parameters/P"}),
+                ),
+            ],
+            "at /components/parameters/P:",
+            "/components/parameters/P → /components/parameters/P",
+        ),
+        (
+            "external $ref",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/a"),
+                json!({"$ref": "other.yaml#/Pet"}),
+            )],
+            "at /components/schemas/Pet/properties/a:",
+            "not a local `#/...` reference",
+        ),
+    ];
+    for (name, edits, pointer, message) in cases {
+        let bad = edited(&base, &edits);
+        for (old, new) in [(&base, &bad), (&bad, &base)] {
+            let err = diff(old, new).expect_err(name).to_string();
+            assert!(
+                err.starts_with("head.json: not a valid OpenAPI 3.0 document ")
+                    && err.contains(pointer)
+                    && err.contains(message),
+                "{name}: {err}"
+            );
+        }
+    }
+    // A legitimately recursive schema (through `items`) is fine.
+    assert!(diff(&base, &base).unwrap().changes.is_empty());
+}
+
+#[test]
+fn swagger_and_parameters_without_schema_are_named() {
+    let swagger = Spec::parse(
+        "v2.yaml",
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        swagger.starts_with(
+            "v2.yaml: not a valid OpenAPI 3.0 document at /swagger: this is a Swagger 2.0 document"
+        ),
+        "{swagger}"
+    );
+    let base = load(BASE);
+    let mut doc = base.value().clone();
+    apply(
+        &mut doc,
+        &set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "q", "in": "query"}),
+        ),
+    );
+    let err = Spec::parse("head.json", doc.to_string())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "head.json: not a valid OpenAPI 3.0 document at /paths/~1pets/get/parameters/3: query parameter `q` has neither `schema` nor `content`; OpenAPI 3.0 requires one"
+    );
+}
+
+#[test]
+fn markdown_escapes_backticks_and_pipes_in_values() {
+    let base = load(BASE);
+    let head = edited(
+        &base,
+        &[set(
+            format!("{SCHEMAS}/NewPet/properties/name/pattern"),
+            json!("^(a|`b``)$"),
+        )],
+    );
+    let markdown = render(&diff(&base, &head).unwrap(), Format::Markdown);
+    let row = markdown
+        .lines()
+        .find(|l| l.starts_with("| `request-pattern-added`"))
+        .unwrap();
+    // The value sits in a code span fenced by more backticks than it holds,
+    // and its pipe is escaped, so the row keeps its seven cell borders (six cells).
+    assert!(row.contains(r#"```"^(a\|`b``)$"```"#), "{row}");
+    assert_eq!(row.replace("\\|", "").matches('|').count(), 7, "{row}");
+    let item = markdown
+        .lines()
+        .find(|l| l.starts_with("- `request-pattern-added`"))
+        .unwrap();
+    assert!(item.contains(r"^(a\|"), "{item}");
+}
+
+/// A head with changes on both axes and one the wire does not see, for
+/// the two-axis snapshots.
+fn two_axis_snapshot_report() -> chekt_gen::diff::Report {
+    let base = load(BASE);
+    let head = edited(
+        &base,
+        &[
+            Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+            set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            set(
+                format!("{SCHEMAS}/Pet/properties/age"),
+                json!({"type": "integer"}),
+            ),
+            set(format!("{SCHEMAS}/Status/enum/-"), json!("pending")),
+            set(at(LIST, "/parameters/0/schema/maximum"), json!(50)),
+            Edit::Rename(format!("{SCHEMAS}/Company"), "Business"),
+            Edit::Text(
+                "#/components/schemas/Company",
+                "#/components/schemas/Business",
+            ),
+        ],
+    );
+    let mut report = diff_with(&base, &head, &two_axis_options()).unwrap();
+    report.old = "main:spec/chekt.yaml".into();
+    report.new = "spec/chekt.yaml".into();
+    report
+}
+
+#[test]
+fn two_axis_snapshots() {
+    let report = two_axis_snapshot_report();
+    assert_eq!(report.wire_bump(), Bump::Major);
+    assert_eq!(report.crate_bump(), Some(Bump::Major));
+    for (format, file) in [
+        (Format::Markdown, "two-axis.md"),
+        (Format::Json, "two-axis.json"),
+        (Format::Text, "two-axis.txt"),
+    ] {
+        expectorate::assert_contents(
+            format!("tests/output/diff/{file}"),
+            &render(&report, format),
+        );
+    }
+}
+
+#[test]
+fn an_ungeneratable_side_leaves_the_wire_axis_reporting() {
+    let base = load(BASE);
+    // Lint refuses a JSON response without a schema: the new side cannot
+    // be generated, whatever the diff thinks of it.
+    let head = edited(
+        &base,
+        &[set(
+            at(DELETE, "/responses/204/content"),
+            json!({"application/json": {}}),
+        )],
+    );
+    let report = diff_with(&base, &head, &two_axis_options()).unwrap();
+    let CrateAxis::Unavailable { reason } = &report.crate_axis else {
+        panic!("{:?}", report.crate_axis);
+    };
+    assert!(
+        reason.starts_with("the new side (head.json) cannot be generated: ")
+            && reason.contains("response-json-schema-missing"),
+        "{reason}"
+    );
+    assert_eq!(pairs(&report), [(Additive, "response-media-type-added")]);
+    assert_eq!(report.bump(), Bump::Minor, "falls back to the wire");
+    let text = render(&report, Format::Text);
+    assert!(
+        text.contains("chekt-api: unknown (not generated)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crate axis unavailable: the new side"),
+        "{text}"
+    );
+}

@@ -153,10 +153,7 @@ pub fn compare(old: &Surface, new: &Surface) -> Vec<ApiChange> {
         if old.items.contains_key(key) {
             continue;
         }
-        let parent = key
-            .rsplit_once(['.', ':'])
-            .map(|(p, _)| p.trim_end_matches(':'))
-            .and_then(|p| old.items.get(p));
+        let parent = parent_of(key, is.kind).and_then(|p| old.items.get(p));
         let (bump, why) = match (is.kind, parent) {
             (Kind::Field, Some(owner)) if owner.exhaustive => (
                 Bump::Major,
@@ -174,7 +171,39 @@ pub fn compare(old: &Surface, new: &Surface) -> Vec<ApiChange> {
         };
         out.push(change(key, "added", None, Some(is), bump, why));
     }
+    // A type removed or added takes its fields, methods and impls with it:
+    // report the type alone.
+    let whole: Vec<(String, &'static str)> = out
+        .iter()
+        .filter(|c| c.change != "changed" && c.member.is_none() && !c.item.starts_with("impl "))
+        .map(|c| (c.item.clone(), c.change))
+        .collect();
+    out.retain(|c| {
+        let kind = old
+            .items
+            .get(&c.item)
+            .or_else(|| new.items.get(&c.item))
+            .map(|i| i.kind);
+        !kind
+            .and_then(|kind| parent_of(&c.item, kind))
+            .is_some_and(|p| {
+                whole
+                    .iter()
+                    .any(|(item, change)| item == p && *change == c.change)
+            })
+    });
     out
+}
+
+/// The key of the type an item belongs to: `types::Pet.name`,
+/// `types::Pet::builder` and `impl Clone for types::Pet` → `types::Pet`.
+fn parent_of(key: &str, kind: Kind) -> Option<&str> {
+    match kind {
+        Kind::Type => None,
+        Kind::Impl => key.split_once(" for ").map(|(_, ty)| ty),
+        Kind::Field => key.rsplit_once('.').map(|(p, _)| p),
+        Kind::Variant | Kind::Method | Kind::TraitMethod => key.rsplit_once("::").map(|(p, _)| p),
+    }
 }
 
 /// What a wire change can touch in the generated code.
@@ -195,7 +224,16 @@ impl Anchors {
             anchors.methods.push(id.to_snake_case());
             anchors.types.push(id.to_upper_camel_case());
         };
+        let in_component = [&change.old_pointer, &change.new_pointer]
+            .iter()
+            .any(|p| p.starts_with("/components/schemas/"));
         for spec in [old, new] {
+            // A change inside a component schema touches that component's
+            // types wherever it is used, not the builders of every operation
+            // using it.
+            if in_component {
+                break;
+            }
             for op in spec.operations() {
                 if change.operations.contains(&op.label())
                     && let Some(id) = op.id()
