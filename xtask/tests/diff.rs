@@ -294,3 +294,71 @@ fn base_outside_a_repository_exits_2() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("not a git repository"), "{stderr}");
 }
+
+#[test]
+fn a_side_is_only_ever_a_file_or_a_revision() {
+    let dir = repo();
+    for bad in [
+        "--output=F",
+        "--output=F:spec/chekt.yaml",
+        "-p:spec/chekt.yaml",
+        "HEAD:--output=F",
+        ":spec/chekt.yaml",
+        "HEAD:",
+        "no-such-file.yaml",
+    ] {
+        let (code, stdout, stderr) = xtask(dir.path(), &["diff", "--", bad, "spec/chekt.yaml"]);
+        assert_eq!(code, Some(2), "{bad}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("not an existing file nor a `REV:path` revision"),
+            "{bad}: {stderr}"
+        );
+        assert!(!dir.path().join("F").exists(), "{bad} reached git");
+    }
+    let (code, _, stderr) = xtask(dir.path(), &["diff", "--base=--output=F"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--base must be a git revision"), "{stderr}");
+    assert!(!dir.path().join("F").exists());
+}
+
+#[test]
+fn fail_on_chooses_the_axis_of_the_exit_code() {
+    let dir = repo();
+    // A new optional response field: additive on the wire, but a new
+    // public field in an exhaustive struct is major for the crate.
+    edit_spec(
+        dir.path(),
+        "        id: {type: integer, format: int64}\n        name: {type: string, maxLength: 64}\n",
+        "        id: {type: integer, format: int64}\n        age: {type: integer}\n        name: {type: string, maxLength: 64}\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", "--base", "HEAD"];
+        args.extend_from_slice(extra);
+        xtask(dir.path(), &args)
+    };
+    let (code, stdout, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("wire: non-breaking · chekt-api: major")
+            && stdout.contains("suggested chekt-api bump: major"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("chekt-api major: types::Pet.age added"),
+        "{stdout}"
+    );
+    assert_eq!(run(&["--fail-on", "crate"]).0, Some(1));
+    assert_eq!(run(&["--fail-on", "wire"]).0, Some(0));
+    assert_eq!(run(&["--fail-on", "any", "--allow-breaking"]).0, Some(0));
+    // Wire only: no crate axis, the bump comes from the wire.
+    let (code, stdout, _) = run(&["--wire-only"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("chekt-api: not compared")
+            && stdout.contains("suggested chekt-api bump: minor (from the wire"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&["--fail-on", "both"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("expected wire, crate or any"), "{stderr}");
+}
