@@ -1550,3 +1550,189 @@ fn an_ungeneratable_side_leaves_the_wire_axis_reporting() {
         "{text}"
     );
 }
+
+/// The crate axis checked against the compiler: for each single edit, a
+/// consumer snippet that compiles against the old generated client is
+/// compiled against the new one; it must still compile exactly when the
+/// crate verdict is not major. Slow (two `cargo check`s per case in a
+/// scratch package under `target/`, offline, with the dependencies of
+/// `chekt-gen/tests/output`'s lockfile), so opt-in: `cargo test -p
+/// chekt-gen --test diff -- --ignored` (CI runs it).
+#[test]
+#[ignore = "slow: runs cargo check twice per case; CI runs it with --ignored"]
+fn crate_verdicts_match_the_compiler() {
+    let base = load(BASE);
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    // Every snippet is the body of `fn consumer(client: &Client, pet:
+    // types::Pet, new_pet: types::NewPet, status: types::Status)`.
+    let destructure =
+        "let types::Pet { id, name, status, tag, children, owner, attributes } = pet;";
+    let cases: Vec<(&str, Vec<Edit>, &str)> = vec![
+        (
+            "operationId renamed",
+            vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
+            "let _ = client.get_pet();",
+        ),
+        (
+            "optional response field added",
+            vec![set(pet("/properties/age"), json!({"type": "integer"}))],
+            destructure,
+        ),
+        (
+            "path parameter renamed",
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            ],
+            "let _ = client.get_pet().pet_id(1);",
+        ),
+        (
+            "optional query parameter added",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "schema": {"type": "string"}}),
+            )],
+            "let _ = client.list_pets().limit(std::num::NonZeroU64::new(5).unwrap());",
+        ),
+        (
+            "endpoint added",
+            vec![set(
+                "/paths/~1owners",
+                json!({"get": {"operationId": "list_owners", "responses": {"200": {"description": "ok"}}}}),
+            )],
+            "let _ = client.get_pet().pet_id(1);",
+        ),
+        (
+            "enum value added (open enum)",
+            vec![set(format!("{SCHEMAS}/Status/enum/-"), json!("pending"))],
+            "let _ = match status { types::Status::Available => 1, _ => 0 };",
+        ),
+        (
+            "description edited",
+            vec![set(pet("/properties/name/description"), json!("The name."))],
+            destructure,
+        ),
+        (
+            "response field removed",
+            vec![remove(pet("/properties/tag"))],
+            "let _ = pet.tag;",
+        ),
+        (
+            "response field retyped",
+            vec![set(pet("/properties/id/type"), json!("string"))],
+            "let _: i64 = pet.id;",
+        ),
+        (
+            "endpoint removed",
+            vec![remove(DELETE)],
+            "let _ = client.delete_pet();",
+        ),
+        (
+            "component renamed",
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Person"), "Human"),
+                Edit::Text("#/components/schemas/Person", "#/components/schemas/Human"),
+            ],
+            "let _: Option<types::Person> = None;",
+        ),
+        (
+            "parameter maximum lowered",
+            vec![set(at(LIST, "/parameters/0/schema/maximum"), json!(50))],
+            "let _ = client.list_pets().limit(std::num::NonZeroU64::new(5).unwrap());",
+        ),
+        (
+            "request property became required",
+            vec![set(format!("{SCHEMAS}/NewPet/required/-"), json!("tag"))],
+            "let _: Option<String> = new_pet.tag;",
+        ),
+        (
+            "server added",
+            vec![set("/servers/-", json!({"url": "https://eu.example.com"}))],
+            destructure,
+        ),
+    ];
+    assert!(cases.len() >= 10);
+    let generate = GenerateOptions::default().with_types_path("crate::client::types");
+    let options = DiffOptions {
+        crate_axis: Some(generate.clone()),
+        ..DiffOptions::default()
+    };
+    let scratch = Scratch::new();
+    let old_code = chekt_gen::generate::render(&base, &generate).unwrap().code;
+    let mut failures = Vec::new();
+    for (name, edits, snippet) in cases {
+        let head = edited(&base, &edits);
+        let report = diff_with(&base, &head, &options).unwrap();
+        let major = report.crate_bump() == Some(Bump::Major);
+        let new_code = chekt_gen::generate::render(&head, &generate).unwrap().code;
+        if let Err(e) = scratch.check(&old_code, snippet) {
+            failures.push(format!(
+                "{name}: the snippet does not compile against the old client:\n{e}"
+            ));
+            continue;
+        }
+        let compiles = scratch.check(&new_code, snippet).is_ok();
+        if compiles == major {
+            failures.push(format!(
+                "{name}: crate verdict {:?} but the snippet {} against the new client\n{}",
+                report.crate_bump(),
+                if compiles {
+                    "compiles"
+                } else {
+                    "does not compile"
+                },
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A scratch package under `target/diff-crate-axis`, with the manifest and
+/// lockfile of `chekt-gen/tests/output` (its own workspace), checked with
+/// the workspace's target directory so dependencies build once.
+struct Scratch {
+    dir: std::path::PathBuf,
+    target: std::path::PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let dir = target.join("diff-crate-axis");
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let output = root.join("chekt-gen/tests/output");
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(output.join(file), dir.join(file)).unwrap();
+        }
+        Scratch { dir, target }
+    }
+
+    /// `cargo check` of `client` (as `mod client`) and `snippet`; `Err`
+    /// holds the compiler's output.
+    fn check(&self, client: &str, snippet: &str) -> Result<(), String> {
+        std::fs::write(self.dir.join("src/client.rs"), client).unwrap();
+        std::fs::write(
+            self.dir.join("src/lib.rs"),
+            format!(
+                "#![allow(warnings)]\npub mod client;\n\n#[allow(unused_variables)]\npub fn consumer(client: &client::Client, pet: client::types::Pet, new_pet: client::types::NewPet, status: client::types::Status) {{\n    use client::*;\n    {snippet}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let out =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["check", "--offline", "--quiet", "--manifest-path"])
+                .arg(self.dir.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", &self.target)
+                .output()
+                .unwrap();
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
