@@ -250,10 +250,8 @@ impl Anchors {
             ]
             .iter()
             .any(|rule| rule.id == change.rule);
-            if names_operation {
-                if let Some(id) = value.as_str() {
-                    operation_id(id);
-                }
+            if names_operation && let Some(id) = value.as_str() {
+                operation_id(id);
             }
         }
         for (pointer, spec) in [(&change.old_pointer, old), (&change.new_pointer, new)] {

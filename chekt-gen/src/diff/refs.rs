@@ -71,9 +71,7 @@ fn contains_itself(
     path: &mut Vec<String>,
     done: &mut HashSet<String>,
 ) -> Option<Vec<String>> {
-    let Some(value) = root.pointer(&at) else {
-        return None;
-    };
+    let value = root.pointer(&at)?;
     let Ok((at, value)) = pointer::follow(root, at, value) else {
         return None;
     };

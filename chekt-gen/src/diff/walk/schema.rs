@@ -598,11 +598,8 @@ fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
 /// quantifier widened. Anything else counts as a change.
 fn generalizes(old: &str, new: &str) -> bool {
     let core = |p: &str| {
-        p.strip_prefix('^')
-            .unwrap_or(p)
-            .strip_suffix('$')
-            .unwrap_or(p.strip_prefix('^').unwrap_or(p))
-            .to_string()
+        let p = p.strip_prefix('^').unwrap_or(p);
+        p.strip_suffix('$').unwrap_or(p).to_string()
     };
     let (o, n) = (core(old), core(new));
     if n.is_empty() || n == ".*" {
