@@ -14,7 +14,7 @@
 //!   this axis.
 //!
 //! Bad input is an error, never "no changes": both documents' `$ref`s are
-//! checked first ([`refs`]). [`render`] prints the report as Markdown, JSON
+//! checked first (`refs.rs`). [`render`] prints the report as Markdown, JSON
 //! or text.
 
 use serde::Serialize;
