@@ -6,8 +6,8 @@
 //! One module per thing walked: [`document`] (servers, security schemes,
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
-//! headers) and [`schema`]. Rules are named only through the family
-//! constants of [`super::rules`].
+//! headers), [`schema`] with [`constraints`], over [`view`]s of schemas.
+//! Rules are named only through the family constants of [`super::rules`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,10 +18,12 @@ use super::rules::Rule;
 use crate::pointer;
 
 mod bodies;
+mod constraints;
 mod document;
 mod operation;
 mod parameters;
 mod schema;
+mod view;
 
 /// Which way a value travels, and so whose side a change is judged from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
