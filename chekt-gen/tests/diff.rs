@@ -1469,7 +1469,7 @@ fn markdown_escapes_backticks_and_pipes_in_values() {
         .lines()
         .find(|l| l.starts_with("- `request-pattern-added`"))
         .unwrap();
-    assert!(item.contains(r"^(a\|"), "{item}");
+    assert!(item.contains(r#"```"^(a\|`b``)$"```"#), "{item}");
 }
 
 /// A head with changes on both axes and one the wire does not see, for

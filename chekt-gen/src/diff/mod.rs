@@ -219,6 +219,19 @@ impl std::str::FromStr for FailOn {
     }
 }
 
+/// `text` as a Markdown code span, fenced with more backticks than any run
+/// inside it (CommonMark §6.1) and padded when it starts or ends with one.
+pub(crate) fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// Compares `old` with `new` on the wire only, watching no flags.
 ///
 /// # Errors

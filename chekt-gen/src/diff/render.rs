@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::{ApiChange, Change, Class, CrateAxis, Report};
+use super::{ApiChange, Change, Class, CrateAxis, Report, code_span};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,17 +124,9 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// `text` as a Markdown code span inside a table cell: fenced with more
-/// backticks than any run inside it (CommonMark §6.1), pipes escaped.
+/// `text` as a Markdown code span inside a table cell, pipes escaped.
 fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    cell(&format!("{fence}{pad}{text}{pad}{fence}"))
+    cell(&code_span(text))
 }
 
 fn markdown(report: &Report) -> String {

@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::FlagExtension;
 use super::rules::Rule;
+use super::{FlagExtension, code_span};
 use crate::pointer;
 
 mod bodies;
@@ -117,8 +117,11 @@ fn list<T: std::fmt::Display>(values: &[T]) -> String {
         .join(", ")
 }
 
+/// A value as a Markdown code span, fenced with more backticks than any
+/// run inside it (CommonMark §6.1) so a value holding backticks stays one
+/// span; `(none)` when absent.
 fn show(value: Option<&Value>) -> String {
-    value.map_or_else(|| "(none)".to_string(), |v| format!("`{v}`"))
+    value.map_or_else(|| "(none)".to_string(), |v| code_span(&v.to_string()))
 }
 
 /// The walker over one pair of documents.
