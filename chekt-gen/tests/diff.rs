@@ -1176,6 +1176,36 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             Bump::Major,
         ),
         case(
+            "required response properties split into oneOf branches",
+            vec![],
+            vec![
+                set(pet("/required"), json!([])),
+                set(
+                    pet("/oneOf"),
+                    json!([{"required": ["id"]}, {"required": ["name"]}]),
+                ),
+            ],
+            &[
+                (Breaking, "response-property-became-optional"),
+                (Breaking, "response-property-became-optional"),
+                (NonFunctional, "response-composition-added"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "response anyOf alternative identical in shape added",
+            vec![set(
+                pet("/properties/contact"),
+                json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            )],
+            vec![set(
+                pet("/properties/contact/anyOf/-"),
+                json!({"type": "integer", "title": "again"}),
+            )],
+            &[],
+            Bump::Major,
+        ),
+        case(
             "oneOf alternative duplicated in a request",
             vec![set(
                 new_pet("/properties/contact"),

@@ -255,7 +255,23 @@ fn bad_input_exits_2_with_a_clear_message() {
         "openapi: 3.0.3\ninfo: [unclosed\n",
     )
     .unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    std::fs::write(
+        dir.path().join("dangling.yaml"),
+        BASE.replace(
+            "items: {$ref: '#/components/schemas/Pet'}\n    ",
+            "items: {$ref: '#/components/schemas/Nope'}\n    ",
+        ),
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["diff", "spec/chekt.yaml", "dangling.yaml"],
+            "dangling.yaml: not a valid OpenAPI 3.0 document at /components/schemas/Pet/properties/children/items: `$ref: #/components/schemas/Nope` points at nothing",
+        ),
+        (
+            &["diff", "dangling.yaml", "spec/chekt.yaml"],
+            "dangling.yaml: not a valid OpenAPI 3.0 document at /components/schemas/Pet/properties/children/items",
+        ),
         (
             &["diff", "--base", "no-such-rev"],
             "no-such-rev:spec/chekt.yaml",
