@@ -254,7 +254,7 @@ impl ClientBuilder {
     /// ```
     /// use chekt_api::retry::RetryPolicy;
     ///
-    /// let patient = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+    /// let patient = RetryPolicy::default().max_attempts(5);
     /// let client = chekt_api::Client::builder().retry(patient).build()?;
     /// # let _ = client;
     /// let _no_retries = chekt_api::Client::builder().retry(RetryPolicy::none()).build()?;
@@ -416,7 +416,11 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
         });
-        Ok(Client::new_with_client(&base_url, http, runtime))
+        Ok(Client {
+            baseurl: base_url,
+            client: http,
+            inner: runtime,
+        })
     }
 }
 

@@ -39,12 +39,14 @@ pub struct ReadmeDoctests;
     clippy::expect_used,
     clippy::panic,
     missing_docs,
-    unreachable_patterns
+    unreachable_patterns,
+    unused_imports
 )]
 #[rustfmt::skip]
 mod generated;
 
 pub mod auth;
+mod body;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;
@@ -54,6 +56,7 @@ pub mod mock;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;
+mod response;
 pub mod retry;
 mod runtime;
 pub mod webhooks;
@@ -61,8 +64,6 @@ pub mod webhooks;
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 
 pub use error::{Error, Result};
-pub use generated::{
-    ByteStream, Client, ClientInfo, ResponseValue, builder, decode, operations, prelude, types,
-    webhook_events,
-};
+pub use generated::{Client, ClientInfo, builder, decode, operations, prelude, types};
+pub use response::ResponseValue;
 pub use runtime::Runtime;

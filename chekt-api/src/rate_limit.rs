@@ -129,6 +129,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// # let _ = throttle;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Throttle {
     budget: Option<(u32, Duration)>,
     respect_server: bool,

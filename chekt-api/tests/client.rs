@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_api::prelude::*;
-use chekt_api::{BuildError, Client};
+use chekt_api::{BuildError, Client, Error};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -113,9 +113,11 @@ async fn error_responses_keep_status_and_body() {
         .build()
         .unwrap();
     match client.get_dealer().dealer_id(42).send().await {
-        Err(progenitor_client::Error::ErrorResponse(response)) => {
-            assert_eq!(response.status(), 401);
-            assert_eq!(response.message, "Invalid or missing API Key");
+        Err(Error::Auth {
+            status, message, ..
+        }) => {
+            assert_eq!(status, 401);
+            assert_eq!(message, "Invalid or missing API Key");
         }
         other => panic!("expected an error response, got {other:?}"),
     }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chekt_api::webhook_events::WebhookEvent;
+use chekt_api::webhooks::WebhookEvent;
 use chekt_gen::contract::{self, Decoder, Options};
 use chekt_gen::{Error, Spec};
 

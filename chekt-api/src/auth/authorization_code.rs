@@ -279,12 +279,12 @@ impl PendingAuthorization {
         &self.verifier
     }
 
-    pub(crate) fn check_state(&self, returned: &str) -> Result<(), TokenError> {
+    pub(crate) fn check_state(&self, returned: &str) -> crate::Result<()> {
         use subtle::ConstantTimeEq;
         if bool::from(self.state.as_bytes().ct_eq(returned.as_bytes())) {
             Ok(())
         } else {
-            Err(TokenError::StateMismatch)
+            Err(crate::Error::StateMismatch)
         }
     }
 }
@@ -304,10 +304,45 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
-/// Why a [`TokenStore`] failed.
+/// Why a [`TokenStore`] failed: a message, and the underlying error when there is one
+/// (reachable through [`std::error::Error::source`]).
+///
+/// ```
+/// use chekt_api::auth::authorization_code::StoreError;
+///
+/// let io = std::io::Error::other("disk full");
+/// let err = StoreError::with_source("cannot write", io);
+/// assert_eq!(err.to_string(), "cannot write");
+/// assert_eq!(std::error::Error::source(&err).map(|s| s.to_string()).as_deref(), Some("disk full"));
+/// ```
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+#[error("{message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// An error with only a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+}
 
 /// Where refresh tokens are kept between runs (a database row, a secret
 /// manager, an encrypted file). Each refresh may rotate the refresh token;
@@ -358,7 +393,7 @@ impl TokenStore for MemoryTokenStore {
             .0
             .lock()
             .map(|g| g.clone())
-            .map_err(|_| StoreError("poisoned".to_string()));
+            .map_err(|_| StoreError::new("poisoned"));
         Box::pin(std::future::ready(tokens))
     }
 
@@ -367,7 +402,7 @@ impl TokenStore for MemoryTokenStore {
             .0
             .lock()
             .map(|mut g| *g = Some(tokens))
-            .map_err(|_| StoreError("poisoned".to_string()));
+            .map_err(|_| StoreError::new("poisoned"));
         Box::pin(std::future::ready(result))
     }
 }
@@ -393,7 +428,7 @@ impl Grant for RefreshGrant {
             .store
             .load()
             .await
-            .map_err(|e| TokenError::Store(e.0))?
+            .map_err(TokenError::Store)?
             .ok_or(TokenError::NotAuthorized)?;
         let mut form = vec![
             ("grant_type", SecretString::from("refresh_token")),
@@ -415,7 +450,7 @@ impl Grant for RefreshGrant {
                     refresh_token: refresh_token.clone(),
                 })
                 .await
-                .map_err(|e| TokenError::Store(e.0))?;
+                .map_err(TokenError::Store)?;
         }
         Ok(())
     }
@@ -479,7 +514,7 @@ mod tests {
         for wrong in ["abd", "ab", "abcd", ""] {
             assert!(matches!(
                 pending.check_state(wrong),
-                Err(TokenError::StateMismatch)
+                Err(crate::Error::StateMismatch)
             ));
         }
     }

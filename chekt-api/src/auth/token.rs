@@ -9,44 +9,104 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// Why no token could be obtained.
+use crate::types::ErrorCode;
+
+/// Why no access token could be obtained, whichever path asked for it (an
+/// API call's token fetch or
+/// [`Client::complete_authorization`](crate::Client::complete_authorization));
+/// reached as [`Error::Token`](crate::Error::Token).
+///
+/// ```
+/// use chekt_api::auth::TokenError;
+/// use chekt_api::types::ErrorCode;
+///
+/// fn advice(error: &TokenError) -> &'static str {
+///     match error {
+///         TokenError::OAuth { error: ErrorCode::InvalidClient, .. } => "check the client id and secret",
+///         TokenError::OAuth { error: ErrorCode::InvalidGrant, .. } => "authorize again",
+///         TokenError::OAuth { error: ErrorCode::InvalidScope, .. } => "ask for fewer scopes",
+///         TokenError::OAuth { .. } => "the token endpoint refused the request",
+///         TokenError::Unavailable { .. } => "try again later",
+///         _ => "see the message",
+///     }
+/// }
+/// # let _ = advice;
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// The token endpoint could not be reached.
-    #[error("token request failed: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The token endpoint refused the grant.
-    #[error("token request refused ({status}{}): {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
-    Rejected {
+    /// The token endpoint refused the request with an OAuth error response
+    /// (RFC 6749 §5.2, any 4xx): `error` is its code (`invalid_request`,
+    /// `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope`; `ErrorCode::Unknown` for
+    /// any other, with the body's text when it named none).
+    #[error("token request refused ({} {error}): {}{}", status.as_u16(), description.as_deref().unwrap_or("no description"), request_id.as_deref().map(|r| format!(" (request_id {r})")).unwrap_or_default())]
+    OAuth {
         /// The status it answered with.
         status: reqwest::StatusCode,
-        /// The OAuth or CHeKT error code.
-        code: Option<String>,
-        /// Its explanation.
-        message: String,
+        /// The OAuth error code.
+        error: ErrorCode,
+        /// `error_description` (or CHeKT's `message`).
+        description: Option<String>,
         /// Its request id.
         request_id: Option<String>,
     },
-    /// The token endpoint answered 2xx with a body that is not a token.
-    #[error("token response is not a token: {0}")]
-    Malformed(String),
+    /// The token endpoint could not be reached, timed out, or failed
+    /// (5xx); trying again later may succeed.
+    #[error("token endpoint unavailable{}: {message}", status.map(|s| format!(" ({})", s.as_u16())).unwrap_or_default())]
+    Unavailable {
+        /// The 5xx status; `None` when no response arrived.
+        status: Option<reqwest::StatusCode>,
+        /// What happened (the body's message or excerpt, or the transport
+        /// error).
+        message: String,
+        /// Its request id.
+        request_id: Option<String>,
+        /// The transport error, when no response arrived.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The token endpoint answered 2xx with a body that is not a token
+    /// (RFC 6749 §5.1).
+    #[error("token response is not a token{}: {reason}", path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default())]
+    Malformed {
+        /// The JSON path that failed (`expires_in`), when the body was JSON.
+        path: Option<String>,
+        /// Why.
+        reason: String,
+    },
     /// The assertion could not be signed.
     #[error("cannot sign the assertion: {0}")]
-    Signing(String),
+    Signing(#[source] super::assertion::SignError),
     /// No user has authorized the app yet (no refresh token is stored).
     #[error(
         "no user authorization yet: complete the authorization code flow first (Client::complete_authorization)"
     )]
     NotAuthorized,
-    /// The `state` returned to the redirect URI is not the one sent.
-    #[error(
-        "the authorization response's state does not match the request's (possible CSRF); start the flow again"
-    )]
-    StateMismatch,
     /// The token store failed to load or save.
     #[error("token store: {0}")]
-    Store(String),
+    Store(#[source] super::authorization_code::StoreError),
+}
+
+impl TokenError {
+    /// The token endpoint's status, when it answered.
+    pub fn status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            TokenError::OAuth { status, .. } => Some(*status),
+            TokenError::Unavailable { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The token endpoint's request id, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            TokenError::OAuth { request_id, .. } | TokenError::Unavailable { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The form of one token request.
@@ -190,9 +250,10 @@ impl<G: Grant> TokenCache<G> {
         let body = request_token(http, token_url, form).await?;
         self.grant.accept(&body).await?;
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
-            TokenError::Malformed(
-                "the access token has characters an HTTP header cannot carry".to_string(),
-            )
+            TokenError::Malformed {
+                path: Some("access_token".to_string()),
+                reason: "the access token has characters an HTTP header cannot carry".to_string(),
+            }
         })?;
         let refresh_at = Instant::now() + body.lifetime().saturating_sub(self.margin);
         if let Ok(mut current) = self.current.lock() {
@@ -230,46 +291,83 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+    let unreachable = |source: reqwest::Error| TokenError::Unavailable {
+        status: None,
+        message: source.to_string(),
+        request_id: None,
+        source: Some(source),
+    };
     let mut response = http
         .post(token_url)
         .form(&exposed)
         .send()
         .await
-        .map_err(TokenError::Transport)?;
+        .map_err(unreachable)?;
     let status = response.status();
-    let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
+    let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
-        .map_err(TokenError::Transport)?
-        .ok_or_else(|| {
-            TokenError::Malformed(format!(
-                "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
-            ))
+        .map_err(unreachable)?
+        .ok_or_else(|| TokenError::Malformed {
+            path: None,
+            reason: format!("the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"),
         })?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
+        return crate::error::decode(&bytes)
+            .map_err(|(path, reason)| TokenError::Malformed { path, reason });
     }
-    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-    let (code, message, request_id) = match body {
-        Some(b) => (
-            b.code
-                .clone()
-                .or_else(|| b.error_description.as_ref().and(b.error.clone())),
-            b.error_description
-                .or(b.message)
-                .or(b.error)
-                .unwrap_or_default(),
-            b.request_id,
-        ),
-        None => (
-            None,
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-            None,
-        ),
+    Err(refusal(status, response.headers(), &bytes))
+}
+
+/// The token endpoint's error response as a [`TokenError`]: 5xx (and any
+/// non-4xx) is `Unavailable`; a 4xx is `OAuth` with the RFC 6749 §5.2
+/// `error` (CHeKT's `code` first, since CHeKT's bodies put the HTTP reason
+/// in `error`).
+fn refusal(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    bytes: &[u8],
+) -> TokenError {
+    let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
+    let header_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let Some(body) = body else {
+        let text = crate::body::excerpt(bytes);
+        if !status.is_client_error() {
+            return TokenError::Unavailable {
+                status: Some(status),
+                message: text,
+                request_id: header_id,
+                source: None,
+            };
+        }
+        return TokenError::OAuth {
+            status,
+            error: ErrorCode::Unknown(String::new()),
+            description: (!text.is_empty()).then_some(text),
+            request_id: header_id,
+        };
     };
-    Err(TokenError::Rejected {
+    let request_id = body.request_id.or(header_id);
+    let description = body.error_description.or(body.message);
+    if !status.is_client_error() {
+        return TokenError::Unavailable {
+            status: Some(status),
+            message: description.or(body.error).unwrap_or_default(),
+            request_id,
+            source: None,
+        };
+    }
+    let error = body
+        .code
+        .or(body.error)
+        .map(|code| ErrorCode::from(code.as_str()))
+        .unwrap_or_else(|| ErrorCode::Unknown(String::new()));
+    TokenError::OAuth {
         status,
-        code,
-        message,
+        error,
+        description,
         request_id,
-    })
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::generated::{Cli, CliCommand, CliConfig};
-use super::support::{Error as ProgenitorError, ResponseValue, builder, types};
+use super::support::{ResponseValue, builder, types};
 use crate::pagination::{CursorPagedExt, DEFAULT_PAGE_SIZE, FieldsPaged, OffsetPagedExt};
 use crate::prelude::*;
 use crate::{Client, Error};
@@ -317,15 +317,12 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
 
 /// Prints an error with what to do about it; returns the exit code.
 fn report(error: anyhow::Error) -> u8 {
-    let error = match error.downcast::<ProgenitorError<types::Error>>() {
-        Ok(e) => Error::from(e),
-        Err(other) => match other.downcast::<Error>() {
-            Ok(e) => e,
-            Err(other) => {
-                eprintln!("error: {other:#}");
-                return EXIT_USAGE;
-            }
-        },
+    let error = match error.downcast::<Error>() {
+        Ok(e) => e,
+        Err(other) => {
+            eprintln!("error: {other:#}");
+            return EXIT_USAGE;
+        }
     };
     eprintln!("error: {error}");
     if let Some(hint) = hint(&error) {
@@ -334,7 +331,7 @@ fn report(error: anyhow::Error) -> u8 {
     match &error {
         Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
         Error::InvalidRequest { .. } => EXIT_USAGE,
-        Error::Auth { status: None, .. } => EXIT_USAGE,
+        Error::MissingCredential { .. } => EXIT_USAGE,
         Error::UndecodableBody { status: None, .. } | Error::ResponseTooLarge { .. } => EXIT_OTHER,
         _ if error.status().is_some() => EXIT_API,
         _ => EXIT_OTHER,
@@ -350,7 +347,7 @@ fn hint(error: &Error) -> Option<String> {
         Error::Auth { code: Some(C::PermissionDenied), .. } => "permission_denied: the credential is valid but lacks this operation's scope. Grant it in the app's permissions in the dealer portal.".into(),
         Error::Auth { code: Some(C::IpNotAllowed), .. } => "ip_not_allowed: this machine's IP is not on the app's allow list.".into(),
         Error::Auth { code: Some(C::SignatureInvalid), .. } => "signature_invalid: a signature did not verify; check the signing secret or key.".into(),
-        Error::Auth { status: None, .. } => "set credentials: CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET (Partner API), CHEKT_API_KEY (public API) or CHEKT_ACCESS_TOKEN; `chekt auth status` shows what is set.".into(),
+        Error::MissingCredential { .. } => "set credentials: CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET (Partner API), CHEKT_API_KEY (public API) or CHEKT_ACCESS_TOKEN; `chekt auth status` shows what is set.".into(),
         Error::Auth { .. } => "authentication failed: check the credentials with `chekt auth login`.".into(),
         Error::RateLimited { retry_after, rate_limit, .. } => {
             let wait = retry_after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default();
@@ -361,6 +358,9 @@ fn hint(error: &Error) -> Option<String> {
             format!("rate_limited: too many requests{window}; try again{wait}.")
         }
         Error::Transport { .. } | Error::Timeout { .. } => "the API could not be reached; check --base-url / CHEKT_BASE_URL and the network.".into(),
+        Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidClient, .. }) => "invalid_client: the token endpoint does not accept these client credentials; check CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET.".into(),
+        Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidScope, .. }) => "invalid_scope: the app may not request these scopes.".into(),
+        Error::Token(crate::auth::TokenError::Unavailable { .. }) => "the token endpoint could not be reached or failed; try again later.".into(),
         _ => return None,
     })
 }
@@ -430,7 +430,7 @@ impl Output {
     /// they come.
     fn offset<'a, B>(&self, matches: &ArgMatches, request: &B) -> anyhow::Result<()>
     where
-        B: FieldsPaged<'a, ErrorBody = types::Error>,
+        B: FieldsPaged<'a>,
         B::Item: Serialize + Send,
     {
         let page_size = matches
@@ -451,7 +451,7 @@ impl Output {
                 let handle = tokio::runtime::Handle::current();
                 let page = tokio::task::block_in_place(|| {
                     let page = handle.block_on(request.clone().send_page_as::<Value>());
-                    page.map_err(|e| anyhow::Error::new(crate::Error::from(e)))
+                    page.map_err(anyhow::Error::new)
                 })?;
                 self.print(Value::Array(page.into_inner()));
                 Err(anyhow::Error::new(AlreadyPrinted))
@@ -556,10 +556,7 @@ impl CliConfig for Output {
         self.print(serde_json::json!({ "ok": true }));
     }
 
-    fn error<T>(&self, _value: &ProgenitorError<T>)
-    where
-        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
-    {
+    fn error(&self, _value: &Error) {
         // Reported once, with a hint, by `report`.
     }
 
@@ -582,11 +579,7 @@ impl CliConfig for Output {
     {
     }
 
-    fn list_end_error<T>(&self, _value: &ProgenitorError<T>)
-    where
-        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
-    {
-    }
+    fn list_end_error(&self, _value: &Error) {}
 
     fn execute_list_sites(
         &self,

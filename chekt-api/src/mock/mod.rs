@@ -123,9 +123,6 @@ pub fn client(server: &MockServer) -> Result<Client, BuildError> {
         .client_credentials(MOCK_CLIENT_ID, MOCK_CLIENT_SECRET)
         .api_key(MOCK_API_KEY)
         .bearer_token(MOCK_ACCESS_TOKEN)
-        .retry(crate::retry::RetryPolicy {
-            max_attempts: 1,
-            ..Default::default()
-        })
+        .retry(crate::retry::RetryPolicy::none())
         .build()
 }

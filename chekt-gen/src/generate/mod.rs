@@ -25,6 +25,7 @@ mod absent_query;
 pub mod extras;
 mod lean_headers;
 pub mod open_enums;
+mod own_send;
 mod repeatable;
 mod rows_as;
 
@@ -42,6 +43,8 @@ pub struct GenerateOptions {
     response_decoder: bool,
     webhook_type_field: Option<String>,
     timeout_secs: Option<u64>,
+    runtime: Option<String>,
+    trace_header: Option<String>,
 }
 
 impl Default for GenerateOptions {
@@ -57,6 +60,8 @@ impl Default for GenerateOptions {
             response_decoder: false,
             webhook_type_field: None,
             timeout_secs: None,
+            runtime: None,
+            trace_header: None,
         }
     }
 }
@@ -72,6 +77,28 @@ impl GenerateOptions {
             .with_response_decoder(true)
             .with_webhook_events("type")
             .with_source_label("spec/chekt.yaml")
+            .with_runtime("crate::runtime")
+            .with_trace_header("x-partner-trace-id")
+    }
+
+    /// Send every request through the hand-written module at `path`
+    /// instead of progenitor's hooks, so `send()` returns that module's
+    /// `Result`. The module provides `Result<T>`, `ResponseValue<T>`,
+    /// `invalid_request(progenitor_client::Error<()>) -> Error`,
+    /// `async send(&Client, reqwest::Request, &'static Operation) ->
+    /// Result<Reply>` (every error status already classified), and
+    /// `success`/`empty`/`unexpected(Reply, &'static Operation)`. Needs
+    /// the operation table.
+    pub fn with_runtime(mut self, path: impl Into<String>) -> Self {
+        self.runtime = Some(path.into());
+        self
+    }
+
+    /// The header parameter recorded in the operation table's
+    /// `takes_trace_id` column (e.g. `x-partner-trace-id`).
+    pub fn with_trace_header(mut self, name: impl Into<String>) -> Self {
+        self.trace_header = Some(name.into());
+        self
     }
 
     /// Rust path at which the generated `types` module is reachable from the
@@ -240,6 +267,15 @@ pub fn render_companion(
         message: e.to_string(),
     })?;
     repeatable::fix(&mut file);
+    if companion == Companion::Cli
+        && options.runtime.is_some()
+        && own_send::cli_config(&mut file) == 0
+    {
+        return Err(Error::InvalidOutput {
+            file: spec.name().to_string(),
+            message: "progenitor's CLI has no `CliConfig::error<T>(&self, &Error<T>)` to give the one error type".to_string(),
+        });
+    }
     Ok(Rendered {
         code: with_header(spec, options, &prettyplease::unparse(&file)),
         warnings,
@@ -270,8 +306,23 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     })?;
     absent_query::skip_absent(&mut file);
     lean_headers::append_to_request(&mut file);
-    lean_headers::move_response_headers(&mut file);
     rows_as::add_send_as(&mut file);
+    if let Some(runtime) = &options.runtime {
+        if !options.operation_table {
+            return Err(Error::Unsupported {
+                file: spec.name().to_string(),
+                pointer: "generate options".to_string(),
+                what: "a runtime send path needs the operation table".to_string(),
+            });
+        }
+        own_send::rewrite(&mut file, runtime, "super::operations").map_err(|message| {
+            Error::InvalidOutput {
+                file: spec.name().to_string(),
+                message: format!("cannot route send() through {runtime}: {message}"),
+            }
+        })?;
+    }
+    lean_headers::move_response_headers(&mut file);
 
     let open: Vec<TokenStream> = enums
         .iter()
@@ -285,7 +336,10 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     append_to_module(spec, &mut file, "types", quote! { #(#open)* })?;
     let mut extra = TokenStream::new();
     if options.operation_table {
-        extra.extend(extras::operation_table(spec));
+        extra.extend(extras::operation_table(
+            spec,
+            options.trace_header.as_deref(),
+        ));
     }
     if options.response_decoder {
         extra.extend(extras::response_decoder(spec));
