@@ -245,7 +245,7 @@ impl Error {
     ///
     /// ```
     /// use chekt_api::Error;
-    /// use http::StatusCode;
+    /// use chekt_api::http::StatusCode;
     ///
     /// let err = Error::NotFound { code: None, message: "no site 7 on dealer 42".into(), request_id: None };
     /// assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
@@ -279,7 +279,7 @@ impl Error {
     /// use chekt_api::Error;
     ///
     /// let err = Error::Server {
-    ///     status: http::StatusCode::INTERNAL_SERVER_ERROR,
+    ///     status: chekt_api::http::StatusCode::INTERNAL_SERVER_ERROR,
     ///     code: None,
     ///     message: "internal error".into(),
     ///     request_id: Some("req_8f3k2j".into()),
@@ -309,7 +309,7 @@ impl Error {
     /// use chekt_api::types::ErrorCode;
     ///
     /// let err = Error::Auth {
-    ///     status: http::StatusCode::FORBIDDEN,
+    ///     status: chekt_api::http::StatusCode::FORBIDDEN,
     ///     code: Some(ErrorCode::IpNotAllowed),
     ///     message: "IP 203.0.113.7 is not on the allow list".into(),
     ///     request_id: None,
@@ -338,7 +338,7 @@ impl Error {
     ///
     /// let detail: ErrorDetail = serde_json::from_str(r#"{"field":"timezone","message":"unknown zone"}"#)?;
     /// let err = Error::Validation {
-    ///     status: http::StatusCode::UNPROCESSABLE_ENTITY,
+    ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
     ///     code: None,
     ///     field: Some("timezone".into()),
     ///     details: vec![detail],
@@ -362,7 +362,7 @@ impl Error {
     ///
     /// ```
     /// use chekt_api::Error;
-    /// use http::StatusCode;
+    /// use chekt_api::http::StatusCode;
     ///
     /// let server = |status| Error::Server { status, code: None, message: String::new(), request_id: None };
     /// assert!(server(StatusCode::SERVICE_UNAVAILABLE).is_retryable());

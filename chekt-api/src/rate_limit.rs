@@ -24,7 +24,7 @@ impl RateLimit {
     /// Malformed values are ignored rather than failing the response.
     ///
     /// ```
-    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// use chekt_api::http::header::{HeaderMap, HeaderValue};
     /// use chekt_api::rate_limit::RateLimit;
     ///
     /// let mut headers = HeaderMap::new();
@@ -88,7 +88,7 @@ impl RateLimit {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+/// use chekt_api::http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 /// use chekt_api::rate_limit::retry_after;
 ///
 /// let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT

@@ -2,11 +2,11 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use chekt_api::mock::httpmock::MockServer;
 use chekt_api::mock::{self, MockServerExt};
 use chekt_api::prelude::*;
 use chekt_api::types::{self, ErrorCode, ResponseSiteBasicDto};
 use chekt_api::{Client, Error};
-use httpmock::MockServer;
 
 fn site(id: i64, name: &str) -> ResponseSiteBasicDto {
     serde_json::from_value(serde_json::json!({

@@ -170,7 +170,7 @@ impl WebhookError {
     ///
     /// ```
     /// use chekt_api::webhooks::WebhookError;
-    /// use http::StatusCode;
+    /// use chekt_api::http::StatusCode;
     ///
     /// let stale = WebhookError::TimestampTooOld { age_secs: 900, tolerance_secs: 300 };
     /// assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);

@@ -239,10 +239,10 @@ impl SignedDelivery {
     /// use chekt_api::webhooks::Signer;
     ///
     /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, b"{}".to_vec());
-    /// let request: http::Request<Vec<u8>> = delivery.into_request("/webhooks/chekt")?;
-    /// assert_eq!(request.method(), http::Method::POST);
+    /// let request: chekt_api::http::Request<Vec<u8>> = delivery.into_request("/webhooks/chekt")?;
+    /// assert_eq!(request.method(), chekt_api::http::Method::POST);
     /// // let response = app.oneshot(request.map(axum::body::Body::from)).await?;
-    /// # Ok::<(), http::Error>(())
+    /// # Ok::<(), chekt_api::http::Error>(())
     /// ```
     pub fn into_request<B: From<Vec<u8>>>(
         self,

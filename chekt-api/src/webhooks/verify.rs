@@ -226,7 +226,7 @@ impl<'a> WebhookHeaders<'a> {
     /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, b"{}".to_vec());
     /// let headers = delivery.header_map();
     /// assert_eq!(WebhookHeaders::from_header_map(&headers)?.timestamp, "1700000000");
-    /// let unsigned = http::HeaderMap::new();
+    /// let unsigned = chekt_api::http::HeaderMap::new();
     /// let missing = WebhookHeaders::from_header_map(&unsigned);
     /// assert!(matches!(missing, Err(WebhookError::MissingHeader { name: "x-chekt-signature" })));
     /// # Ok::<(), WebhookError>(())
@@ -482,7 +482,7 @@ impl Verifier {
     /// escapes) and the signature no longer matches.
     ///
     /// ```no_run
-    /// # fn handle(headers: http::HeaderMap, body: bytes::Bytes) -> Result<(), Box<dyn std::error::Error>> {
+    /// # fn handle(headers: chekt_api::http::HeaderMap, body: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
     /// use chekt_api::webhooks::WebhookEvent;
     /// use chekt_api::webhooks::Verifier;
     ///
