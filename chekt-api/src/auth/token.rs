@@ -51,11 +51,11 @@ pub enum TokenError {
         /// Its request id.
         request_id: Option<String>,
     },
-    /// The token endpoint could not be reached, timed out, or failed
-    /// (5xx); trying again later may succeed.
+    /// The token endpoint could not be reached, timed out, failed (5xx) or
+    /// asked to slow down (429); trying again later may succeed.
     #[error("token endpoint unavailable{}: {message}", status.map(|s| format!(" ({})", s.as_u16())).unwrap_or_default())]
     Unavailable {
-        /// The 5xx status; `None` when no response arrived.
+        /// The 5xx or 429 status; `None` when no response arrived.
         status: Option<reqwest::StatusCode>,
         /// What happened (the body's message or excerpt, or the transport
         /// error).
@@ -318,10 +318,10 @@ pub(crate) async fn request_token(
     Err(refusal(status, response.headers(), &bytes))
 }
 
-/// The token endpoint's error response as a [`TokenError`]: 5xx (and any
-/// non-4xx) is `Unavailable`; a 4xx is `OAuth` with the RFC 6749 §5.2
-/// `error` (CHeKT's `code` first, since CHeKT's bodies put the HTTP reason
-/// in `error`).
+/// The token endpoint's error response as a [`TokenError`]: 5xx, 429 (and
+/// any non-4xx) is `Unavailable`, to try again later; any other 4xx is
+/// `OAuth` with the RFC 6749 §5.2 `error` (CHeKT's `code` first, since
+/// CHeKT's bodies put the HTTP reason in `error`).
 fn refusal(
     status: reqwest::StatusCode,
     headers: &reqwest::header::HeaderMap,
@@ -332,9 +332,10 @@ fn refusal(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let unavailable = !status.is_client_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
     let Some(body) = body else {
         let text = crate::body::excerpt(bytes);
-        if !status.is_client_error() {
+        if unavailable {
             return TokenError::Unavailable {
                 status: Some(status),
                 message: text,
@@ -351,7 +352,7 @@ fn refusal(
     };
     let request_id = body.request_id.or(header_id);
     let description = body.error_description.or(body.message);
-    if !status.is_client_error() {
+    if unavailable {
         return TokenError::Unavailable {
             status: Some(status),
             message: description.or(body.error).unwrap_or_default(),
