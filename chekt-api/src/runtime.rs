@@ -266,6 +266,7 @@ impl Client {
             };
             let status = response.status();
             span.record("status", status.as_u16());
+            tracing::debug!(status = status.as_u16(), "response");
             runtime.observe(response.headers());
             if !(status.is_client_error() || status.is_server_error()) {
                 return read_reply(response, op, inner.max_response_bytes).await;

@@ -82,7 +82,36 @@ where
             return ExitCode::from(code);
         }
     };
+    init_tracing(matches.get_count("verbose"));
     ExitCode::from(dispatch(&matches).await)
+}
+
+/// Sends tracing output to stderr: `RUST_LOG` (`target=level,...`, e.g.
+/// `chekt_api=debug`) when set, else `-v` (debug) or `-vv` (trace) for
+/// chekt-api's own events, else nothing. The runtime's spans and events
+/// carry no credential (the `Authorization` header is marked sensitive),
+/// so nothing secret is printed.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse::<Targets>().ok());
+    let targets = match (from_env, verbose) {
+        (Some(targets), _) => targets,
+        (None, 0) => return,
+        (None, 1) => Targets::new().with_target("chekt_api", LevelFilter::DEBUG),
+        (None, _) => Targets::new().with_target("chekt_api", LevelFilter::TRACE),
+    };
+    let subscriber = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(true),
+        )
+        .with(targets);
+    // A second call (tests run `run` many times) keeps the first.
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// The whole command tree: global options, `auth`, and one subcommand per
@@ -147,6 +176,14 @@ pub fn command() -> Command {
                 .help("Page through a list to the end (progress on stderr)"),
         )
         .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::Count)
+                .help("Trace requests on stderr (-vv for more); RUST_LOG=target=level overrides"),
+        )
+        .arg(
             Arg::new("show-secrets")
                 .long("show-secrets")
                 .action(ArgAction::SetTrue)
@@ -165,9 +202,21 @@ pub fn command() -> Command {
                 ),
         );
     for cmd in CliCommand::iter() {
-        root = root.subcommand(Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)));
+        root = root.subcommand(one_line_about(
+            Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)),
+        ));
     }
     root
+}
+
+/// `chekt -h` lists one line per command (the operation's summary); the
+/// whole description stays for `chekt <command> --help`.
+fn one_line_about(command: Command) -> Command {
+    let Some(full) = command.get_about().map(ToString::to_string) else {
+        return command;
+    };
+    let summary = full.lines().next().unwrap_or_default().trim().to_string();
+    command.about(summary).long_about(full)
 }
 
 fn subcommand_name(cmd: CliCommand) -> String {
