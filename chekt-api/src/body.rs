@@ -1,6 +1,7 @@
 //! Reading response bodies with a size cap. A leaf module: the runtime
 //! (API responses) and `auth::token` (token responses) both read through
-//! it, and it depends on neither.
+//! it, and it depends on neither. Decoding JSON with the failing path
+//! ([`decode`]) lives here for the same reason.
 
 use reqwest::Response;
 
@@ -51,6 +52,38 @@ pub(crate) fn excerpt(bytes: &[u8]) -> String {
     }
     text.push(ellipsis);
     text
+}
+
+/// Decodes `body` as `T`: serde_json's fast path, and on failure a second
+/// pass with `serde_path_to_error` for the JSON path (`None` at the root)
+/// and the reason. Success costs nothing extra.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> std::result::Result<T, (Option<String>, String)> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(fast) => {
+            let deserializer = &mut serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, T>(deserializer) {
+                Ok(value) => Ok(value),
+                Err(e) => {
+                    let path = e.path().to_string();
+                    let path = (path != ".").then_some(path);
+                    Err((path, e.into_inner().to_string()))
+                }
+            }
+            .map_err(|(path, reason)| {
+                (
+                    path,
+                    if reason.is_empty() {
+                        fast.to_string()
+                    } else {
+                        reason
+                    },
+                )
+            })
+        }
+    }
 }
 
 #[cfg(test)]

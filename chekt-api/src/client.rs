@@ -75,6 +75,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     throttle: Option<Throttle>,
     max_response_bytes: usize,
+    http: Option<reqwest::Client>,
 }
 
 /// The default limit on a success body: 16 MiB.
@@ -96,6 +97,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             throttle: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
         }
     }
 }
@@ -344,6 +346,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Send requests (API calls and token requests) with your own
+    /// `reqwest::Client`, e.g. for a proxy or custom root certificates.
+    /// [`timeout`](Self::timeout) and
+    /// [`connect_timeout`](Self::connect_timeout) then do not apply: set
+    /// them on your client. Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: a redirect followed
+    /// with the `Authorization` header or a token request's form would hand
+    /// a credential to whatever host the server names.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # fn build() -> Result<(), Box<dyn std::error::Error>> {
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// let client = chekt_api::Client::builder()
+    ///     .http_client(http)
+    ///     .bearer_token("an-access-token")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Builds the client.
     ///
     /// ```
@@ -374,11 +406,14 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+        };
         let api_key = match &self.api_key {
             Some(key) => {
                 use secrecy::ExposeSecret;

@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::auth::TokenError;
-use crate::body::excerpt;
+use crate::body::{decode, excerpt};
 use crate::operations::Operation;
 use crate::rate_limit::{RateLimit, retry_after};
 use crate::types::{ApiError, ErrorCode, ErrorDetail};
@@ -89,8 +89,9 @@ pub enum Error {
     RateLimited {
         /// How long the server asked to wait (`Retry-After`).
         retry_after: Option<Duration>,
-        /// The window the server reported (`X-RateLimit-*`).
-        rate_limit: Option<RateLimit>,
+        /// The window the server reported (`X-RateLimit-*`); boxed to keep
+        /// `Error` small on the success path.
+        rate_limit: Option<Box<RateLimit>>,
         /// The machine code (`rate_limited`).
         code: Option<ErrorCode>,
         /// The server's explanation.
@@ -407,7 +408,7 @@ impl Error {
     /// let window = RateLimit { limit: Some(1000), remaining: Some(0), reset: None };
     /// let err = Error::RateLimited {
     ///     retry_after: None,
-    ///     rate_limit: Some(window),
+    ///     rate_limit: Some(Box::new(window)),
     ///     code: None,
     ///     message: "rate limit exceeded".into(),
     ///     request_id: None,
@@ -416,7 +417,7 @@ impl Error {
     /// ```
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         match self {
-            Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),
+            Error::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
             _ => None,
         }
     }
@@ -461,7 +462,7 @@ impl Error {
             },
             429 => Error::RateLimited {
                 retry_after: retry_after(headers, SystemTime::now()),
-                rate_limit: RateLimit::from_headers(headers),
+                rate_limit: RateLimit::from_headers(headers).map(Box::new),
                 code,
                 message,
                 request_id,
@@ -516,38 +517,6 @@ impl Error {
             Error::Timeout { source }
         } else {
             Error::Transport { source }
-        }
-    }
-}
-
-/// Decodes `body` as `T`: serde_json's fast path, and on failure a second
-/// pass with `serde_path_to_error` for the JSON path (`None` at the root)
-/// and the reason. Success costs nothing extra.
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-) -> std::result::Result<T, (Option<String>, String)> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Ok(value),
-        Err(fast) => {
-            let deserializer = &mut serde_json::Deserializer::from_slice(body);
-            match serde_path_to_error::deserialize::<_, T>(deserializer) {
-                Ok(value) => Ok(value),
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let path = (path != ".").then_some(path);
-                    Err((path, e.into_inner().to_string()))
-                }
-            }
-            .map_err(|(path, reason)| {
-                (
-                    path,
-                    if reason.is_empty() {
-                        fast.to_string()
-                    } else {
-                        reason
-                    },
-                )
-            })
         }
     }
 }

@@ -125,7 +125,7 @@ pub(crate) fn success<T: serde::de::DeserializeOwned>(
     reply: Reply,
     op: &'static Operation,
 ) -> Result<ResponseValue<T>> {
-    match crate::error::decode(&reply.body) {
+    match crate::body::decode(&reply.body) {
         Ok(inner) => Ok(ResponseValue::new(inner, reply.status, reply.headers)),
         Err((path, reason)) => Err(Error::undecodable_success(
             op,
@@ -168,7 +168,7 @@ pub(crate) async fn send(
     let span = tracing::info_span!(
         "chekt.request",
         operation = op.id,
-        method = op.method,
+        method = %op.method,
         path = op.path,
         trace_id = request
             .headers()

@@ -4,6 +4,8 @@
 //! name the operation and the JSON path. Fixtures come from
 //! `spec/recordings`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::sync::Arc;
@@ -273,7 +275,8 @@ async fn via_complete_authorization(server: &MockServer) -> Error {
 
 #[tokio::test]
 async fn token_failures_map_the_same_on_every_path() {
-    let cases: [(&str, fn(&TokenError) -> bool); 5] = [
+    type Case = (&'static str, fn(&TokenError) -> bool);
+    let cases: [Case; 5] = [
         ("400-invalid-grant.json", |e| {
             matches!(
                 e,

@@ -155,11 +155,15 @@ fn operation_table_matches_the_spec() {
     );
     assert_eq!(list.scopes(Scheme::PartnerOAuth), ["sites:read"]);
     assert!(list.idempotent && list.takes_trace_id);
-    assert!(!operations::CREATE_SITE.idempotent, "POST");
-    assert!(operations::CONNECT_DEALER.idempotent, "PUT");
+    let flags = |op: &str| {
+        let op = operations::find(op).unwrap();
+        (op.idempotent, op.takes_trace_id)
+    };
+    assert_eq!(flags("create_site"), (false, true), "POST");
+    assert_eq!(flags("connect_dealer"), (true, true), "PUT");
     assert_eq!(operations::TRACE_HEADER, "x-partner-trace-id");
     // The public app API takes no trace id.
-    assert!(!operations::LIST_PUBLIC_DEVICES.takes_trace_id);
+    assert_eq!(flags("list_public_devices"), (true, false));
     let connect = operations::find("connect_dealer").unwrap();
     assert!(connect.accepts(Scheme::UserOAuth) && !connect.accepts(Scheme::PartnerOAuth));
     assert_eq!(Scheme::PartnerOAuth.name(), "partnerOAuth");

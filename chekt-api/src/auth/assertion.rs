@@ -34,45 +34,7 @@ pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 /// How long a signed assertion is valid: five minutes, as the seed says.
 pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
-/// Why an assertion could not be signed: a message, and the underlying error when there is one
-/// (reachable through [`std::error::Error::source`]).
-///
-/// ```
-/// use chekt_api::auth::assertion::SignError;
-///
-/// let io = std::io::Error::other("disk full");
-/// let err = SignError::with_source("cannot write", io);
-/// assert_eq!(err.to_string(), "cannot write");
-/// assert_eq!(std::error::Error::source(&err).map(|s| s.to_string()).as_deref(), Some("disk full"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct SignError {
-    message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl SignError {
-    /// An error with only a message.
-    pub fn new(message: impl Into<String>) -> Self {
-        SignError {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// An error caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        SignError {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-}
+pub use super::error::SignError;
 
 /// Signs assertions with ES256 (ECDSA P-256 over SHA-256).
 ///

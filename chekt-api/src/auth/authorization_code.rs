@@ -304,45 +304,7 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
-/// Why a [`TokenStore`] failed: a message, and the underlying error when there is one
-/// (reachable through [`std::error::Error::source`]).
-///
-/// ```
-/// use chekt_api::auth::authorization_code::StoreError;
-///
-/// let io = std::io::Error::other("disk full");
-/// let err = StoreError::with_source("cannot write", io);
-/// assert_eq!(err.to_string(), "cannot write");
-/// assert_eq!(std::error::Error::source(&err).map(|s| s.to_string()).as_deref(), Some("disk full"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct StoreError {
-    message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl StoreError {
-    /// An error with only a message.
-    pub fn new(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// An error caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        StoreError {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-}
+pub use super::error::StoreError;
 
 /// Where refresh tokens are kept between runs (a database row, a secret
 /// manager, an encrypted file). Each refresh may rotate the refresh token;

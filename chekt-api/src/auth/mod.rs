@@ -12,10 +12,11 @@ use reqwest::header::HeaderValue;
 pub mod api_key;
 pub mod assertion;
 pub mod authorization_code;
+mod error;
 pub(crate) mod token;
 
 pub use api_key::{ApiKey, ApiKeyError, Environment};
-pub use token::TokenError;
+pub use error::TokenError;
 
 use crate::operations::{Operation, Scheme};
 use authorization_code::RefreshGrant;

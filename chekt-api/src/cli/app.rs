@@ -401,6 +401,7 @@ fn hint(error: &Error) -> Option<String> {
         Error::RateLimited { retry_after, rate_limit, .. } => {
             let wait = retry_after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default();
             let window = rate_limit
+                .as_deref()
                 .and_then(|r| r.limit)
                 .map(|l| format!(" (limit {l} per window)"))
                 .unwrap_or_default();
