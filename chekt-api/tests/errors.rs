@@ -15,6 +15,7 @@ use chekt_api::auth::authorization_code::{AuthorizationCode, MemoryTokenStore};
 use chekt_api::prelude::*;
 use chekt_api::retry::RetryPolicy;
 use chekt_api::types::ErrorCode;
+use chekt_api::webhooks::WebhookEvent;
 use chekt_api::{Client, Error};
 use serde_json::Value;
 use wiremock::matchers::{method, path};
@@ -431,4 +432,64 @@ async fn a_forged_state_is_its_own_variant_and_exchanges_nothing() {
     assert!(matches!(err, Error::StateMismatch), "{err:?}");
     assert_eq!(err.status(), None);
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+// ---- webhook payloads ------------------------------------------------------
+
+/// Every recorded webhook payload, as (event type, body).
+fn webhook_recordings() -> Vec<(String, Value)> {
+    let dir = support::root().join("spec/recordings/webhooks");
+    let mut found = Vec::new();
+    for event in std::fs::read_dir(&dir).unwrap() {
+        for file in std::fs::read_dir(event.unwrap().path()).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            let json: Value = serde_json::from_str(&text).unwrap();
+            found.push((
+                json["event"].as_str().unwrap().to_string(),
+                json["body"].clone(),
+            ));
+        }
+    }
+    assert!(found.len() >= 4, "{dir:?}");
+    found
+}
+
+#[test]
+fn a_webhook_payload_that_does_not_match_names_the_json_path() {
+    use chekt_api::webhooks::{Signer, Verifier, WebhookError};
+    let secret = "whsec_errors_test";
+    let verifier = Verifier::new(secret).unwrap();
+    let mut broken = 0;
+    for (event, body) in webhook_recordings() {
+        let raw = serde_json::to_vec(&body).unwrap();
+        let event_parsed = WebhookEvent::from_slice(&raw).unwrap();
+        assert_eq!(event_parsed.event_type(), event);
+        assert!(
+            !matches!(event_parsed, WebhookEvent::Unknown { .. }),
+            "{event}"
+        );
+        let Some(data) = body["data"].as_object() else {
+            continue;
+        };
+        // A string field of `data` sent as a number.
+        let Some((field, _)) = data.iter().find(|(_, v)| v.is_string()) else {
+            continue;
+        };
+        let mut wrong = body.clone();
+        wrong["data"][field] = Value::from(7);
+        let signed = Signer::new(secret).sign_now(serde_json::to_vec(&wrong).unwrap());
+        let err = verifier
+            .verify(&signed.header_map(), signed.body())
+            .unwrap_err();
+        let WebhookError::PayloadMismatch { path, .. } = &err else {
+            panic!("{event}: {err:?}")
+        };
+        assert_eq!(path, &format!("data.{field}"), "{event}");
+        assert!(
+            err.to_string().contains(&format!("at data.{field}")),
+            "{err}"
+        );
+        broken += 1;
+    }
+    assert!(broken >= 4, "every event type was tried");
 }

@@ -5,7 +5,9 @@
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
 //! move response headers instead of copying them, give lists that take
-//! `fields` a `send_as::<Row>()`, add the operation table and paging impls,
+//! `fields` a `send_as::<Row>()`, route every `send()` through the target
+//! crate's runtime (`own_send`, with [`GenerateOptions::with_runtime`]),
+//! add the operation table and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
 
