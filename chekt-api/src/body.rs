@@ -59,36 +59,20 @@ pub(crate) fn excerpt(bytes: &[u8]) -> String {
 /// and the reason. Success costs nothing extra.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     body: &[u8],
-) -> std::result::Result<T, (Option<String>, String)> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Ok(value),
-        Err(fast) => {
-            let deserializer = &mut serde_json::Deserializer::from_slice(body);
-            match serde_path_to_error::deserialize::<_, T>(deserializer) {
-                Ok(value) => Ok(value),
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let path = (path != ".").then_some(path);
-                    Err((path, e.into_inner().to_string()))
-                }
-            }
-            .map_err(|(path, reason)| {
-                (
-                    path,
-                    if reason.is_empty() {
-                        fast.to_string()
-                    } else {
-                        reason
-                    },
-                )
-            })
-        }
+) -> Result<T, (Option<String>, String)> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
     }
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        ((path != ".").then_some(path), e.into_inner().to_string())
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::excerpt;
+    use super::{decode, excerpt};
 
     #[test]
     fn an_excerpt_is_at_most_512_bytes() {
@@ -98,5 +82,22 @@ mod tests {
         assert!(long.ends_with('…'));
         let multibyte = excerpt("é".repeat(600).as_bytes());
         assert!(multibyte.len() <= 512, "{}", multibyte.len());
+    }
+
+    #[test]
+    fn a_decode_failure_names_the_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Row {
+            #[allow(dead_code)]
+            timezone: String,
+        }
+        let rows: Vec<Row> = decode(br#"[{"timezone":"Asia/Seoul"}]"#).unwrap();
+        assert_eq!(rows.len(), 1);
+        let (path, reason) =
+            decode::<Vec<Row>>(br#"[{"timezone":"UTC"},{"timezone":null}]"#).unwrap_err();
+        assert_eq!(path.as_deref(), Some("[1].timezone"));
+        assert!(reason.contains("invalid type: null"), "{reason}");
+        let (path, _) = decode::<Vec<Row>>(b"not json").unwrap_err();
+        assert_eq!(path, None, "the root has no path");
     }
 }

@@ -337,7 +337,7 @@ impl Error {
     /// use chekt_api::Error;
     /// use chekt_api::types::ErrorDetail;
     ///
-    /// let detail: ErrorDetail = serde_json::from_str(r#"{"field":"timezone","message":"unknown zone"}"#)?;
+    /// let detail = ErrorDetail { field: "timezone".into(), message: "unknown zone".into() };
     /// let err = Error::Validation {
     ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
     ///     code: None,
@@ -347,7 +347,6 @@ impl Error {
     ///     request_id: None,
     /// };
     /// assert_eq!(err.details()[0].field, "timezone");
-    /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn details(&self) -> &[ErrorDetail] {
         match self {

@@ -122,3 +122,6 @@ pub use generated::{Client, ClientInfo, builder, decode, operations, prelude, ty
 pub use http;
 pub use response::ResponseValue;
 pub use runtime::Runtime;
+/// The `secrecy` crate whose `SecretString` holds tokens and verifiers here
+/// (`ExposeSecret` reads one), so you need not add it yourself.
+pub use secrecy;

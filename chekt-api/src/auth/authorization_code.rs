@@ -244,7 +244,7 @@ impl PendingAuthorization {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::{AuthorizationCode, PendingAuthorization};
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     ///
     /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
     /// let pending = flow.authorize_url(&["sites:read"]);
@@ -267,7 +267,7 @@ impl PendingAuthorization {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::pkce_challenge;
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     /// # let flow = chekt_api::auth::authorization_code::AuthorizationCode::new("id", "https://app.example.com/cb");
     ///
     /// let pending = flow.authorize_url(&["sites:read"]);
@@ -326,7 +326,7 @@ pub trait TokenStore: Send + Sync + 'static {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::{MemoryTokenStore, StoredTokens, TokenStore};
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     ///
     /// # futures::executor::block_on(async {
     /// let store = MemoryTokenStore::default();

@@ -42,7 +42,7 @@ impl Signer {
     ///
     /// ```
     /// use chekt_api::webhooks::{Signer, Verifier};
-    /// use secrecy::SecretString;
+    /// use chekt_api::secrecy::SecretString;
     ///
     /// // The secret the receiver under test is configured with:
     /// let secret = SecretString::from("whsec_test");
