@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::Client;
+use crate::{Client, DEFAULT_BASE_URL};
 use std::sync::Arc;
 
 use crate::auth::assertion::Assertion;
@@ -16,9 +16,6 @@ use crate::auth::{ApiKey, ApiKeyError, Credentials};
 use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::RetryPolicy;
 use crate::runtime::{Inner, Runtime};
-
-/// The production base URL.
-pub const DEFAULT_BASE_URL: &str = "https://api.chekt.com";
 
 /// Why a [`Client`] could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::auth::TokenError;
+use crate::auth::error::TokenError;
 use crate::body::{decode, excerpt};
 use crate::operations::Operation;
 use crate::rate_limit::{RateLimit, retry_after};

@@ -113,7 +113,11 @@ pub mod retry;
 mod runtime;
 pub mod webhooks;
 
-pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use client::{BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+
+/// The production base URL (seed 000): the default of
+/// [`ClientBuilder::base_url`] and of an assertion's audience.
+pub const DEFAULT_BASE_URL: &str = "https://api.chekt.com";
 
 pub use error::{Error, Result};
 pub use generated::{Client, ClientInfo, builder, decode, operations, prelude, types};

@@ -12,7 +12,7 @@ use reqwest::header::HeaderValue;
 pub mod api_key;
 pub mod assertion;
 pub mod authorization_code;
-mod error;
+pub(crate) mod error;
 pub(crate) mod token;
 
 pub use api_key::{ApiKey, ApiKeyError, Environment};
