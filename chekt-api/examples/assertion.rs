@@ -26,12 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: assertion <dealer id>")?
         .parse()?;
-    let dealer = client
-        .get_dealer()
-        .dealer_id(dealer_id)
-        .send()
-        .await
-        .map_err(chekt_api::Error::from)?;
+    let dealer = client.get_dealer().dealer_id(dealer_id).send().await?;
     println!("{} {}", dealer.dealer_id, dealer.company_name);
     Ok(())
 }

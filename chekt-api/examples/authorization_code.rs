@@ -54,8 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             external_dealer_id: ask("your dealer id")?,
         })
         .send()
-        .await
-        .map_err(chekt_api::Error::from)?;
+        .await?;
     println!("connected dealer {}", dealer.dealer_id);
     Ok(())
 }

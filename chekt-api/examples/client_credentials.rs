@@ -23,8 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .dealer_id(dealer_id)
         .limit(50)
         .send()
-        .await
-        .map_err(chekt_api::Error::from)?;
+        .await?;
     for site in sites.iter() {
         println!("{:>8}  {}  ({})", site.site_id, site.name, site.timezone);
     }

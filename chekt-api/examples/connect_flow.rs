@@ -31,8 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             external_dealer_id,
         })
         .send()
-        .await
-        .map_err(chekt_api::Error::from)?;
+        .await?;
     println!(
         "connected dealer {} ({})",
         dealer.dealer_id, dealer.company_name

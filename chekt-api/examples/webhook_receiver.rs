@@ -24,7 +24,7 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use chekt_api::webhook_events::WebhookEvent;
+use chekt_api::webhooks::WebhookEvent;
 use chekt_api::webhooks::axum::VerifiedWebhook;
 use chekt_api::webhooks::{Delivery, ReplayGuard, SigningSecret, Verifier};
 use tokio::sync::mpsc;

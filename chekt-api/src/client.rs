@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::Client;
+use crate::{Client, DEFAULT_BASE_URL};
 use std::sync::Arc;
 
 use crate::auth::assertion::Assertion;
@@ -16,9 +16,6 @@ use crate::auth::{ApiKey, ApiKeyError, Credentials};
 use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::RetryPolicy;
 use crate::runtime::{Inner, Runtime};
-
-/// The production base URL.
-pub const DEFAULT_BASE_URL: &str = "https://api.chekt.com";
 
 /// Why a [`Client`] could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +72,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     throttle: Option<Throttle>,
     max_response_bytes: usize,
+    http: Option<reqwest::Client>,
 }
 
 /// The default limit on a success body: 16 MiB.
@@ -96,6 +94,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             throttle: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
         }
     }
 }
@@ -254,7 +253,7 @@ impl ClientBuilder {
     /// ```
     /// use chekt_api::retry::RetryPolicy;
     ///
-    /// let patient = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+    /// let patient = RetryPolicy::default().max_attempts(5);
     /// let client = chekt_api::Client::builder().retry(patient).build()?;
     /// # let _ = client;
     /// let _no_retries = chekt_api::Client::builder().retry(RetryPolicy::none()).build()?;
@@ -344,6 +343,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Send requests (API calls and token requests) with your own
+    /// `reqwest::Client`, e.g. for a proxy or custom root certificates.
+    /// [`timeout`](Self::timeout) and
+    /// [`connect_timeout`](Self::connect_timeout) then do not apply: set
+    /// them on your client. Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: a redirect followed
+    /// with the `Authorization` header or a token request's form would hand
+    /// a credential to whatever host the server names.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # fn build() -> Result<(), Box<dyn std::error::Error>> {
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// let client = chekt_api::Client::builder()
+    ///     .http_client(http)
+    ///     .bearer_token("an-access-token")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Builds the client.
     ///
     /// ```
@@ -374,11 +403,14 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+        };
         let api_key = match &self.api_key {
             Some(key) => {
                 use secrecy::ExposeSecret;
@@ -416,7 +448,11 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
         });
-        Ok(Client::new_with_client(&base_url, http, runtime))
+        Ok(Client {
+            baseurl: base_url,
+            client: http,
+            inner: runtime,
+        })
     }
 }
 

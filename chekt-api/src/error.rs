@@ -1,33 +1,31 @@
 //! The one error type of `chekt-api`.
 //!
-//! Generated methods return `progenitor_client::Error<types::Error>`; `?`
-//! converts it into [`Error`], which tells apart what a caller handles
-//! differently: transport, timeout, authentication (with the seeds' codes),
-//! rate limiting (with `Retry-After`), not found, validation (with the
-//! failing field), server errors and bodies that could not be decoded.
+//! Every public call returns [`Result`]: each generated `send()`, paging,
+//! the auth helpers. [`Error`] tells apart what a caller handles
+//! differently. Failures the server answered (`Auth`, `RateLimited`,
+//! `NotFound`, `Validation`, `Server`, `Api`) carry its status, machine
+//! code, message, per-field details and request id exactly as sent; local
+//! failures (`MissingCredential`, `Token`, `StateMismatch`, `Throttled`,
+//! `ResponseTooLarge`, `InvalidRequest`, transport and timeouts) are typed
+//! values produced where they happen, never dressed up as a response, so
+//! no response header can turn one into the other.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use crate::auth::error::TokenError;
+use crate::body::{decode, excerpt};
+use crate::operations::Operation;
 use crate::rate_limit::{RateLimit, retry_after};
-use crate::types::{self, ErrorCode};
-
-/// Header the runtime sets on error responses it had to rewrite because the
-/// body was not the API's JSON error shape.
-pub(crate) const UNDECODABLE_HEADER: &str = "x-chekt-client-undecodable";
-/// Header the runtime sets on failures produced locally (no credential,
-/// token endpoint refused the grant, signer failed).
-pub(crate) const LOCAL_HEADER: &str = "x-chekt-client-local";
-/// Header the runtime sets (to `"{status} {limit}"`) when a success body
-/// exceeded the client's size limit.
-pub(crate) const TOO_LARGE_HEADER: &str = "x-chekt-client-too-large";
+use crate::types::{ApiError, ErrorCode, ErrorDetail};
 
 /// Result alias for `chekt-api`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong with a call.
+/// What went wrong with a call. See the crate docs' "Errors" section for a
+/// `match` over the variants.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -47,53 +45,96 @@ pub enum Error {
         source: reqwest::Error,
     },
 
-    /// Authentication or authorization failed (401/403, or a credential
-    /// the client could not obtain).
+    /// No configured credential fits the operation's `security`; nothing
+    /// was sent.
+    #[error("no credential for {operation}: {message}")]
+    MissingCredential {
+        /// The operationId.
+        operation: &'static str,
+        /// Which schemes (and scopes) the operation accepts.
+        message: String,
+    },
+
+    /// No access token could be obtained from the token endpoint, whether
+    /// for an API call or in
+    /// [`Client::complete_authorization`](crate::Client::complete_authorization);
+    /// nothing else was sent.
+    #[error("{0}")]
+    Token(#[from] TokenError),
+
+    /// The `state` returned to the redirect URI is not the one sent
+    /// (RFC 6749 §10.12): the response may be forged (CSRF). Nothing was
+    /// exchanged; start the flow again.
+    #[error(
+        "the authorization response's state does not match the request's (possible CSRF); start the flow again"
+    )]
+    StateMismatch,
+
+    /// The server refused the credential (401/403).
     #[error("{}", describe("authentication failed", *status, code.as_ref(), message, request_id.as_deref()))]
     Auth {
-        /// The HTTP status, when a server answered.
-        status: Option<StatusCode>,
+        /// 401 or 403.
+        status: StatusCode,
         /// The machine code (`invalid_api_key`, `token_expired`,
         /// `signature_invalid`, `permission_denied`, `ip_not_allowed`, ...).
         code: Option<ErrorCode>,
-        /// The server's (or the client's) explanation.
+        /// The server's explanation.
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
     },
 
-    /// Too many requests; wait `retry_after` before trying again.
-    #[error("{}", describe("rate limited", Some(StatusCode::TOO_MANY_REQUESTS), None, message, request_id.as_deref()))]
+    /// The server answered 429; wait `retry_after` before trying again.
+    #[error("{}", describe("rate limited", StatusCode::TOO_MANY_REQUESTS, code.as_ref(), message, request_id.as_deref()))]
     RateLimited {
-        /// How long the server asked to wait.
+        /// How long the server asked to wait (`Retry-After`).
         retry_after: Option<Duration>,
-        /// The window the server reported.
-        rate_limit: Option<RateLimit>,
+        /// The window the server reported (`X-RateLimit-*`); boxed to keep
+        /// `Error` small on the success path.
+        rate_limit: Option<Box<RateLimit>>,
+        /// The machine code (`rate_limited`).
+        code: Option<ErrorCode>,
         /// The server's explanation.
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
     },
 
-    /// The resource does not exist on this dealer.
-    #[error("{}", describe("not found", Some(StatusCode::NOT_FOUND), None, message, request_id.as_deref()))]
+    /// The client's throttle refused to wait for the server's rate-limit
+    /// window to reset (longer than
+    /// [`Throttle::max_wait`](crate::rate_limit::Throttle::max_wait)); the
+    /// request was not sent.
+    #[error(
+        "the rate-limit window is used up and resets in {resets_in:?}, longer than the throttle's max_wait; not sent"
+    )]
+    Throttled {
+        /// How long until the window resets.
+        resets_in: Duration,
+    },
+
+    /// The resource does not exist on this dealer (404).
+    #[error("{}", describe("not found", StatusCode::NOT_FOUND, code.as_ref(), message, request_id.as_deref()))]
     NotFound {
+        /// The machine code (`not_found`).
+        code: Option<ErrorCode>,
         /// The server's explanation.
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
     },
 
-    /// The server rejected the input; `field` names the first field that
-    /// failed when the server said which.
-    #[error("{}", describe(&match field { Some(f) => format!("invalid `{f}`"), None => "invalid request".to_string() }, Some(*status), None, message, request_id.as_deref()))]
+    /// The server rejected the input (400/422); `field` names the first
+    /// field that failed when the server said which.
+    #[error("{}", describe(&match field { Some(f) => format!("invalid `{f}`"), None => "invalid request".to_string() }, *status, code.as_ref(), message, request_id.as_deref()))]
     Validation {
         /// 400 or 422.
         status: StatusCode,
+        /// The machine code (`validation_failed`, ...).
+        code: Option<ErrorCode>,
         /// The first failing field.
         field: Option<String>,
         /// Every failing field the server listed.
-        details: Vec<types::ErrorDetail>,
+        details: Vec<ErrorDetail>,
         /// The server's explanation.
         message: String,
         /// The id to quote to CHeKT support.
@@ -101,31 +142,41 @@ pub enum Error {
     },
 
     /// The server failed (5xx).
-    #[error("{}", describe("server error", Some(*status), None, message, request_id.as_deref()))]
+    #[error("{}", describe("server error", *status, code.as_ref(), message, request_id.as_deref()))]
     Server {
         /// The status.
         status: StatusCode,
+        /// The machine code, when the server sent one.
+        code: Option<ErrorCode>,
         /// The server's explanation.
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
     },
 
-    /// Another documented error response (e.g. 405, 409).
-    #[error("{}", describe("request failed", Some(*status), body.code.as_ref(), &body.message, body.request_id.as_deref()))]
+    /// Another error status (e.g. 405, 409), with the whole error body.
+    #[error("{}", describe("request failed", *status, body.code.as_ref(), &body.message, body.request_id.as_deref()))]
     Api {
         /// The status.
         status: StatusCode,
-        /// The error body.
-        body: Box<types::Error>,
+        /// The error body (its `request_id` filled from `x-request-id`
+        /// when the body had none).
+        body: Box<ApiError>,
     },
 
     /// A response body that is not what the spec promises.
-    #[error("undecodable {} body{}: {reason}; body starts with {excerpt:?}", status.map(|s| s.to_string()).unwrap_or_else(|| "success".to_string()), request_id.as_deref().map(|r| format!(" (request_id {r})")).unwrap_or_default())]
+    #[error("undecodable {} body of {operation}{}: {reason}; body starts with {excerpt:?}{}",
+        status.map(|s| s.as_u16().to_string()).unwrap_or_else(|| "success".to_string()),
+        path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default(),
+        request_id.as_deref().map(|r| format!(" (request_id {r})")).unwrap_or_default())]
     UndecodableBody {
-        /// The status, when known (success bodies that fail to decode are
-        /// reported by the generated code without it).
+        /// The operationId.
+        operation: &'static str,
+        /// The error status; `None` for a success body.
         status: Option<StatusCode>,
+        /// The JSON path that failed (`[0].timezone`, `data.device_id`),
+        /// when the body was JSON.
+        path: Option<String>,
         /// The first bytes of the body, lossily decoded.
         excerpt: String,
         /// Why it could not be decoded.
@@ -137,44 +188,51 @@ pub enum Error {
     /// The response body exceeded the client's limit
     /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size));
     /// it was not read further.
-    #[error("the {status} response body exceeds the client's limit of {limit} bytes")]
+    #[error(
+        "the {status} response body of {operation} exceeds the client's limit of {limit} bytes"
+    )]
     ResponseTooLarge {
+        /// The operationId.
+        operation: &'static str,
         /// The status the server answered with.
         status: StatusCode,
         /// The limit in bytes.
         limit: usize,
     },
 
-    /// The request was not sent: a builder argument is missing or invalid.
+    /// The request was not sent: a builder argument is missing or invalid,
+    /// or the client is not configured for this call.
     #[error("invalid request: {message}")]
     InvalidRequest {
         /// What is wrong.
         message: String,
     },
 
-    /// A response status the spec does not declare for the operation.
-    #[error("unexpected response status {status}")]
+    /// A response status that is neither an error nor a success the spec
+    /// declares for the operation (e.g. a 3xx).
+    #[error("unexpected response status {status} from {operation}")]
     UnexpectedStatus {
+        /// The operationId.
+        operation: &'static str,
         /// The status.
         status: StatusCode,
+        /// The request id from the headers, when present.
+        request_id: Option<String>,
     },
 }
 
 fn describe(
     what: &str,
-    status: Option<StatusCode>,
+    status: StatusCode,
     code: Option<&ErrorCode>,
     message: &str,
     request_id: Option<&str>,
 ) -> String {
-    let mut out = what.to_string();
-    match (status, code) {
-        (Some(s), Some(c)) => out.push_str(&format!(" ({} {c})", s.as_u16())),
-        (Some(s), None) => out.push_str(&format!(" ({})", s.as_u16())),
-        (None, Some(c)) => out.push_str(&format!(" ({c})")),
-        (None, None) => {}
+    let mut out = format!("{what} ({}", status.as_u16());
+    if let Some(code) = code {
+        out.push_str(&format!(" {code}"));
     }
-    out.push_str(": ");
+    out.push_str("): ");
     out.push_str(message);
     if let Some(id) = request_id {
         out.push_str(&format!(" (request_id {id})"));
@@ -183,40 +241,47 @@ fn describe(
 }
 
 impl Error {
-    /// The HTTP status, when a response was received.
+    /// The HTTP status, when a response was received (the API's, or the
+    /// token endpoint's for [`Error::Token`]).
     ///
     /// ```
     /// use chekt_api::Error;
-    /// use reqwest::StatusCode;
+    /// use chekt_api::http::StatusCode;
     ///
-    /// let err = Error::NotFound { message: "no site 7 on dealer 42".into(), request_id: None };
+    /// let err = Error::NotFound { code: None, message: "no site 7 on dealer 42".into(), request_id: None };
     /// assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     /// let local = Error::InvalidRequest { message: "dealer_id is required".into() };
     /// assert_eq!(local.status(), None); // nothing was sent
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Auth { status, .. } => *status,
-            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
-            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
-            Error::Validation { status, .. }
+            Error::Auth { status, .. }
+            | Error::Validation { status, .. }
             | Error::Server { status, .. }
             | Error::Api { status, .. }
-            | Error::UnexpectedStatus { status } => Some(*status),
+            | Error::ResponseTooLarge { status, .. }
+            | Error::UnexpectedStatus { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::UndecodableBody { status, .. } => *status,
-            Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Token(token) => token.status(),
             Error::Transport { source } | Error::Timeout { source } => source.status(),
-            Error::InvalidRequest { .. } => None,
+            Error::MissingCredential { .. }
+            | Error::StateMismatch
+            | Error::Throttled { .. }
+            | Error::InvalidRequest { .. } => None,
         }
     }
 
-    /// The server's request id, to quote to CHeKT support.
+    /// The server's request id (from the error body, else `x-request-id`),
+    /// to quote to CHeKT support.
     ///
     /// ```
     /// use chekt_api::Error;
     ///
     /// let err = Error::Server {
-    ///     status: reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+    ///     status: chekt_api::http::StatusCode::INTERNAL_SERVER_ERROR,
+    ///     code: None,
     ///     message: "internal error".into(),
     ///     request_id: Some("req_8f3k2j".into()),
     /// };
@@ -229,20 +294,23 @@ impl Error {
             | Error::NotFound { request_id, .. }
             | Error::Validation { request_id, .. }
             | Error::Server { request_id, .. }
-            | Error::UndecodableBody { request_id, .. } => request_id.as_deref(),
+            | Error::UndecodableBody { request_id, .. }
+            | Error::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             Error::Api { body, .. } => body.request_id.as_deref(),
+            Error::Token(token) => token.request_id(),
             _ => None,
         }
     }
 
-    /// The machine error code, when the server sent one.
+    /// The machine error code the server sent, at any status; for
+    /// [`Error::Token`], the token endpoint's OAuth error (RFC 6749 §5.2).
     ///
     /// ```
     /// use chekt_api::Error;
     /// use chekt_api::types::ErrorCode;
     ///
     /// let err = Error::Auth {
-    ///     status: Some(reqwest::StatusCode::FORBIDDEN),
+    ///     status: chekt_api::http::StatusCode::FORBIDDEN,
     ///     code: Some(ErrorCode::IpNotAllowed),
     ///     message: "IP 203.0.113.7 is not on the allow list".into(),
     ///     request_id: None,
@@ -251,49 +319,81 @@ impl Error {
     /// ```
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
-            Error::Auth { code, .. } => code.as_ref(),
-            Error::RateLimited { .. } => Some(&ErrorCode::RateLimited),
+            Error::Auth { code, .. }
+            | Error::RateLimited { code, .. }
+            | Error::NotFound { code, .. }
+            | Error::Validation { code, .. }
+            | Error::Server { code, .. } => code.as_ref(),
             Error::Api { body, .. } => body.code.as_ref(),
+            Error::Token(TokenError::OAuth { error, .. }) => Some(error),
             _ => None,
         }
     }
 
-    /// Whether trying again later may succeed (transport errors, timeouts,
-    /// 429, 502, 503, 504) — the same cases progenitor's errors report.
+    /// The per-field failures the server listed (`details` of its error
+    /// body); empty when it listed none.
     ///
     /// ```
     /// use chekt_api::Error;
-    /// use reqwest::StatusCode;
+    /// use chekt_api::types::ErrorDetail;
     ///
-    /// let server = |status| Error::Server { status, message: String::new(), request_id: None };
+    /// let detail = ErrorDetail { field: "timezone".into(), message: "unknown zone".into() };
+    /// let err = Error::Validation {
+    ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
+    ///     code: None,
+    ///     field: Some("timezone".into()),
+    ///     details: vec![detail],
+    ///     message: "validation failed".into(),
+    ///     request_id: None,
+    /// };
+    /// assert_eq!(err.details()[0].field, "timezone");
+    /// ```
+    pub fn details(&self) -> &[ErrorDetail] {
+        match self {
+            Error::Validation { details, .. } => details,
+            Error::Api { body, .. } => &body.details,
+            _ => &[],
+        }
+    }
+
+    /// Whether trying again later may succeed: transport errors, timeouts,
+    /// 429, a throttle refusal, 502, 503, 504, an unavailable token
+    /// endpoint.
+    ///
+    /// ```
+    /// use chekt_api::Error;
+    /// use chekt_api::http::StatusCode;
+    ///
+    /// let server = |status| Error::Server { status, code: None, message: String::new(), request_id: None };
     /// assert!(server(StatusCode::SERVICE_UNAVAILABLE).is_retryable());
     /// assert!(!server(StatusCode::INTERNAL_SERVER_ERROR).is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::Transport { .. }
+            | Error::Timeout { .. }
+            | Error::RateLimited { .. }
+            | Error::Throttled { .. } => true,
             Error::Server { status, .. } => matches!(status.as_u16(), 502..=504),
+            Error::Token(token) => matches!(token, TokenError::Unavailable { .. }),
             _ => false,
         }
     }
 
-    /// How long the server asked to wait, on a 429.
+    /// How long to wait before trying again: the server's `Retry-After` on
+    /// a 429, or the time until the window resets on a throttle refusal.
     ///
     /// ```
     /// use std::time::Duration;
     /// use chekt_api::Error;
     ///
-    /// let err = Error::RateLimited {
-    ///     retry_after: Some(Duration::from_secs(30)),
-    ///     rate_limit: None,
-    ///     message: "rate limit exceeded".into(),
-    ///     request_id: None,
-    /// };
+    /// let err = Error::Throttled { resets_in: Duration::from_secs(30) };
     /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited { retry_after, .. } => *retry_after,
+            Error::Throttled { resets_in } => Some(*resets_in),
             _ => None,
         }
     }
@@ -307,7 +407,8 @@ impl Error {
     /// let window = RateLimit { limit: Some(1000), remaining: Some(0), reset: None };
     /// let err = Error::RateLimited {
     ///     retry_after: None,
-    ///     rate_limit: Some(window),
+    ///     rate_limit: Some(Box::new(window)),
+    ///     code: None,
     ///     message: "rate limit exceeded".into(),
     ///     request_id: None,
     /// };
@@ -315,145 +416,114 @@ impl Error {
     /// ```
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         match self {
-            Error::RateLimited { rate_limit, .. } => rate_limit.as_ref(),
+            Error::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
             _ => None,
         }
     }
 
-    /// Classifies an error response from its status, headers and body.
+    /// Classifies an error response of `op` from its status, headers and
+    /// (capped) body. Only the status and the body decide the variant; no
+    /// header can change it.
     pub(crate) fn from_response(
+        op: &Operation,
         status: StatusCode,
         headers: &HeaderMap,
-        body: types::Error,
+        body: &[u8],
     ) -> Error {
-        let request_id = body
-            .request_id
-            .clone()
-            .or_else(|| header(headers, "x-request-id"));
-        if let Some((status, limit)) = header(headers, TOO_LARGE_HEADER).and_then(|v| {
-            let (status, limit) = v.split_once(' ')?;
-            Some((
-                StatusCode::from_bytes(status.as_bytes()).ok()?,
-                limit.parse().ok()?,
-            ))
-        }) {
-            return Error::ResponseTooLarge { status, limit };
-        }
-        if headers.contains_key(UNDECODABLE_HEADER) {
-            return Error::UndecodableBody {
-                status: Some(status),
-                excerpt: body.message,
-                reason: "the error body is not the API's JSON error shape".to_string(),
-                request_id,
-            };
-        }
-        let local = headers.contains_key(LOCAL_HEADER);
+        let header_id = request_id_header(headers);
+        let body: ApiError = match decode(body) {
+            Ok(body) => body,
+            Err((path, reason)) => {
+                return Error::UndecodableBody {
+                    operation: op.id,
+                    status: Some(status),
+                    path,
+                    excerpt: excerpt(body),
+                    reason: format!("the error body is not the API's JSON error shape: {reason}"),
+                    request_id: header_id,
+                };
+            }
+        };
+        let ApiError {
+            code,
+            details,
+            message,
+            request_id,
+            ..
+        } = body.clone();
+        let request_id = request_id.or(header_id);
         match status.as_u16() {
             401 | 403 => Error::Auth {
-                status: (!local).then_some(status),
-                code: body.code,
-                message: body.message,
-                request_id,
-            },
-            429 => Error::RateLimited {
-                retry_after: retry_after(headers, SystemTime::now()),
-                rate_limit: RateLimit::from_headers(headers),
-                message: body.message,
-                request_id,
-            },
-            404 => Error::NotFound {
-                message: body.message,
-                request_id,
-            },
-            400 | 422 => Error::Validation {
-                status,
-                field: body.details.first().map(|d| d.field.clone()),
-                details: body.details,
-                message: body.message,
-                request_id,
-            },
-            500..=599 => Error::Server {
-                status,
-                message: body.message,
-                request_id,
-            },
-            _ => Error::Api {
-                status,
-                body: Box::new(body),
-            },
-        }
-    }
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name)?.to_str().ok().map(str::to_string)
-}
-
-fn excerpt(bytes: &[u8]) -> String {
-    const MAX: usize = 512;
-    let cut = &bytes[..bytes.len().min(MAX)];
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > MAX {
-        text.push('…');
-    }
-    text
-}
-
-impl From<crate::auth::TokenError> for Error {
-    fn from(error: crate::auth::TokenError) -> Self {
-        use crate::auth::TokenError as T;
-        match error {
-            T::Transport(source) if source.is_timeout() => Error::Timeout { source },
-            T::Transport(source) => Error::Transport { source },
-            T::Rejected {
                 status,
                 code,
                 message,
                 request_id,
-            } => Error::Auth {
-                status: Some(status),
-                code: code.map(ErrorCode::from),
-                message: format!("token request refused: {message}"),
+            },
+            429 => Error::RateLimited {
+                retry_after: retry_after(headers, SystemTime::now()),
+                rate_limit: RateLimit::from_headers(headers).map(Box::new),
+                code,
+                message,
                 request_id,
             },
-            other => Error::Auth {
-                status: None,
-                code: None,
-                message: other.to_string(),
-                request_id: None,
+            404 => Error::NotFound {
+                code,
+                message,
+                request_id,
             },
+            400 | 422 => Error::Validation {
+                status,
+                code,
+                field: details.first().map(|d| d.field.clone()),
+                details,
+                message,
+                request_id,
+            },
+            500..=599 => Error::Server {
+                status,
+                code,
+                message,
+                request_id,
+            },
+            _ => Error::Api {
+                status,
+                body: Box::new(ApiError { request_id, ..body }),
+            },
+        }
+    }
+
+    /// A success body of `op` that does not decode as its type.
+    pub(crate) fn undecodable_success(
+        op: &Operation,
+        headers: &HeaderMap,
+        body: &[u8],
+        path: Option<String>,
+        reason: String,
+    ) -> Error {
+        Error::UndecodableBody {
+            operation: op.id,
+            status: None,
+            path,
+            excerpt: excerpt(body),
+            reason,
+            request_id: request_id_header(headers),
+        }
+    }
+
+    /// A transport error, told apart from a timeout.
+    pub(crate) fn transport(source: reqwest::Error) -> Error {
+        if source.is_timeout() {
+            Error::Timeout { source }
+        } else {
+            Error::Transport { source }
         }
     }
 }
 
-impl From<progenitor_client::Error<types::Error>> for Error {
-    fn from(error: progenitor_client::Error<types::Error>) -> Self {
-        use progenitor_client::Error as P;
-        match error {
-            P::ErrorResponse(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                Error::from_response(status, &headers, response.into_inner())
-            }
-            P::CommunicationError(source)
-            | P::ResponseBodyError(source)
-            | P::InvalidUpgrade(source) => {
-                if source.is_timeout() {
-                    Error::Timeout { source }
-                } else {
-                    Error::Transport { source }
-                }
-            }
-            P::InvalidResponsePayload(bytes, e) => Error::UndecodableBody {
-                status: None,
-                excerpt: excerpt(&bytes),
-                reason: e.to_string(),
-                request_id: None,
-            },
-            P::UnexpectedResponse(response) => Error::UnexpectedStatus {
-                status: response.status(),
-            },
-            P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest { message },
-        }
-    }
+fn request_id_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")?
+        .to_str()
+        .ok()
+        .map(str::to_string)
 }

@@ -16,14 +16,66 @@
 //!
 //! * [`Client::builder`]: credentials ([`auth`]), retries ([`retry`]),
 //!   throttling ([`rate_limit`]), timeouts; every operation of the spec is
-//!   a method named after its `operationId` (import [`prelude`]).
-//! * [`Error`]: one error type telling apart transport, timeout, auth, rate
-//!   limiting, not found, validation, server and undecodable bodies.
+//!   a method named after its `operationId` (import [`prelude`]). Its
+//!   `send()` returns [`Result`]`<`[`ResponseValue`]`<T>>`: the decoded
+//!   body, which also gives the status, headers, rate-limit window and
+//!   request id of the successful call.
+//! * [`Error`]: the one error type of every public call (below).
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.
 //! * Features: `axum` (webhook extractor), `p256` (local assertion signer),
 //!   `mock` (typed mocks for your tests), `cli` (the `chekt` binary).
+//!
+//! # Errors
+//!
+//! Every call returns [`chekt_api::Result`](Result), so `?` works in any
+//! function returning `chekt_api::Result` or `Box<dyn Error>`, and a
+//! `match` sees every case. What the server answered keeps its status,
+//! machine code ([`Error::code`]), per-field details ([`Error::details`])
+//! and request id ([`Error::request_id`]); what failed locally is its own
+//! variant and has no status. Only the status and the body classify a
+//! response; no response header can turn one variant into another.
+//!
+//! ```no_run
+//! use chekt_api::auth::TokenError;
+//! use chekt_api::prelude::*;
+//! use chekt_api::types::ErrorCode;
+//! use chekt_api::Error;
+//!
+//! # async fn run(client: chekt_api::Client) {
+//! match client.get_site().dealer_id(42).site_id(7).send().await {
+//!     Ok(site) => println!("{} (request {:?})", site.name, site.request_id()),
+//!     // The server answered with an error status.
+//!     Err(Error::Auth { code: Some(ErrorCode::TokenExpired), .. }) => println!("log in again"),
+//!     Err(Error::Auth { status, code, message, .. }) => println!("{status} {code:?}: {message}"),
+//!     Err(Error::RateLimited { retry_after, .. }) => println!("wait {retry_after:?}"),
+//!     Err(Error::NotFound { message, .. }) => println!("no such site: {message}"),
+//!     Err(Error::Validation { field, details, .. }) => println!("fix {field:?}: {details:?}"),
+//!     Err(Error::Server { status, request_id, .. }) => println!("{status}, quote {request_id:?}"),
+//!     Err(Error::Api { status, body }) => println!("{status}: {}", body.message),
+//!     Err(Error::UndecodableBody { operation, path, reason, .. }) => {
+//!         println!("{operation}: unexpected body at {path:?}: {reason}")
+//!     }
+//!     Err(Error::UnexpectedStatus { status, .. }) => println!("unexpected {status}"),
+//!     // Nothing usable came back from the server.
+//!     Err(Error::Transport { source }) => println!("unreachable: {source}"),
+//!     Err(Error::Timeout { .. }) => println!("too slow"),
+//!     Err(Error::ResponseTooLarge { limit, .. }) => println!("over {limit} bytes"),
+//!     // Local failures: nothing (or only the token request) was sent.
+//!     Err(Error::MissingCredential { message, .. }) => println!("configure: {message}"),
+//!     Err(Error::Token(TokenError::OAuth { error, description, .. })) => {
+//!         println!("token endpoint refused ({error}): {description:?}")
+//!     }
+//!     Err(Error::Token(TokenError::Unavailable { .. })) => println!("token endpoint down"),
+//!     Err(Error::Token(other)) => println!("no token: {other}"),
+//!     Err(Error::StateMismatch) => println!("possible CSRF: restart the login"),
+//!     Err(Error::Throttled { resets_in }) => println!("budget spent for {resets_in:?}"),
+//!     Err(Error::InvalidRequest { message }) => println!("bad arguments: {message}"),
+//!     Err(other) => println!("{other}"), // the enum is non-exhaustive
+//! }
+//! # }
+//! ```
 #![deny(missing_docs)]
 
 /// The repository README's examples, compiled as doctests (one of them uses
@@ -39,12 +91,14 @@ pub struct ReadmeDoctests;
     clippy::expect_used,
     clippy::panic,
     missing_docs,
-    unreachable_patterns
+    unreachable_patterns,
+    unused_imports
 )]
 #[rustfmt::skip]
 mod generated;
 
 pub mod auth;
+mod body;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;
@@ -54,15 +108,24 @@ pub mod mock;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;
+mod response;
 pub mod retry;
 mod runtime;
 pub mod webhooks;
 
-pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use client::{BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+
+/// The production base URL (seed 000): the default of
+/// [`ClientBuilder::base_url`] and of an assertion's audience.
+pub const DEFAULT_BASE_URL: &str = "https://api.chekt.com";
 
 pub use error::{Error, Result};
-pub use generated::{
-    ByteStream, Client, ClientInfo, ResponseValue, builder, decode, operations, prelude, types,
-    webhook_events,
-};
+pub use generated::{Client, ClientInfo, builder, decode, operations, prelude, types};
+/// The `http` crate whose types ([`http::StatusCode`], [`http::HeaderMap`])
+/// appear in this API, so you need not add it yourself.
+pub use http;
+pub use response::ResponseValue;
 pub use runtime::Runtime;
+/// The `secrecy` crate whose `SecretString` holds tokens and verifiers here
+/// (`ExposeSecret` reads one), so you need not add it yourself.
+pub use secrecy;

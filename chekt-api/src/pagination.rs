@@ -32,11 +32,13 @@ use std::marker::PhantomData;
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
-use progenitor_client::{Error as ProgenitorError, ResponseValue};
 use serde::de::DeserializeOwned;
 
+use crate::ResponseValue;
 use crate::error::{Error, Result};
-use crate::types;
+
+/// What sending one page yields: the page with its status and headers.
+pub type PageResult<T> = Result<ResponseValue<T>>;
 
 /// Rows per request when streaming offset-paged lists.
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
@@ -45,8 +47,6 @@ pub const DEFAULT_PAGE_SIZE: i64 = 100;
 pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     /// One row.
     type Item;
-    /// The error body type.
-    type ErrorBody;
     /// Sets `limit` and `offset`.
     ///
     /// ```no_run
@@ -73,12 +73,7 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
     /// # Ok(())
     /// # }
     /// ```
-    fn send_page(
-        self,
-    ) -> impl Future<
-        Output = Result<ResponseValue<Vec<Self::Item>>, ProgenitorError<Self::ErrorBody>>,
-    > + Send
-    + 'a;
+    fn send_page(self) -> impl Future<Output = PageResult<Vec<Self::Item>>> + Send + 'a;
 }
 
 /// An offset-paged list that takes `fields`: with `fields`, rows carry
@@ -111,9 +106,7 @@ pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
 pub trait FieldsPaged<'a>: OffsetPaged<'a> {
     /// Sends the request for one page, decoding each row into `T` (the
     /// builder's `send_as::<T>()`).
-    fn send_page_as<T>(
-        self,
-    ) -> impl Future<Output = Result<ResponseValue<Vec<T>>, ProgenitorError<Self::ErrorBody>>> + Send + 'a
+    fn send_page_as<T>(self) -> impl Future<Output = PageResult<Vec<T>>> + Send + 'a
     where
         T: DeserializeOwned + Send + 'a;
 
@@ -152,7 +145,6 @@ where
     T: DeserializeOwned + Send + 'a,
 {
     type Item = T;
-    type ErrorBody = L::ErrorBody;
 
     fn with_page(self, limit: i64, offset: i64) -> Self {
         RowsAs {
@@ -161,10 +153,7 @@ where
         }
     }
 
-    fn send_page(
-        self,
-    ) -> impl Future<Output = Result<ResponseValue<Vec<T>>, ProgenitorError<Self::ErrorBody>>> + Send + 'a
-    {
+    fn send_page(self) -> impl Future<Output = PageResult<Vec<T>>> + Send + 'a {
         self.list.send_page_as::<T>()
     }
 }
@@ -175,8 +164,6 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     type Page;
     /// One item.
     type Item;
-    /// The error body type.
-    type ErrorBody;
     /// Sets the cursor.
     ///
     /// ```no_run
@@ -204,11 +191,7 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     /// # Ok(())
     /// # }
     /// ```
-    fn send_page(
-        self,
-    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, ProgenitorError<Self::ErrorBody>>>
-    + Send
-    + 'a;
+    fn send_page(self) -> impl Future<Output = PageResult<Self::Page>> + Send + 'a;
     /// Splits a page into its items, `has_more` and `next_cursor`.
     ///
     /// ```no_run
@@ -227,7 +210,7 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
 }
 
 /// Streams over [`OffsetPaged`] operations.
-pub trait OffsetPagedExt<'a>: OffsetPaged<'a, ErrorBody = types::Error>
+pub trait OffsetPagedExt<'a>: OffsetPaged<'a>
 where
     Self::Item: Send + 'a,
 {
@@ -280,8 +263,7 @@ where
                 .clone()
                 .with_page(page_size, offset)
                 .send_page()
-                .await
-                .map_err(Error::from)?;
+                .await?;
             let rows = page.into_inner();
             let len = rows.len() as i64;
             let next = (len == page_size).then_some((builder, offset + len));
@@ -312,13 +294,13 @@ where
 
 impl<'a, T> OffsetPagedExt<'a> for T
 where
-    T: OffsetPaged<'a, ErrorBody = types::Error>,
+    T: OffsetPaged<'a>,
     T::Item: Send + 'a,
 {
 }
 
 /// Streams over [`CursorPaged`] operations.
-pub trait CursorPagedExt<'a>: CursorPaged<'a, ErrorBody = types::Error>
+pub trait CursorPagedExt<'a>: CursorPaged<'a>
 where
     Self::Item: Send + 'a,
     Self::Page: Send + 'a,
@@ -347,7 +329,7 @@ where
                 Some(cursor) => builder.clone().with_cursor(cursor.clone()),
                 None => builder.clone(),
             };
-            let page = request.send_page().await.map_err(Error::from)?;
+            let page = request.send_page().await?;
             let (items, has_more, next_cursor) = Self::into_parts(page.into_inner());
             // Stop on a missing or repeated cursor rather than loop forever.
             let next = match next_cursor {
@@ -383,7 +365,7 @@ where
 
 impl<'a, T> CursorPagedExt<'a> for T
 where
-    T: CursorPaged<'a, ErrorBody = types::Error>,
+    T: CursorPaged<'a>,
     T::Item: Send + 'a,
     T::Page: Send + 'a,
 {

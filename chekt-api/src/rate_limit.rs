@@ -24,7 +24,7 @@ impl RateLimit {
     /// Malformed values are ignored rather than failing the response.
     ///
     /// ```
-    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// use chekt_api::http::header::{HeaderMap, HeaderValue};
     /// use chekt_api::rate_limit::RateLimit;
     ///
     /// let mut headers = HeaderMap::new();
@@ -84,21 +84,9 @@ impl RateLimit {
     }
 }
 
-/// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110).
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-/// use chekt_api::rate_limit::retry_after;
-///
-/// let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-/// let mut headers = HeaderMap::new();
-/// headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
-/// assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
-/// headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:47 GMT"));
-/// assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(10)));
-/// ```
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110
+/// §10.2.3); `None` when absent or unreadable.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -129,6 +117,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// # let _ = throttle;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Throttle {
     budget: Option<(u32, Duration)>,
     respect_server: bool,

@@ -4,14 +4,17 @@
 //! exponential backoff and full jitter, honouring `Retry-After`. A request
 //! that is not idempotent (POST, PATCH) is retried only when it cannot have
 //! reached the server: a connection that never opened, or a `429` (the
-//! server refused it before doing anything).
+//! server refused it before doing anything). Whether an operation is
+//! idempotent comes from the generated operation table
+//! ([`Operation::idempotent`](crate::operations::Operation::idempotent)).
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 
 /// Retry settings; see [`ClientBuilder::retry`](crate::ClientBuilder::retry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total attempts, the first included (1 disables retries).
     pub max_attempts: u32,
@@ -53,6 +56,42 @@ impl RetryPolicy {
         }
     }
 
+    /// Total attempts, the first included (1 disables retries).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::retry::RetryPolicy;
+    ///
+    /// let patient = RetryPolicy::default()
+    ///     .max_attempts(5)
+    ///     .base_delay(Duration::from_millis(100))
+    ///     .max_delay(Duration::from_secs(5))
+    ///     .max_retry_after(Duration::from_secs(120));
+    /// assert_eq!(patient.max_attempts, 5);
+    /// ```
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Delay before the first retry; doubled for each further one.
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Longest delay between two attempts.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` the client will wait out.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
     /// The backoff before retry number `retry` (1-based), with full jitter:
     /// a uniform draw in `[0, min(max_delay, base · 2^(retry-1))]`.
     ///
@@ -73,53 +112,21 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a response status is worth retrying for this method.
-///
-/// ```
-/// use chekt_api::retry::retryable_status;
-/// use reqwest::{Method, StatusCode};
-///
-/// assert!(retryable_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
-/// // A POST may have been processed before the 503: not repeated.
-/// assert!(!retryable_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
-/// assert!(retryable_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
-/// ```
-pub fn retryable_status(method: &Method, status: StatusCode) -> bool {
+/// Whether a response status is worth retrying for an operation that is
+/// (or is not) idempotent: 429 always (the server refused it before doing
+/// anything), 502/503/504 only when repeating is safe.
+pub(crate) fn retryable_status(idempotent: bool, status: StatusCode) -> bool {
     match status.as_u16() {
         429 => true,
-        502..=504 => is_idempotent(method),
+        502..=504 => idempotent,
         _ => false,
     }
 }
 
-/// Whether a transport error is worth retrying for this method.
-///
-/// ```
-/// use chekt_api::retry::retryable_error;
-/// use reqwest::Method;
-///
-/// // A request that cannot be built fails the same way every time.
-/// let Err(error) = reqwest::Client::new().get("not a url").build() else { unreachable!() };
-/// assert!(!retryable_error(&Method::GET, &error));
-/// ```
-pub fn retryable_error(method: &Method, error: &reqwest::Error) -> bool {
-    error.is_connect() || (is_idempotent(method) && (error.is_timeout() || error.is_request()))
-}
-
-/// GET, HEAD, OPTIONS, TRACE, PUT and DELETE can be repeated safely.
-///
-/// ```
-/// use chekt_api::retry::is_idempotent;
-/// use reqwest::Method;
-///
-/// assert!(is_idempotent(&Method::PUT));
-/// assert!(!is_idempotent(&Method::PATCH));
-/// ```
-pub fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
-    )
+/// Whether a transport error is worth retrying: a connection that never
+/// opened always; a timeout or a failed send only when repeating is safe.
+pub(crate) fn retryable_error(idempotent: bool, error: &reqwest::Error) -> bool {
+    error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()))
 }
 
 #[cfg(test)]
@@ -129,24 +136,22 @@ mod tests {
     #[test]
     fn status_table() {
         let cases = [
-            (Method::GET, 429, true),
-            (Method::GET, 503, true),
-            (Method::GET, 502, true),
-            (Method::GET, 504, true),
-            (Method::GET, 500, false),
-            (Method::GET, 404, false),
-            (Method::POST, 429, true),
-            (Method::POST, 503, false),
-            (Method::PATCH, 502, false),
-            (Method::PUT, 503, true),
-            (Method::DELETE, 504, true),
+            (true, 429, true),
+            (true, 503, true),
+            (true, 502, true),
+            (true, 504, true),
+            (true, 500, false),
+            (true, 404, false),
+            (false, 429, true),
+            (false, 503, false),
+            (false, 502, false),
         ];
-        for (method, status, expected) in cases {
+        for (idempotent, status, expected) in cases {
             let status = StatusCode::from_u16(status).unwrap();
             assert_eq!(
-                retryable_status(&method, status),
+                retryable_status(idempotent, status),
                 expected,
-                "{method} {status}"
+                "idempotent {idempotent}, {status}"
             );
         }
     }

@@ -1,27 +1,30 @@
-//! The runtime behind every generated call, plugged in through progenitor's
-//! `ClientHooks::exec`: credentials, `x-partner-trace-id`, client-side
-//! throttling, retries with backoff, one refresh on `token_expired`,
-//! rate-limit bookkeeping, and error bodies normalized so every error
-//! response reaches [`Error`](crate::Error) with its status and headers.
+//! The send path of every generated `send()` (the `own_send` pass of
+//! chekt-gen routes them here): credentials, `x-partner-trace-id`,
+//! client-side throttling, retries with backoff, one refresh on
+//! `token_expired`, rate-limit bookkeeping, and bodies read with a size
+//! cap. Every failure leaves as a typed [`Error`]: an error status is
+//! classified from its status and body, a local failure is its own
+//! variant; nothing is turned into a synthesized response.
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
+pub(crate) use crate::error::{Error, Result};
+pub(crate) use crate::response::ResponseValue;
+
 use crate::Client;
-use crate::auth::{AuthFailure, Authorization, Credentials, TokenError};
-use crate::error::{LOCAL_HEADER, TOO_LARGE_HEADER, UNDECODABLE_HEADER};
-use crate::operations::{self, Operation};
+use crate::auth::{Authorization, Credentials};
+use crate::body::{read_capped, read_prefix};
+use crate::operations::{Operation, TRACE_HEADER};
 use crate::rate_limit::{RateLimit, Throttler, retry_after};
 use crate::retry::{RetryPolicy, retryable_error, retryable_status};
+use crate::types::{ApiError, ErrorCode};
 
-/// The trace header every Partner API operation takes.
-pub const TRACE_HEADER: &str = "x-partner-trace-id";
 /// [`TRACE_HEADER`] as a header name, parsed once.
 static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 /// Error bodies are read up to this many bytes.
@@ -92,36 +95,103 @@ impl Runtime {
     }
 }
 
-impl ClientHooks<Runtime> for Client {
-    async fn exec(&self, mut request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        let op = operations::find(info.operation_id);
-        ensure_trace_id(&mut request, op);
-        let span = tracing::info_span!(
-            "chekt.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            path = op.map(|o| o.path).unwrap_or("?"),
-            trace_id = request
-                .headers()
-                .get(&TRACE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
-        if span.is_disabled() {
-            // Nobody listens: skip entering and leaving the span on every poll.
-            return self.run(request, op, &span).await;
-        }
-        self.run(request, op, &span).instrument(span.clone()).await
+/// A response that is not an error status, its body read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
     }
+}
+
+/// A request the generated builder could not build (a missing or invalid
+/// argument, a header value that cannot be sent): nothing was sent.
+pub(crate) fn invalid_request(error: progenitor_client::Error<()>) -> Error {
+    let message = match error {
+        progenitor_client::Error::InvalidRequest(message) => message,
+        other => other.to_string(),
+    };
+    Error::InvalidRequest { message }
+}
+
+/// Decodes a declared success body as `T`; a failure names the operation
+/// and the JSON path.
+pub(crate) fn success<T: serde::de::DeserializeOwned>(
+    reply: Reply,
+    op: &'static Operation,
+) -> Result<ResponseValue<T>> {
+    match crate::body::decode(&reply.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, reply.status, reply.headers)),
+        Err((path, reason)) => Err(Error::undecodable_success(
+            op,
+            &reply.headers,
+            &reply.body,
+            path,
+            reason,
+        )),
+    }
+}
+
+/// A declared success without a body.
+#[allow(dead_code)] // used when the spec has an operation without a success body
+pub(crate) fn empty(reply: Reply, _op: &'static Operation) -> Result<ResponseValue<()>> {
+    Ok(ResponseValue::new((), reply.status, reply.headers))
+}
+
+/// A status that is neither an error nor a success `op` declares.
+pub(crate) fn unexpected(reply: Reply, op: &'static Operation) -> Error {
+    Error::UnexpectedStatus {
+        operation: op.id,
+        status: reply.status,
+        request_id: reply
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
+}
+
+/// Sends `request` for `op`: authorizes it, retries it as the policy and
+/// `op`'s idempotence allow, and reads the answer. An error status comes
+/// back as its classified [`Error`].
+pub(crate) async fn send(
+    client: &Client,
+    mut request: Request,
+    op: &'static Operation,
+) -> Result<Reply> {
+    ensure_trace_id(&mut request, op);
+    let span = tracing::info_span!(
+        "chekt.request",
+        operation = op.id,
+        method = %op.method,
+        path = op.path,
+        trace_id = request
+            .headers()
+            .get(&TRACE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    if span.is_disabled() {
+        // Nobody listens: skip entering and leaving the span on every poll.
+        return client.run(request, op, &span).await;
+    }
+    client
+        .run(request, op, &span)
+        .instrument(span.clone())
+        .await
 }
 
 /// Sets `x-partner-trace-id` on operations that take it, unless the caller
 /// did; the same id stays on every retry of the call.
-fn ensure_trace_id(request: &mut Request, op: Option<&Operation>) {
-    let partner = op.is_some_and(|o| o.path.starts_with("/partner/"));
-    if !partner || request.headers().contains_key(&TRACE) {
+fn ensure_trace_id(request: &mut Request, op: &Operation) {
+    if !op.takes_trace_id || request.headers().contains_key(&TRACE) {
         return;
     }
     // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
@@ -139,8 +209,8 @@ impl Client {
     async fn authorize(
         &self,
         request: &mut Request,
-        op: Option<&Operation>,
-    ) -> Result<Option<Authorization>, AuthFailure> {
+        op: &'static Operation,
+    ) -> Result<Option<Authorization>> {
         let inner = &self.inner.inner;
         let auth = inner
             .credentials
@@ -157,68 +227,68 @@ impl Client {
     async fn run(
         &self,
         mut request: Request,
-        op: Option<&Operation>,
+        op: &'static Operation,
         span: &tracing::Span,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Reply> {
         let runtime = &self.inner;
         let inner = &runtime.inner;
-        let mut auth = match self.authorize(&mut request, op).await {
-            Ok(auth) => auth,
-            Err(failure) => return local_failure(failure),
-        };
-        let method = request.method().clone();
+        let mut auth = self.authorize(&mut request, op).await?;
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
             if let Some(throttle) = &inner.throttle
-                && let Err(wait) = throttle.acquire(runtime.last_rate_limit()).await
+                && let Err(resets_in) = throttle.acquire(runtime.last_rate_limit()).await
             {
-                return Ok(locally_rate_limited(wait));
+                return Err(Error::Throttled { resets_in });
             }
-            let Some(this_try) = duplicate(&request) else {
-                // Streaming bodies cannot be repeated: one attempt only.
-                return self.client.execute(request).await;
+            // Streaming bodies cannot be repeated: one attempt only.
+            let (this_try, repeatable) = match duplicate(&request) {
+                Some(copy) => (copy, true),
+                None => {
+                    let placeholder = Request::new(request.method().clone(), request.url().clone());
+                    (std::mem::replace(&mut request, placeholder), false)
+                }
             };
+            let may_retry = repeatable && attempt < inner.retry.max_attempts;
             let response = match self.client.execute(this_try).await {
                 Ok(response) => response,
                 Err(error) => {
-                    if attempt < inner.retry.max_attempts && retryable_error(&method, &error) {
+                    if may_retry && retryable_error(op.idempotent, &error) {
                         let delay = inner.retry.backoff(attempt, rand::random::<f64>());
                         tracing::debug!(?delay, %error, "retrying after a transport error");
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    return Err(error);
+                    return Err(Error::transport(error));
                 }
             };
             let status = response.status();
             span.record("status", status.as_u16());
+            tracing::debug!(status = status.as_u16(), "response");
             runtime.observe(response.headers());
-            if status.is_success() || status.is_informational() || status.is_redirection() {
-                return read_success(response, inner.max_response_bytes).await;
+            if !(status.is_client_error() || status.is_server_error()) {
+                return read_reply(response, op, inner.max_response_bytes).await;
             }
-            let (parts, body) = read_error(response).await;
+            let (headers, body) = read_error(response).await;
             let expired_token = auth.as_ref().filter(|a| {
                 a.refreshable
                     && !refreshed
+                    && repeatable
                     && status == StatusCode::UNAUTHORIZED
                     && is_token_expired(&body)
             });
             if let Some(expired) = expired_token {
                 inner.credentials.invalidate(&expired.header);
                 refreshed = true;
-                auth = match self.authorize(&mut request, op).await {
-                    Ok(auth) => auth,
-                    Err(failure) => return local_failure(failure),
-                };
+                auth = self.authorize(&mut request, op).await?;
                 attempt -= 1;
                 tracing::debug!("token expired; retrying once with a fresh token");
                 continue;
             }
-            if attempt < inner.retry.max_attempts && retryable_status(&method, status) {
-                let wait = retry_after(&parts.headers, SystemTime::now());
+            if may_retry && retryable_status(op.idempotent, status) {
+                let wait = retry_after(&headers, SystemTime::now());
                 if wait.is_none_or(|w| w <= inner.retry.max_retry_after) {
                     let delay =
                         wait.unwrap_or_else(|| inner.retry.backoff(attempt, rand::random::<f64>()));
@@ -227,7 +297,7 @@ impl Client {
                     continue;
                 }
             }
-            return Ok(normalize(parts, body));
+            return Err(Error::from_response(op, status, &headers, &body));
         }
     }
 }
@@ -260,188 +330,48 @@ fn duplicate(request: &Request) -> Option<Request> {
     Some(copy)
 }
 
-/// Reads a body whole unless it is larger than `limit` bytes (by
-/// `Content-Length`, or as it streams in): `None` then, the rest unread.
-pub(crate) async fn read_capped(
-    response: &mut Response,
-    limit: usize,
-) -> reqwest::Result<Option<Vec<u8>>> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Ok(None);
-    }
-    let mut body = Vec::new();
-    let complete = read_prefix(response, limit, &mut body).await?;
-    Ok(complete.then_some(body))
-}
-
-/// Appends at most `limit` bytes of a body to `body`; `true` when that was
-/// all of it. On a transport error, what arrived before it stays in `body`.
-async fn read_prefix(
-    response: &mut Response,
-    limit: usize,
-    body: &mut Vec<u8>,
-) -> reqwest::Result<bool> {
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            body.extend_from_slice(&chunk[..limit - body.len()]);
-            return Ok(false);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(true)
-}
-
-/// Reads a success body into memory, refusing one larger than `limit`
+/// Reads a non-error response whole, refusing a body larger than `limit`
 /// before it is all read.
-async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
+async fn read_reply(mut response: Response, op: &'static Operation, limit: usize) -> Result<Reply> {
+    let status = response.status();
     // A declared length within the limit is enforced by the HTTP layer:
-    // pass the body through without copying it.
+    // let reqwest collect the body without an extra copy.
     if response.content_length().is_some_and(|n| n <= limit as u64) {
-        return Ok(response);
+        let headers = std::mem::take(response.headers_mut());
+        let body = response.bytes().await.map_err(Error::transport)?;
+        return Ok(Reply {
+            status,
+            headers,
+            body,
+        });
     }
-    let Some(body) = read_capped(&mut response, limit).await? else {
-        return Ok(body_too_large(response.status(), limit));
-    };
-    let http: http::Response<reqwest::Body> = response.into();
-    let (parts, _) = http.into_parts();
-    Ok(rebuild(parts, Bytes::from(body)))
+    let body = read_capped(&mut response, limit)
+        .await
+        .map_err(Error::transport)?
+        .ok_or(Error::ResponseTooLarge {
+            operation: op.id,
+            status,
+            limit,
+        })?;
+    Ok(Reply {
+        status,
+        headers: std::mem::take(response.headers_mut()),
+        body: Bytes::from(body),
+    })
 }
 
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body; a body that
 /// breaks off early keeps what arrived.
-async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
+async fn read_error(mut response: Response) -> (HeaderMap, Vec<u8>) {
     let mut body = Vec::new();
     // A failure part-way keeps the part read: the error reports what came.
     let _ = read_prefix(&mut response, ERROR_BODY_LIMIT, &mut body).await;
-    let http: http::Response<reqwest::Body> = response.into();
-    let (parts, _) = http.into_parts();
-    (parts, Bytes::from(body))
+    (std::mem::take(response.headers_mut()), body)
 }
 
+/// Whether an error body carries the API's `token_expired` code.
 fn is_token_expired(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("code")
-                .and_then(|c| c.as_str())
-                .map(|c| c == "token_expired")
-        })
-        .unwrap_or(false)
-}
-
-/// Passes an API-shaped error body through; rewrites anything else into the
-/// API's error shape, marked so the error says the body was undecodable.
-fn normalize(mut parts: http::response::Parts, body: Bytes) -> Response {
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-    let api_shaped = parsed.as_ref().is_some_and(|v| {
-        v.get("error").is_some_and(serde_json::Value::is_string)
-            && v.get("message").is_some_and(serde_json::Value::is_string)
-    });
-    if api_shaped {
-        return rebuild(parts, body);
-    }
-    let reason = parts
-        .status
-        .canonical_reason()
-        .unwrap_or("Error")
-        .to_string();
-    let excerpt = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
-    let replacement = serde_json::json!({ "error": reason, "message": excerpt });
-    parts
-        .headers
-        .insert(UNDECODABLE_HEADER, HeaderValue::from_static("1"));
-    parts
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    rebuild(parts, Bytes::from(replacement.to_string()))
-}
-
-fn rebuild(mut parts: http::response::Parts, body: Bytes) -> Response {
-    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
-    Response::from(http::Response::from_parts(parts, body))
-}
-
-/// A local error response, shaped like the API's so it flows through the
-/// generated code unchanged and [`Error`](crate::Error) can classify it.
-fn local_response(
-    status: StatusCode,
-    body: serde_json::Value,
-    headers: &[(&'static str, String)],
-) -> Response {
-    let mut response = http::Response::new(Bytes::from(body.to_string()));
-    *response.status_mut() = status;
-    let map = response.headers_mut();
-    map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    map.insert(LOCAL_HEADER, HeaderValue::from_static("1"));
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            map.insert(*name, value);
-        }
-    }
-    Response::from(response)
-}
-
-/// The throttle refused to wait `wait` for the server's window to reset.
-fn locally_rate_limited(wait: std::time::Duration) -> Response {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let body = serde_json::json!({
-        "error": "Too Many Requests",
-        "message": format!("the rate-limit window is used up and resets in {secs} s, longer than the throttle's max_wait; not sent"),
-        "code": "rate_limited",
-    });
-    local_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        body,
-        &[("retry-after", secs.to_string())],
-    )
-}
-
-/// A success body over the configured size limit, reported as an error.
-fn body_too_large(status: StatusCode, limit: usize) -> Response {
-    let body = serde_json::json!({
-        "error": "Response Too Large",
-        "message": format!("the {} response body exceeds the client's limit of {limit} bytes", status.as_u16()),
-    });
-    local_response(
-        StatusCode::BAD_GATEWAY,
-        body,
-        &[(TOO_LARGE_HEADER, format!("{} {limit}", status.as_u16()))],
-    )
-}
-
-/// A failure before anything was sent, answered the way the API answers an
-/// unauthenticated call so it flows through the generated code unchanged.
-fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
-    let (status, code, message, request_id) = match failure {
-        AuthFailure::Missing(message) => (StatusCode::UNAUTHORIZED, None, message, None),
-        AuthFailure::Token(TokenError::Transport(error)) => return Err(error),
-        AuthFailure::Token(TokenError::Rejected {
-            status,
-            code,
-            message,
-            request_id,
-        }) => {
-            let status = if status.is_client_error() {
-                StatusCode::UNAUTHORIZED
-            } else {
-                status
-            };
-            (
-                status,
-                code,
-                format!("token request refused: {message}"),
-                request_id,
-            )
-        }
-        AuthFailure::Token(other) => (StatusCode::UNAUTHORIZED, None, other.to_string(), None),
-    };
-    let body = serde_json::json!({
-        "error": status.canonical_reason().unwrap_or("Unauthorized"),
-        "message": message,
-        "code": code,
-        "request_id": request_id,
-    });
-    Ok(local_response(status, body, &[]))
+    serde_json::from_slice::<ApiError>(body).is_ok_and(|b| b.code == Some(ErrorCode::TokenExpired))
 }
 
 #[cfg(test)]

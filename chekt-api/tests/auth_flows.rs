@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chekt_api::auth::TokenError;
 use chekt_api::auth::assertion::{Assertion, AssertionSigner, SignError};
 use chekt_api::auth::authorization_code::{AuthorizationCode, MemoryTokenStore, TokenStore};
 use chekt_api::prelude::*;
+use chekt_api::types::ErrorCode;
 use chekt_api::{BuildError, Client, Error};
 use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
@@ -56,7 +58,7 @@ impl AssertionSigner for Kms {
         "kms-key-7"
     }
     fn sign<'a>(&'a self, _message: &'a [u8]) -> BoxFuture<'a, Result<Vec<u8>, SignError>> {
-        let result = self.0.clone().map_err(|e| SignError(e.to_string()));
+        let result = self.0.clone().map_err(SignError::new);
         Box::pin(async move { result })
     }
 }
@@ -79,21 +81,13 @@ async fn a_failing_signer_is_an_auth_error_and_nothing_is_sent() {
             .assertion(Assertion::new("partner-1", signer))
             .build()
             .unwrap();
-        let err: Error = client
-            .list_sites()
-            .dealer_id(42)
-            .send()
-            .await
-            .unwrap_err()
-            .into();
-        let Error::Auth {
-            status, message, ..
-        } = &err
-        else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*status, None, "a local failure has no status");
-        assert!(message.contains(expected), "{message}");
+        let err = client.list_sites().dealer_id(42).send().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(TokenError::Signing(_))),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), None, "a local failure has no status");
+        assert!(err.to_string().contains(expected), "{err}");
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -250,13 +244,7 @@ async fn connect(client: &Client) -> Result<(), Error> {
         company_name: "Acme Security".into(),
         external_dealer_id: "acme-1".into(),
     };
-    client
-        .connect_dealer()
-        .body(body)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(Error::from)
+    client.connect_dealer().body(body).send().await.map(|_| ())
 }
 
 fn dealer() -> ResponseTemplate {
@@ -385,19 +373,19 @@ async fn a_wrong_state_or_no_authorization_fails_before_any_token_request() {
         .complete_authorization(pending, "code", "forged-state")
         .await
         .unwrap_err();
+    assert!(matches!(err, Error::StateMismatch), "{err:?}");
     assert!(err.to_string().contains("state does not match"), "{err}");
 
     let err = connect(&client).await.unwrap_err();
-    let Error::Auth {
-        message, status, ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*status, None);
     assert!(
-        message.contains("complete the authorization code flow first"),
-        "{message}"
+        matches!(err, Error::Token(TokenError::NotAuthorized)),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), None);
+    assert!(
+        err.to_string()
+            .contains("complete the authorization code flow first"),
+        "{err}"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 
@@ -427,21 +415,19 @@ async fn a_refused_code_exchange_names_the_oauth_error() {
         .complete_authorization(pending, "old-code", &state)
         .await
         .unwrap_err();
-    let Error::Auth {
+    let Error::Token(TokenError::OAuth {
         status,
-        code,
-        message,
+        error,
+        description,
         ..
-    } = &err
+    }) = &err
     else {
         panic!("{err:?}")
     };
-    assert_eq!(status.map(|s| s.as_u16()), Some(400));
-    assert_eq!(
-        code.as_ref().map(ToString::to_string).as_deref(),
-        Some("invalid_grant")
-    );
-    assert!(message.contains("The code has expired."), "{message}");
+    assert_eq!(status.as_u16(), 400);
+    assert_eq!(*error, ErrorCode::InvalidGrant);
+    assert_eq!(err.code(), Some(&ErrorCode::InvalidGrant));
+    assert_eq!(description.as_deref(), Some("The code has expired."));
     assert!(!err.to_string().contains("cs_app_secret_1234"));
     assert!(store.load().await.unwrap().is_none(), "nothing stored");
 }

@@ -375,3 +375,77 @@ async fn credentials_are_never_printed() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn short_help_lists_one_line_per_command_and_long_help_keeps_the_description() {
+    let help = chekt(&["-h"], &[]).await;
+    assert!(help.status.success());
+    let text = stdout(&help);
+    let commands = chekt_api::cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .count();
+    assert!(commands > 20, "{commands}");
+    // Usage, options and the command list: no command spreads over lines.
+    assert!(
+        text.lines().count() < commands + 40,
+        "{} lines for {commands} commands:\n{text}",
+        text.lines().count()
+    );
+    let list_sites = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("list-sites "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        list_sites.contains("List a dealer's sites")
+            || !list_sites.trim_end().ends_with("list-sites"),
+        "{list_sites}"
+    );
+    assert!(
+        !text.contains("create_token`") && !text.contains("- `client_credentials`"),
+        "{text}"
+    );
+
+    let long = stdout(&chekt(&["create-token", "--help"], &[]).await);
+    assert!(long.contains("- `client_credentials`"), "{long}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_traces_requests_on_stderr_without_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1)])))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = [
+        ("CHEKT_BASE_URL", uri.as_str()),
+        ("CHEKT_ACCESS_TOKEN", TOKEN),
+    ];
+    let quiet = chekt(&["list-sites", "--dealer-id", "42"], &env).await;
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(
+        !stderr(&quiet).contains("chekt.request"),
+        "{}",
+        stderr(&quiet)
+    );
+
+    for (args, extra) in [
+        (&["-v", "list-sites", "--dealer-id", "42"][..], None),
+        (
+            &["list-sites", "--dealer-id", "42"][..],
+            Some(("RUST_LOG", "chekt_api=trace,reqwest=trace,hyper=trace")),
+        ),
+    ] {
+        let mut env = env.to_vec();
+        env.extend(extra);
+        let traced = chekt(args, &env).await;
+        assert!(traced.status.success(), "{}", stderr(&traced));
+        let err = stderr(&traced);
+        assert!(err.contains("chekt.request"), "{err}");
+        assert!(err.contains("list_sites"), "{err}");
+        assert!(!err.contains(TOKEN), "{err}");
+        assert!(!stdout(&traced).contains("chekt.request"));
+    }
+}

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chekt_api::prelude::*;
-use chekt_api::{BuildError, Client};
+use chekt_api::{BuildError, Client, Error};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -113,9 +113,11 @@ async fn error_responses_keep_status_and_body() {
         .build()
         .unwrap();
     match client.get_dealer().dealer_id(42).send().await {
-        Err(progenitor_client::Error::ErrorResponse(response)) => {
-            assert_eq!(response.status(), 401);
-            assert_eq!(response.message, "Invalid or missing API Key");
+        Err(Error::Auth {
+            status, message, ..
+        }) => {
+            assert_eq!(status, 401);
+            assert_eq!(message, "Invalid or missing API Key");
         }
         other => panic!("expected an error response, got {other:?}"),
     }
@@ -155,4 +157,34 @@ fn bad_configuration_is_rejected_at_build_time() {
         !err.to_string().contains("bad"),
         "the token must not leak into errors"
     );
+}
+
+#[tokio::test]
+async fn a_reqwest_client_of_your_own_sends_every_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42"))
+        .and(header("x-proxy-tag", "mine"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "dealer_id": 42, "company_name": "Acme", "external_dealer_id": "acme-1",
+            "created_at": "2025-01-01 00:00:00"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-proxy-tag", "mine".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(server.uri())
+        .http_client(http)
+        .bearer_token(TOKEN)
+        .build()
+        .unwrap();
+    let dealer = client.get_dealer().dealer_id(42).send().await.unwrap();
+    assert_eq!(dealer.company_name, "Acme");
 }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chekt_api::webhook_events::WebhookEvent;
+use chekt_api::webhooks::WebhookEvent;
 use chekt_gen::Spec;
 use chekt_gen::contract::{self, Decoder, Options};
 

@@ -303,11 +303,9 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String,
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
 }
 
 fn builder(server: &FaultServer) -> chekt_api::ClientBuilder {
@@ -335,7 +333,6 @@ async fn list_sites(client: &Client) -> Result<usize, Error> {
     bounded(client.list_sites().dealer_id(42).send())
         .await
         .map(|sites| sites.len())
-        .map_err(Error::from)
 }
 
 async fn create_site(client: &Client) -> Result<(), Error> {
@@ -346,7 +343,6 @@ async fn create_site(client: &Client) -> Result<(), Error> {
     bounded(client.create_site().dealer_id(42).body(body).send())
         .await
         .map(drop)
-        .map_err(Error::from)
 }
 
 async fn activate_site(client: &Client) -> Result<(), Error> {
@@ -361,7 +357,6 @@ async fn activate_site(client: &Client) -> Result<(), Error> {
     )
     .await
     .map(drop)
-    .map_err(Error::from)
 }
 
 // ---- slow peers: timeouts -------------------------------------------------
@@ -684,38 +679,51 @@ type TokenCase = (&'static str, Fault, fn(&Error) -> bool);
 
 #[tokio::test]
 async fn token_endpoint_failures_are_reported_without_calling_the_api() {
+    use chekt_api::auth::TokenError as T;
+    use chekt_api::types::ErrorCode;
     let cases: Vec<TokenCase> = vec![
-        (
-            "503",
-            api_error(503),
-            |e| matches!(e, Error::Server { status, message, .. } if status.as_u16() == 503 && message.contains("token request refused")),
-        ),
+        ("503", api_error(503), |e| {
+            matches!(e, Error::Token(T::Unavailable { status: Some(s), .. }) if s.as_u16() == 503)
+                && e.is_retryable()
+        }),
         (
             "401",
             json(
                 401,
                 serde_json::json!({"error": "invalid_client", "error_description": "bad client"}),
             ),
-            |e| matches!(e, Error::Auth { message, .. } if message.contains("bad client")),
+            |e| {
+                matches!(e, Error::Token(T::OAuth { error: ErrorCode::InvalidClient, description: Some(d), .. }) if d == "bad client")
+                    && !e.is_retryable()
+            },
         ),
         (
             "html",
             raw(200, "text/html", "<html>maintenance</html>"),
-            |e| matches!(e, Error::Auth { .. }),
+            |e| matches!(e, Error::Token(T::Malformed { .. })),
         ),
         ("truncated", Fault::Truncated, |e| {
-            matches!(e, Error::Transport { .. })
+            matches!(
+                e,
+                Error::Token(T::Unavailable {
+                    status: None,
+                    source: Some(_),
+                    ..
+                })
+            )
         }),
         ("reset", Fault::Reset, |e| {
-            matches!(e, Error::Transport { .. })
+            matches!(e, Error::Token(T::Unavailable { status: None, .. }))
         }),
-        ("slow", Fault::SlowHeaders, |e| {
-            matches!(e, Error::Timeout { .. })
-        }),
+        (
+            "slow",
+            Fault::SlowHeaders,
+            |e| matches!(e, Error::Token(T::Unavailable { source: Some(s), .. }) if s.is_timeout()),
+        ),
         (
             "huge",
             Fault::HugeChunked,
-            |e| matches!(e, Error::Auth { message, .. } if message.contains("exceeds")),
+            |e| matches!(e, Error::Token(T::Malformed { reason, .. }) if reason.contains("exceeds")),
         ),
     ];
     for (name, fault, expected) in cases {

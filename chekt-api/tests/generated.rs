@@ -93,14 +93,14 @@ fn seed_error_bodies_deserialize() {
             "API Key does not have permission to access this resource",
         ),
     ] {
-        let parsed: types::Error = serde_json::from_str(body).unwrap();
+        let parsed: types::ApiError = serde_json::from_str(body).unwrap();
         assert_eq!(
             (parsed.error.as_str(), parsed.message.as_str()),
             (error, message)
         );
         assert_eq!(parsed.code, None);
     }
-    let coded: types::Error = serde_json::from_str(
+    let coded: types::ApiError = serde_json::from_str(
         r#"{"error": "Unauthorized", "message": "expired", "code": "token_expired", "request_id": "req_1"}"#,
     )
     .unwrap();
@@ -146,15 +146,33 @@ fn enums_are_forward_compatible() {
 
 #[test]
 fn operation_table_matches_the_spec() {
-    let list = chekt_api::operations::find("list_sites").unwrap();
+    use chekt_api::operations::{self, Scheme};
+    let list = operations::find("list_sites").unwrap();
+    assert_eq!(*list, operations::LIST_SITES);
     assert_eq!(
         (list.method, list.path),
         ("GET", "/partner/v1/dealers/{dealerId}/sites")
     );
-    assert_eq!(list.scopes("partnerOAuth"), ["sites:read"]);
-    assert!(list.is_idempotent());
-    let connect = chekt_api::operations::find("connect_dealer").unwrap();
-    assert!(connect.accepts("userOAuth") && !connect.accepts("partnerOAuth"));
+    assert_eq!(list.scopes(Scheme::PartnerOAuth), ["sites:read"]);
+    assert!(list.idempotent && list.takes_trace_id);
+    let flags = |op: &str| {
+        let op = operations::find(op).unwrap();
+        (op.idempotent, op.takes_trace_id)
+    };
+    assert_eq!(flags("create_site"), (false, true), "POST");
+    assert_eq!(flags("connect_dealer"), (true, true), "PUT");
+    assert_eq!(operations::TRACE_HEADER, "x-partner-trace-id");
+    // The public app API takes no trace id.
+    assert_eq!(flags("list_public_devices"), (true, false));
+    let connect = operations::find("connect_dealer").unwrap();
+    assert!(connect.accepts(Scheme::UserOAuth) && !connect.accepts(Scheme::PartnerOAuth));
+    assert_eq!(Scheme::PartnerOAuth.name(), "partnerOAuth");
+    // Every scheme an operation names is one the spec declares.
+    for op in operations::ALL {
+        for requirement in op.security.iter().flat_map(|alt| alt.iter()) {
+            assert!(Scheme::ALL.contains(&requirement.scheme), "{}", op.id);
+        }
+    }
     assert!(
         chekt_api::operations::find("create_token")
             .unwrap()

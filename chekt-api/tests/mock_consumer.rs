@@ -2,11 +2,11 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use chekt_api::mock::httpmock::MockServer;
 use chekt_api::mock::{self, MockServerExt};
 use chekt_api::prelude::*;
 use chekt_api::types::{self, ErrorCode, ResponseSiteBasicDto};
 use chekt_api::{Client, Error};
-use httpmock::MockServer;
 
 fn site(id: i64, name: &str) -> ResponseSiteBasicDto {
     serde_json::from_value(serde_json::json!({
@@ -84,7 +84,7 @@ async fn typed_error_responses_reach_the_consumer_as_typed_errors() {
     let server = MockServer::start_async().await;
     server.get_dealer(|when, then| {
         when.dealer_id(7);
-        then.forbidden(&types::Error {
+        then.forbidden(&types::ApiError {
             code: Some(ErrorCode::PermissionDenied),
             details: vec![],
             error: "Forbidden".into(),
@@ -93,13 +93,7 @@ async fn typed_error_responses_reach_the_consumer_as_typed_errors() {
         });
     });
     let client = mock::client(&server).unwrap();
-    let err: Error = client
-        .get_dealer()
-        .dealer_id(7)
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err: Error = client.get_dealer().dealer_id(7).send().await.unwrap_err();
     let Error::Auth {
         code, request_id, ..
     } = &err

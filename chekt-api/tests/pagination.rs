@@ -199,7 +199,7 @@ async fn selected_columns_decode_into_the_callers_type_not_the_full_row() {
     });
     assert_eq!(rows, expected);
     // The same rows as the full type: the error names the missing column.
-    match partial_sites(&client).send().await.map_err(Error::from) {
+    match partial_sites(&client).send().await {
         Err(Error::UndecodableBody { reason, .. }) => {
             assert!(reason.contains("missing field"), "{reason}");
         }

@@ -396,8 +396,7 @@ async fn prism_rejects_a_request_the_spec_forbids() {
         .limit(500)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(
         matches!(err, chekt_api::Error::Validation { .. }),
         "limit=500 is above the spec's maximum: {err:?}"

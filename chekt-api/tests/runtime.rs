@@ -26,11 +26,9 @@ fn site() -> serde_json::Value {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
 }
 
 fn client(server: &MockServer) -> Client {
@@ -227,8 +225,7 @@ async fn a_post_is_not_retried_after_a_server_error() {
         .body(body)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }
@@ -255,13 +252,7 @@ async fn error_kinds_are_told_apart() {
             .retry(RetryPolicy::none())
             .build()
             .unwrap();
-        let err: Error = client
-            .get_dealer()
-            .dealer_id(42)
-            .send()
-            .await
-            .unwrap_err()
-            .into();
+        let err: Error = client.get_dealer().dealer_id(42).send().await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
         match (status, &err) {
             (
@@ -302,14 +293,17 @@ async fn a_refused_grant_is_an_auth_error_without_the_secret() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let err: Error = client
-        .list_sites()
-        .dealer_id(42)
-        .send()
-        .await
-        .unwrap_err()
-        .into();
-    assert!(matches!(err, Error::Auth { status: None, .. }), "{err:?}");
+    let err = client.list_sites().dealer_id(42).send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Token(chekt_api::auth::TokenError::OAuth {
+                error: chekt_api::types::ErrorCode::InvalidClient,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.code().map(|c| c.as_str()), Some("invalid_client"));
     let shown = format!("{err} {err:?} {client:?}");
     assert!(shown.contains("Client authentication failed"), "{shown}");
@@ -329,9 +323,14 @@ async fn a_token_a_header_cannot_carry_fails_before_sending() {
         .dealer_id(42)
         .send()
         .await
-        .unwrap_err()
-        .into();
-    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Token(chekt_api::auth::TokenError::Malformed { .. })
+        ),
+        "{err:?}"
+    );
     let shown = format!("{err} {err:?}");
     assert!(
         shown.contains("the access token has characters an HTTP header cannot carry"),
@@ -350,16 +349,20 @@ async fn an_operation_without_a_fitting_credential_fails_before_sending() {
         .api_key("chekt_live_0123456789abcdefghijklmnop")
         .build()
         .unwrap();
-    let err: Error = client
-        .list_sites()
-        .dealer_id(42)
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err: Error = client.list_sites().dealer_id(42).send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MissingCredential {
+                operation: "list_sites",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
-            .contains("list_sites needs partnerOAuth (sites:read)"),
+            .contains("no credential for list_sites: it needs partnerOAuth (sites:read)"),
         "{err}"
     );
     assert!(server.received_requests().await.unwrap().is_empty());

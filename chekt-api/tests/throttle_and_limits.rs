@@ -84,27 +84,18 @@ async fn a_reset_beyond_max_wait_fails_fast_without_sending() {
         .build()
         .unwrap();
     client.list_sites().dealer_id(42).send().await.unwrap();
-    let err: Error = client
-        .list_sites()
-        .dealer_id(42)
-        .send()
-        .await
-        .unwrap_err()
-        .into();
-    let Error::RateLimited {
-        retry_after,
-        message,
-        ..
-    } = &err
-    else {
-        panic!("expected RateLimited, got {err:?}");
+    let err: Error = client.list_sites().dealer_id(42).send().await.unwrap_err();
+    let Error::Throttled { resets_in } = &err else {
+        panic!("expected Throttled, got {err:?}");
     };
-    let wait = retry_after.unwrap();
+    let wait = *resets_in;
     assert!(
         wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600),
         "{wait:?}"
     );
-    assert!(message.contains("max_wait"), "{message}");
+    assert_eq!(err.retry_after(), Some(wait));
+    assert_eq!(err.status(), None, "nothing was sent");
+    assert!(err.to_string().contains("max_wait"), "{err}");
     assert!(err.is_retryable());
     // `expect(1)` on drop: the second call never reached the server.
 }
@@ -141,15 +132,14 @@ async fn a_success_body_over_the_limit_is_refused() {
     let sites: Vec<_> = (0..200).map(|_| site()).collect();
     let server = sites_server(ResponseTemplate::new(200).set_body_json(sites), 2).await;
     let small = builder(&server).max_response_size(4096).build().unwrap();
-    let err: Error = small
-        .list_sites()
-        .dealer_id(42)
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err: Error = small.list_sites().dealer_id(42).send().await.unwrap_err();
     match &err {
-        Error::ResponseTooLarge { status, limit } => {
+        Error::ResponseTooLarge {
+            operation,
+            status,
+            limit,
+        } => {
+            assert_eq!(*operation, "list_sites");
             assert_eq!(status.as_u16(), 200);
             assert_eq!(*limit, 4096);
         }
@@ -157,7 +147,7 @@ async fn a_success_body_over_the_limit_is_refused() {
     }
     assert_eq!(
         err.to_string(),
-        "the 200 OK response body exceeds the client's limit of 4096 bytes"
+        "the 200 OK response body of list_sites exceeds the client's limit of 4096 bytes"
     );
     let roomy = builder(&server).build().unwrap();
     assert_eq!(

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chekt_api::webhook_events::WebhookEvent;
+use chekt_api::webhooks::WebhookEvent;
 use chekt_api::webhooks::{
     FixedClock, ReplayGuard, SIGNATURE_HEADER, Signer, TIMESTAMP_HEADER, Verifier, WebhookError,
 };
@@ -553,10 +553,17 @@ mod rejections {
         let err = verifier_at(TS)
             .verify_parts(MISMATCH, "1772331247", MISMATCH_JSON)
             .unwrap_err();
-        let WebhookError::PayloadMismatch { event_type, source } = &err else {
+        let WebhookError::PayloadMismatch {
+            event_type,
+            path,
+            source,
+        } = &err
+        else {
             panic!("expected PayloadMismatch, got {err:?}");
         };
         assert_eq!(event_type, "alarm.created");
+        assert_eq!(path, "data", "the JSON path of the failing field");
+        assert!(err.to_string().contains("at data"), "{err}");
         assert!(source.to_string().contains("alarm_id"), "{source}");
         assert_eq!(err.status(), 400);
         assert_eq!(err.code(), "payload_mismatch");

@@ -427,3 +427,31 @@ fn webhooks_and_security_schemes_are_declared() {
         ])
     );
 }
+
+/// Every syn pass the chekt-api preset relies on rewrote something in our
+/// own spec, `own_send` included: a progenitor upgrade that changes the
+/// shapes they rewrite fails here (and `render` refuses with `InertPass`).
+#[test]
+fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
+    let rendered =
+        chekt_gen::generate::render(&spec(), &chekt_gen::generate::GenerateOptions::chekt_api())
+            .unwrap();
+    let passes: Vec<(&str, usize)> = rendered
+        .passes
+        .iter()
+        .map(|p| (p.pass, p.rewritten))
+        .collect();
+    let names: Vec<&str> = passes.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        [
+            "absent_query",
+            "lean_headers::append_to_request",
+            "rows_as",
+            "own_send"
+        ]
+    );
+    let operations = spec().operations().count();
+    assert!(passes.iter().all(|p| p.1 > 0), "{passes:?}");
+    assert_eq!(passes[3].1, operations, "own_send rewrites every send()");
+}

@@ -108,7 +108,7 @@ fn making_an_optional_field_required_fails() {
     assert_reports(
         &report,
         "list_public_sites/401-seed-001-invalid-api-key.json",
-        "error[response-schema] response body (root): \"code\" is a required property (schema #/components/schemas/Error/required)",
+        "error[response-schema] response body (root): \"code\" is a required property (schema #/components/schemas/ApiError/required)",
     );
 }
 
@@ -319,7 +319,7 @@ fn misfiled_undeclared_and_secret_recordings_fail() {
         ),
         (
             "get_site/400-missing-param.json",
-            "error[response-schema] response body (root): \"message\" is a required property (schema #/components/schemas/Error/required)",
+            "error[response-schema] response body (root): \"message\" is a required property (schema #/components/schemas/ApiError/required)",
         ),
     ] {
         assert_reports(&report, recording, line);

@@ -857,10 +857,10 @@ fn real_spec_against_itself_and_edited() {
         ),
         (
             vec![
-                Edit::Rename("/components/schemas/Error".into(), "ApiError"),
+                Edit::Rename("/components/schemas/ApiError".into(), "ErrorBody"),
                 Edit::Text(
-                    "#/components/schemas/Error\"",
                     "#/components/schemas/ApiError\"",
+                    "#/components/schemas/ErrorBody\"",
                 ),
             ],
             &[],

@@ -104,8 +104,15 @@ fn operation_table_lists_every_operation() {
         let row = format!("id: \"{id}\", method: \"{method}\", path: \"{path}\",");
         assert!(flat.contains(&row), "{id} row missing");
     }
-    // Document-level security applies to every operation.
-    assert_eq!(code.matches("scheme: \"bearer\"").count(), 3);
+    // Document-level security applies to every operation, naming the
+    // scheme through the generated enum.
+    assert_eq!(code.matches("scheme: Scheme::Bearer").count(), 3);
+    assert!(
+        flat.contains("pub enum Scheme { ///`bearer` Bearer, }"),
+        "{flat}"
+    );
+    assert!(flat.contains("pub const DELETE_TASK: Operation = Operation {"));
+    assert!(flat.contains("idempotent: true,"));
 }
 
 #[test]

@@ -34,10 +34,7 @@ pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 /// How long a signed assertion is valid: five minutes, as the seed says.
 pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
-/// Why an assertion could not be signed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SignError(pub String);
+pub use super::error::SignError;
 
 /// Signs assertions with ES256 (ECDSA P-256 over SHA-256).
 ///
@@ -218,7 +215,9 @@ impl Assertion {
     pub async fn sign_at(&self, now: SystemTime) -> Result<String, TokenError> {
         let iat = now
             .duration_since(UNIX_EPOCH)
-            .map_err(|_| TokenError::Signing("the clock is before 1970".to_string()))?
+            .map_err(|e| {
+                TokenError::Signing(SignError::with_source("the clock is before 1970", e))
+            })?
             .as_secs();
         let header = serde_json::json!({
             "alg": "ES256",
@@ -242,12 +241,12 @@ impl Assertion {
             .signer
             .sign(signing_input.as_bytes())
             .await
-            .map_err(|e| TokenError::Signing(e.0))?;
+            .map_err(TokenError::Signing)?;
         if signature.len() != 64 {
-            return Err(TokenError::Signing(format!(
+            return Err(TokenError::Signing(SignError::new(format!(
                 "an ES256 signature is 64 bytes (r‖s), the signer returned {}",
                 signature.len()
-            )));
+            ))));
         }
         Ok(format!(
             "{signing_input}.{}",
@@ -301,7 +300,7 @@ impl P256Signer {
     pub fn from_pkcs8_pem(key_id: impl Into<String>, pem: &str) -> Result<Self, SignError> {
         use p256::pkcs8::DecodePrivateKey;
         let key = p256::ecdsa::SigningKey::from_pkcs8_pem(pem)
-            .map_err(|e| SignError(format!("not a PKCS#8 P-256 private key: {e}")))?;
+            .map_err(|e| SignError::with_source("not a PKCS#8 P-256 private key", e))?;
         Ok(P256Signer {
             key_id: key_id.into(),
             key,
@@ -323,7 +322,7 @@ impl P256Signer {
     /// ```
     pub fn from_jwk(key_id: impl Into<String>, jwk: &str) -> Result<Self, SignError> {
         let secret = p256::SecretKey::from_jwk_str(jwk)
-            .map_err(|_| SignError("not a private P-256 JWK".to_string()))?;
+            .map_err(|e| SignError::with_source("not a private P-256 JWK", e))?;
         Ok(P256Signer {
             key_id: key_id.into(),
             key: secret.into(),

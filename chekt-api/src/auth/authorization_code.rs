@@ -244,7 +244,7 @@ impl PendingAuthorization {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::{AuthorizationCode, PendingAuthorization};
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     ///
     /// let flow = AuthorizationCode::new("my-client-id", "https://app.example.com/callback");
     /// let pending = flow.authorize_url(&["sites:read"]);
@@ -267,7 +267,7 @@ impl PendingAuthorization {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::pkce_challenge;
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     /// # let flow = chekt_api::auth::authorization_code::AuthorizationCode::new("id", "https://app.example.com/cb");
     ///
     /// let pending = flow.authorize_url(&["sites:read"]);
@@ -279,12 +279,12 @@ impl PendingAuthorization {
         &self.verifier
     }
 
-    pub(crate) fn check_state(&self, returned: &str) -> Result<(), TokenError> {
+    pub(crate) fn check_state(&self, returned: &str) -> crate::Result<()> {
         use subtle::ConstantTimeEq;
         if bool::from(self.state.as_bytes().ct_eq(returned.as_bytes())) {
             Ok(())
         } else {
-            Err(TokenError::StateMismatch)
+            Err(crate::Error::StateMismatch)
         }
     }
 }
@@ -304,10 +304,7 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
-/// Why a [`TokenStore`] failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+pub use super::error::StoreError;
 
 /// Where refresh tokens are kept between runs (a database row, a secret
 /// manager, an encrypted file). Each refresh may rotate the refresh token;
@@ -329,7 +326,7 @@ pub trait TokenStore: Send + Sync + 'static {
     ///
     /// ```
     /// use chekt_api::auth::authorization_code::{MemoryTokenStore, StoredTokens, TokenStore};
-    /// use secrecy::ExposeSecret;
+    /// use chekt_api::secrecy::ExposeSecret;
     ///
     /// # futures::executor::block_on(async {
     /// let store = MemoryTokenStore::default();
@@ -358,7 +355,7 @@ impl TokenStore for MemoryTokenStore {
             .0
             .lock()
             .map(|g| g.clone())
-            .map_err(|_| StoreError("poisoned".to_string()));
+            .map_err(|_| StoreError::new("poisoned"));
         Box::pin(std::future::ready(tokens))
     }
 
@@ -367,7 +364,7 @@ impl TokenStore for MemoryTokenStore {
             .0
             .lock()
             .map(|mut g| *g = Some(tokens))
-            .map_err(|_| StoreError("poisoned".to_string()));
+            .map_err(|_| StoreError::new("poisoned"));
         Box::pin(std::future::ready(result))
     }
 }
@@ -393,7 +390,7 @@ impl Grant for RefreshGrant {
             .store
             .load()
             .await
-            .map_err(|e| TokenError::Store(e.0))?
+            .map_err(TokenError::Store)?
             .ok_or(TokenError::NotAuthorized)?;
         let mut form = vec![
             ("grant_type", SecretString::from("refresh_token")),
@@ -415,7 +412,7 @@ impl Grant for RefreshGrant {
                     refresh_token: refresh_token.clone(),
                 })
                 .await
-                .map_err(|e| TokenError::Store(e.0))?;
+                .map_err(TokenError::Store)?;
         }
         Ok(())
     }
@@ -479,7 +476,7 @@ mod tests {
         for wrong in ["abd", "ab", "abcd", ""] {
             assert!(matches!(
                 pending.check_state(wrong),
-                Err(TokenError::StateMismatch)
+                Err(crate::Error::StateMismatch)
             ));
         }
     }

@@ -12,12 +12,13 @@ use reqwest::header::HeaderValue;
 pub mod api_key;
 pub mod assertion;
 pub mod authorization_code;
+pub(crate) mod error;
 pub(crate) mod token;
 
 pub use api_key::{ApiKey, ApiKeyError, Environment};
-pub use token::TokenError;
+pub use error::TokenError;
 
-use crate::operations::{Operation, SecurityRequirement};
+use crate::operations::{Operation, Scheme};
 use authorization_code::RefreshGrant;
 use token::{PartnerGrant, TokenCache};
 
@@ -40,36 +41,12 @@ pub(crate) struct Authorization {
     pub refreshable: bool,
 }
 
-/// Why a request could not be authorized locally.
-#[derive(Debug)]
-pub(crate) enum AuthFailure {
-    /// No configured credential fits the operation.
-    Missing(String),
-    /// A token could not be obtained.
-    Token(TokenError),
-}
-
 /// `Bearer <token>` as a header value marked sensitive (so HTTP layers do
 /// not log it); `None` when the token has characters a header cannot carry.
 pub(crate) fn bearer(token: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     value.set_sensitive(true);
     Some(value)
-}
-
-/// The schemes tried, in order, for a request that names no operation.
-const ANY_SCHEME: &[&str] = &["partnerOAuth", "apiKey", "userOAuth"];
-
-/// The schemes `op` accepts, in the spec's order ([`ANY_SCHEME`] when the
-/// operation is unknown).
-fn schemes(op: Option<&Operation>) -> impl Iterator<Item = &'static str> + Send {
-    let declared: &'static [&'static [SecurityRequirement]] = op.map_or(&[], |o| o.security);
-    let fallback: &'static [&'static str] = if op.is_none() { ANY_SCHEME } else { &[] };
-    declared
-        .iter()
-        .flat_map(|alt: &'static &'static [SecurityRequirement]| alt.iter())
-        .map(|r: &'static SecurityRequirement| r.scheme)
-        .chain(fallback.iter().copied())
 }
 
 /// A credential that never changes (an API key, a caller's token).
@@ -81,33 +58,33 @@ fn fixed(header: &HeaderValue) -> Authorization {
 }
 
 impl Credentials {
-    /// The credential for `op` (`None` when it needs none).
+    /// The credential for `op` (`None` when it needs none): the first
+    /// configured one among the schemes it accepts, in the spec's order,
+    /// else a caller-supplied access token.
     pub async fn authorize(
         &self,
-        op: Option<&Operation>,
+        op: &'static Operation,
         http: &reqwest::Client,
         token_url: &str,
-    ) -> Result<Option<Authorization>, AuthFailure> {
-        if op.is_some_and(|op| op.security.is_empty()) {
+    ) -> crate::Result<Option<Authorization>> {
+        if op.security.is_empty() {
             return Ok(None);
         }
-        for scheme in schemes(op) {
-            let cached = match scheme {
-                "partnerOAuth" => match &self.partner {
-                    Some(cache) => cache.token(http, token_url).await,
+        for requirement in op.security.iter().flat_map(|alt| alt.iter()) {
+            let header = match requirement.scheme {
+                Scheme::PartnerOAuth => match &self.partner {
+                    Some(cache) => cache.token(http, token_url).await?,
                     None => continue,
                 },
-                "userOAuth" => match &self.user {
-                    Some(cache) => cache.token(http, token_url).await,
+                Scheme::UserOAuth => match &self.user {
+                    Some(cache) => cache.token(http, token_url).await?,
                     None => continue,
                 },
-                "apiKey" => match &self.api_key {
+                Scheme::ApiKey => match &self.api_key {
                     Some(key) => return Ok(Some(fixed(key.header()))),
                     None => continue,
                 },
-                _ => continue,
             };
-            let header = cached.map_err(AuthFailure::Token)?;
             return Ok(Some(Authorization {
                 header,
                 refreshable: true,
@@ -118,26 +95,25 @@ impl Credentials {
         if let Some(header) = &self.user_token {
             return Ok(Some(fixed(header)));
         }
-        let id = op.map(|o| o.id).unwrap_or("this operation");
-        let scopes: Vec<String> = op
-            .into_iter()
-            .flat_map(|o| o.security.iter().flat_map(|alt| alt.iter()))
+        let needs: Vec<String> = op
+            .security
+            .iter()
+            .flat_map(|alt| alt.iter())
             .map(|r| {
-                format!(
-                    "{}{}",
-                    r.scheme,
-                    if r.scopes.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", r.scopes.join(", "))
-                    }
-                )
+                if r.scopes.is_empty() {
+                    r.scheme.name().to_string()
+                } else {
+                    format!("{} ({})", r.scheme.name(), r.scopes.join(", "))
+                }
             })
             .collect();
-        Err(AuthFailure::Missing(format!(
-            "{id} needs {}; configure a matching credential on ClientBuilder (client_credentials, assertion, api_key, authorization_code or bearer_token)",
-            scopes.join(" or ")
-        )))
+        Err(crate::Error::MissingCredential {
+            operation: op.id,
+            message: format!(
+                "it needs {}; configure a matching credential on ClientBuilder (client_credentials, assertion, api_key, authorization_code or bearer_token)",
+                needs.join(" or ")
+            ),
+        })
     }
 
     /// Drops a token the server called expired (`used` is the header it

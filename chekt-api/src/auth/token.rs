@@ -9,45 +9,9 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// Why no token could be obtained.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The token endpoint could not be reached.
-    #[error("token request failed: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The token endpoint refused the grant.
-    #[error("token request refused ({status}{}): {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
-    Rejected {
-        /// The status it answered with.
-        status: reqwest::StatusCode,
-        /// The OAuth or CHeKT error code.
-        code: Option<String>,
-        /// Its explanation.
-        message: String,
-        /// Its request id.
-        request_id: Option<String>,
-    },
-    /// The token endpoint answered 2xx with a body that is not a token.
-    #[error("token response is not a token: {0}")]
-    Malformed(String),
-    /// The assertion could not be signed.
-    #[error("cannot sign the assertion: {0}")]
-    Signing(String),
-    /// No user has authorized the app yet (no refresh token is stored).
-    #[error(
-        "no user authorization yet: complete the authorization code flow first (Client::complete_authorization)"
-    )]
-    NotAuthorized,
-    /// The `state` returned to the redirect URI is not the one sent.
-    #[error(
-        "the authorization response's state does not match the request's (possible CSRF); start the flow again"
-    )]
-    StateMismatch,
-    /// The token store failed to load or save.
-    #[error("token store: {0}")]
-    Store(String),
-}
+use crate::types::ErrorCode;
+
+pub use super::error::TokenError;
 
 /// The form of one token request.
 pub(crate) type Form = Vec<(&'static str, SecretString)>;
@@ -190,9 +154,10 @@ impl<G: Grant> TokenCache<G> {
         let body = request_token(http, token_url, form).await?;
         self.grant.accept(&body).await?;
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
-            TokenError::Malformed(
-                "the access token has characters an HTTP header cannot carry".to_string(),
-            )
+            TokenError::Malformed {
+                path: Some("access_token".to_string()),
+                reason: "the access token has characters an HTTP header cannot carry".to_string(),
+            }
         })?;
         let refresh_at = Instant::now() + body.lifetime().saturating_sub(self.margin);
         if let Ok(mut current) = self.current.lock() {
@@ -230,46 +195,84 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+    let unreachable = |source: reqwest::Error| TokenError::Unavailable {
+        status: None,
+        message: source.to_string(),
+        request_id: None,
+        source: Some(source),
+    };
     let mut response = http
         .post(token_url)
         .form(&exposed)
         .send()
         .await
-        .map_err(TokenError::Transport)?;
+        .map_err(unreachable)?;
     let status = response.status();
-    let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
+    let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
-        .map_err(TokenError::Transport)?
-        .ok_or_else(|| {
-            TokenError::Malformed(format!(
-                "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
-            ))
+        .map_err(unreachable)?
+        .ok_or_else(|| TokenError::Malformed {
+            path: None,
+            reason: format!("the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"),
         })?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
+        return crate::body::decode(&bytes)
+            .map_err(|(path, reason)| TokenError::Malformed { path, reason });
     }
-    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-    let (code, message, request_id) = match body {
-        Some(b) => (
-            b.code
-                .clone()
-                .or_else(|| b.error_description.as_ref().and(b.error.clone())),
-            b.error_description
-                .or(b.message)
-                .or(b.error)
-                .unwrap_or_default(),
-            b.request_id,
-        ),
-        None => (
-            None,
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-            None,
-        ),
+    Err(refusal(status, response.headers(), &bytes))
+}
+
+/// The token endpoint's error response as a [`TokenError`]: 5xx, 429 (and
+/// any non-4xx) is `Unavailable`, to try again later; any other 4xx is
+/// `OAuth` with the RFC 6749 §5.2 `error` (CHeKT's `code` first, since
+/// CHeKT's bodies put the HTTP reason in `error`).
+fn refusal(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    bytes: &[u8],
+) -> TokenError {
+    let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
+    let header_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let unavailable = !status.is_client_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+    let Some(body) = body else {
+        let text = crate::body::excerpt(bytes);
+        if unavailable {
+            return TokenError::Unavailable {
+                status: Some(status),
+                message: text,
+                request_id: header_id,
+                source: None,
+            };
+        }
+        return TokenError::OAuth {
+            status,
+            error: ErrorCode::Unknown(String::new()),
+            description: (!text.is_empty()).then_some(text),
+            request_id: header_id,
+        };
     };
-    Err(TokenError::Rejected {
+    let request_id = body.request_id.or(header_id);
+    let description = body.error_description.or(body.message);
+    if unavailable {
+        return TokenError::Unavailable {
+            status: Some(status),
+            message: description.or(body.error).unwrap_or_default(),
+            request_id,
+            source: None,
+        };
+    }
+    let error = body
+        .code
+        .or(body.error)
+        .map(|code| ErrorCode::from(code.as_str()))
+        .unwrap_or_else(|| ErrorCode::Unknown(String::new()));
+    TokenError::OAuth {
         status,
-        code,
-        message,
+        error,
+        description,
         request_id,
-    })
+    }
 }

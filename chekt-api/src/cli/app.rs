@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::generated::{Cli, CliCommand, CliConfig};
-use super::support::{Error as ProgenitorError, ResponseValue, builder, types};
+use super::support::{ResponseValue, builder, types};
 use crate::pagination::{CursorPagedExt, DEFAULT_PAGE_SIZE, FieldsPaged, OffsetPagedExt};
 use crate::prelude::*;
 use crate::{Client, Error};
@@ -82,7 +82,36 @@ where
             return ExitCode::from(code);
         }
     };
+    init_tracing(matches.get_count("verbose"));
     ExitCode::from(dispatch(&matches).await)
+}
+
+/// Sends tracing output to stderr: `RUST_LOG` (`target=level,...`, e.g.
+/// `chekt_api=debug`) when set, else `-v` (debug) or `-vv` (trace) for
+/// chekt-api's own events, else nothing. The runtime's spans and events
+/// carry no credential (the `Authorization` header is marked sensitive),
+/// so nothing secret is printed.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse::<Targets>().ok());
+    let targets = match (from_env, verbose) {
+        (Some(targets), _) => targets,
+        (None, 0) => return,
+        (None, 1) => Targets::new().with_target("chekt_api", LevelFilter::DEBUG),
+        (None, _) => Targets::new().with_target("chekt_api", LevelFilter::TRACE),
+    };
+    let subscriber = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(true),
+        )
+        .with(targets);
+    // A second call (tests run `run` many times) keeps the first.
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// The whole command tree: global options, `auth`, and one subcommand per
@@ -147,6 +176,14 @@ pub fn command() -> Command {
                 .help("Page through a list to the end (progress on stderr)"),
         )
         .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::Count)
+                .help("Trace requests on stderr (-vv for more); RUST_LOG=target=level overrides"),
+        )
+        .arg(
             Arg::new("show-secrets")
                 .long("show-secrets")
                 .action(ArgAction::SetTrue)
@@ -165,9 +202,21 @@ pub fn command() -> Command {
                 ),
         );
     for cmd in CliCommand::iter() {
-        root = root.subcommand(Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)));
+        root = root.subcommand(one_line_about(
+            Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)),
+        ));
     }
     root
+}
+
+/// `chekt -h` lists one line per command (the operation's summary); the
+/// whole description stays for `chekt <command> --help`.
+fn one_line_about(command: Command) -> Command {
+    let Some(full) = command.get_about().map(ToString::to_string) else {
+        return command;
+    };
+    let summary = full.lines().next().unwrap_or_default().trim().to_string();
+    command.about(summary).long_about(full)
 }
 
 fn subcommand_name(cmd: CliCommand) -> String {
@@ -317,15 +366,12 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
 
 /// Prints an error with what to do about it; returns the exit code.
 fn report(error: anyhow::Error) -> u8 {
-    let error = match error.downcast::<ProgenitorError<types::Error>>() {
-        Ok(e) => Error::from(e),
-        Err(other) => match other.downcast::<Error>() {
-            Ok(e) => e,
-            Err(other) => {
-                eprintln!("error: {other:#}");
-                return EXIT_USAGE;
-            }
-        },
+    let error = match error.downcast::<Error>() {
+        Ok(e) => e,
+        Err(other) => {
+            eprintln!("error: {other:#}");
+            return EXIT_USAGE;
+        }
     };
     eprintln!("error: {error}");
     if let Some(hint) = hint(&error) {
@@ -334,7 +380,7 @@ fn report(error: anyhow::Error) -> u8 {
     match &error {
         Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
         Error::InvalidRequest { .. } => EXIT_USAGE,
-        Error::Auth { status: None, .. } => EXIT_USAGE,
+        Error::MissingCredential { .. } => EXIT_USAGE,
         Error::UndecodableBody { status: None, .. } | Error::ResponseTooLarge { .. } => EXIT_OTHER,
         _ if error.status().is_some() => EXIT_API,
         _ => EXIT_OTHER,
@@ -350,17 +396,21 @@ fn hint(error: &Error) -> Option<String> {
         Error::Auth { code: Some(C::PermissionDenied), .. } => "permission_denied: the credential is valid but lacks this operation's scope. Grant it in the app's permissions in the dealer portal.".into(),
         Error::Auth { code: Some(C::IpNotAllowed), .. } => "ip_not_allowed: this machine's IP is not on the app's allow list.".into(),
         Error::Auth { code: Some(C::SignatureInvalid), .. } => "signature_invalid: a signature did not verify; check the signing secret or key.".into(),
-        Error::Auth { status: None, .. } => "set credentials: CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET (Partner API), CHEKT_API_KEY (public API) or CHEKT_ACCESS_TOKEN; `chekt auth status` shows what is set.".into(),
+        Error::MissingCredential { .. } => "set credentials: CHEKT_CLIENT_ID + CHEKT_CLIENT_SECRET (Partner API), CHEKT_API_KEY (public API) or CHEKT_ACCESS_TOKEN; `chekt auth status` shows what is set.".into(),
         Error::Auth { .. } => "authentication failed: check the credentials with `chekt auth login`.".into(),
         Error::RateLimited { retry_after, rate_limit, .. } => {
             let wait = retry_after.map(|d| format!(" in {} s", d.as_secs())).unwrap_or_default();
             let window = rate_limit
+                .as_deref()
                 .and_then(|r| r.limit)
                 .map(|l| format!(" (limit {l} per window)"))
                 .unwrap_or_default();
             format!("rate_limited: too many requests{window}; try again{wait}.")
         }
         Error::Transport { .. } | Error::Timeout { .. } => "the API could not be reached; check --base-url / CHEKT_BASE_URL and the network.".into(),
+        Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidClient, .. }) => "invalid_client: the token endpoint does not accept these client credentials; check CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET.".into(),
+        Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidScope, .. }) => "invalid_scope: the app may not request these scopes.".into(),
+        Error::Token(crate::auth::TokenError::Unavailable { .. }) => "the token endpoint could not be reached or failed; try again later.".into(),
         _ => return None,
     })
 }
@@ -430,7 +480,7 @@ impl Output {
     /// they come.
     fn offset<'a, B>(&self, matches: &ArgMatches, request: &B) -> anyhow::Result<()>
     where
-        B: FieldsPaged<'a, ErrorBody = types::Error>,
+        B: FieldsPaged<'a>,
         B::Item: Serialize + Send,
     {
         let page_size = matches
@@ -451,7 +501,7 @@ impl Output {
                 let handle = tokio::runtime::Handle::current();
                 let page = tokio::task::block_in_place(|| {
                     let page = handle.block_on(request.clone().send_page_as::<Value>());
-                    page.map_err(|e| anyhow::Error::new(crate::Error::from(e)))
+                    page.map_err(anyhow::Error::new)
                 })?;
                 self.print(Value::Array(page.into_inner()));
                 Err(anyhow::Error::new(AlreadyPrinted))
@@ -556,10 +606,7 @@ impl CliConfig for Output {
         self.print(serde_json::json!({ "ok": true }));
     }
 
-    fn error<T>(&self, _value: &ProgenitorError<T>)
-    where
-        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
-    {
+    fn error(&self, _value: &Error) {
         // Reported once, with a hint, by `report`.
     }
 
@@ -582,11 +629,7 @@ impl CliConfig for Output {
     {
     }
 
-    fn list_end_error<T>(&self, _value: &ProgenitorError<T>)
-    where
-        T: super::support::schemars::JsonSchema + Serialize + std::fmt::Debug,
-    {
-    }
+    fn list_end_error(&self, _value: &Error) {}
 
     fn execute_list_sites(
         &self,

@@ -15,8 +15,7 @@ pub use generated::{Cli, CliCommand, CliConfig};
 /// What the generated CLI code sees through its `use …::*`.
 mod support {
     pub use crate::prelude::*;
-    pub use crate::{Client, ResponseValue, builder, types};
-    pub use progenitor_client::Error;
+    pub use crate::{Client, Error, ResponseValue, builder, types};
 
     /// progenitor's CLI bounds output types by `schemars::JsonSchema`,
     /// which this CLI never uses; a blanket local trait satisfies the bound

@@ -1,5 +1,7 @@
 //! Typed mocks of every operation, for testing your code without a CHeKT
-//! server (feature `mock`, built on [`httpmock`]).
+//! server (feature `mock`, built on [`httpmock`], re-exported here as
+//! `chekt_api::mock::httpmock` so your tests use the version these mocks
+//! were generated for without adding it themselves).
 //!
 //! [`MockServerExt`] adds one method per operation to
 //! [`httpmock::MockServer`], named after the `operationId`, whose `when`
@@ -14,7 +16,7 @@
 //! use chekt_api::types::ResponseSiteBasicDto;
 //!
 //! # async fn test(site: ResponseSiteBasicDto) -> Result<(), Box<dyn std::error::Error>> {
-//! let server = httpmock::MockServer::start_async().await;
+//! let server = mock::httpmock::MockServer::start_async().await;
 //! let sites = server.list_sites(|when, then| {
 //!     when.dealer_id(42).limit(50);
 //!     then.ok(&vec![site]);
@@ -37,6 +39,9 @@
 mod generated;
 
 pub use generated::{MockServerExt, operations};
+/// The `httpmock` these mocks are built on (0.8): use it instead of adding
+/// your own, which `cargo add` would pick in an incompatible version.
+pub use httpmock;
 
 use httpmock::{Method, Mock, MockServer};
 
@@ -63,7 +68,7 @@ pub const MOCK_REFRESH_TOKEN: &str = "mock-refresh-token";
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = httpmock::MockServer::start_async().await;
+/// let server = chekt_api::mock::httpmock::MockServer::start_async().await;
 /// let tokens = mock_token_endpoint(&server);
 /// server.list_sites(|when, then| {
 ///     when.dealer_id(42);
@@ -105,7 +110,7 @@ pub fn mock_token_endpoint(server: &MockServer) -> Mock<'_> {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = httpmock::MockServer::start_async().await;
+/// let server = chekt_api::mock::httpmock::MockServer::start_async().await;
 /// let sites = server.list_sites(|when, then| {
 ///     when.dealer_id(42);
 ///     then.ok(&vec![]);
@@ -123,9 +128,6 @@ pub fn client(server: &MockServer) -> Result<Client, BuildError> {
         .client_credentials(MOCK_CLIENT_ID, MOCK_CLIENT_SECRET)
         .api_key(MOCK_API_KEY)
         .bearer_token(MOCK_ACCESS_TOKEN)
-        .retry(crate::retry::RetryPolicy {
-            max_attempts: 1,
-            ..Default::default()
-        })
+        .retry(crate::retry::RetryPolicy::none())
         .build()
 }

@@ -107,12 +107,14 @@ pub enum WebhookError {
     /// The (authentic) body has a known event type, but does not match that
     /// type's schema.
     #[error(
-        "`{event_type}` payload does not match its schema in the CHeKT spec; check for a newer \
-         chekt-api release"
+        "`{event_type}` payload does not match its schema in the CHeKT spec at {path}: {source}; \
+         check for a newer chekt-api release"
     )]
     PayloadMismatch {
         /// The event type, e.g. `alarm.created`.
         event_type: String,
+        /// The JSON path that failed, e.g. `data.device_id`.
+        path: String,
         /// The JSON error, naming the failing field.
         #[source]
         source: serde_json::Error,
@@ -168,7 +170,7 @@ impl WebhookError {
     ///
     /// ```
     /// use chekt_api::webhooks::WebhookError;
-    /// use http::StatusCode;
+    /// use chekt_api::http::StatusCode;
     ///
     /// let stale = WebhookError::TimestampTooOld { age_secs: 900, tolerance_secs: 300 };
     /// assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);

@@ -52,7 +52,7 @@
 //! # Example
 //!
 //! ```
-//! use chekt_api::webhook_events::WebhookEvent;
+//! use chekt_api::webhooks::WebhookEvent;
 //! use chekt_api::webhooks::{FixedClock, Signer, Verifier, WebhookError};
 //!
 //! // What CHeKT sends (in tests, `Signer` plays CHeKT).
@@ -98,7 +98,7 @@ pub use self::verify::{
     Clock, DEFAULT_TOLERANCE, Delivery, FixedClock, SystemClock, VerifiedSignature, Verifier,
     VerifierBuilder, WebhookHeaders,
 };
-pub use crate::webhook_events::WebhookEvent;
+pub use crate::generated::webhook_events::WebhookEvent;
 
 /// The header carrying the hex HMAC-SHA256 signature.
 pub const SIGNATURE_HEADER: &str = "x-chekt-signature";

@@ -42,7 +42,7 @@ impl Signer {
     ///
     /// ```
     /// use chekt_api::webhooks::{Signer, Verifier};
-    /// use secrecy::SecretString;
+    /// use chekt_api::secrecy::SecretString;
     ///
     /// // The secret the receiver under test is configured with:
     /// let secret = SecretString::from("whsec_test");
@@ -239,10 +239,10 @@ impl SignedDelivery {
     /// use chekt_api::webhooks::Signer;
     ///
     /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, b"{}".to_vec());
-    /// let request: http::Request<Vec<u8>> = delivery.into_request("/webhooks/chekt")?;
-    /// assert_eq!(request.method(), http::Method::POST);
+    /// let request: chekt_api::http::Request<Vec<u8>> = delivery.into_request("/webhooks/chekt")?;
+    /// assert_eq!(request.method(), chekt_api::http::Method::POST);
     /// // let response = app.oneshot(request.map(axum::body::Body::from)).await?;
-    /// # Ok::<(), http::Error>(())
+    /// # Ok::<(), chekt_api::http::Error>(())
     /// ```
     pub fn into_request<B: From<Vec<u8>>>(
         self,

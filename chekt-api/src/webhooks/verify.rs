@@ -11,9 +11,9 @@ use http::HeaderMap;
 use serde::Deserialize;
 use sha2::Sha256;
 
+use super::WebhookEvent;
 use super::{ConfigError, ReplayGuard, SIGNATURE_HEADER, SigningSecret, TIMESTAMP_HEADER};
 use super::{WebhookError, error::WebhookError as E};
-use crate::webhook_events::WebhookEvent;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
@@ -226,7 +226,7 @@ impl<'a> WebhookHeaders<'a> {
     /// let delivery = Signer::new("whsec_test").sign(1_700_000_000, b"{}".to_vec());
     /// let headers = delivery.header_map();
     /// assert_eq!(WebhookHeaders::from_header_map(&headers)?.timestamp, "1700000000");
-    /// let unsigned = http::HeaderMap::new();
+    /// let unsigned = chekt_api::http::HeaderMap::new();
     /// let missing = WebhookHeaders::from_header_map(&unsigned);
     /// assert!(matches!(missing, Err(WebhookError::MissingHeader { name: "x-chekt-signature" })));
     /// # Ok::<(), WebhookError>(())
@@ -482,8 +482,8 @@ impl Verifier {
     /// escapes) and the signature no longer matches.
     ///
     /// ```no_run
-    /// # fn handle(headers: http::HeaderMap, body: bytes::Bytes) -> Result<(), Box<dyn std::error::Error>> {
-    /// use chekt_api::webhook_events::WebhookEvent;
+    /// # fn handle(headers: chekt_api::http::HeaderMap, body: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use chekt_api::webhooks::WebhookEvent;
     /// use chekt_api::webhooks::Verifier;
     ///
     /// let verifier = Verifier::new(std::env::var("CHEKT_WEBHOOK_SECRET")?)?;
@@ -623,7 +623,9 @@ fn parse_event(body: &[u8]) -> Result<(WebhookEvent, Option<String>), WebhookErr
             let id = event_id(&event, body);
             Ok((event, id))
         }
-        Err(source) => {
+        Err(error) => {
+            let path = error.path().to_string();
+            let source = error.into_inner();
             /// Just the `type`, to tell a malformed body from a known type
             /// whose payload does not match.
             #[derive(Deserialize)]
@@ -637,6 +639,7 @@ fn parse_event(body: &[u8]) -> Result<(WebhookEvent, Option<String>), WebhookErr
                 {
                     Err(E::PayloadMismatch {
                         event_type: event_type.into_owned(),
+                        path,
                         source,
                     })
                 }

@@ -8,6 +8,7 @@
 //!   list operations that follow the offset (`limit`/`offset` → array) or
 //!   cursor (`cursor` → `{data, has_more, next_cursor}`) conventions.
 
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -15,57 +16,136 @@ use serde_json::Value;
 use crate::load::{OperationRef, Spec};
 use crate::pointer;
 
-/// `operations` module with the static operation table.
-pub fn operation_table(spec: &Spec) -> TokenStream {
+/// `operations` module with the static operation table: one constant per
+/// operation (`LIST_SITES`), `ALL`, and `Scheme`, an enum of the spec's
+/// `components/securitySchemes`, so code that picks credentials matches on
+/// a generated type instead of a scheme's name. `trace_header` names a
+/// header parameter whose presence the `takes_trace_id` column records.
+pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
     let default_security = spec.value().get("security");
-    let rows =
-        spec.operations().filter_map(|op| {
-            let id = op.id()?;
-            let json = spec.value().pointer(&op.pointer())?;
-            let method = op.method.to_uppercase();
-            let path = op.path;
-            let tag = match json.pointer("/tags/0").and_then(Value::as_str) {
-                Some(tag) => quote! { Some(#tag) },
-                None => quote! { None },
-            };
-            let security = json.get("security").or(default_security);
-            let alternatives = security.and_then(Value::as_array).into_iter().flatten().map(|alt| {
-            let requirements = alt.as_object().into_iter().flatten().map(|(scheme, scopes)| {
-                let scopes = scopes.as_array().into_iter().flatten().filter_map(Value::as_str);
-                quote! { SecurityRequirement { scheme: #scheme, scopes: &[#(#scopes),*] } }
-            });
-            quote! { &[#(#requirements),*] }
-        });
-            let deprecated = json
-                .get("deprecated")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let inferred = json
-                .get("x-chekt-inferred")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            Some(quote! {
-                Operation {
-                    id: #id,
-                    method: #method,
-                    path: #path,
-                    tag: #tag,
-                    security: &[#(#alternatives),*],
-                    deprecated: #deprecated,
-                    inferred: #inferred,
+    // The schemes operations use, in the order `components/securitySchemes`
+    // declares them: a declared scheme no operation uses gets no variant, so
+    // removing it changes nothing in the generated crate.
+    let declared: Vec<&String> = spec
+        .value()
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().collect())
+        .unwrap_or_default();
+    let mut schemes: Vec<String> = Vec::new();
+    let mut consts = Vec::new();
+    let mut names = Vec::new();
+    for op in spec.operations() {
+        let Some(id) = op.id() else { continue };
+        let Some(json) = spec.value().pointer(&op.pointer()) else {
+            continue;
+        };
+        let method = op.method.to_uppercase();
+        let path = op.path;
+        let tag = match json.pointer("/tags/0").and_then(Value::as_str) {
+            Some(tag) => quote! { Some(#tag) },
+            None => quote! { None },
+        };
+        let security = json.get("security").or(default_security);
+        let mut alternatives = Vec::new();
+        for alt in security.and_then(Value::as_array).into_iter().flatten() {
+            let mut requirements = Vec::new();
+            for (scheme, scopes) in alt.as_object().into_iter().flatten() {
+                if !schemes.contains(scheme) {
+                    schemes.push(scheme.clone());
                 }
-            })
+                let variant = format_ident!("{}", crate::generate::names::type_name(scheme));
+                let scopes = scopes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str);
+                requirements.push(quote! { SecurityRequirement { scheme: Scheme::#variant, scopes: &[#(#scopes),*] } });
+            }
+            alternatives.push(quote! { &[#(#requirements),*] });
+        }
+        let deprecated = json
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let inferred = json
+            .get("x-chekt-inferred")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let idempotent = matches!(
+            method.as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
+        );
+        let takes_trace_id = trace_header.is_some_and(|name| {
+            params_in(spec, &op, "header")
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
         });
+        let name = format_ident!("{}", id.to_shouty_snake_case());
+        let doc = format!("`{method} {path}` (`{id}`).");
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #name: Operation = Operation {
+                id: #id,
+                method: #method,
+                path: #path,
+                tag: #tag,
+                security: &[#(#alternatives),*],
+                idempotent: #idempotent,
+                takes_trace_id: #takes_trace_id,
+                deprecated: #deprecated,
+                inferred: #inferred,
+            };
+        });
+        names.push(name);
+    }
+    schemes.sort_by_key(|s| declared.iter().position(|d| *d == s).unwrap_or(usize::MAX));
+    let variants: Vec<syn::Ident> = schemes
+        .iter()
+        .map(|s| format_ident!("{}", crate::generate::names::type_name(s)))
+        .collect();
+    let scheme_docs = schemes.iter().map(|s| format!("`{s}`"));
+    let trace_const = trace_header.map(|name| {
+        let doc = format!(
+            "The trace header parameter (`{name}`) that [`Operation::takes_trace_id`] records."
+        );
+        quote! {
+            #[doc = #doc]
+            pub const TRACE_HEADER: &str = #name;
+        }
+    });
+    let trace_doc = match trace_header {
+        Some(name) => format!("Whether the operation takes the `{name}` header parameter."),
+        None => "Always `false`: no trace header was configured.".to_string(),
+    };
     quote! {
         /// Static facts about every operation in the spec, for runtimes
         /// (tracing, credentials, retry safety) and tests.
         pub mod operations {
+            /// A security scheme of `components/securitySchemes`.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum Scheme {
+                #( #[doc = #scheme_docs] #variants, )*
+            }
+
+            impl Scheme {
+                /// Every scheme the spec declares or names.
+                pub const ALL: &'static [Scheme] = &[#(Scheme::#variants),*];
+
+                /// The scheme's name in the spec.
+                pub fn name(self) -> &'static str {
+                    match self {
+                        #( Scheme::#variants => #schemes, )*
+                    }
+                }
+            }
+
             /// One security scheme an operation accepts, with the scopes it
             /// must carry.
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
             pub struct SecurityRequirement {
-                /// Name of the scheme in `components/securitySchemes`.
-                pub scheme: &'static str,
+                /// The scheme.
+                pub scheme: Scheme,
                 /// OAuth scopes the token must carry (empty for other schemes).
                 pub scopes: &'static [&'static str],
             }
@@ -84,6 +164,11 @@ pub fn operation_table(spec: &Spec) -> TokenStream {
                 /// Alternatives, any one of which suffices; each lists
                 /// requirements that must all hold. Empty: no authentication.
                 pub security: &'static [&'static [SecurityRequirement]],
+                /// Whether repeating the request is safe by HTTP semantics
+                /// (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
+                pub idempotent: bool,
+                #[doc = #trace_doc]
+                pub takes_trace_id: bool,
                 /// Whether the spec marks the operation deprecated.
                 pub deprecated: bool,
                 /// Whether the spec marks the operation `x-chekt-inferred`.
@@ -92,12 +177,12 @@ pub fn operation_table(spec: &Spec) -> TokenStream {
 
             impl Operation {
                 /// Whether any alternative uses `scheme`.
-                pub fn accepts(&self, scheme: &str) -> bool {
+                pub fn accepts(&self, scheme: Scheme) -> bool {
                     self.security.iter().any(|alt| alt.iter().any(|r| r.scheme == scheme))
                 }
 
                 /// The scopes `scheme` must carry for this operation.
-                pub fn scopes(&self, scheme: &str) -> &'static [&'static str] {
+                pub fn scopes(&self, scheme: Scheme) -> &'static [&'static str] {
                     self.security
                         .iter()
                         .flat_map(|alt| alt.iter())
@@ -105,16 +190,14 @@ pub fn operation_table(spec: &Spec) -> TokenStream {
                         .map(|r| r.scopes)
                         .unwrap_or(&[])
                 }
-
-                /// Whether repeating the request is safe by HTTP semantics
-                /// (GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
-                pub fn is_idempotent(&self) -> bool {
-                    matches!(self.method, "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE")
-                }
             }
 
+            #trace_const
+
+            #(#consts)*
+
             /// Every operation, in spec order.
-            pub static ALL: &[Operation] = &[#(#rows),*];
+            pub static ALL: &[Operation] = &[#(#names),*];
 
             /// The operation with this operationId.
             pub fn find(id: &str) -> Option<&'static Operation> {
@@ -140,7 +223,6 @@ pub fn paging_impls(
         let builder = format_ident!("{}", builder);
         let query = query_params(spec, &op);
         let success = success_schema(spec, json)?;
-        let error_body = error_type(spec, json);
         if query.contains(&"limit") && query.contains(&"offset") {
             let item = ref_name(success.get("items")?)?;
             let item = format_ident!("{}", crate::generate::names::type_name(item));
@@ -150,7 +232,7 @@ pub fn paging_impls(
                     fn send_page_as<T>(
                         self,
                     ) -> impl ::std::future::Future<
-                        Output = Result<ResponseValue<::std::vec::Vec<T>>, Error<Self::ErrorBody>>,
+                        Output = #traits::PageResult<::std::vec::Vec<T>>,
                     > + Send + 'a
                     where
                         T: ::serde::de::DeserializeOwned + Send + 'a,
@@ -163,7 +245,6 @@ pub fn paging_impls(
                 #fields_paged
                 impl<'a> #traits::OffsetPaged<'a> for builder::#builder<'a> {
                     type Item = types::#item;
-                    type ErrorBody = #error_body;
 
                     fn with_page(self, limit: i64, offset: i64) -> Self {
                         self.limit(limit).offset(offset)
@@ -172,7 +253,7 @@ pub fn paging_impls(
                     fn send_page(
                         self,
                     ) -> impl ::std::future::Future<
-                        Output = Result<ResponseValue<::std::vec::Vec<Self::Item>>, Error<Self::ErrorBody>>,
+                        Output = #traits::PageResult<::std::vec::Vec<Self::Item>>,
                     > + Send + 'a {
                         self.send()
                     }
@@ -191,7 +272,6 @@ pub fn paging_impls(
                 impl<'a> #traits::CursorPaged<'a> for builder::#builder<'a> {
                     type Page = types::#page;
                     type Item = types::#item;
-                    type ErrorBody = #error_body;
 
                     fn with_cursor(self, cursor: ::std::string::String) -> Self {
                         self.cursor(cursor)
@@ -200,7 +280,7 @@ pub fn paging_impls(
                     fn send_page(
                         self,
                     ) -> impl ::std::future::Future<
-                        Output = Result<ResponseValue<Self::Page>, Error<Self::ErrorBody>>,
+                        Output = #traits::PageResult<Self::Page>,
                     > + Send + 'a {
                         self.send()
                     }
@@ -218,6 +298,12 @@ pub fn paging_impls(
 }
 
 fn query_params<'a>(spec: &'a Spec, op: &OperationRef<'a>) -> Vec<&'a str> {
+    params_in(spec, op, "query")
+}
+
+/// Names of the operation's parameters (path-level ones included) `in`
+/// `location`.
+fn params_in<'a>(spec: &'a Spec, op: &OperationRef<'a>, location: &str) -> Vec<&'a str> {
     let path_json = spec.value().pointer(&pointer::join(["paths", op.path]));
     let op_json = spec.value().pointer(&op.pointer());
     [path_json, op_json]
@@ -226,7 +312,7 @@ fn query_params<'a>(spec: &'a Spec, op: &OperationRef<'a>) -> Vec<&'a str> {
         .filter_map(|owner| owner.get("parameters").and_then(Value::as_array))
         .flatten()
         .filter_map(|p| pointer::follow_ref(spec.value(), p))
-        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some(location))
         .filter_map(|p| p.get("name").and_then(Value::as_str))
         .collect()
 }
@@ -243,28 +329,6 @@ fn success_ref<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
     let (_, response) = responses.iter().find(|(s, _)| s.starts_with('2'))?;
     let response = pointer::follow_ref(spec.value(), response)?;
     response.pointer("/content/application~1json/schema")
-}
-
-/// The Rust type of the operation's error body (`()` without one).
-fn error_type(spec: &Spec, op: &Value) -> TokenStream {
-    let name = op
-        .get("responses")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter(|(s, _)| s.starts_with('4') || s.starts_with('5'))
-        .filter_map(|(_, r)| pointer::follow_ref(spec.value(), r))
-        .find_map(|r| {
-            r.pointer("/content/application~1json/schema")
-                .and_then(ref_name)
-        });
-    match name {
-        Some(name) => {
-            let name = format_ident!("{}", crate::generate::names::type_name(name));
-            quote! { types::#name }
-        }
-        None => quote! { () },
-    }
 }
 
 /// `Name` for a `{"$ref": "#/components/schemas/Name"}`.
@@ -436,16 +500,20 @@ pub fn webhook_events(spec: &Spec, type_field: &str) -> Option<TokenStream> {
 
                 /// Parses a payload, dispatching on its `type` field. A known
                 /// type whose payload does not match its schema is an error
-                /// naming the failing field; an unknown type is `Unknown`.
-                pub fn from_slice(body: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let payload: ::serde_json::Value = ::serde_json::from_slice(body)?;
-                    let event_type = payload
-                        .get(#type_field)
-                        .and_then(::serde_json::Value::as_str)
-                        .map(str::to_string)
-                        .ok_or_else(|| <::serde_json::Error as ::serde::de::Error>::missing_field(#type_field))?;
+                /// naming the JSON path that failed (e.g. `data.device_id`);
+                /// an unknown type is `Unknown`.
+                pub fn from_slice(body: &[u8]) -> ::std::result::Result<Self, ::serde_path_to_error::Error<::serde_json::Error>> {
+                    #[derive(::serde::Deserialize)]
+                    struct Tagged {
+                        #[serde(rename = #type_field)]
+                        event_type: ::std::string::String,
+                    }
+                    let payload: ::serde_json::Value = ::serde_path_to_error::deserialize(
+                        &mut ::serde_json::Deserializer::from_slice(body),
+                    )?;
+                    let Tagged { event_type } = ::serde_path_to_error::deserialize(&payload)?;
                     Ok(match event_type.as_str() {
-                        #( #names => Self::#variants(::serde_json::from_value(payload)?), )*
+                        #( #names => Self::#variants(::serde_path_to_error::deserialize(payload)?), )*
                         _ => Self::Unknown { event_type, payload },
                     })
                 }

@@ -5,7 +5,9 @@
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
 //! move response headers instead of copying them, give lists that take
-//! `fields` a `send_as::<Row>()`, add the operation table and paging impls,
+//! `fields` a `send_as::<Row>()`, route every `send()` through the target
+//! crate's runtime (`own_send`, with [`GenerateOptions::with_runtime`]),
+//! add the operation table and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
 //!
@@ -32,6 +34,7 @@ mod lean_headers;
 mod locate;
 pub mod names;
 pub mod open_enums;
+mod own_send;
 mod repeatable;
 mod rows_as;
 
@@ -51,6 +54,8 @@ pub struct GenerateOptions {
     timeout_secs: Option<u64>,
     passes_must_fire: bool,
     lint: lint::LintConfig,
+    runtime: Option<String>,
+    trace_header: Option<String>,
 }
 
 impl Default for GenerateOptions {
@@ -68,6 +73,8 @@ impl Default for GenerateOptions {
             timeout_secs: None,
             passes_must_fire: false,
             lint: lint::LintConfig::default(),
+            runtime: None,
+            trace_header: None,
         }
     }
 }
@@ -84,6 +91,28 @@ impl GenerateOptions {
             .with_webhook_events("type")
             .with_source_label("spec/chekt.yaml")
             .with_passes_must_fire(true)
+            .with_runtime("crate::runtime")
+            .with_trace_header("x-partner-trace-id")
+    }
+
+    /// Send every request through the hand-written module at `path`
+    /// instead of progenitor's hooks, so `send()` returns that module's
+    /// `Result`. The module provides `Result<T>`, `ResponseValue<T>`,
+    /// `invalid_request(progenitor_client::Error<()>) -> Error`,
+    /// `async send(&Client, reqwest::Request, &'static Operation) ->
+    /// Result<Reply>` (every error status already classified), and
+    /// `success`/`empty`/`unexpected(Reply, &'static Operation)`. Needs
+    /// the operation table.
+    pub fn with_runtime(mut self, path: impl Into<String>) -> Self {
+        self.runtime = Some(path.into());
+        self
+    }
+
+    /// The header parameter recorded in the operation table's
+    /// `takes_trace_id` column (e.g. `x-partner-trace-id`).
+    pub fn with_trace_header(mut self, name: impl Into<String>) -> Self {
+        self.trace_header = Some(name.into());
+        self
     }
 
     /// Rust path at which the generated `types` module is reachable from the
@@ -291,11 +320,18 @@ pub fn render_companion(
         file: spec.name().to_string(),
         message: e.to_string(),
     })?;
-    let passes = vec![PassCount::new(
+    let mut passes = vec![PassCount::new(
         "repeatable",
         "array-valued query parameters in mocks and CLI",
         repeatable::fix(&mut file),
     )];
+    if companion == Companion::Cli && options.runtime.is_some() {
+        passes.push(PassCount::new(
+            "own_send::cli_config",
+            "the CLI reports the one error type",
+            own_send::cli_config(&mut file),
+        ));
+    }
     finish(spec, options, &file, warnings, passes)
 }
 
@@ -355,7 +391,7 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         file: spec.name().to_string(),
         message: e.to_string(),
     })?;
-    let passes = vec![
+    let mut passes = vec![
         PassCount::new(
             "absent_query",
             "unset optional query parameters are not serialized",
@@ -367,16 +403,38 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
             lean_headers::append_to_request(&mut file),
         ),
         PassCount::new(
-            "lean_headers::move_response_headers",
-            "response headers moved, not copied",
-            lean_headers::move_response_headers(&mut file),
-        ),
-        PassCount::new(
             "rows_as",
             "`send_as::<Row>()` on lists that take `fields`",
             rows_as::add_send_as(&mut file),
         ),
     ];
+    if let Some(runtime) = &options.runtime {
+        if !options.operation_table {
+            return Err(Error::Unsupported {
+                file: spec.name().to_string(),
+                pointer: "generate options".to_string(),
+                what: "a runtime send path needs the operation table".to_string(),
+            });
+        }
+        let rewritten =
+            own_send::rewrite(&mut file, runtime, "super::operations").map_err(|message| {
+                Error::InvalidOutput {
+                    file: spec.name().to_string(),
+                    message: format!("cannot route send() through {runtime}: {message}"),
+                }
+            })?;
+        passes.push(PassCount::new(
+            "own_send",
+            "every send() goes through the crate's runtime",
+            rewritten,
+        ));
+    } else {
+        passes.push(PassCount::new(
+            "lean_headers::move_response_headers",
+            "response headers moved, not copied",
+            lean_headers::move_response_headers(&mut file),
+        ));
+    }
 
     let open: Vec<TokenStream> = enums
         .iter()
@@ -390,7 +448,10 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     append_to_module(spec, &mut file, "types", quote! { #(#open)* })?;
     let mut extra = TokenStream::new();
     if options.operation_table {
-        extra.extend(extras::operation_table(spec));
+        extra.extend(extras::operation_table(
+            spec,
+            options.trace_header.as_deref(),
+        ));
     }
     if options.response_decoder {
         extra.extend(extras::response_decoder(spec));

@@ -1321,12 +1321,23 @@ async fn json_response_value<T: ::serde::de::DeserializeOwned, E>(
 /// Static facts about every operation in the spec, for runtimes
 /// (tracing, credentials, retry safety) and tests.
 pub mod operations {
+    /// A security scheme of `components/securitySchemes`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Scheme {}
+    impl Scheme {
+        /// Every scheme the spec declares or names.
+        pub const ALL: &'static [Scheme] = &[];
+        /// The scheme's name in the spec.
+        pub fn name(self) -> &'static str {
+            match self {}
+        }
+    }
     /// One security scheme an operation accepts, with the scopes it
     /// must carry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct SecurityRequirement {
-        /// Name of the scheme in `components/securitySchemes`.
-        pub scheme: &'static str,
+        /// The scheme.
+        pub scheme: Scheme,
         /// OAuth scopes the token must carry (empty for other schemes).
         pub scopes: &'static [&'static str],
     }
@@ -1344,6 +1355,11 @@ pub mod operations {
         /// Alternatives, any one of which suffices; each lists
         /// requirements that must all hold. Empty: no authentication.
         pub security: &'static [&'static [SecurityRequirement]],
+        /// Whether repeating the request is safe by HTTP semantics
+        /// (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
+        pub idempotent: bool,
+        ///Always `false`: no trace header was configured.
+        pub takes_trace_id: bool,
         /// Whether the spec marks the operation deprecated.
         pub deprecated: bool,
         /// Whether the spec marks the operation `x-chekt-inferred`.
@@ -1351,11 +1367,11 @@ pub mod operations {
     }
     impl Operation {
         /// Whether any alternative uses `scheme`.
-        pub fn accepts(&self, scheme: &str) -> bool {
+        pub fn accepts(&self, scheme: Scheme) -> bool {
             self.security.iter().any(|alt| alt.iter().any(|r| r.scheme == scheme))
         }
         /// The scopes `scheme` must carry for this operation.
-        pub fn scopes(&self, scheme: &str) -> &'static [&'static str] {
+        pub fn scopes(&self, scheme: Scheme) -> &'static [&'static str] {
             self.security
                 .iter()
                 .flat_map(|alt| alt.iter())
@@ -1363,52 +1379,61 @@ pub mod operations {
                 .map(|r| r.scopes)
                 .unwrap_or(&[])
         }
-        /// Whether repeating the request is safe by HTTP semantics
-        /// (GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
-        pub fn is_idempotent(&self) -> bool {
-            matches!(
-                self.method, "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
-            )
-        }
     }
+    ///`GET /pets` (`list_pets`).
+    pub const LIST_PETS: Operation = Operation {
+        id: "list_pets",
+        method: "GET",
+        path: "/pets",
+        tag: Some("pets"),
+        security: &[],
+        idempotent: true,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
+    ///`GET /pets/{petId}` (`get_pet`).
+    pub const GET_PET: Operation = Operation {
+        id: "get_pet",
+        method: "GET",
+        path: "/pets/{petId}",
+        tag: Some("pets"),
+        security: &[],
+        idempotent: true,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
+    ///`POST /pets/{petId}` (`update_pet_with_form`).
+    pub const UPDATE_PET_WITH_FORM: Operation = Operation {
+        id: "update_pet_with_form",
+        method: "POST",
+        path: "/pets/{petId}",
+        tag: Some("pets"),
+        security: &[],
+        idempotent: false,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
+    ///`POST /store/orders` (`place_order`).
+    pub const PLACE_ORDER: Operation = Operation {
+        id: "place_order",
+        method: "POST",
+        path: "/store/orders",
+        tag: Some("store"),
+        security: &[],
+        idempotent: false,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
     /// Every operation, in spec order.
     pub static ALL: &[Operation] = &[
-        Operation {
-            id: "list_pets",
-            method: "GET",
-            path: "/pets",
-            tag: Some("pets"),
-            security: &[],
-            deprecated: false,
-            inferred: false,
-        },
-        Operation {
-            id: "get_pet",
-            method: "GET",
-            path: "/pets/{petId}",
-            tag: Some("pets"),
-            security: &[],
-            deprecated: false,
-            inferred: false,
-        },
-        Operation {
-            id: "update_pet_with_form",
-            method: "POST",
-            path: "/pets/{petId}",
-            tag: Some("pets"),
-            security: &[],
-            deprecated: false,
-            inferred: false,
-        },
-        Operation {
-            id: "place_order",
-            method: "POST",
-            path: "/store/orders",
-            tag: Some("store"),
-            security: &[],
-            deprecated: false,
-            inferred: false,
-        },
+        LIST_PETS,
+        GET_PET,
+        UPDATE_PET_WITH_FORM,
+        PLACE_ORDER,
     ];
     /// The operation with this operationId.
     pub fn find(id: &str) -> Option<&'static Operation> {

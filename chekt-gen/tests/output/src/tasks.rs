@@ -1236,12 +1236,28 @@ async fn json_response_value<T: ::serde::de::DeserializeOwned, E>(
 /// Static facts about every operation in the spec, for runtimes
 /// (tracing, credentials, retry safety) and tests.
 pub mod operations {
+    /// A security scheme of `components/securitySchemes`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Scheme {
+        ///`bearer`
+        Bearer,
+    }
+    impl Scheme {
+        /// Every scheme the spec declares or names.
+        pub const ALL: &'static [Scheme] = &[Scheme::Bearer];
+        /// The scheme's name in the spec.
+        pub fn name(self) -> &'static str {
+            match self {
+                Scheme::Bearer => "bearer",
+            }
+        }
+    }
     /// One security scheme an operation accepts, with the scopes it
     /// must carry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct SecurityRequirement {
-        /// Name of the scheme in `components/securitySchemes`.
-        pub scheme: &'static str,
+        /// The scheme.
+        pub scheme: Scheme,
         /// OAuth scopes the token must carry (empty for other schemes).
         pub scopes: &'static [&'static str],
     }
@@ -1259,6 +1275,11 @@ pub mod operations {
         /// Alternatives, any one of which suffices; each lists
         /// requirements that must all hold. Empty: no authentication.
         pub security: &'static [&'static [SecurityRequirement]],
+        /// Whether repeating the request is safe by HTTP semantics
+        /// (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
+        pub idempotent: bool,
+        ///Always `false`: no trace header was configured.
+        pub takes_trace_id: bool,
         /// Whether the spec marks the operation deprecated.
         pub deprecated: bool,
         /// Whether the spec marks the operation `x-chekt-inferred`.
@@ -1266,11 +1287,11 @@ pub mod operations {
     }
     impl Operation {
         /// Whether any alternative uses `scheme`.
-        pub fn accepts(&self, scheme: &str) -> bool {
+        pub fn accepts(&self, scheme: Scheme) -> bool {
             self.security.iter().any(|alt| alt.iter().any(|r| r.scheme == scheme))
         }
         /// The scopes `scheme` must carry for this operation.
-        pub fn scopes(&self, scheme: &str) -> &'static [&'static str] {
+        pub fn scopes(&self, scheme: Scheme) -> &'static [&'static str] {
             self.security
                 .iter()
                 .flat_map(|alt| alt.iter())
@@ -1278,65 +1299,66 @@ pub mod operations {
                 .map(|r| r.scopes)
                 .unwrap_or(&[])
         }
-        /// Whether repeating the request is safe by HTTP semantics
-        /// (GET, HEAD, OPTIONS, TRACE, PUT, DELETE).
-        pub fn is_idempotent(&self) -> bool {
-            matches!(
-                self.method, "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
-            )
-        }
     }
+    ///`GET /tasks` (`list_tasks`).
+    pub const LIST_TASKS: Operation = Operation {
+        id: "list_tasks",
+        method: "GET",
+        path: "/tasks",
+        tag: Some("tasks"),
+        security: &[
+            &[
+                SecurityRequirement {
+                    scheme: Scheme::Bearer,
+                    scopes: &[],
+                },
+            ],
+        ],
+        idempotent: true,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
+    ///`DELETE /tasks/{taskId}` (`delete_task`).
+    pub const DELETE_TASK: Operation = Operation {
+        id: "delete_task",
+        method: "DELETE",
+        path: "/tasks/{taskId}",
+        tag: Some("tasks"),
+        security: &[
+            &[
+                SecurityRequirement {
+                    scheme: Scheme::Bearer,
+                    scopes: &[],
+                },
+            ],
+        ],
+        idempotent: true,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
+    ///`PUT /tasks/{taskId}/attachment` (`upload_attachment`).
+    pub const UPLOAD_ATTACHMENT: Operation = Operation {
+        id: "upload_attachment",
+        method: "PUT",
+        path: "/tasks/{taskId}/attachment",
+        tag: Some("files"),
+        security: &[
+            &[
+                SecurityRequirement {
+                    scheme: Scheme::Bearer,
+                    scopes: &[],
+                },
+            ],
+        ],
+        idempotent: true,
+        takes_trace_id: false,
+        deprecated: false,
+        inferred: false,
+    };
     /// Every operation, in spec order.
-    pub static ALL: &[Operation] = &[
-        Operation {
-            id: "list_tasks",
-            method: "GET",
-            path: "/tasks",
-            tag: Some("tasks"),
-            security: &[
-                &[
-                    SecurityRequirement {
-                        scheme: "bearer",
-                        scopes: &[],
-                    },
-                ],
-            ],
-            deprecated: false,
-            inferred: false,
-        },
-        Operation {
-            id: "delete_task",
-            method: "DELETE",
-            path: "/tasks/{taskId}",
-            tag: Some("tasks"),
-            security: &[
-                &[
-                    SecurityRequirement {
-                        scheme: "bearer",
-                        scopes: &[],
-                    },
-                ],
-            ],
-            deprecated: false,
-            inferred: false,
-        },
-        Operation {
-            id: "upload_attachment",
-            method: "PUT",
-            path: "/tasks/{taskId}/attachment",
-            tag: Some("files"),
-            security: &[
-                &[
-                    SecurityRequirement {
-                        scheme: "bearer",
-                        scopes: &[],
-                    },
-                ],
-            ],
-            deprecated: false,
-            inferred: false,
-        },
-    ];
+    pub static ALL: &[Operation] = &[LIST_TASKS, DELETE_TASK, UPLOAD_ATTACHMENT];
     /// The operation with this operationId.
     pub fn find(id: &str) -> Option<&'static Operation> {
         ALL.iter().find(|op| op.id == id)

@@ -1,0 +1,416 @@
+//! Every `send()` goes through a hand-written send path and returns the
+//! target crate's one error type.
+//!
+//! progenitor's `send()` hands the built request to `ClientHooks::exec`,
+//! which can only answer with an HTTP response, and returns
+//! `progenitor_client::Error<E>`. A runtime that fails locally (no
+//! credential, token refused, throttled, body too large) would have to fake
+//! a response. This pass makes each builder's `send()`:
+//!
+//! ```text
+//! let Self { client, .. } = self;
+//! let request = (move || -> Result<Request, progenitor_client::Error<()>> {
+//!     <progenitor's statements that build the request>
+//!     Ok(request)
+//! })()
+//! .map_err(RT::invalid_request)?;
+//! let response = RT::send(client, request, &OPS::LIST_SITES).await?;
+//! match response.status().as_u16() {
+//!     200u16 => RT::success(response, &OPS::LIST_SITES),   // each declared success
+//!     _ => Err(RT::unexpected(response, &OPS::LIST_SITES)),
+//! }
+//! ```
+//!
+//! and its signature `-> RT::Result<RT::ResponseValue<T>>`, where `RT` is
+//! the runtime module named by [`GenerateOptions::with_runtime`]
+//! (`crate::runtime` for chekt-api) and `OPS::LIST_SITES` the operation's
+//! row in the generated `operations` table. `RT::send` classifies every
+//! error status itself (whether or not the operation declares it), so the
+//! error arms progenitor wrote are dropped. A `send()` of any other shape
+//! is an error: a progenitor upgrade cannot disable the pass silently.
+//!
+//! [`GenerateOptions::with_runtime`]: super::GenerateOptions::with_runtime
+
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote};
+use syn::visit_mut::VisitMut;
+use syn::{Expr, ImplItem, Item, Stmt, parse_quote};
+
+use super::{first_generic, is_path_ending};
+
+/// Rewrites every builder `send` in `file` (see the module docs); `runtime`
+/// and `operations` are Rust paths. Returns how many request bodies it
+/// rewrote, or what it could not rewrite.
+pub fn rewrite(file: &mut syn::File, runtime: &str, operations: &str) -> Result<usize, String> {
+    let rt: syn::Path = syn::parse_str(runtime).map_err(|e| format!("`{runtime}`: {e}"))?;
+    let ops: syn::Path = syn::parse_str(operations).map_err(|e| format!("`{operations}`: {e}"))?;
+    let mut rewritten = 0;
+    let mut builders = 0;
+    strip_hooks(file);
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        for item in items {
+            let Item::Impl(block) = item else { continue };
+            if block.trait_.is_some() {
+                continue;
+            }
+            let mut sends = 0;
+            for item in &mut block.items {
+                let ImplItem::Fn(f) = item else { continue };
+                if !f.sig.ident.to_string().starts_with("send") {
+                    continue;
+                }
+                sends += 1;
+                retype(&mut f.sig.output, &rt)
+                    .map_err(|e| format!("{}: {e}", block_name(&block.self_ty, &f.sig.ident)))?;
+                if let Some(done) = rewrite_body(&mut f.block, &rt, &ops) {
+                    done.map_err(|e| format!("{}: {e}", block_name(&block.self_ty, &f.sig.ident)))?;
+                    rewritten += 1;
+                } else if !delegates(&f.block) {
+                    return Err(format!(
+                        "{}: neither sends a request nor calls another send",
+                        block_name(&block.self_ty, &f.sig.ident)
+                    ));
+                }
+            }
+            builders += usize::from(sends > 0);
+        }
+    }
+    if rewritten != builders {
+        return Err(format!(
+            "{builders} builders have a send(), {rewritten} were rewritten"
+        ));
+    }
+    Ok(rewritten)
+}
+
+/// Removes what only progenitor's hook path needs: the `Client::new` and
+/// `new_with_client` constructors (which build a client without the
+/// runtime's configuration; the target crate builds its `Client` itself)
+/// and the `ClientHooks` assertion.
+fn strip_hooks(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let Item::Impl(block) = item
+            && block.trait_.is_none()
+            && block.self_ty.to_token_stream().to_string() == "Client"
+        {
+            block.items.retain(|item| {
+                !matches!(item, ImplItem::Fn(f) if f.sig.ident == "new" || f.sig.ident == "new_with_client")
+            });
+        }
+    }
+    file.items.retain(|item| match item {
+        Item::Impl(block) => !(block.trait_.is_none() && block.items.is_empty()),
+        Item::Const(c) => !c
+            .expr
+            .to_token_stream()
+            .to_string()
+            .contains("assert_client_hooks"),
+        _ => true,
+    });
+}
+
+fn block_name(ty: &syn::Type, f: &syn::Ident) -> String {
+    let ty = ty.to_token_stream().to_string().replace(' ', "");
+    format!("builder::{ty}::{f}")
+}
+
+/// `Result<ResponseValue<T>, Error<E>>` → `RT::Result<RT::ResponseValue<T>>`.
+fn retype(output: &mut syn::ReturnType, rt: &syn::Path) -> Result<(), String> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return Err("returns nothing".to_string());
+    };
+    let ok = first_generic(ty, "Result")
+        .and_then(|ok| first_generic(ok, "ResponseValue"))
+        .ok_or_else(|| format!("returns `{}`", ty.to_token_stream()))?
+        .clone();
+    *output = parse_quote!(-> #rt::Result<#rt::ResponseValue<#ok>>);
+    Ok(())
+}
+
+/// `self.send_as::<T>().await` (a `send` the `rows_as` pass added).
+fn delegates(block: &syn::Block) -> bool {
+    matches!(
+        block.stmts.as_slice(),
+        [Stmt::Expr(Expr::Await(call), None)] if matches!(&*call.base, Expr::MethodCall(m) if m.method == "send_as")
+    )
+}
+
+/// `None` when the body has no `let info = OperationInfo { .. }`.
+fn rewrite_body(
+    block: &mut syn::Block,
+    rt: &syn::Path,
+    ops: &syn::Path,
+) -> Option<Result<(), String>> {
+    let at = block.stmts.iter().position(|s| operation_id(s).is_some())?;
+    Some(rewrite_at(block, at, rt, ops))
+}
+
+fn rewrite_at(
+    block: &mut syn::Block,
+    at: usize,
+    rt: &syn::Path,
+    ops: &syn::Path,
+) -> Result<(), String> {
+    let id = operation_id(&block.stmts[at]).unwrap_or_default();
+    let Some(Stmt::Expr(Expr::Match(matched), _)) = block.stmts.last() else {
+        return Err("does not end in a match on the status".to_string());
+    };
+    let op = format_ident!("{}", id.to_shouty_snake_case());
+    let op: TokenStream = quote!(&#ops::#op);
+    let mut arms = Vec::new();
+    for arm in &matched.arms {
+        let Some(status) = success_status(&arm.pat) else {
+            continue;
+        };
+        let body = match unblock(&arm.body) {
+            Expr::Await(call) if from_response(&call.base) => {
+                quote!(#rt::success(response, #op))
+            }
+            Expr::Call(ok) if is_path_ending(&ok.func, &["Ok"]) && ok.args.len() == 1 => {
+                match &ok.args[0] {
+                    Expr::Call(empty)
+                        if is_path_ending(&empty.func, &["ResponseValue", "empty"]) =>
+                    {
+                        quote!(#rt::empty(response, #op))
+                    }
+                    other => {
+                        return Err(format!(
+                            "success arm {status} returns `{}`",
+                            other.to_token_stream()
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "success arm {status} returns `{}`",
+                    other.to_token_stream()
+                ));
+            }
+        };
+        let pat = &arm.pat;
+        arms.push(quote!(#pat => #body,));
+    }
+    if arms.is_empty() {
+        return Err("no success status".to_string());
+    }
+    let (first, builds) = block.stmts[..at].split_first().ok_or("builds nothing")?;
+    if !matches!(first, Stmt::Local(l) if l.pat.to_token_stream().to_string().starts_with("Self")) {
+        return Err("does not start with `let Self { .. } = self`".to_string());
+    }
+    let mut builds = builds.to_vec();
+    for stmt in &mut builds {
+        ProgenitorError.visit_stmt_mut(stmt);
+    }
+    let stmts: syn::Block = parse_quote!({
+        #first
+        let request = (move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
+            #(#builds)*
+            Ok(request)
+        })()
+        .map_err(#rt::invalid_request)?;
+        let response = #rt::send(client, request, #op).await?;
+        match response.status().as_u16() {
+            #(#arms)*
+            _ => Err(#rt::unexpected(response, #op)),
+        }
+    });
+    *block = stmts;
+    Ok(())
+}
+
+/// `e` for `{ e }`, at any depth.
+fn unblock(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Block(block) if block.block.stmts.len() == 1 => match &block.block.stmts[0] {
+            Stmt::Expr(inner, None) => unblock(inner),
+            _ => expr,
+        },
+        _ => expr,
+    }
+}
+
+/// `Error::X` → `progenitor_client::Error::X` inside the moved statements,
+/// so they do not depend on the module's `use` of progenitor's `Error`.
+struct ProgenitorError;
+
+impl VisitMut for ProgenitorError {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.segments.len() == 2 && path.segments[0].ident == "Error" {
+            let variant = &path.segments[1];
+            *path = parse_quote!(progenitor_client::Error::#variant);
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+/// The id in `let info = OperationInfo { operation_id: "id" };`.
+fn operation_id(stmt: &Stmt) -> Option<String> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let Expr::Struct(init) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    if !init.path.is_ident("OperationInfo") {
+        return None;
+    }
+    init.fields
+        .iter()
+        .find_map(|field| match (&field.member, &field.expr) {
+            (syn::Member::Named(name), Expr::Lit(lit)) if name == "operation_id" => {
+                match &lit.lit {
+                    syn::Lit::Str(s) => Some(s.value()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+}
+
+/// `200u16` or `200u16..=299u16`, as text, when the arm is a success.
+fn success_status(pat: &syn::Pat) -> Option<String> {
+    let text = pat.to_token_stream().to_string();
+    text.starts_with('2').then_some(text)
+}
+
+/// `ResponseValue::from_response(response)` (or the `lean_headers` pass's
+/// `json_response_value(response)`).
+fn from_response(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call)
+        if is_path_ending(&call.func, &["ResponseValue", "from_response"])
+            || is_path_ending(&call.func, &["json_response_value"]))
+}
+
+/// Makes the CLI's `CliConfig` take the crate's error: progenitor declares
+/// `fn error<T>(&self, value: &Error<T>)` (and `list_end_error`), generic
+/// over progenitor's error body; after [`rewrite`], `send()` fails with
+/// one error type. Returns how many methods it changed.
+pub fn cli_config(file: &mut syn::File) -> usize {
+    let mut changed = 0;
+    for item in &mut file.items {
+        let Item::Trait(cli_config) = item else {
+            continue;
+        };
+        if cli_config.ident != "CliConfig" {
+            continue;
+        }
+        for item in &mut cli_config.items {
+            let syn::TraitItem::Fn(f) = item else {
+                continue;
+            };
+            let takes_error = f.sig.inputs.iter().any(|input| {
+                matches!(input, syn::FnArg::Typed(t) if t.ty.to_token_stream().to_string().replace(' ', "") == "&Error<T>")
+            });
+            if !takes_error {
+                continue;
+            }
+            for input in &mut f.sig.inputs {
+                if let syn::FnArg::Typed(t) = input {
+                    *t.ty = parse_quote!(&Error);
+                }
+            }
+            f.sig.generics = syn::Generics::default();
+            changed += 1;
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn squash(code: &str) -> String {
+        code.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    const BUILDER: &str = r#"
+        pub mod builder {
+            impl<'a> GetSite<'a> {
+                pub async fn send(self) -> Result<ResponseValue<types::Site>, Error<types::Error>> {
+                    let Self { client, site_id } = self;
+                    let site_id = site_id.map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/sites/{}", client.baseurl, site_id);
+                    let mut request = client.client.get(url).build()?;
+                    let info = OperationInfo { operation_id: "get_site" };
+                    client.pre(&mut request, &info).await?;
+                    let result = client.exec(request, &info).await;
+                    client.post(&result, &info).await?;
+                    let response = result?;
+                    match response.status().as_u16() {
+                        200u16 => ResponseValue::from_response(response).await,
+                        404u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                }
+            }
+        }
+    "#;
+
+    #[test]
+    fn send_goes_through_the_runtime_and_returns_its_result() {
+        let mut file: syn::File = syn::parse_str(BUILDER).unwrap();
+        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops"), Ok(1));
+        let out = squash(&prettyplease::unparse(&file));
+        for expected in [
+            "-> crate::rt::Result<crate::rt::ResponseValue<types::Site>>",
+            "site_id.map_err(progenitor_client::Error::InvalidRequest)?",
+            ".map_err(crate::rt::invalid_request)?;",
+            "let response = crate::rt::send(client, request, &crate::ops::GET_SITE) .await?;",
+            "200u16 => crate::rt::success(response, &crate::ops::GET_SITE),",
+            "_ => Err(crate::rt::unexpected(response, &crate::ops::GET_SITE)),",
+        ] {
+            assert!(out.contains(expected), "{expected}\n{out}");
+        }
+        for gone in ["client.exec", "ErrorResponse", "OperationInfo", "404u16"] {
+            assert!(!out.contains(gone), "{gone}\n{out}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_shape_is_an_error_not_a_silent_skip() {
+        let cases = [
+            BUILDER.replace(
+                "200u16 => ResponseValue::from_response(response).await",
+                "200u16 => Ok(ResponseValue::stream(response))",
+            ),
+            BUILDER.replace(
+                "let info = OperationInfo { operation_id: \"get_site\" };",
+                "",
+            ),
+            BUILDER.replace(
+                "-> Result<ResponseValue<types::Site>, Error<types::Error>>",
+                "-> Result<(), ()>",
+            ),
+        ];
+        for code in cases {
+            let mut file: syn::File = syn::parse_str(&code).unwrap();
+            let err = rewrite(&mut file, "crate::rt", "crate::ops").unwrap_err();
+            assert!(err.contains("builder::GetSite"), "{err}");
+        }
+    }
+
+    #[test]
+    fn cli_config_takes_the_one_error() {
+        let code = r#"
+            pub trait CliConfig {
+                fn error<T>(&self, value: &Error<T>) where T: std::fmt::Debug;
+                fn list_start<T>(&self) where T: std::fmt::Debug;
+            }
+        "#;
+        let mut file: syn::File = syn::parse_str(code).unwrap();
+        assert_eq!(cli_config(&mut file), 1);
+        let out = squash(&prettyplease::unparse(&file));
+        assert!(out.contains("fn error(&self, value: &Error);"), "{out}");
+        assert!(out.contains("fn list_start<T>(&self)"), "{out}");
+    }
+}
