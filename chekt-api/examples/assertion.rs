@@ -32,6 +32,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await
         .map_err(chekt_api::Error::from)?;
-    println!("{} {}", dealer.dealer_id, dealer.company_name);
+    println!("{:?} {:?}", dealer.dealer_id, dealer.company_name);
     Ok(())
 }

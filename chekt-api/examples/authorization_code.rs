@@ -56,6 +56,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await
         .map_err(chekt_api::Error::from)?;
-    println!("connected dealer {}", dealer.dealer_id);
+    println!("connected dealer {:?}", dealer.dealer_id);
     Ok(())
 }

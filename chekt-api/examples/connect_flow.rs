@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(chekt_api::Error::from)?;
     println!(
-        "connected dealer {} ({})",
+        "connected dealer {:?} ({:?})",
         dealer.dealer_id, dealer.company_name
     );
     Ok(())

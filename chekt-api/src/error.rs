@@ -367,7 +367,7 @@ impl Error {
             },
             400 | 422 => Error::Validation {
                 status,
-                field: body.details.first().map(|d| d.field.clone()),
+                field: body.details.first().and_then(|d| d.field.clone()),
                 details: body.details,
                 message: body.message,
                 request_id,
@@ -423,6 +423,47 @@ impl From<crate::auth::TokenError> for Error {
                 request_id: None,
             },
         }
+    }
+}
+
+/// The token endpoint's RFC 6749 §5.2 body read as the common error shape:
+/// `error` (e.g. `invalid_grant`) becomes the machine code unless the body
+/// carries CHeKT's own `code`, `error_description` the message.
+impl From<types::OAuthError> for types::Error {
+    fn from(body: types::OAuthError) -> Self {
+        let code = body.code.as_deref().unwrap_or(&body.error).into();
+        types::Error {
+            message: body
+                .error_description
+                .or(body.message)
+                .unwrap_or_else(|| body.error.clone()),
+            code: Some(code),
+            details: Vec::new(),
+            error: body.error,
+            request_id: body.request_id,
+        }
+    }
+}
+
+/// Errors of `create_token`, whose error body is [`types::OAuthError`].
+impl From<progenitor_client::Error<types::OAuthError>> for Error {
+    fn from(error: progenitor_client::Error<types::OAuthError>) -> Self {
+        use progenitor_client::Error as P;
+        let error: P<types::Error> = match error {
+            P::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                return Error::from_response(status, &headers, response.into_inner().into());
+            }
+            P::CommunicationError(source) => P::CommunicationError(source),
+            P::ResponseBodyError(source) => P::ResponseBodyError(source),
+            P::InvalidUpgrade(source) => P::InvalidUpgrade(source),
+            P::InvalidResponsePayload(bytes, e) => P::InvalidResponsePayload(bytes, e),
+            P::UnexpectedResponse(response) => P::UnexpectedResponse(response),
+            P::InvalidRequest(message) => P::InvalidRequest(message),
+            P::Custom(message) => P::Custom(message),
+        };
+        Error::from(error)
     }
 }
 

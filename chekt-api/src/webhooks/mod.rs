@@ -90,7 +90,7 @@ mod secret;
 mod signer;
 mod verify;
 
-pub use self::error::{ConfigError, WebhookError};
+pub use self::error::{ConfigError, PayloadMismatch, WebhookError};
 pub use self::replay::{DEFAULT_REPLAY_CAPACITY, ReplayGuard};
 pub use self::secret::SigningSecret;
 pub use self::signer::{SignedDelivery, Signer};

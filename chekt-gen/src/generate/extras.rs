@@ -440,10 +440,28 @@ pub fn webhook_events(spec: &Spec, type_field: &str) -> Option<TokenStream> {
                         .and_then(::serde_json::Value::as_str)
                         .map(str::to_string)
                         .ok_or_else(|| <::serde_json::Error as ::serde::de::Error>::missing_field(#type_field))?;
-                    Ok(match event_type.as_str() {
-                        #( #names => Self::#variants(::serde_json::from_value(payload)?), )*
-                        _ => Self::Unknown { event_type, payload },
-                    })
+                    match Self::typed(&event_type, &payload) {
+                        Some(typed) => typed.map_err(|(_, error)| error),
+                        None => Ok(Self::Unknown { event_type, payload }),
+                    }
+                }
+
+                /// Parses `payload` as the typed event of `event_type`:
+                /// `None` for a type this version does not know; for a known
+                /// type whose payload does not match its schema, the JSON
+                /// path of the failing value (e.g. `data.alarm_type`, or
+                /// `data` for a missing field of `data`) and the error.
+                pub fn typed(
+                    event_type: &str,
+                    payload: &::serde_json::Value,
+                ) -> ::std::option::Option<::std::result::Result<Self, (::std::string::String, ::serde_json::Error)>> {
+                    let located = |e: ::serde_path_to_error::Error<::serde_json::Error>| {
+                        (e.path().to_string(), e.into_inner())
+                    };
+                    match event_type {
+                        #( #names => Some(::serde_path_to_error::deserialize(payload).map(Self::#variants).map_err(located)), )*
+                        _ => None,
+                    }
                 }
             }
         }

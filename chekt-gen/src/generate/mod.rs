@@ -16,6 +16,7 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+use crate::dialect;
 use crate::error::{Error, Result};
 use crate::lint;
 use crate::load::Spec;
@@ -158,6 +159,14 @@ struct Prepared {
     warnings: Vec<Finding>,
 }
 
+/// `spec` with the standard forms progenitor misreads rewritten
+/// ([`dialect`]).
+fn normalized(spec: &Spec) -> Result<Spec> {
+    let mut document = spec.value().clone();
+    dialect::normalize(&mut document);
+    spec.with_value(document)
+}
+
 fn prepare(spec: &Spec, options: &GenerateOptions) -> Result<Prepared> {
     let warnings = lint::lint(spec).into_result(spec)?;
     let mut document = spec.value().clone();
@@ -222,6 +231,8 @@ pub fn render_companion(
     companion: Companion,
     crate_path: &str,
 ) -> Result<Rendered> {
+    let normalized = normalized(spec)?;
+    let spec = &normalized;
     let Prepared {
         openapi,
         settings,
@@ -257,6 +268,8 @@ fn with_header(spec: &Spec, options: &GenerateOptions, body: &str) -> String {
 
 /// Lints `spec` and, when it has no lint errors, generates the client.
 pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
+    let normalized = normalized(spec)?;
+    let spec = &normalized;
     let Prepared {
         openapi,
         settings,

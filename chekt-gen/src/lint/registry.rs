@@ -4,6 +4,7 @@
 use super::Hit;
 use super::rules::{
     documentation, operation_ids, parameters, refs, request_bodies, responses, security,
+    traceability,
 };
 use crate::load::Spec;
 use crate::report::Severity;
@@ -210,6 +211,12 @@ pub static RULES: &[Rule] = &[
         security::scheme_undefined,
         "A security requirement names a scheme that does not exist."
     ),
+    Rule {
+        id: traceability::UNTRACED,
+        severity: Error,
+        description: "A statement (operation, schema, parameter, property) that names no source and is not marked inferred, in a spec that uses the marks.",
+        check: traceability::check,
+    },
 ];
 
 #[cfg(test)]
