@@ -96,7 +96,7 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
     let findings = spectral(&tool, &broken());
     let fired: BTreeSet<String> = findings.iter().map(|(code, _)| code.clone()).collect();
     let rules = chekt_rules();
-    assert_eq!(rules.len(), 7, "{rules:?}");
+    assert_eq!(rules.len(), 8, "{rules:?}");
     for rule in &rules {
         assert!(fired.contains(rule), "{rule} did not fire: {findings:#?}");
     }
@@ -117,6 +117,11 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
             "chekt-inferred-scopes-declared",
             "components.securitySchemes.oauth.x-chekt-inferred-scopes.0",
         ),
+        (
+            "chekt-statement-traced",
+            "components.schemas.Thing.properties.name",
+        ),
+        ("chekt-statement-traced", "paths./things.get"),
         ("oas3-schema", "paths./things.get.responses.200"),
     ];
     for (code, path) in expected {

@@ -67,6 +67,10 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Print, per operation, the seed sections it names and what of it
+        /// is inferred (what to confirm with CHeKT), after the findings.
+        #[arg(long)]
+        sources: bool,
     },
     /// Check the spec against the recorded exchanges in spec/recordings.
     Contract(contract::ContractArgs),
@@ -110,7 +114,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             preset,
             verbose,
         } => gen_command(&spec, &out, preset, check, verbose),
-        Command::Lint { spec, strict } => lint_command(&spec, strict),
+        Command::Lint {
+            spec,
+            strict,
+            sources,
+        } => lint_command(&spec, strict, sources),
         Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
         Command::Contract(args) => contract::run(args),
         Command::Record(args) => record::run(args),
@@ -210,7 +218,7 @@ fn gen_command(
     })
 }
 
-fn lint_command(spec: &Path, strict: bool) -> Result<ExitCode, Error> {
+fn lint_command(spec: &Path, strict: bool, sources: bool) -> Result<ExitCode, Error> {
     let spec = Spec::from_file(spec)?;
     let report = lint::lint(&spec);
     for finding in &report.findings {
@@ -219,6 +227,18 @@ fn lint_command(spec: &Path, strict: bool) -> Result<ExitCode, Error> {
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     println!("{}: {errors} error(s), {warnings} warning(s)", spec.name());
+    if sources {
+        let rows = lint::sources::report(&spec);
+        let fully = rows.iter().filter(|r| r.inferred.is_empty()).count();
+        for row in &rows {
+            println!("\n{row}");
+        }
+        println!(
+            "\n{} operation(s): {fully} fully documented, {} with inferred parts",
+            rows.len(),
+            rows.len() - fully
+        );
+    }
     let threshold = if strict {
         Severity::Warning
     } else {

@@ -14,6 +14,7 @@ use crate::report::{Finding, Severity};
 
 pub mod registry;
 pub mod rules;
+pub mod sources;
 
 pub use registry::{RULES, Rule};
 
