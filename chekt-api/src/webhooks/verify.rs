@@ -495,7 +495,7 @@ impl Verifier {
     ///
     /// let verifier = Verifier::new(std::env::var("CHEKT_WEBHOOK_SECRET")?)?;
     /// match verifier.verify(&headers, &body)?.event {
-    ///     WebhookEvent::AlarmCreated(event) => println!("alarm {}", event.data.alarm_id),
+    ///     WebhookEvent::AlarmCreated(event) => println!("alarm {:?}", event.data.and_then(|d| d.alarm_id)),
     ///     other => println!("ignoring {}", other.event_type()),
     /// }
     /// # Ok(()) }
