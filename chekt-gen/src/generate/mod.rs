@@ -1,7 +1,8 @@
 //! Stage 3: generate a typed client with progenitor, plus our passes.
 //!
 //! [`render`] is the one function every caller uses (`cargo xtask gen`, its
-//! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
+//! `--check`, and the drift test in `chekt-api`): lint, rewrite the standard
+//! 3.0.3 forms progenitor misreads ([`dialect`]), hoist enums into open
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
 //! move response headers instead of copying them, give lists that take
