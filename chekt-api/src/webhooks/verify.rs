@@ -656,27 +656,20 @@ fn parse_event(body: &[u8]) -> Result<Parsed, WebhookError> {
         .map(str::to_owned);
     let (event, mismatch) = match WebhookEvent::typed(&event_type, &payload) {
         Some(Ok(event)) => (event, None),
-        Some(Err((path, source))) => {
-            let mismatch = PayloadMismatch {
-                event_type: event_type.clone(),
-                path,
-                message: source.to_string(),
-            };
-            (
-                WebhookEvent::Unknown {
-                    event_type,
-                    payload,
-                },
-                Some(mismatch),
-            )
-        }
-        None => (
-            WebhookEvent::Unknown {
+        unknown_or_mismatch => {
+            let mismatch = unknown_or_mismatch
+                .and_then(Result::err)
+                .map(|(path, source)| PayloadMismatch {
+                    event_type: event_type.clone(),
+                    path,
+                    message: source.to_string(),
+                });
+            let event = WebhookEvent::Unknown {
                 event_type,
                 payload,
-            },
-            None,
-        ),
+            };
+            (event, mismatch)
+        }
     };
     Ok(Parsed {
         event,
