@@ -33,6 +33,33 @@ pub enum Error {
         message: String,
     },
 
+    /// The document is not valid JSON (a `.json` file or one starting with `{`).
+    #[error("{file}:{line}:{column}: invalid JSON: {message}")]
+    Json {
+        /// The file name as given.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+
+    /// The bytes are not a text a parser should see: empty, a byte order
+    /// mark, invalid UTF-8, a NUL byte, or nesting past the depth bound.
+    #[error("{file}:{line}:{column}: {message}")]
+    Encoding {
+        /// The file name as given.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, with the byte offset where it helps.
+        message: String,
+    },
+
     /// The document is YAML but not an OpenAPI 3.0 document.
     #[error("{file}: not a valid OpenAPI 3.0 document at {pointer}: {message}")]
     Schema {
@@ -73,6 +100,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A line of a lint config file (or a `--rule`) that is not
+    /// `rule-id = severity`.
+    #[error("{file}:{line}: {message}")]
+    LintConfig {
+        /// The file name (`--rule` for the command line).
+        file: String,
+        /// The 1-based line (for `--rule`, which of them).
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// A construct the generator cannot handle (reported by progenitor or by
     /// our own passes), with its location.
     #[error("{file}: cannot generate code for {pointer}: {what}")]
@@ -83,6 +122,40 @@ pub enum Error {
         pointer: String,
         /// What is unsupported.
         what: String,
+    },
+
+    /// progenitor failed; each failure is located by rendering the document
+    /// operation by operation, then schema by schema.
+    #[error("{file}: progenitor cannot generate {} place(s):\n{}", failures.len(), render_failures(failures))]
+    Generation {
+        /// The file name as given.
+        file: String,
+        /// Where and why, in document order.
+        failures: Vec<Failure>,
+    },
+
+    /// The rendered code is known not to compile (for example two items with
+    /// one name in a module); nothing was written.
+    #[error("{file}: the generated code would not compile: {message}")]
+    Uncompilable {
+        /// The file name as given.
+        file: String,
+        /// What is wrong, naming the module, the item and the spec places.
+        message: String,
+    },
+
+    /// A post-pass over progenitor's output that must fire on this spec
+    /// rewrote nothing: progenitor's output shape changed under it.
+    #[error(
+        "{file}: generator pass `{pass}` rewrote nothing; progenitor's output no longer has the shape it rewrites ({purpose})"
+    )]
+    InertPass {
+        /// The file name as given.
+        file: String,
+        /// The pass's name.
+        pass: &'static str,
+        /// What the pass is for.
+        purpose: &'static str,
     },
 
     /// A recording (`spec/recordings/...`) or the exemptions file is malformed.
@@ -114,6 +187,43 @@ pub enum Error {
         /// The parser's message.
         message: String,
     },
+}
+
+/// One place progenitor fails on, found by rendering it alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// JSON pointer (`/paths/~1pets/get`, `/components/schemas/Pet`); empty
+    /// when no single part fails alone.
+    pub pointer: String,
+    /// `GET /pets (list_pets)` when the place is an operation.
+    pub operation: Option<String>,
+    /// progenitor's error or panic message.
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(op) = &self.operation {
+            write!(f, "{op}: ")?;
+        }
+        if self.pointer.is_empty() {
+            write!(
+                f,
+                "{} (the whole document; no single part fails alone)",
+                self.message
+            )
+        } else {
+            write!(f, "{} (at #{})", self.message, self.pointer)
+        }
+    }
+}
+
+fn render_failures(failures: &[Failure]) -> String {
+    failures
+        .iter()
+        .map(|f| format!("  {f}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn render_findings(findings: &[Finding]) -> String {

@@ -22,7 +22,8 @@ pub mod load;
 pub mod output;
 pub mod pointer;
 pub mod report;
+pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Error, Failure, Result};
 pub use load::Spec;
 pub use report::{Finding, Severity};

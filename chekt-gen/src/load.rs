@@ -54,30 +54,64 @@ impl<'a> OperationRef<'a> {
     }
 }
 
+/// Deepest `[`/`{` nesting a YAML document may have. The YAML scanner's
+/// cost grows with input size times flow depth, so deeper input is refused
+/// before it is parsed (real specs nest a handful of levels).
+pub const MAX_FLOW_DEPTH: usize = 64;
+
 impl Spec {
     /// Reads and parses the spec at `path`; errors name the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::parse(path.display().to_string(), source)
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(path.display().to_string(), &bytes)
+    }
+
+    /// Parses raw bytes: invalid UTF-8 is reported with its byte offset.
+    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Self> {
+        let name = name.into();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::parse(name, text),
+            Err(e) => {
+                let offset = e.valid_up_to();
+                let (line, column) =
+                    line_column(&String::from_utf8_lossy(&bytes[..offset]), offset);
+                Err(Error::Encoding {
+                    file: name,
+                    line,
+                    column,
+                    message: format!(
+                        "invalid UTF-8 at byte offset {offset} (byte 0x{:02X}); OpenAPI documents are UTF-8",
+                        bytes[offset]
+                    ),
+                })
+            }
+        }
     }
 
     /// Parses `source`; `name` is used in messages (usually the file path).
+    /// A name ending in `.json`, or a text starting with `{`, is read as
+    /// JSON (RFC 8259, with serde_json); anything else as YAML 1.2.
     pub fn parse(name: impl Into<String>, source: impl Into<String>) -> Result<Self> {
         let name = name.into();
         let source = source.into();
-        let value = yaml_to_json(&name, &source)?;
-        let version = value.get("openapi").and_then(Value::as_str).unwrap_or("");
-        if !version.trim().starts_with("3.0.") {
-            return Err(Error::UnsupportedVersion {
+        check_text(&name, &source)?;
+        let is_json =
+            name.to_ascii_lowercase().ends_with(".json") || source.trim_start().starts_with('{');
+        let value = if is_json {
+            json_value(&name, &source)?
+        } else {
+            yaml_to_json(&name, &source)?
+        };
+        if !value.is_object() {
+            return Err(Error::Schema {
                 file: name,
-                found: if version.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    version.to_string()
-                },
+                pointer: String::new(),
+                message: "the document must be a mapping with `openapi`, `info` and `paths`"
+                    .to_string(),
             });
         }
+        check_version(&name, &value)?;
         let openapi = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| {
             let (pointer, message) = locate_in_paths(&value)
                 .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
@@ -170,8 +204,141 @@ impl Spec {
     }
 }
 
-/// Parses YAML (a superset of JSON) into a JSON value, resolving merge keys
-/// and rejecting what JSON cannot hold.
+/// The byte-level problems a parser reports vaguely or not at all: an empty
+/// document, a byte order mark, a NUL byte, and flow nesting deeper than
+/// [`MAX_FLOW_DEPTH`].
+fn check_text(name: &str, source: &str) -> Result<()> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_column(source, offset);
+        Err(Error::Encoding {
+            file: name.to_string(),
+            line,
+            column,
+            message,
+        })
+    };
+    if source.trim().is_empty() {
+        return at(
+            0,
+            "the file is empty; expected an OpenAPI 3.0 document".to_string(),
+        );
+    }
+    if source.starts_with('\u{feff}') {
+        return at(
+            0,
+            "the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+                .to_string(),
+        );
+    }
+    if let Some(offset) = source.find('\0') {
+        return at(
+            offset,
+            format!("NUL byte (U+0000) at byte offset {offset}; a spec is text"),
+        );
+    }
+    if let Some(offset) = flow_depth_exceeded(source, MAX_FLOW_DEPTH) {
+        return at(
+            offset,
+            format!("`[`/`{{` nested deeper than {MAX_FLOW_DEPTH} levels; refusing to parse"),
+        );
+    }
+    Ok(())
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Byte offset of the first `[` or `{` nested deeper than `limit`, skipping
+/// quoted scalars and comments. Linear in the text.
+fn flow_depth_exceeded(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut chars = text.char_indices().peekable();
+    let mut previous = '\n';
+    while let Some((offset, c)) = chars.next() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(offset);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '#' if previous.is_whitespace() => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' if depth > 0 || previous.is_whitespace() || previous == ':' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' if depth > 0 || previous.is_whitespace() => {
+                while let Some((_, c)) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek().map(|&(_, c)| c) == Some('\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
+/// `openapi` must be a string `3.0.x`; a number (`openapi: 3.0`) is named as such.
+fn check_version(name: &str, value: &Value) -> Result<()> {
+    let found = match value.get("openapi") {
+        Some(Value::String(version)) if version.trim().starts_with("3.0.") => return Ok(()),
+        Some(Value::String(version)) => version.clone(),
+        Some(Value::Number(number)) => {
+            return Err(Error::Schema {
+                file: name.to_string(),
+                pointer: "/openapi".to_string(),
+                message: format!(
+                    "`openapi` is the number {number}; it must be a string naming the full version, e.g. `openapi: \"3.0.3\"`"
+                ),
+            });
+        }
+        Some(other) => other.to_string(),
+        None => "(none)".to_string(),
+    };
+    Err(Error::UnsupportedVersion {
+        file: name.to_string(),
+        found,
+    })
+}
+
+/// Parses JSON with serde_json; errors keep line and column.
+fn json_value(name: &str, source: &str) -> Result<Value> {
+    serde_json::from_str(source).map_err(|e| Error::Json {
+        file: name.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+/// Parses YAML into a JSON value, resolving merge keys and rejecting what
+/// JSON cannot hold.
 fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
     let yaml_error = |e: serde_yaml::Error| {
         let (line, column) = e
@@ -187,14 +354,6 @@ fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
     };
     let mut yaml: serde_yaml::Value = serde_yaml::from_str(source).map_err(yaml_error)?;
     yaml.apply_merge().map_err(yaml_error)?;
-    if !yaml.is_mapping() {
-        return Err(Error::Schema {
-            file: name.to_string(),
-            pointer: String::new(),
-            message: "the document must be a mapping with `openapi`, `info` and `paths`"
-                .to_string(),
-        });
-    }
     convert(name, yaml, String::new())
 }
 
@@ -310,6 +469,71 @@ mod tests {
         );
         assert!(error("s.yaml", "swagger: '2.0'\n").contains("version (none)"));
         assert!(error("s.yaml", "- a list\n").contains("must be a mapping"));
+    }
+
+    const MINIMAL: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+
+    #[test]
+    fn json_is_read_as_json_with_surrogate_pairs() {
+        let src = r#"{"openapi": "3.0.3", "info": {"title": "\ud83d\udc4d", "version": "1"}, "paths": {}}"#;
+        let spec = Spec::parse("s.json", src).unwrap();
+        assert_eq!(spec.openapi().info.title, "\u{1f44d}");
+        assert_eq!(
+            error("s.json", "{\"openapi\": \"3.0.3\",\n  \"info\": }"),
+            "s.json:2:11: invalid JSON: expected value at line 2 column 11"
+        );
+    }
+
+    #[test]
+    fn byte_level_problems_get_precise_messages() {
+        assert_eq!(
+            error("s.yaml", "  \n"),
+            "s.yaml:1:1: the file is empty; expected an OpenAPI 3.0 document"
+        );
+        assert_eq!(
+            error("s.yaml", &format!("\u{feff}{MINIMAL}")),
+            "s.yaml:1:1: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+        );
+        assert_eq!(
+            error("s.yaml", "openapi: 3.0.3\ninfo: a\0b\n"),
+            "s.yaml:2:8: NUL byte (U+0000) at byte offset 22; a spec is text"
+        );
+        let bytes = b"openapi: 3.0.3\ninfo: \xff\n";
+        assert_eq!(
+            Spec::from_bytes("s.yaml", bytes).unwrap_err().to_string(),
+            "s.yaml:2:7: invalid UTF-8 at byte offset 21 (byte 0xFF); OpenAPI documents are UTF-8"
+        );
+        assert_eq!(
+            error(
+                "s.yaml",
+                "openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+            ),
+            "s.yaml: not a valid OpenAPI 3.0 document at /openapi: `openapi` is the number 3.0; it must be a string naming the full version, e.g. `openapi: \"3.0.3\"`"
+        );
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!(
+            "{MINIMAL}x-deep: {}{}\n",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        assert_eq!(
+            error("s.yaml", &deep),
+            format!(
+                "s.yaml:4:{}: `[`/`{{` nested deeper than 64 levels; refusing to parse",
+                8 + 64 + 1
+            )
+        );
+        // Brackets inside quotes and comments do not count.
+        let quoted = format!(
+            "{MINIMAL}x-a: '{}'\nx-b: \"{}\"\n# {}\n",
+            "[".repeat(100),
+            "{".repeat(100),
+            "[".repeat(100)
+        );
+        Spec::parse("s.yaml", quoted).unwrap();
     }
 
     #[test]

@@ -1,10 +1,24 @@
-//! Writing generated files: atomically (temp file + rename in the same
-//! directory), only when the content changed, or checking without writing.
+//! Writing generated files: as one set (every file of a `gen` run is
+//! written, or none), only when the content changed, keeping each file's
+//! mode, or checking without writing.
+//!
+//! [`write_set`] stages every changed file as `.<name>.chekt-gen-new` beside
+//! its target (synced), then records the set in a journal
+//! ([`JOURNAL`], synced) — the commit point — renames the staged files over
+//! their targets and removes the journal. A run killed before the commit
+//! point leaves the old files (its staged files are removed by the next
+//! run); one killed after it is completed by the next run (of `write_set`
+//! or [`recover`]) before anything else, so the set ends all new. Staged
+//! names are fixed, so a kill never leaves a `.tmpXXXXXX` behind.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+
+/// The journal of a set being committed, in the directory of the set's
+/// first file: one target path per line.
+pub const JOURNAL: &str = ".chekt-gen-commit";
 
 /// What [`write()`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,28 +41,167 @@ impl std::fmt::Display for Written {
     }
 }
 
-/// Writes `contents` to `path` unless it already holds exactly that. The new
-/// content goes to a temporary file beside `path` and is renamed over it, so
-/// a reader (or a crash) never sees a half-written file.
+/// Writes `contents` to `path` unless it already holds exactly that (a set
+/// of one; see [`write_set`]).
 pub fn write(path: &Path, contents: &str) -> Result<Written> {
-    let existing = read_if_exists(path)?;
-    if existing.as_deref().map(normalize) == Some(normalize(contents)) {
-        return Ok(Written::Unchanged(path.to_path_buf()));
+    let mut written = write_set(&[(path.to_path_buf(), contents.to_string())])?;
+    written
+        .pop()
+        .ok_or_else(|| Error::io(path, std::io::Error::other("nothing written")))
+}
+
+/// Writes every `(path, contents)` whose file does not already hold exactly
+/// that, as one set (see the module docs). A file replaced keeps its mode;
+/// a new one is `0644` on Unix.
+pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
+    let Some((first, _)) = files.first() else {
+        return Ok(Vec::new());
+    };
+    let targets: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    recover(&targets)?;
+    let journal = dir_of(first).join(JOURNAL);
+    let mut staged = Vec::new();
+    let mut written = Vec::new();
+    for (path, contents) in files {
+        if same_contents(path, contents)? {
+            written.push(Written::Unchanged(path.clone()));
+            continue;
+        }
+        let existed = path.exists();
+        staged.push((stage(path, contents)?, path.clone()));
+        written.push(if existed {
+            Written::Updated(path.clone())
+        } else {
+            Written::Created(path.clone())
+        });
     }
-    let dir = path
-        .parent()
+    if staged.is_empty() {
+        return Ok(written);
+    }
+    let list: String = staged
+        .iter()
+        .map(|(_, target)| format!("{}\n", target.display()))
+        .collect();
+    write_synced(&journal, list.as_bytes())?;
+    for (from, to) in &staged {
+        std::fs::rename(from, to).map_err(|e| Error::io(to, e))?;
+    }
+    std::fs::remove_file(&journal).map_err(|e| Error::io(&journal, e))?;
+    Ok(written)
+}
+
+/// Completes a set of `targets` that a killed run committed but did not
+/// finish (the journal is in the first target's directory), and removes
+/// the staged files of a run killed before its commit point.
+/// [`write_set`] does this first.
+pub fn recover(targets: &[PathBuf]) -> Result<()> {
+    if let Some(first) = targets.first() {
+        recover_journal(&dir_of(first).join(JOURNAL))?;
+    }
+    for target in targets {
+        remove_if_exists(&staged_path(target))?;
+    }
+    Ok(())
+}
+
+fn recover_journal(journal: &Path) -> Result<()> {
+    match std::fs::read_to_string(journal) {
+        Ok(list) => {
+            for target in list.lines().filter(|l| !l.is_empty()).map(PathBuf::from) {
+                let from = staged_path(&target);
+                if from.exists() {
+                    std::fs::rename(&from, &target).map_err(|e| Error::io(&target, e))?;
+                }
+            }
+            std::fs::remove_file(journal).map_err(|e| Error::io(journal, e))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(journal, e)),
+    }
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// `dir/.name.chekt-gen-new` for `dir/name`.
+fn staged_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir_of(path).join(format!(".{name}.chekt-gen-new"))
+}
+
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+/// Writes the staged copy of `path` with `path`'s mode (0644 when new).
+fn stage(path: &Path, contents: &str) -> Result<PathBuf> {
+    let dir = dir_of(path);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    temp.write_all(contents.as_bytes())
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| Error::io(temp.path(), e))?;
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(match existing {
-        Some(_) => Written::Updated(path.to_path_buf()),
-        None => Written::Created(path.to_path_buf()),
-    })
+    let staged = staged_path(path);
+    write_synced(&staged, contents.as_bytes())?;
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_file_permissions(&staged)?,
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if let Some(permissions) = permissions {
+        std::fs::set_permissions(&staged, permissions).map_err(|e| Error::io(&staged, e))?;
+    }
+    Ok(staged)
+}
+
+#[cfg(unix)]
+fn new_file_permissions(_: &Path) -> Result<Option<std::fs::Permissions>> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(Some(std::fs::Permissions::from_mode(0o644)))
+}
+
+#[cfg(not(unix))]
+fn new_file_permissions(_: &Path) -> Result<Option<std::fs::Permissions>> {
+    Ok(None)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Whether `path` holds `contents` (line endings normalized), reading at
+/// most twice `contents`' length of it: a larger file differs anyway.
+fn same_contents(path: &Path, contents: &str) -> Result<bool> {
+    Ok(read_bounded(path, contents.len())?
+        .is_some_and(|existing| existing.is_some_and(|e| normalize(&e) == normalize(contents))))
+}
+
+/// `Ok(None)`: no such file; `Ok(Some(None))`: longer than `2 * expected +
+/// 1` bytes or not UTF-8 (so not what we would write); else its text.
+fn read_bounded(path: &Path, expected: usize) -> Result<Option<Option<String>>> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let limit = expected.saturating_mul(2).saturating_add(1);
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() > limit {
+        return Ok(Some(None));
+    }
+    Ok(Some(String::from_utf8(bytes).ok()))
 }
 
 /// The result of [`check`].
@@ -65,8 +218,15 @@ pub enum Check {
 /// Compares `path` with `expected` without writing anything. Line endings
 /// are normalized so a CRLF checkout is not reported as stale.
 pub fn check(path: &Path, expected: &str) -> Result<Check> {
-    let Some(actual) = read_if_exists(path)? else {
-        return Ok(Check::Missing);
+    let actual = match read_bounded(path, expected.len())? {
+        None => return Ok(Check::Missing),
+        Some(None) => {
+            return Ok(Check::Stale(format!(
+                "{} is much larger than the generated code, or not UTF-8; not diffed",
+                path.display()
+            )));
+        }
+        Some(Some(actual)) => actual,
     };
     let (actual, expected) = (normalize(&actual), normalize(expected));
     if actual == expected {
@@ -82,14 +242,6 @@ pub fn check(path: &Path, expected: &str) -> Result<Check> {
         )
         .to_string();
     Ok(Check::Stale(diff))
-}
-
-fn read_if_exists(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
 }
 
 fn normalize(text: &str) -> String {
@@ -125,6 +277,30 @@ mod tests {
         // No temporary files are left behind.
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1);
+    }
+
+    #[test]
+    fn staged_files_of_a_run_killed_early_are_removed_and_big_files_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.rs");
+        write(&path, "a\n").unwrap();
+        // Killed after staging, before the journal: the old file stands.
+        std::fs::write(dir.path().join(".out.rs.chekt-gen-new"), "b\n").unwrap();
+        assert_eq!(
+            write(&path, "a\n").unwrap(),
+            Written::Unchanged(path.clone())
+        );
+        assert!(!dir.path().join(".out.rs.chekt-gen-new").exists());
+        // A file far larger than the output is reported, not read whole.
+        std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
+        assert_eq!(
+            check(&path, "a\n").unwrap(),
+            Check::Stale(format!(
+                "{} is much larger than the generated code, or not UTF-8; not diffed",
+                path.display()
+            ))
+        );
+        assert_eq!(write(&path, "a\n").unwrap(), Written::Updated(path.clone()));
     }
 
     #[test]

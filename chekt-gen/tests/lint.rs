@@ -32,6 +32,54 @@ struct Case {
 fn cases() -> Vec<Case> {
     vec![
         Case {
+            name: "ref into the middle of a component",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    Tag: {allOf: [{type: object, properties: {n: {type: string}}}]}\n    U: {$ref: '#/components/schemas/Tag/allOf/0'}\n",
+            rule: "ref-not-component",
+            message: "error[ref-not-component]: `$ref: #/components/schemas/Tag/allOf/0` points into the middle of the component `#/components/schemas/Tag`; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own (at #/components/schemas/U)",
+        },
+        Case {
+            name: "response ref into schemas",
+            paths: format!(
+                "  /a:\n    get:\n{}      responses:\n        '200': {{$ref: '#/components/schemas/E'}}\n",
+                op("a", "")
+            ),
+            components: "",
+            rule: "ref-wrong-section",
+            message: "error[ref-wrong-section] GET /a (a): `$ref: #/components/schemas/E` is used as a response but points into `components/schemas`; it must point into `#/components/responses/` (at #/paths/~1a/get/responses/200)",
+        },
+        Case {
+            name: "schema that is itself",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    A: {$ref: '#/components/schemas/A'}\n",
+            rule: "ref-cycle",
+            message: "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
+        },
+        Case {
+            name: "object with a format",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    O: {type: object, format: date-time}\n",
+            rule: "schema-object-format",
+            message: "error[schema-object-format]: `format: date-time` on an object schema; `format` applies to strings and numbers: remove it (at #/components/schemas/O/format)",
+        },
+        Case {
+            name: "default of the wrong type",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    B: {type: boolean, default: 'false'}\n",
+            rule: "schema-default-type",
+            message: "error[schema-default-type]: `default: \"false\"` is not a valid `boolean` (it is a string); write the default as a boolean value (at #/components/schemas/B/default)",
+        },
+        Case {
+            name: "octet-stream body of base64",
+            paths: format!(
+                "  /a:\n    put:\n{}      requestBody: {{content: {{application/octet-stream: {{schema: {{type: string, format: byte}}}}}}}}\n{OK}",
+                op("a", "")
+            ),
+            components: "",
+            rule: "octet-stream-byte",
+            message: "error[octet-stream-byte] PUT /a (a): an `application/octet-stream` body is raw bytes, but its schema says `format: byte` (base64 text); use `type: string, format: binary` (at #/paths/~1a/put/requestBody/content/application~1octet-stream/schema)",
+        },
+        Case {
             name: "missing operationId",
             paths: format!(
                 "  /a:\n    get:\n      tags: [a]\n      summary: s\n      description: d\n{OK}"
@@ -443,4 +491,76 @@ fn our_spec_is_lint_clean() {
         .map(|f| f.to_string())
         .collect();
     assert_eq!(findings, Vec::<String>::new());
+}
+
+/// Every `$ref` cycle kind that is not data, and recursion that is.
+#[test]
+fn ref_cycles_that_are_not_data_are_errors_with_a_pointer() {
+    let ok = format!("  /a:\n    get:\n{}{OK}", op("a", ""));
+    let cases = [
+        (
+            "    A: {allOf: [{$ref: '#/components/schemas/A'}, {type: object}]}\n",
+            vec![
+                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
+            ],
+        ),
+        (
+            "    A: {$ref: '#/components/schemas/B'}\n    B: {oneOf: [{$ref: '#/components/schemas/A'}]}\n",
+            vec![
+                "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → B → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
+            ],
+        ),
+        (
+            "    R: {$ref: '#'}\n",
+            vec![
+                "error[ref-not-component]: `$ref: #` points at the whole document; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own (at #/components/schemas/R)",
+            ],
+        ),
+        // Recursion through a property, items or a map is data.
+        (
+            "    T: {type: object, properties: {children: {type: array, items: {$ref: '#/components/schemas/T'}}, parent: {$ref: '#/components/schemas/T'}, byName: {type: object, additionalProperties: {$ref: '#/components/schemas/T'}}}}\n",
+            vec![],
+        ),
+    ];
+    for (components, expected) in cases {
+        let report = lint::lint(&spec(&ok, components));
+        let found: Vec<String> = report
+            .errors()
+            .filter(|f| f.rule.starts_with("ref-"))
+            .map(|f| f.to_string())
+            .collect();
+        assert_eq!(found, expected, "{components}");
+    }
+}
+
+#[test]
+fn a_config_file_next_to_the_spec_and_rule_flags_set_severities() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.yaml");
+    std::fs::write(
+        dir.path().join(lint::config::CONFIG_FILE),
+        "# ids=a,b is what we want; accepted knowingly\nschema-object-format = warning\n",
+    )
+    .unwrap();
+    let config = LintConfig::for_spec(&path, &[]).unwrap();
+    assert_eq!(
+        config.severity_of("schema-object-format"),
+        Some(Severity::Warning)
+    );
+    let flagged = LintConfig::for_spec(&path, &["schema-object-format=info".to_string()]).unwrap();
+    assert_eq!(
+        flagged.severity_of("schema-object-format"),
+        Some(Severity::Info)
+    );
+    let spec = spec(
+        &format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+        "    O: {type: object, format: date-time}\n",
+    );
+    assert_eq!(lint::lint_with(&spec, &config).errors().count(), 0);
+    assert_eq!(
+        LintConfig::for_spec(&path, &["nope".to_string()])
+            .unwrap_err()
+            .to_string(),
+        "--rule:1: `nope`: expected RULE=SEVERITY, e.g. query-array-not-exploded=warning"
+    );
 }

@@ -1,10 +1,12 @@
-//! `cargo xtask contract`: the spec checked against `spec/recordings/`, with
-//! response bodies also decoded through the generated `chekt-api` types.
+//! `cargo xtask contract`: the spec checked against `spec/recordings/`
+//! (schemas, statuses, drift). Decoding the recordings through the
+//! generated `chekt-api` types is `chekt-api`'s own test
+//! (`cargo test -p chekt-api --test contract`), so that xtask never builds
+//! `chekt-api` and `cargo xtask gen` runs even when its code is broken.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chekt_api::webhook_events::WebhookEvent;
 use chekt_gen::contract::{self, Decoder, Options};
 use chekt_gen::{Error, Spec};
 
@@ -32,7 +34,7 @@ pub fn run(args: ContractArgs) -> Result<ExitCode, Error> {
     let options = Options {
         strict: args.strict,
     };
-    let report = contract::check_dir(&spec, &args.recordings, &options, &decoder())?;
+    let report = contract::check_dir(&spec, &args.recordings, &options, &Decoder::none())?;
     if !args.quiet {
         println!("{}", report.coverage);
     }
@@ -41,28 +43,5 @@ pub fn run(args: ContractArgs) -> Result<ExitCode, Error> {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
-}
-
-/// Decodes through the generated client: `chekt_api::decode::response` for
-/// responses, `WebhookEvent::from_slice` for webhook payloads.
-pub fn decoder() -> Decoder<'static> {
-    Decoder {
-        response: &chekt_api::decode::response,
-        webhook: &webhook,
-    }
-}
-
-fn webhook(event: &str, body: &[u8]) -> Option<Result<(), String>> {
-    Some(match WebhookEvent::from_slice(body) {
-        Err(e) => Err(e.to_string()),
-        Ok(WebhookEvent::Unknown { event_type, .. }) => Err(format!(
-            "`type` is `{event_type}`, which the generated client does not know"
-        )),
-        Ok(parsed) if parsed.event_type() != event => Err(format!(
-            "`type` is `{}` but the delivery is filed as `{event}`",
-            parsed.event_type()
-        )),
-        Ok(_) => Ok(()),
     })
 }

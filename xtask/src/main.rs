@@ -7,11 +7,13 @@
 mod bench;
 mod diff;
 mod docs;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chekt_gen::generate::{self, Companion, GenerateOptions};
+use chekt_gen::lint::LintConfig;
 use chekt_gen::output::{self, Check};
 use chekt_gen::{Error, Severity, Spec, lint};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -34,9 +36,13 @@ enum Command {
         /// Write nothing; fail with a diff if the checked-in code is stale.
         #[arg(long)]
         check: bool,
-        /// The spec to generate from.
-        #[arg(long, default_value_os_t = root().join("spec/chekt.yaml"))]
-        spec: PathBuf,
+        /// Before writing, `cargo check` the rendered code in a scratch copy
+        /// (offline, dependencies from the workspace's Cargo.lock); write
+        /// nothing if it does not compile.
+        #[arg(long)]
+        verify: bool,
+        #[command(flatten)]
+        spec: SpecArgs,
         /// The file to write.
         #[arg(long, default_value_os_t = root().join("chekt-api/src/generated.rs"))]
         out: PathBuf,
@@ -61,9 +67,11 @@ enum Command {
     },
     /// Lint a spec and print every finding.
     Lint {
-        /// The spec to lint.
-        #[arg(default_value_os_t = root().join("spec/chekt.yaml"))]
-        spec: PathBuf,
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// List the rules with their default severities and exit.
+        #[arg(long)]
+        list_rules: bool,
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
@@ -81,18 +89,69 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// How `gen` and `lint` take the spec and its lint severities.
+#[derive(clap::Args)]
+struct SpecArgs {
+    /// The spec (YAML, or JSON when it ends in `.json` or starts with `{`).
+    #[arg(long, default_value_os_t = root().join("spec/chekt.yaml"))]
+    spec: PathBuf,
+    /// Set a lint rule's severity, `RULE=error|warning|info` (repeatable);
+    /// applied after the spec directory's `chekt-lint.conf`.
+    #[arg(long = "rule", value_name = "RULE=SEVERITY")]
+    rules: Vec<String>,
+}
+
+impl SpecArgs {
+    fn load(&self) -> Result<(Spec, LintConfig), Error> {
+        Ok((
+            Spec::from_file(&self.spec)?,
+            LintConfig::for_spec(&self.spec, &self.rules)?,
+        ))
+    }
+
+    /// How generated headers name the spec: relative to the workspace root
+    /// when inside it (so checked-in headers do not depend on the checkout's
+    /// path), else as given.
+    fn label(&self) -> String {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        canonical(&self.spec)
+            .strip_prefix(canonical(&root()))
+            .map(|relative| {
+                relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_else(|_| self.spec.display().to_string())
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Preset {
     ChektApi,
     Plain,
 }
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root, found at run time: the nearest directory at or
+/// above the current one holding `Cargo.toml` and `xtask/Cargo.toml`, else
+/// the parent of the `CARGO_MANIFEST_DIR` cargo sets when it runs us. Never
+/// baked in at build time: two checkouts sharing one `CARGO_TARGET_DIR`
+/// share this binary.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let is_root =
+        |dir: &Path| dir.join("Cargo.toml").is_file() && dir.join("xtask/Cargo.toml").is_file();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.ancestors()
+        .find(|dir| is_root(dir))
         .map(Path::to_path_buf)
-        .unwrap_or_default()
+        .or_else(|| {
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .and_then(|dir| dir.parent().map(Path::to_path_buf))
+                .filter(|dir| is_root(dir))
+        })
+        .unwrap_or(cwd)
 }
 
 fn main() -> ExitCode {
@@ -109,16 +168,31 @@ fn run(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Gen {
             check,
+            verify,
             spec,
             out,
             preset,
             verbose,
-        } => gen_command(&spec, &out, preset, check, verbose),
+        } => gen_command(&spec, &out, preset, Mode { check, verify }, verbose),
         Command::Lint {
             spec,
+            list_rules,
             strict,
             sources,
-        } => lint_command(&spec, strict, sources),
+        } => {
+            if list_rules {
+                lint::RULES.iter().for_each(|r| {
+                    println!(
+                        "{:<32} {:<8} {}",
+                        r.id,
+                        r.severity.to_string(),
+                        r.description
+                    )
+                });
+                return Ok(ExitCode::SUCCESS);
+            }
+            lint_command(&spec, strict, sources)
+        }
         Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
         Command::Contract(args) => contract::run(args),
         Command::Record(args) => record::run(args),
@@ -145,18 +219,27 @@ fn gen_targets(out: &Path, preset: Preset) -> Vec<(PathBuf, Option<(Companion, &
     targets
 }
 
+/// What `gen` does with what it rendered.
+#[derive(Clone, Copy)]
+struct Mode {
+    check: bool,
+    verify: bool,
+}
+
 fn gen_command(
-    spec: &Path,
+    args: &SpecArgs,
     out: &Path,
     preset: Preset,
-    check: bool,
+    Mode { check, verify }: Mode,
     verbose: bool,
 ) -> Result<ExitCode, Error> {
-    let spec = Spec::from_file(spec)?;
+    let (spec, lint_config) = args.load()?;
     let options = match preset {
         Preset::ChektApi => GenerateOptions::chekt_api(),
         Preset::Plain => GenerateOptions::default(),
-    };
+    }
+    .with_source_label(args.label())
+    .with_lint_config(lint_config);
     // Render everything before writing anything.
     let mut rendered = Vec::new();
     for (path, companion) in gen_targets(out, preset) {
@@ -168,7 +251,12 @@ fn gen_command(
         };
         match result {
             Ok(code) => rendered.push((path, code)),
-            Err(e @ Error::Lint { .. }) => {
+            Err(
+                e @ (Error::Lint { .. }
+                | Error::Generation { .. }
+                | Error::Uncompilable { .. }
+                | Error::InertPass { .. }),
+            ) => {
                 eprintln!("error: {e}");
                 return Ok(ExitCode::FAILURE);
             }
@@ -184,9 +272,33 @@ fn gen_command(
             warnings.len()
         );
     }
+    if verify {
+        let files: Vec<(PathBuf, String)> = rendered
+            .iter()
+            .map(|(path, code)| (path.clone(), code.code.clone()))
+            .collect();
+        match verify::cargo_check(&root(), preset, &files) {
+            Ok(None) => {}
+            Ok(Some(errors)) => {
+                eprintln!(
+                    "error: {}: the generated code does not compile; nothing written\n{errors}",
+                    spec.name()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(why) => {
+                eprintln!("error: cannot verify: {why}; nothing written");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
     if !check {
-        for (path, code) in &rendered {
-            println!("{}", output::write(path, &code.code)?);
+        let files: Vec<(PathBuf, String)> = rendered
+            .into_iter()
+            .map(|(path, code)| (path, code.code))
+            .collect();
+        for written in output::write_set(&files)? {
+            println!("{written}");
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -218,9 +330,9 @@ fn gen_command(
     })
 }
 
-fn lint_command(spec: &Path, strict: bool, sources: bool) -> Result<ExitCode, Error> {
-    let spec = Spec::from_file(spec)?;
-    let report = lint::lint(&spec);
+fn lint_command(args: &SpecArgs, strict: bool, sources: bool) -> Result<ExitCode, Error> {
+    let (spec, config) = args.load()?;
+    let report = lint::lint_with(&spec, &config);
     for finding in &report.findings {
         println!("{}: {finding}", spec.name());
     }

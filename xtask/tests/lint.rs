@@ -9,7 +9,7 @@ use support::{root, text, xtask_with_env as xtask};
 #[test]
 fn an_unmarked_property_fails_the_lint() {
     let fixture = root().join("chekt-gen/tests/specs/traceability/unmarked_property.yaml");
-    let out = xtask(&["lint", fixture.to_str().unwrap()], &[]);
+    let out = xtask(&["lint", "--spec", fixture.to_str().unwrap()], &[]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

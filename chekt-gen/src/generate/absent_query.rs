@@ -28,14 +28,17 @@ use syn::{Expr, ExprMethodCall, Ident, ImplItem, Item, LitStr, Stmt, parse_quote
 
 use super::{first_generic, is_path_ending};
 
-/// Rewrites every builder `send()` in `file`.
-pub fn skip_absent(file: &mut syn::File) {
+/// Rewrites every builder `send()` in `file`; returns how many requests it
+/// rewrote.
+pub fn skip_absent(file: &mut syn::File) -> usize {
     let mut optional = OptionalFields::default();
     optional.visit_file_mut(file);
-    Rewriter {
+    let mut rewriter = Rewriter {
         optional: optional.0,
-    }
-    .visit_file_mut(file);
+        rewritten: 0,
+    };
+    rewriter.visit_file_mut(file);
+    rewriter.rewritten
 }
 
 /// Builder struct name → its fields of type `Result<Option<_>, _>`.
@@ -62,6 +65,7 @@ fn is_result_of_option(ty: &syn::Type) -> bool {
 
 struct Rewriter {
     optional: HashMap<String, HashSet<String>>,
+    rewritten: usize,
 }
 
 impl VisitMut for Rewriter {
@@ -86,7 +90,7 @@ impl VisitMut for Rewriter {
                 && function.sig.ident == "send"
             {
                 for stmt in &mut function.block.stmts {
-                    rewrite_request(stmt, optional);
+                    self.rewritten += usize::from(rewrite_request(stmt, optional));
                 }
             }
         }
@@ -100,31 +104,31 @@ struct QueryCall {
 }
 
 /// Rewrites `let mut request = <chain>.build()?;` when its chain has
-/// query calls.
-fn rewrite_request(stmt: &mut Stmt, optional: &HashSet<String>) {
+/// query calls; says whether it did.
+fn rewrite_request(stmt: &mut Stmt, optional: &HashSet<String>) -> bool {
     let Stmt::Local(local) = stmt else {
-        return;
+        return false;
     };
     let Some(init) = &mut local.init else {
-        return;
+        return false;
     };
     let Expr::Try(tried) = &mut *init.expr else {
-        return;
+        return false;
     };
     let Expr::MethodCall(build) = &mut *tried.expr else {
-        return;
+        return false;
     };
     if build.method != "build" || !build.args.is_empty() {
-        return;
+        return false;
     }
     let mut queries = Vec::new();
     let chain = remove_queries(*build.receiver.clone(), &mut queries);
     let Some(chain) = chain else {
-        return;
+        return false;
     };
     // Nothing to do, or a parameter whose name the rewrite would shadow.
     if queries.is_empty() || queries.iter().any(|q| q.value == "query_builder") {
-        return;
+        return false;
     }
     let additions = queries.iter().map(|QueryCall { name, value }| -> Stmt {
         if optional.contains(&value.to_string()) {
@@ -146,6 +150,7 @@ fn rewrite_request(stmt: &mut Stmt, optional: &HashSet<String>) {
             query_builder
         }
     };
+    true
 }
 
 /// The method chain without its query calls (collected in order), or

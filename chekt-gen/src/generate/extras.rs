@@ -8,7 +8,6 @@
 //!   list operations that follow the offset (`limit`/`offset` → array) or
 //!   cursor (`cursor` → `{data, has_more, next_cursor}`) conventions.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -127,19 +126,24 @@ pub fn operation_table(spec: &Spec) -> TokenStream {
 
 /// Paging trait implementations for every list operation that follows one
 /// of the two conventions; `traits` is the module path holding
-/// `OffsetPaged` and `CursorPaged`.
-pub fn paging_impls(spec: &Spec, traits: &str) -> syn::Result<TokenStream> {
+/// `OffsetPaged` and `CursorPaged`; `builders` maps `(METHOD, path)` to the
+/// builder progenitor generated ([`super::names::builders`]).
+pub fn paging_impls(
+    spec: &Spec,
+    traits: &str,
+    builders: &std::collections::HashMap<(String, String), String>,
+) -> syn::Result<TokenStream> {
     let traits: syn::Path = syn::parse_str(traits)?;
     let impls = spec.operations().filter_map(|op| {
         let json = spec.value().pointer(&op.pointer())?;
-        let id = op.id()?;
-        let builder = format_ident!("{}", id.to_upper_camel_case());
+        let builder = builders.get(&(op.method.to_uppercase(), op.path.to_string()))?;
+        let builder = format_ident!("{}", builder);
         let query = query_params(spec, &op);
         let success = success_schema(spec, json)?;
         let error_body = error_type(spec, json);
         if query.contains(&"limit") && query.contains(&"offset") {
             let item = ref_name(success.get("items")?)?;
-            let item = format_ident!("{}", item);
+            let item = format_ident!("{}", crate::generate::names::type_name(item));
             // The builder's `send_as` comes from the `rows_as` pass.
             let fields_paged = query.contains(&"fields").then(|| quote! {
                 impl<'a> #traits::FieldsPaged<'a> for builder::#builder<'a> {
@@ -181,8 +185,8 @@ pub fn paging_impls(spec: &Spec, traits: &str) -> syn::Result<TokenStream> {
             for field in ["has_more", "next_cursor"] {
                 page_schema.pointer(&pointer::join(["properties", field]))?;
             }
-            let page = format_ident!("{}", page_ref);
-            let item = format_ident!("{}", item);
+            let page = format_ident!("{}", crate::generate::names::type_name(page_ref));
+            let item = format_ident!("{}", crate::generate::names::type_name(item));
             Some(quote! {
                 impl<'a> #traits::CursorPaged<'a> for builder::#builder<'a> {
                     type Page = types::#page;
@@ -256,7 +260,7 @@ fn error_type(spec: &Spec, op: &Value) -> TokenStream {
         });
     match name {
         Some(name) => {
-            let name = format_ident!("{}", name);
+            let name = format_ident!("{}", crate::generate::names::type_name(name));
             quote! { types::#name }
         }
         None => quote! { () },
@@ -360,7 +364,7 @@ fn status_pattern(status: &str) -> Option<TokenStream> {
 /// `$ref`, or an array of one.
 fn rust_type(schema: &Value) -> Option<TokenStream> {
     if let Some(name) = ref_name(schema) {
-        let name = format_ident!("{}", crate::generate::type_name(name));
+        let name = format_ident!("{}", crate::generate::names::type_name(name));
         return Some(quote! { types::#name });
     }
     if schema.get("type").and_then(Value::as_str) == Some("array") {
@@ -381,8 +385,8 @@ pub fn webhook_events(spec: &Spec, type_field: &str) -> Option<TokenStream> {
         .filter_map(|(event, item)| {
             let operation = item.get("post")?;
             let schema = operation.pointer("/requestBody/content/application~1json/schema")?;
-            let payload = format_ident!("{}", crate::generate::type_name(ref_name(schema)?));
-            let variant = format_ident!("{}", crate::generate::type_name(event));
+            let payload = format_ident!("{}", crate::generate::names::type_name(ref_name(schema)?));
+            let variant = format_ident!("{}", crate::generate::names::type_name(event));
             let summary = operation
                 .get("summary")
                 .and_then(Value::as_str)

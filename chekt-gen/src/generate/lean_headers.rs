@@ -24,27 +24,32 @@ use syn::{Block, Expr, Ident, Item, Stmt, parse_quote};
 use super::is_path_ending;
 
 /// Moves the header statements of every function in `file` onto the
-/// request (see the module docs).
-pub fn append_to_request(file: &mut syn::File) {
-    HeaderMapInliner.visit_file_mut(file);
+/// request (see the module docs); returns how many blocks it rewrote.
+pub fn append_to_request(file: &mut syn::File) -> usize {
+    let mut inliner = HeaderMapInliner(0);
+    inliner.visit_file_mut(file);
+    inliner.0
 }
 
 /// Replaces every `ResponseValue::from_response(..)` call in `file` with
-/// `json_response_value(..)`, added to the file when used.
-pub fn move_response_headers(file: &mut syn::File) {
+/// `json_response_value(..)`, added to the file when used; returns how many
+/// calls it replaced.
+pub fn move_response_headers(file: &mut syn::File) -> usize {
     let mut mover = ResponseMover::default();
     mover.visit_file_mut(file);
     if mover.replaced > 0 {
         file.items.push(json_response_value());
     }
+    mover.replaced
 }
 
-struct HeaderMapInliner;
+/// Counts the blocks it rewrote.
+struct HeaderMapInliner(usize);
 
 impl VisitMut for HeaderMapInliner {
     fn visit_block_mut(&mut self, block: &mut Block) {
         visit_mut::visit_block_mut(self, block);
-        inline_header_map(block);
+        self.0 += usize::from(inline_header_map(block));
     }
 }
 
@@ -57,11 +62,11 @@ impl VisitMut for HeaderMapInliner {
 /// ```
 ///
 /// into the request statement (without `.headers(header_map)`) followed by
-/// the appends, each on `request.headers_mut()`.
-fn inline_header_map(block: &mut Block) {
+/// the appends, each on `request.headers_mut()`. Says whether it did.
+fn inline_header_map(block: &mut Block) -> bool {
     let stmts = &block.stmts;
     let Some(start) = stmts.iter().position(declares_header_map) else {
-        return;
+        return false;
     };
     let appends = stmts[start + 1..]
         .iter()
@@ -69,7 +74,7 @@ fn inline_header_map(block: &mut Block) {
         .count();
     let request_at = start + 1 + appends;
     let Some(request_stmt) = stmts.get(request_at) else {
-        return;
+        return false;
     };
     let moved = &stmts[start + 1..request_at];
     // Moved after `let mut request`, a parameter named `request` would be
@@ -81,11 +86,11 @@ fn inline_header_map(block: &mut Block) {
         .any(|s| mentions(s.to_token_stream(), "request"))
         || !moved.iter().all(keys_are_parameters_only)
     {
-        return;
+        return false;
     }
     let mut request_stmt = request_stmt.clone();
     if !remove_headers_call(&mut request_stmt) {
-        return;
+        return false;
     }
     let mut moved: Vec<Stmt> = moved.to_vec();
     for stmt in &mut moved {
@@ -95,6 +100,7 @@ fn inline_header_map(block: &mut Block) {
         start..=request_at,
         std::iter::once(request_stmt).chain(moved),
     );
+    true
 }
 
 /// `let mut header_map = ..HeaderMap::with_capacity(..);`
@@ -280,7 +286,7 @@ fn json_response_value() -> Item {
 mod tests {
     use super::*;
 
-    fn rewritten(code: &str, pass: fn(&mut syn::File)) -> String {
+    fn rewritten(code: &str, pass: fn(&mut syn::File) -> usize) -> String {
         let mut file: syn::File = syn::parse_str(code).unwrap();
         pass(&mut file);
         prettyplease::unparse(&file)

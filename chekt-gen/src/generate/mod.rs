@@ -9,10 +9,14 @@
 //! `fields` a `send_as::<Row>()`, add the operation table and paging impls,
 //! format with prettyplease and prepend the "generated" header. The output
 //! is deterministic.
+//!
+//! Every name a pass emits for a progenitor/typify item is read from them
+//! ([`names`]). What progenitor fails on is located by schema or operation
+//! (`locate`). Nothing is returned that is known not to compile: a module
+//! defining a name twice is [`Error::Uncompilable`] (`guard`), and with
+//! [`GenerateOptions::with_passes_must_fire`] a pass that rewrote nothing is
+//! [`Error::InertPass`]. Each pass's count is in [`Rendered::passes`].
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -25,7 +29,10 @@ use crate::report::Finding;
 
 mod absent_query;
 pub mod extras;
+mod guard;
 mod lean_headers;
+mod locate;
+pub mod names;
 pub mod open_enums;
 mod repeatable;
 mod rows_as;
@@ -44,6 +51,8 @@ pub struct GenerateOptions {
     response_decoder: bool,
     webhook_type_field: Option<String>,
     timeout_secs: Option<u64>,
+    passes_must_fire: bool,
+    lint: lint::LintConfig,
 }
 
 impl Default for GenerateOptions {
@@ -59,6 +68,8 @@ impl Default for GenerateOptions {
             response_decoder: false,
             webhook_type_field: None,
             timeout_secs: None,
+            passes_must_fire: false,
+            lint: lint::LintConfig::default(),
         }
     }
 }
@@ -74,6 +85,7 @@ impl GenerateOptions {
             .with_response_decoder(true)
             .with_webhook_events("type")
             .with_source_label("spec/chekt.yaml")
+            .with_passes_must_fire(true)
     }
 
     /// Rust path at which the generated `types` module is reachable from the
@@ -135,6 +147,21 @@ impl GenerateOptions {
         self
     }
 
+    /// Fail with [`Error::InertPass`] when a post-pass rewrites nothing (for
+    /// a spec known to have the shapes every pass rewrites, like ours), so a
+    /// progenitor upgrade cannot disable a pass unnoticed.
+    pub fn with_passes_must_fire(mut self, must: bool) -> Self {
+        self.passes_must_fire = must;
+        self
+    }
+
+    /// Lint severities to generate under (a rule set to `warning` no longer
+    /// stops generation).
+    pub fn with_lint_config(mut self, config: lint::LintConfig) -> Self {
+        self.lint = config;
+        self
+    }
+
     /// Timeout of the generated `Client::new` (progenitor's default is 15 s).
     pub fn with_timeout_secs(mut self, secs: u64) -> Self {
         self.timeout_secs = Some(secs);
@@ -149,6 +176,29 @@ pub struct Rendered {
     pub code: String,
     /// Lint findings below error level.
     pub warnings: Vec<Finding>,
+    /// How many places each post-pass over progenitor's output rewrote.
+    pub passes: Vec<PassCount>,
+}
+
+/// What one post-pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassCount {
+    /// The pass's name (its module).
+    pub pass: &'static str,
+    /// What it is for, for the message when it must fire and did not.
+    pub purpose: &'static str,
+    /// How many places it rewrote.
+    pub rewritten: usize,
+}
+
+impl PassCount {
+    fn new(pass: &'static str, purpose: &'static str, rewritten: usize) -> Self {
+        PassCount {
+            pass,
+            purpose,
+            rewritten,
+        }
+    }
 }
 
 /// What every progenitor run starts from: the linted spec with its inline
@@ -169,7 +219,7 @@ fn normalized(spec: &Spec) -> Result<Spec> {
 }
 
 fn prepare(spec: &Spec, options: &GenerateOptions) -> Result<Prepared> {
-    let warnings = lint::lint(spec).into_result(spec)?;
+    let warnings = lint::lint_with(spec, &options.lint).into_result(spec)?;
     let mut document = spec.value().clone();
     let enums = open_enums::hoist(&mut document);
     let openapi: openapiv3::OpenAPI =
@@ -199,9 +249,11 @@ fn prepare(spec: &Spec, options: &GenerateOptions) -> Result<Prepared> {
         settings.with_timeout(secs);
     }
     for schema in &enums {
+        // typify looks replacements up under its own name for the component.
+        let rust_name = names::type_name(&schema.name);
         settings.with_replacement(
-            &schema.name,
-            format!("{}::{}", options.types_path, type_name(&schema.name)),
+            &rust_name,
+            format!("{}::{rust_name}", options.types_path),
             std::iter::empty(),
         );
     }
@@ -240,21 +292,54 @@ pub fn render_companion(
         warnings,
         ..
     } = prepare(spec, options)?;
-    let tokens = run_progenitor(spec, || {
+    let tokens = locate::run(spec, &openapi, &|openapi| {
         let mut generator = Generator::new(&settings);
         match companion {
-            Companion::Mock => generator.httpmock(&openapi, crate_path),
-            Companion::Cli => generator.cli(&openapi, crate_path),
+            Companion::Mock => generator.httpmock(openapi, crate_path),
+            Companion::Cli => generator.cli(openapi, crate_path),
         }
     })?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::InvalidOutput {
         file: spec.name().to_string(),
         message: e.to_string(),
     })?;
-    repeatable::fix(&mut file);
+    let passes = vec![PassCount::new(
+        "repeatable",
+        "array-valued query parameters in mocks and CLI",
+        repeatable::fix(&mut file),
+    )];
+    finish(spec, options, &file, warnings, passes)
+}
+
+/// The guards every rendered file passes before it is returned: passes
+/// that must fire did, no module defines a name twice.
+fn finish(
+    spec: &Spec,
+    options: &GenerateOptions,
+    file: &syn::File,
+    warnings: Vec<Finding>,
+    passes: Vec<PassCount>,
+) -> Result<Rendered> {
+    if options.passes_must_fire
+        && let Some(inert) = passes.iter().find(|p| p.rewritten == 0)
+    {
+        return Err(Error::InertPass {
+            file: spec.name().to_string(),
+            pass: inert.pass,
+            purpose: inert.purpose,
+        });
+    }
+    let clashes = guard::duplicate_items(spec, file);
+    if !clashes.is_empty() {
+        return Err(Error::Uncompilable {
+            file: spec.name().to_string(),
+            message: clashes.join("; "),
+        });
+    }
     Ok(Rendered {
-        code: with_header(spec, options, &prettyplease::unparse(&file)),
+        code: with_header(spec, options, &prettyplease::unparse(file)),
         warnings,
+        passes,
     })
 }
 
@@ -277,21 +362,41 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         enums,
         warnings,
     } = prepare(spec, options)?;
-    let tokens = run_progenitor(spec, || Generator::new(&settings).generate_tokens(&openapi))?;
+    let tokens = locate::run(spec, &openapi, &|openapi| {
+        Generator::new(&settings).generate_tokens(openapi)
+    })?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::InvalidOutput {
         file: spec.name().to_string(),
         message: e.to_string(),
     })?;
-    absent_query::skip_absent(&mut file);
-    lean_headers::append_to_request(&mut file);
-    lean_headers::move_response_headers(&mut file);
-    rows_as::add_send_as(&mut file);
+    let passes = vec![
+        PassCount::new(
+            "absent_query",
+            "unset optional query parameters are not serialized",
+            absent_query::skip_absent(&mut file),
+        ),
+        PassCount::new(
+            "lean_headers::append_to_request",
+            "header parameters appended to the request",
+            lean_headers::append_to_request(&mut file),
+        ),
+        PassCount::new(
+            "lean_headers::move_response_headers",
+            "response headers moved, not copied",
+            lean_headers::move_response_headers(&mut file),
+        ),
+        PassCount::new(
+            "rows_as",
+            "`send_as::<Row>()` on lists that take `fields`",
+            rows_as::add_send_as(&mut file),
+        ),
+    ];
 
     let open: Vec<TokenStream> = enums
         .iter()
         .map(|schema| {
             open_enums::emit(&open_enums::EnumSchema {
-                name: type_name(&schema.name),
+                name: names::type_name(&schema.name),
                 ..schema.clone()
             })
         })
@@ -309,62 +414,17 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     }
     if let Some(traits) = &options.paging_traits {
         extra.extend(
-            extras::paging_impls(spec, traits).map_err(|e| Error::Unsupported {
-                file: spec.name().to_string(),
-                pointer: "paging traits path".to_string(),
-                what: e.to_string(),
+            extras::paging_impls(spec, traits, &names::builders(&file)).map_err(|e| {
+                Error::Unsupported {
+                    file: spec.name().to_string(),
+                    pointer: "paging traits path".to_string(),
+                    what: e.to_string(),
+                }
             })?,
         );
     }
     file.items.extend(parse_items(spec, extra)?);
-
-    Ok(Rendered {
-        code: with_header(spec, options, &prettyplease::unparse(&file)),
-        warnings,
-    })
-}
-
-/// The Rust type name typify gives a component schema.
-pub fn type_name(component: &str) -> String {
-    let mut name: String = component
-        .to_upper_camel_case()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert(0, 'T');
-    }
-    name
-}
-
-/// Runs progenitor, turning its errors and panics into located errors.
-fn run_progenitor(
-    spec: &Spec,
-    generate: impl FnOnce() -> std::result::Result<TokenStream, progenitor::Error>,
-) -> Result<TokenStream> {
-    let quiet = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = catch_unwind(AssertUnwindSafe(generate));
-    std::panic::set_hook(quiet);
-    let unsupported = |what: String| Error::Unsupported {
-        file: spec.name().to_string(),
-        pointer: "(progenitor)".to_string(),
-        what,
-    };
-    match outcome {
-        Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(unsupported(e.to_string())),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(unsupported(format!(
-                "progenitor panicked: {message} (no lint caught this; please report it)"
-            )))
-        }
-    }
+    finish(spec, options, &file, warnings, passes)
 }
 
 fn parse_tokens(spec: &Spec, text: &str) -> Result<TokenStream> {

@@ -8,11 +8,14 @@
 //! 2. [`emit`] writes the open enum for each component enum; the generator
 //!    registers it as the replacement for the type typify would have made.
 
+use std::collections::HashSet;
+
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
+use super::names;
 use crate::pointer;
 
 /// A string enum schema from `components/schemas`.
@@ -55,12 +58,13 @@ struct Site {
 pub fn hoist(doc: &mut Value) -> Vec<EnumSchema> {
     let mut sites = Vec::new();
     find_sites(doc, &mut sites);
+    let mut taken = TakenNames::of(doc);
     for site in sites {
         let Some(slot) = doc.pointer_mut(&site.pointer) else {
             continue;
         };
         let mut schema = slot.take();
-        let name = unique_name(doc, &site.name);
+        let name = taken.claim(&site.name);
         let nullable = strip_nullability(&mut schema);
         if let Some(slot) = doc.pointer_mut(&site.pointer) {
             let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
@@ -74,7 +78,7 @@ pub fn hoist(doc: &mut Value) -> Vec<EnumSchema> {
             schemas.insert(name, schema);
         }
     }
-    split_nullable_components(doc);
+    split_nullable_components(doc, &mut taken);
     let mut enums: Vec<EnumSchema> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -103,7 +107,7 @@ fn strip_nullability(schema: &mut Value) -> bool {
 
 /// A nullable component enum `X` becomes `X: {allOf: [XValue], nullable}`
 /// with the open enum `XValue`, so uses of `X` stay optional.
-fn split_nullable_components(doc: &mut Value) {
+fn split_nullable_components(doc: &mut Value, taken: &mut TakenNames) {
     let nullable: Vec<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -119,7 +123,7 @@ fn split_nullable_components(doc: &mut Value) {
         .map(|(name, _)| name.clone())
         .collect();
     for name in nullable {
-        let inner = unique_name(doc, &format!("{name}Value"));
+        let inner = taken.claim(&format!("{name}Value"));
         let Some(schemas) = schemas_mut(doc) else {
             return;
         };
@@ -147,18 +151,30 @@ fn schemas_mut(doc: &mut Value) -> Option<&mut Map<String, Value>> {
         .as_object_mut()
 }
 
-fn unique_name(doc: &Value, wanted: &str) -> String {
-    let taken = |n: &str| {
-        doc.pointer(&pointer::join(["components", "schemas", n]))
-            .is_some()
-    };
-    if !taken(wanted) {
-        return wanted.to_string();
+/// The Rust type names (as typify spells them) of the component schemas,
+/// so a hoisted enum never gets a name that differs from an existing
+/// component's only in spelling (`pet_status` vs `PetStatus`).
+struct TakenNames(HashSet<String>);
+
+impl TakenNames {
+    fn of(doc: &Value) -> Self {
+        TakenNames(
+            entries(doc.get("components"), "schemas")
+                .map(|(name, _)| names::type_name(name))
+                .collect(),
+        )
     }
-    (2..)
-        .map(|i| format!("{wanted}{i}"))
-        .find(|n| !taken(n))
-        .unwrap_or_else(|| wanted.to_string())
+
+    /// `wanted`, or `wanted2`, `wanted3`, ... whose Rust name is free; the
+    /// name is then taken.
+    fn claim(&mut self, wanted: &str) -> String {
+        let name = std::iter::once(wanted.to_string())
+            .chain((2..).map(|i| format!("{wanted}{i}")))
+            .find(|n| !self.0.contains(&names::type_name(n)))
+            .unwrap_or_else(|| wanted.to_string());
+        self.0.insert(names::type_name(&name));
+        name
+    }
 }
 
 fn find_sites(doc: &Value, sites: &mut Vec<Site>) {

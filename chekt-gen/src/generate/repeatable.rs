@@ -13,14 +13,22 @@ use syn::{Expr, ImplItemFn, parse_quote};
 
 use super::first_generic;
 
-/// Rewrites every array-valued query parameter in `file` (mock or CLI).
-pub fn fix(file: &mut syn::File) {
-    Fixer { vec_param: false }.visit_file_mut(file);
+/// Rewrites every array-valued query parameter in `file` (mock or CLI);
+/// returns how many spots it rewrote.
+pub fn fix(file: &mut syn::File) -> usize {
+    let mut fixer = Fixer {
+        vec_param: false,
+        rewritten: 0,
+    };
+    fixer.visit_file_mut(file);
+    fixer.rewritten
 }
 
 struct Fixer {
     /// Inside a mock matcher whose value is a `Vec`.
     vec_param: bool,
+    /// How many spots were rewritten.
+    rewritten: usize,
 }
 
 impl VisitMut for Fixer {
@@ -49,6 +57,7 @@ impl VisitMut for Fixer {
                 *expr = parse_quote! {
                     value.iter().fold(#receiver, |when, item| when.query_param(#name, item.to_string()))
                 };
+                self.rewritten += 1;
             }
             // CLI: `.value_parser(value_parser!(Vec<T>))` → a repeatable flag of `T`.
             "value_parser" => {
@@ -64,6 +73,7 @@ impl VisitMut for Fixer {
                             .value_parser(::clap::value_parser!(#item))
                             .action(::clap::ArgAction::Append)
                     };
+                    self.rewritten += 1;
                 }
             }
             // CLI: `get_one::<Vec<T>>(name)` → every occurrence.
@@ -80,6 +90,7 @@ impl VisitMut for Fixer {
                             .get_many::<#item>(#args)
                             .map(|values| values.cloned().collect::<::std::vec::Vec<_>>())
                     };
+                    self.rewritten += 1;
                 }
             }
             _ => {}

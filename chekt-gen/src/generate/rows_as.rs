@@ -12,18 +12,22 @@ use syn::{FnArg, ImplItem, ImplItemFn, Item, ReturnType, parse_quote};
 
 use super::first_generic;
 
-/// Adds `send_as::<T>()` to every builder in `file` that takes `fields`.
-pub fn add_send_as(file: &mut syn::File) {
+/// Adds `send_as::<T>()` to every builder in `file` that takes `fields`;
+/// returns how many builders it changed.
+pub fn add_send_as(file: &mut syn::File) -> usize {
+    let mut added = 0;
     for item in &mut file.items {
         if let Item::Mod(module) = item
             && let Some((_, items)) = &mut module.content
         {
-            add_to_module(items);
+            added += add_to_module(items);
         }
     }
+    added
 }
 
-fn add_to_module(items: &mut [Item]) {
+fn add_to_module(items: &mut [Item]) -> usize {
+    let mut added = 0;
     let selectable: Vec<String> = items
         .iter()
         .filter_map(|item| match item {
@@ -62,8 +66,10 @@ fn add_to_module(items: &mut [Item]) {
         if let Some((send_as, send)) = split(send) {
             block.items[at] = ImplItem::Fn(send_as);
             block.items.insert(at, ImplItem::Fn(send));
+            added += 1;
         }
     }
+    added
 }
 
 /// `send` → (`send_as::<T>`, a `send` that calls it), when `send` is

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::load::{OperationRef, Spec};
 use crate::report::{Finding, Severity};
 
+pub mod config;
 pub mod registry;
 pub mod rules;
 pub mod sources;
@@ -35,6 +36,25 @@ impl Hit {
         Hit {
             pointer: pointer.into(),
             operation: None,
+            message: message.into(),
+        }
+    }
+
+    /// A hit at `pointer`, naming the operation when the pointer lies
+    /// inside one (`/paths/~1a/get/...`).
+    pub fn located(spec: &Spec, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let pointer = pointer.into();
+        let operation = spec
+            .operations()
+            .find(|op| {
+                let at = op.pointer();
+                pointer == at || pointer.starts_with(&format!("{at}/"))
+            })
+            .map(|op| Hit::in_operation(&op, "", "").operation)
+            .unwrap_or_default();
+        Hit {
+            pointer,
+            operation,
             message: message.into(),
         }
     }
@@ -72,6 +92,11 @@ impl LintConfig {
         }
         self.overrides.insert(id.to_string(), severity);
         Ok(self)
+    }
+
+    /// The overridden severity of rule `id`, if any.
+    pub fn severity_of(&self, id: &str) -> Option<Severity> {
+        self.overrides.get(id).copied()
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::Hit;
 use super::rules::{
-    documentation, operation_ids, parameters, refs, request_bodies, responses, security,
-    traceability,
+    cycles, documentation, operation_ids, parameters, refs, request_bodies, responses, schemas,
+    security, traceability,
 };
 use crate::load::Spec;
 use crate::report::Severity;
@@ -48,6 +48,42 @@ pub static RULES: &[Rule] = &[
         Error,
         refs::external,
         "A `$ref` into another file; generation reads one document."
+    ),
+    rule!(
+        "ref-not-component",
+        Error,
+        refs::not_component,
+        "A `$ref` to `#` or into the middle of a component; typify follows only whole components."
+    ),
+    rule!(
+        "ref-wrong-section",
+        Error,
+        refs::wrong_section,
+        "A `$ref` into another `components` section than its place needs (a response into `schemas`)."
+    ),
+    rule!(
+        "ref-cycle",
+        Error,
+        cycles::ref_cycle,
+        "A `$ref`/`allOf` cycle with no object between; typify overflows the stack on it."
+    ),
+    rule!(
+        "schema-object-format",
+        Error,
+        schemas::object_format,
+        "An object schema with a `format`; typify cannot generate it."
+    ),
+    rule!(
+        "schema-default-type",
+        Error,
+        schemas::default_type,
+        "A `default` of another JSON type than the schema's `type`; typify cannot generate it."
+    ),
+    rule!(
+        "octet-stream-byte",
+        Error,
+        schemas::octet_stream_byte,
+        "An `application/octet-stream` body with `format: byte` instead of `binary`."
     ),
     rule!(
         "path-item-ref",

@@ -6,12 +6,14 @@ use serde_json::Value;
 use crate::load::{OperationRef, Spec};
 use crate::pointer;
 
+pub mod cycles;
 pub mod documentation;
 pub mod operation_ids;
 pub mod parameters;
 pub mod refs;
 pub mod request_bodies;
 pub mod responses;
+pub mod schemas;
 pub mod security;
 pub mod traceability;
 

@@ -38,6 +38,101 @@ pub fn external(spec: &Spec) -> Vec<Hit> {
     hits
 }
 
+/// `ref-not-component`: a local `$ref` that does not name one whole
+/// component (`#/components/<section>/<name>`): `#`, a pointer into the
+/// middle of a component (`#/components/schemas/Tag/allOf/0`) or outside
+/// `components`. progenitor and typify only follow whole components.
+pub fn not_component(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+        let Some(target) = pointer::from_ref(reference) else {
+            return;
+        };
+        let segments: Vec<&str> = target.split('/').skip(1).collect();
+        let whole = segments.len() == 3 && segments[0] == "components";
+        if !whole && spec.value().pointer(target).is_some() {
+            let what = if target.is_empty() {
+                "at the whole document".to_string()
+            } else if segments.len() > 3 && segments[0] == "components" {
+                format!(
+                    "into the middle of the component `#/components/{}/{}`",
+                    segments[1], segments[2]
+                )
+            } else {
+                "outside `components`".to_string()
+            };
+            hits.push(Hit::located(
+                spec,
+                at,
+                format!(
+                    "`$ref: {reference}` points {what}; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own"
+                ),
+            ));
+        }
+    });
+    hits
+}
+
+/// `ref-wrong-section`: a `$ref` whose place wants one kind of object (a
+/// response, parameter, request body, header or schema) pointing into
+/// another section of `components`, e.g. a response `$ref` into
+/// `#/components/schemas`.
+pub fn wrong_section(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+        let Some(target) = pointer::from_ref(reference) else {
+            return;
+        };
+        let segments: Vec<&str> = target.split('/').skip(1).collect();
+        let (Some(expected), ["components", section, _]) = (expected_section(&at), &segments[..])
+        else {
+            return;
+        };
+        if *section != expected {
+            hits.push(Hit::located(
+                spec,
+                at,
+                format!(
+                    "`$ref: {reference}` is used as {} but points into `components/{section}`; it must point into `#/components/{expected}/`",
+                    describe(expected)
+                ),
+            ));
+        }
+    });
+    hits
+}
+
+/// The `components` section a `$ref` at `at` must point into, judged by
+/// the keys above it; `None` where the place does not say.
+fn expected_section(at: &str) -> Option<&'static str> {
+    let segments: Vec<String> = at.split('/').skip(1).map(pointer::unescape).collect();
+    let last = segments.last()?.as_str();
+    let parent = segments.len().checked_sub(2).map(|i| segments[i].as_str());
+    let is_index = last.bytes().all(|b| b.is_ascii_digit());
+    Some(match (parent, last) {
+        (Some("properties"), _) => "schemas",
+        (_, "schema" | "items" | "additionalProperties" | "not") => "schemas",
+        (Some("allOf" | "oneOf" | "anyOf"), _) if is_index => "schemas",
+        (Some("schemas"), _) if segments.len() == 3 => "schemas",
+        (Some("responses"), _) => "responses",
+        (Some("parameters"), _) => "parameters",
+        (_, "requestBody") => "requestBodies",
+        (Some("requestBodies"), _) if segments.len() == 3 => "requestBodies",
+        (Some("headers"), _) => "headers",
+        _ => return None,
+    })
+}
+
+fn describe(section: &str) -> &'static str {
+    match section {
+        "schemas" => "a schema",
+        "responses" => "a response",
+        "parameters" => "a parameter",
+        "requestBodies" => "a request body",
+        _ => "a header",
+    }
+}
+
 /// `path-item-ref`: a path item that is a `$ref` (progenitor cannot read it).
 pub fn path_item(spec: &Spec) -> Vec<Hit> {
     super::entries(spec.value(), "paths")

@@ -1,0 +1,185 @@
+//! Schema-level shapes that typify or progenitor fail on, or turn into code
+//! that does not compile, found before generation with their pointer.
+
+use serde_json::Value;
+
+use super::entries;
+use crate::lint::Hit;
+use crate::load::Spec;
+use crate::pointer;
+
+/// Calls `found(pointer, schema)` for every schema object in the document
+/// (component schemas, parameter, header and media type schemas, and every
+/// schema nested in those), without following `$ref`s.
+pub(crate) fn walk_schemas(spec: &Spec, found: &mut dyn FnMut(&str, &Value)) {
+    let root = spec.value();
+    for (name, schema) in entries(root.get("components").unwrap_or(&Value::Null), "schemas") {
+        walk(
+            schema,
+            &pointer::join(["components", "schemas", name]),
+            found,
+        );
+    }
+    visit_holders(root, String::new(), found);
+}
+
+/// Finds `schema` members of parameters, headers and media types anywhere
+/// outside `components/schemas` and examples.
+fn visit_holders(value: &Value, at: String, found: &mut dyn FnMut(&str, &Value)) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = pointer::push(&at, key);
+                match key.as_str() {
+                    "example" | "examples" => {}
+                    "schemas" if at == "/components" => {}
+                    "schema" if child.is_object() => walk(child, &here, found),
+                    _ => visit_holders(child, here, found),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                visit_holders(child, pointer::push(&at, i.to_string()), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk(schema: &Value, at: &str, found: &mut dyn FnMut(&str, &Value)) {
+    if !schema.is_object() {
+        return;
+    }
+    found(at, schema);
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = schema.get(key) {
+            walk(child, &pointer::push(at, key), found);
+        }
+    }
+    for (name, child) in entries(schema, "properties") {
+        walk(child, &pointer::join_onto(at, ["properties", name]), found);
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for (i, child) in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            walk(child, &pointer::join_onto(at, [key, &i.to_string()]), found);
+        }
+    }
+}
+
+/// `schema-object-format`: an object schema with a `format`, which typify
+/// cannot turn into a type (`format` applies to strings and numbers).
+pub fn object_format(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_schemas(spec, &mut |at, schema| {
+        if schema.get("type").and_then(Value::as_str) == Some("object")
+            && let Some(format) = schema.get("format")
+        {
+            hits.push(Hit::located(
+                spec,
+                pointer::push(at, "format"),
+                format!(
+                    "`format: {}` on an object schema; `format` applies to strings and numbers: remove it",
+                    scalar(format)
+                ),
+            ));
+        }
+    });
+    hits
+}
+
+/// `schema-default-type`: a `default` whose JSON type is not the schema's
+/// `type` (`{type: boolean, default: "false"}`); typify cannot emit it.
+pub fn default_type(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_schemas(spec, &mut |at, schema| {
+        let (Some(default), Some(ty)) = (
+            schema.get("default"),
+            schema.get("type").and_then(Value::as_str),
+        ) else {
+            return;
+        };
+        let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
+        let fits = match default {
+            Value::Null => nullable,
+            Value::Bool(_) => ty == "boolean",
+            Value::Number(n) => ty == "number" || (ty == "integer" && (n.is_i64() || n.is_u64())),
+            Value::String(_) => ty == "string",
+            Value::Array(_) => ty == "array",
+            Value::Object(_) => ty == "object",
+        };
+        if !fits {
+            hits.push(Hit::located(
+                spec,
+                pointer::push(at, "default"),
+                format!(
+                    "`default: {default}` is not a valid `{ty}`{}; write the default as a {ty} value",
+                    if default.is_string() { " (it is a string)" } else { "" }
+                ),
+            ));
+        }
+    });
+    hits
+}
+
+/// `octet-stream-byte`: an `application/octet-stream` body whose schema is
+/// `format: byte` (base64 text); raw bytes are `type: string, format: binary`.
+pub fn octet_stream_byte(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    find_media(spec.value(), String::new(), &mut |at, media_type, media| {
+        let schema = media
+            .get("schema")
+            .and_then(|s| pointer::follow_ref(spec.value(), s));
+        if media_type.split(';').next().map(str::trim) == Some("application/octet-stream")
+            && schema.and_then(|s| s.get("format")).and_then(Value::as_str) == Some("byte")
+        {
+            hits.push(Hit::located(
+                spec,
+                pointer::join_onto(&at, ["schema"]),
+                "an `application/octet-stream` body is raw bytes, but its schema says `format: byte` (base64 text); use `type: string, format: binary`",
+            ));
+        }
+    });
+    hits
+}
+
+/// Calls `found(pointer, media type, media type object)` for every entry of
+/// every `content` map.
+fn find_media(value: &Value, at: String, found: &mut dyn FnMut(String, &str, &Value)) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = pointer::push(&at, key);
+                if key == "example" || key == "examples" {
+                    continue;
+                }
+                if key == "content"
+                    && let Value::Object(media) = child
+                {
+                    for (media_type, object) in media {
+                        found(pointer::push(&here, media_type), media_type, object);
+                    }
+                }
+                find_media(child, here, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                find_media(child, pointer::push(&at, i.to_string()), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn scalar(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
