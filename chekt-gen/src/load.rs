@@ -111,6 +111,25 @@ impl Spec {
                     .to_string(),
             });
         }
+        if let Some(swagger) = value.get("swagger") {
+            return Err(Error::Schema {
+                file: name,
+                pointer: "/swagger".to_string(),
+                message: format!(
+                    "this is a Swagger {} document (OpenAPI 2.0); chekt-gen reads OpenAPI 3.0.x, so convert it first",
+                    swagger
+                        .as_str()
+                        .map_or_else(|| swagger.to_string(), str::to_string)
+                ),
+            });
+        }
+        if let Some((pointer, message)) = parameter_without_schema(&value) {
+            return Err(Error::Schema {
+                file: name,
+                pointer,
+                message,
+            });
+        }
         check_version(&name, &value)?;
         let openapi = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| {
             let (pointer, message) = locate_in_paths(&value)
@@ -399,6 +418,58 @@ fn convert(name: &str, yaml: serde_yaml::Value, at: String) -> Result<Value> {
     })
 }
 
+/// The first parameter object (not a `$ref`) with neither `schema` nor
+/// `content`, which OpenAPI 3.0 requires (§4.7.12.2); serde would only say
+/// "no variant of enum ParameterSchemaOrContent".
+fn parameter_without_schema(value: &Value) -> Option<(String, String)> {
+    let mut lists: Vec<(String, &Value)> = Vec::new();
+    for (path, item) in value.get("paths")?.as_object()? {
+        let item_at = pointer::join(["paths", path.as_str()]);
+        if let Some(list) = item.get("parameters") {
+            lists.push((pointer::push(&item_at, "parameters"), list));
+        }
+        for method in METHODS {
+            if let Some(list) = item.get(method).and_then(|op| op.get("parameters")) {
+                lists.push((pointer::join_onto(&item_at, [method, "parameters"]), list));
+            }
+        }
+    }
+    let listed = lists.into_iter().flat_map(|(at, list)| {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(move |(i, p)| (pointer::push(&at, i.to_string()), p))
+    });
+    let components = value
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, p)| {
+            (
+                pointer::join(["components", "parameters", name.as_str()]),
+                p,
+            )
+        });
+    listed.chain(components).find_map(|(at, p)| {
+        let object = p.as_object()?;
+        let missing = !["$ref", "schema", "content"]
+            .iter()
+            .any(|k| object.contains_key(*k));
+        missing.then(|| {
+            let name = object.get("name").and_then(Value::as_str).unwrap_or("?");
+            let location = object.get("in").and_then(Value::as_str).unwrap_or("?");
+            (
+                at,
+                format!(
+                    "{location} parameter `{name}` has neither `schema` nor `content`; OpenAPI 3.0 requires one"
+                ),
+            )
+        })
+    })
+}
+
 /// openapiv3 flattens `paths` (and untagged enums lose track of where they
 /// failed), which hides where inside an operation an error is; deserializing
 /// each operation on its own finds it.
@@ -467,7 +538,10 @@ mod tests {
             error("s.yaml", src),
             "s.yaml: OpenAPI version 3.1.0 is not supported at /openapi; chekt-gen reads 3.0.x"
         );
-        assert!(error("s.yaml", "swagger: '2.0'\n").contains("version (none)"));
+        assert_eq!(
+            error("s.yaml", "swagger: '2.0'\n"),
+            "s.yaml: not a valid OpenAPI 3.0 document at /swagger: this is a Swagger 2.0 document (OpenAPI 2.0); chekt-gen reads OpenAPI 3.0.x, so convert it first"
+        );
         assert!(error("s.yaml", "- a list\n").contains("must be a mapping"));
     }
 

@@ -46,44 +46,108 @@ pub fn from_ref(reference: &str) -> Option<&str> {
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
-/// Resolves a pointer in `root`, following a `$ref` met on the way or at the
-/// end (up to a fixed depth, so cycles cannot loop forever).
+/// Why a `$ref` cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefError {
+    /// The reference names a pointer with nothing at it.
+    Dangling {
+        /// Where the `$ref` is.
+        at: String,
+        /// The reference as written.
+        reference: String,
+    },
+    /// A reference to another document (or not a `#/...` pointer).
+    External {
+        /// Where the `$ref` is.
+        at: String,
+        /// The reference as written.
+        reference: String,
+    },
+    /// Following references comes back to one already followed.
+    Cycle {
+        /// Where the chain starts.
+        at: String,
+        /// The chain, in order.
+        chain: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::Dangling { reference, .. } => {
+                write!(f, "`$ref: {reference}` points at nothing")
+            }
+            RefError::External { reference, .. } => write!(
+                f,
+                "`$ref: {reference}` is not a local `#/...` reference (external references are not supported)"
+            ),
+            RefError::Cycle { chain, .. } => write!(
+                f,
+                "`$ref` cycle that never reaches a value: {}",
+                chain.join(" → ")
+            ),
+        }
+    }
+}
+
+impl RefError {
+    /// The pointer of the `$ref` at fault.
+    pub fn pointer(&self) -> &str {
+        match self {
+            RefError::Dangling { at, .. }
+            | RefError::External { at, .. }
+            | RefError::Cycle { at, .. } => at,
+        }
+    }
+}
+
+/// The one `$ref` resolver: follows local `$ref`s from `value` (found at
+/// `at`) until a value that is not a reference, returning it and its
+/// pointer. A dangling, external or cyclic chain is an error.
+pub fn follow<'a>(
+    root: &'a Value,
+    at: String,
+    value: &'a Value,
+) -> Result<(String, &'a Value), RefError> {
+    let (start, mut at, mut value) = (at.clone(), at, value);
+    let mut chain = vec![at.clone()];
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        let target = from_ref(reference).ok_or_else(|| RefError::External {
+            at: at.clone(),
+            reference: reference.to_string(),
+        })?;
+        if chain.iter().any(|p| p == target) {
+            chain.push(target.to_string());
+            return Err(RefError::Cycle { at: start, chain });
+        }
+        value = root.pointer(target).ok_or_else(|| RefError::Dangling {
+            at: at.clone(),
+            reference: reference.to_string(),
+        })?;
+        at = target.to_string();
+        chain.push(at.clone());
+    }
+    Ok((at, value))
+}
+
+/// Resolves a pointer in `root`, following a `$ref` at the end; `None` when
+/// nothing is there or the chain is dangling or cyclic.
 pub fn resolve<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
-    resolve_depth(root, pointer, 32)
+    resolve_located(root, pointer).map(|(_, value)| value)
 }
 
 /// Like [`resolve`], but also returns the pointer where the value was found
 /// after following `$ref`s, so that values reached by different routes can be
 /// told apart or cached by where they live.
 pub fn resolve_located<'a>(root: &'a Value, pointer: &str) -> Option<(String, &'a Value)> {
-    let mut pointer = pointer.to_string();
-    for _ in 0..32 {
-        let value = root.pointer(&pointer)?;
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(reference) => pointer = from_ref(reference)?.to_string(),
-            None => return Some((pointer, value)),
-        }
-    }
-    None
-}
-
-fn resolve_depth<'a>(root: &'a Value, pointer: &str, depth: usize) -> Option<&'a Value> {
-    let value = root.pointer(pointer)?;
-    follow_ref_depth(root, value, depth)
+    follow(root, pointer.to_string(), root.pointer(pointer)?).ok()
 }
 
 /// If `value` is a `{"$ref": "#/..."}` object, the value it points to
 /// (recursively); otherwise `value` itself. `None` for a dangling reference.
 pub fn follow_ref<'a>(root: &'a Value, value: &'a Value) -> Option<&'a Value> {
-    follow_ref_depth(root, value, 32)
-}
-
-fn follow_ref_depth<'a>(root: &'a Value, value: &'a Value, depth: usize) -> Option<&'a Value> {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(reference) if depth > 0 => resolve_depth(root, from_ref(reference)?, depth - 1),
-        Some(_) => None,
-        None => Some(value),
-    }
+    follow(root, String::new(), value).ok().map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -124,5 +188,12 @@ mod tests {
         assert_eq!(resolve(&doc, "/missing"), None);
         assert_eq!(from_ref("other.yaml#/x"), None);
         assert_eq!(from_ref("#/components"), Some("/components"));
+        let cycle = follow(&doc, "/loop".into(), &doc["loop"]).unwrap_err();
+        assert_eq!(cycle.pointer(), "/loop");
+        let dangling = json!({"a": {"$ref": "#/nope"}});
+        assert!(matches!(
+            follow(&dangling, "/a".into(), &dangling["a"]),
+            Err(RefError::Dangling { .. })
+        ));
     }
 }

@@ -5,7 +5,8 @@
 
 use chekt_gen::Spec;
 use chekt_gen::diff::render::{Format, render};
-use chekt_gen::diff::{Bump, Class, RULES, diff};
+use chekt_gen::diff::{Bump, Class, CrateAxis, DiffOptions, RULES, diff, diff_with};
+use chekt_gen::generate::GenerateOptions;
 use serde_json::{Value, json};
 
 use Class::{Additive, Breaking, NonFunctional};
@@ -20,6 +21,7 @@ const DELETE: &str = "/paths/~1pets~1{petId}/delete";
 const SCHEMAS: &str = "/components/schemas";
 
 /// One edit of the document, by JSON pointer.
+#[derive(Clone)]
 enum Edit {
     /// Insert or replace (`-` appends to an array).
     Set(String, Value),
@@ -186,14 +188,14 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
             &[(NonFunctional, "operation-deprecated")],
         ),
         (
-            "inferred flag removed",
+            "inferred flag removed (not watched by default)",
             vec![remove(at(DELETE, "/x-chekt-inferred"))],
-            &[(NonFunctional, "inferred-flag-removed")],
+            &[],
         ),
         (
-            "inferred flag added",
+            "inferred flag added (not watched by default)",
             vec![set(at(LIST, "/x-chekt-inferred"), json!(true))],
-            &[(NonFunctional, "inferred-flag-added")],
+            &[],
         ),
         // Parameters (policy: new optional request parameters additive).
         (
@@ -366,7 +368,7 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
         (
             "body field pattern added",
             vec![set(new_pet("/properties/name/pattern"), json!("^[a-z]+$"))],
-            &[(Breaking, "request-pattern-changed")],
+            &[(Breaking, "request-pattern-added")],
         ),
         (
             "body field became nullable",
@@ -786,7 +788,7 @@ fn single_edits_are_classified() {
     assert!(cases.len() >= 40, "{} cases", cases.len());
     let mut failures = Vec::new();
     for (name, edits, expected) in &cases {
-        let report = diff(&base, &edited(&base, edits));
+        let report = diff(&base, &edited(&base, edits)).unwrap();
         let mut want = expected.to_vec();
         want.sort();
         if pairs(&report) != want {
@@ -803,7 +805,7 @@ fn single_edits_are_classified() {
 fn every_emitted_rule_is_in_the_table() {
     let base = load(BASE);
     for (name, edits, _) in cases() {
-        for change in diff(&base, &edited(&base, &edits)).changes {
+        for change in diff(&base, &edited(&base, &edits)).unwrap().changes {
             assert!(
                 RULES.iter().any(|r| r.id == change.rule),
                 "{name}: {} is not in RULES",
@@ -817,7 +819,7 @@ fn every_emitted_rule_is_in_the_table() {
 fn a_change_in_a_shared_component_is_one_entry_naming_every_operation() {
     let base = load(BASE);
     let head = edited(&base, &[remove(format!("{SCHEMAS}/Pet/properties/tag"))]);
-    let report = diff(&base, &head);
+    let report = diff(&base, &head).unwrap();
     assert_eq!(report.changes.len(), 1, "{report:?}");
     let change = &report.changes[0];
     assert_eq!(
@@ -832,7 +834,7 @@ fn a_change_in_a_shared_component_is_one_entry_naming_every_operation() {
 #[test]
 fn bump_follows_the_most_severe_change() {
     let base = load(BASE);
-    let bump = |edits: &[Edit]| diff(&base, &edited(&base, edits)).bump();
+    let bump = |edits: &[Edit]| diff(&base, &edited(&base, edits)).unwrap().bump();
     assert_eq!(bump(&[]), Bump::Patch);
     assert_eq!(
         bump(&[set(at(GET, "/deprecated"), json!(true))]),
@@ -848,7 +850,7 @@ fn bump_follows_the_most_severe_change() {
 #[test]
 fn real_spec_against_itself_and_edited() {
     let spec = load(REAL);
-    assert!(diff(&spec, &spec).changes.is_empty());
+    assert!(diff(&spec, &spec).unwrap().changes.is_empty());
     let cases: Vec<(Vec<Edit>, Expected)> = vec![
         (
             vec![remove(
@@ -875,7 +877,7 @@ fn real_spec_against_itself_and_edited() {
         ),
     ];
     for (edits, expected) in cases {
-        let report = diff(&spec, &edited(&spec, &edits));
+        let report = diff(&spec, &edited(&spec, &edits)).unwrap();
         let mut want = expected.to_vec();
         want.sort();
         assert_eq!(pairs(&report), want, "{}", render(&report, Format::Text));
@@ -898,7 +900,7 @@ fn snapshot_report() -> chekt_gen::diff::Report {
             set(at(GET, "/deprecated"), json!(true)),
         ],
     );
-    let mut report = diff(&base, &head);
+    let mut report = diff(&base, &head).unwrap();
     report.old = "main:spec/chekt.yaml".into();
     report.new = "spec/chekt.yaml".into();
     report
@@ -926,4 +928,851 @@ fn text_snapshot() {
         "tests/output/diff/report.txt",
         &render(&snapshot_report(), Format::Text),
     );
+}
+
+/// Both axes for a case: the wire pairs and the crate-axis bump.
+struct TwoAxes {
+    name: &'static str,
+    /// Applied to both sides first (the context the edit needs).
+    setup: Vec<Edit>,
+    edits: Vec<Edit>,
+    wire: Expected,
+    /// `None`: a side cannot be generated, so the crate axis is unavailable.
+    krate: Option<Bump>,
+}
+
+fn case(
+    name: &'static str,
+    setup: Vec<Edit>,
+    edits: Vec<Edit>,
+    wire: Expected,
+    krate: impl Into<Option<Bump>>,
+) -> TwoAxes {
+    let krate = krate.into();
+    TwoAxes {
+        name,
+        setup,
+        edits,
+        wire,
+        krate,
+    }
+}
+
+fn two_axis_options() -> DiffOptions {
+    DiffOptions {
+        crate_axis: Some(GenerateOptions::default()),
+        ..DiffOptions::default()
+    }
+}
+
+/// The kinds of issue 18, each with its wire verdict and crate verdict.
+fn two_axis_cases() -> Vec<TwoAxes> {
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    let new_pet = |rest: &str| format!("{SCHEMAS}/NewPet{rest}");
+    // NewPet is also returned by POST /pets, with a readOnly `id` and a
+    // writeOnly `secret`: one schema, both directions.
+    let both_ways = || {
+        vec![
+            set(
+                at(CREATE, "/responses/201/content/application~1json/schema"),
+                json!({"$ref": "#/components/schemas/NewPet"}),
+            ),
+            set(
+                new_pet("/properties/id"),
+                json!({"type": "integer", "format": "int64", "readOnly": true}),
+            ),
+            set(
+                new_pet("/properties/secret"),
+                json!({"type": "string", "writeOnly": true}),
+            ),
+            set(
+                new_pet("/properties/kind"),
+                json!({"type": "string", "enum": ["cat", "dog"], "readOnly": true}),
+            ),
+        ]
+    };
+    let name_pattern = |p: &str| vec![set(new_pet("/properties/name/pattern"), json!(p))];
+    vec![
+        // readOnly / writeOnly, per direction.
+        case(
+            "readOnly property made required",
+            both_ways(),
+            vec![set(new_pet("/required/-"), json!("id"))],
+            &[(Additive, "response-property-became-required")],
+            Bump::Major,
+        ),
+        case(
+            "readOnly property added as required",
+            both_ways(),
+            vec![
+                set(
+                    new_pet("/properties/created"),
+                    json!({"type": "string", "readOnly": true}),
+                ),
+                set(new_pet("/required/-"), json!("created")),
+            ],
+            &[(Additive, "response-property-added")],
+            Bump::Major,
+        ),
+        case(
+            "readOnly property's maximum lowered",
+            both_ways(),
+            vec![set(new_pet("/properties/id/maximum"), json!(10))],
+            &[(NonFunctional, "response-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "readOnly property's enum value removed",
+            both_ways(),
+            vec![remove(new_pet("/properties/kind/enum/1"))],
+            &[(NonFunctional, "response-enum-value-removed")],
+            Bump::Major,
+        ),
+        case(
+            "writeOnly property becomes optional",
+            [
+                both_ways(),
+                vec![set(new_pet("/required"), json!(["name", "secret"]))],
+            ]
+            .concat(),
+            vec![set(new_pet("/required"), json!(["name"]))],
+            &[(Additive, "request-property-became-optional")],
+            Bump::Major,
+        ),
+        case(
+            "required response property becomes writeOnly",
+            vec![],
+            vec![set(pet("/properties/name/writeOnly"), json!(true))],
+            &[(Breaking, "response-property-became-write-only")],
+            Bump::Patch,
+        ),
+        case(
+            "writeOnly property becomes readable",
+            both_ways(),
+            vec![remove(new_pet("/properties/secret/writeOnly"))],
+            &[(Additive, "response-property-no-longer-write-only")],
+            Bump::Patch,
+        ),
+        case(
+            "request property becomes readOnly",
+            vec![],
+            vec![set(new_pet("/properties/tag/readOnly"), json!(true))],
+            &[(Breaking, "request-property-became-read-only")],
+            Bump::Patch,
+        ),
+        case(
+            "readOnly property becomes writable",
+            both_ways(),
+            vec![remove(new_pet("/properties/id/readOnly"))],
+            &[(Additive, "request-property-no-longer-read-only")],
+            Bump::Patch,
+        ),
+        // Direction of constraint changes.
+        case(
+            "request pattern removed",
+            name_pattern("^[a-z]+$"),
+            vec![remove(new_pet("/properties/name/pattern"))],
+            &[(Additive, "request-pattern-removed")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern generalized by an alternative",
+            name_pattern("^[a-z]+$"),
+            vec![set(
+                new_pet("/properties/name/pattern"),
+                json!("^(?:[a-z]+|[0-9]+)$"),
+            )],
+            &[(Additive, "request-pattern-generalized")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern generalized by a wider quantifier",
+            name_pattern("^[a-z]{1,8}$"),
+            vec![set(
+                new_pet("/properties/name/pattern"),
+                json!("^[a-z]{0,16}$"),
+            )],
+            &[(Additive, "request-pattern-generalized")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern narrowed",
+            name_pattern("^[a-z]+$"),
+            vec![set(new_pet("/properties/name/pattern"), json!("^[a-c]+$"))],
+            &[(Breaking, "request-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "request pattern added",
+            vec![],
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-added")],
+            Bump::Patch,
+        ),
+        case(
+            "response pattern added",
+            vec![],
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z]+$"))],
+            &[(Breaking, "response-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "response pattern generalized still breaks readers",
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z]+$"))],
+            vec![set(pet("/properties/name/pattern"), json!("^[a-z0-9]+$"))],
+            &[(Breaking, "response-pattern-changed")],
+            Bump::Patch,
+        ),
+        case(
+            "request array minItems added",
+            vec![],
+            vec![set(at(LIST, "/parameters/2/schema/minItems"), json!(1))],
+            &[(Breaking, "request-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "response array maxItems raised",
+            vec![set(pet("/properties/children/maxItems"), json!(10))],
+            vec![set(pet("/properties/children/maxItems"), json!(20))],
+            &[(Breaking, "response-constraint-loosened")],
+            Bump::Patch,
+        ),
+        case(
+            "request multipleOf narrowed",
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(2))],
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(4))],
+            &[(Breaking, "request-constraint-tightened")],
+            Bump::Patch,
+        ),
+        case(
+            "request multipleOf widened",
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(4))],
+            vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(2))],
+            &[(Additive, "request-constraint-loosened")],
+            Bump::Patch,
+        ),
+        case(
+            "response minLength lowered",
+            vec![set(pet("/properties/name/minLength"), json!(2))],
+            vec![set(pet("/properties/name/minLength"), json!(1))],
+            &[(Breaking, "response-constraint-loosened")],
+            Bump::Patch,
+        ),
+        // Composition.
+        case(
+            "required properties split into oneOf branches",
+            vec![],
+            vec![
+                set(new_pet("/required"), json!([])),
+                set(
+                    new_pet("/oneOf"),
+                    json!([{"required": ["name"]}, {"required": ["tag"]}]),
+                ),
+            ],
+            &[
+                (Breaking, "request-one-of-overlap"),
+                (Additive, "request-property-became-optional"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "anyOf alternative identical in shape added",
+            vec![],
+            vec![set(
+                new_pet("/properties/contact/anyOf/-"),
+                json!({"type": "string", "description": "again"}),
+            )],
+            &[],
+            Bump::Major,
+        ),
+        case(
+            "required response properties split into oneOf branches",
+            vec![],
+            vec![
+                set(pet("/required"), json!([])),
+                set(
+                    pet("/oneOf"),
+                    json!([{"required": ["id"]}, {"required": ["name"]}]),
+                ),
+            ],
+            &[
+                (Breaking, "response-property-became-optional"),
+                (Breaking, "response-property-became-optional"),
+                (NonFunctional, "response-composition-added"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "response anyOf alternative identical in shape added",
+            vec![set(
+                pet("/properties/contact"),
+                json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            )],
+            vec![set(
+                pet("/properties/contact/anyOf/-"),
+                json!({"type": "integer", "title": "again"}),
+            )],
+            &[],
+            Bump::Major,
+        ),
+        case(
+            "oneOf alternative duplicated in a request",
+            vec![set(
+                new_pet("/properties/contact"),
+                json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+            )],
+            vec![set(
+                new_pet("/properties/contact/oneOf/-"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "request-one-of-overlap")],
+            Bump::Major,
+        ),
+        // A schema where there was none.
+        case(
+            "request schema added to an empty media type",
+            vec![set(
+                at(DELETE, "/requestBody"),
+                json!({"content": {"application/json": {}}}),
+            )],
+            vec![set(
+                at(DELETE, "/requestBody/content/application~1json/schema"),
+                json!({"type": "object", "properties": {"reason": {"type": "string"}}}),
+            )],
+            &[(Breaking, "request-schema-added")],
+            None,
+        ),
+        case(
+            "response schema added to an empty media type",
+            vec![set(
+                at(DELETE, "/responses/204/content"),
+                json!({"application/json": {}}),
+            )],
+            vec![set(
+                at(DELETE, "/responses/204/content/application~1json/schema"),
+                json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+            )],
+            &[(NonFunctional, "response-schema-added")],
+            None,
+        ),
+        // Document level.
+        case(
+            "unused security scheme removed",
+            vec![set(
+                "/components/securitySchemes/key",
+                json!({"type": "apiKey", "in": "header", "name": "X-Key"}),
+            )],
+            vec![remove("/components/securitySchemes/key")],
+            &[(NonFunctional, "security-scheme-removed-unused")],
+            Bump::Patch,
+        ),
+        case(
+            "path parameter renamed",
+            vec![],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            ],
+            &[(NonFunctional, "path-parameter-renamed")],
+            Bump::Major,
+        ),
+        // The crate axis on kinds the wire already knew.
+        case(
+            "operationId renamed",
+            vec![],
+            vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
+            &[(Breaking, "operation-id-changed")],
+            Bump::Major,
+        ),
+        case(
+            "optional response field added",
+            vec![],
+            vec![set(pet("/properties/age"), json!({"type": "integer"}))],
+            &[(Additive, "response-property-added")],
+            Bump::Major,
+        ),
+        case(
+            "optional query parameter added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "schema": {"type": "string"}}),
+            )],
+            &[(Additive, "request-parameter-added-optional")],
+            Bump::Minor,
+        ),
+        case(
+            "endpoint added",
+            vec![],
+            vec![set(
+                "/paths/~1owners",
+                json!({"get": {"operationId": "list_owners", "responses": {"200": {"description": "ok"}}}}),
+            )],
+            &[(Additive, "endpoint-added")],
+            Bump::Minor,
+        ),
+        case(
+            "enum value added (open enum)",
+            vec![],
+            vec![set(format!("{SCHEMAS}/Status/enum/-"), json!("pending"))],
+            &[
+                (Additive, "request-enum-value-added"),
+                (Additive, "response-enum-value-added"),
+            ],
+            Bump::Minor,
+        ),
+        case(
+            "component renamed: no wire change, the type is renamed",
+            vec![],
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Person"), "Human"),
+                Edit::Text("#/components/schemas/Person", "#/components/schemas/Human"),
+            ],
+            &[],
+            Bump::Major,
+        ),
+        case(
+            "description edited",
+            vec![],
+            vec![set(pet("/properties/name/description"), json!("The name."))],
+            &[],
+            Bump::Patch,
+        ),
+    ]
+}
+
+#[test]
+fn two_axis_cases_are_classified() {
+    let base = load(BASE);
+    let cases = two_axis_cases();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    let options = two_axis_options();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let old = edited(&base, &c.setup);
+        let new = edited(&old, &c.edits);
+        let report = diff_with(&old, &new, &options).unwrap();
+        let mut want = c.wire.to_vec();
+        want.sort();
+        let unavailable = matches!(report.crate_axis, CrateAxis::Unavailable { .. });
+        if pairs(&report) != want
+            || report.crate_bump() != c.krate
+            || unavailable != c.krate.is_none()
+        {
+            failures.push(format!(
+                "{}: expected {want:?}, crate {:?}\n{}",
+                c.name,
+                c.krate,
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Bad input is never "no changes": each document is an error naming the
+/// file and the pointer, on either side.
+#[test]
+fn bad_references_are_errors_on_either_side() {
+    let base = load(BASE);
+    let cases: Vec<(&str, Vec<Edit>, &str, &str)> = vec![
+        (
+            "non-recursive $ref cycle",
+            vec![
+                set(
+                    format!("{SCHEMAS}/A"),
+                    json!({"$ref": "#/components/schemas/B"}),
+                ),
+                set(
+                    format!("{SCHEMAS}/B"),
+                    json!({"$ref": "#/components/schemas/A"}),
+                ),
+                set(
+                    format!("{SCHEMAS}/Pet/properties/a"),
+                    json!({"$ref": "#/components/schemas/A"}),
+                ),
+            ],
+            "at /components/schemas/",
+            "`$ref` cycle that never reaches a value",
+        ),
+        (
+            "schema containing itself through allOf",
+            vec![set(
+                format!("{SCHEMAS}/Pet/allOf"),
+                json!([{"$ref": "#/components/schemas/Pet"}]),
+            )],
+            "at /components/schemas/Pet:",
+            "contains itself through allOf/oneOf/anyOf only",
+        ),
+        (
+            "dangling $ref",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/a"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            )],
+            "at /components/schemas/Pet/properties/a:",
+            "`$ref: #/components/schemas/Nope` points at nothing",
+        ),
+        (
+            "parameter $ref to itself",
+            vec![
+                set(
+                    "/components/parameters",
+                    json!({"P": {"$ref": "#/components/parameters/P"}}),
+                ),
+                set(
+                    at(LIST, "/parameters/-"),
+                    json!({"$ref": "#/components/parameters/P"}),
+                ),
+            ],
+            "at /components/parameters/P:",
+            "/components/parameters/P → /components/parameters/P",
+        ),
+        (
+            "external $ref",
+            vec![set(
+                format!("{SCHEMAS}/Pet/properties/a"),
+                json!({"$ref": "other.yaml#/Pet"}),
+            )],
+            "at /components/schemas/Pet/properties/a:",
+            "not a local `#/...` reference",
+        ),
+    ];
+    for (name, edits, pointer, message) in cases {
+        let bad = edited(&base, &edits);
+        for (old, new) in [(&base, &bad), (&bad, &base)] {
+            let err = diff(old, new).expect_err(name).to_string();
+            assert!(
+                err.starts_with("head.json: not a valid OpenAPI 3.0 document ")
+                    && err.contains(pointer)
+                    && err.contains(message),
+                "{name}: {err}"
+            );
+        }
+    }
+    // A legitimately recursive schema (through `items`) is fine.
+    assert!(diff(&base, &base).unwrap().changes.is_empty());
+}
+
+#[test]
+fn swagger_and_parameters_without_schema_are_named() {
+    let swagger = Spec::parse(
+        "v2.yaml",
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        swagger.starts_with(
+            "v2.yaml: not a valid OpenAPI 3.0 document at /swagger: this is a Swagger 2.0 document"
+        ),
+        "{swagger}"
+    );
+    let base = load(BASE);
+    let mut doc = base.value().clone();
+    apply(
+        &mut doc,
+        &set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "q", "in": "query"}),
+        ),
+    );
+    let err = Spec::parse("head.json", doc.to_string())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "head.json: not a valid OpenAPI 3.0 document at /paths/~1pets/get/parameters/3: query parameter `q` has neither `schema` nor `content`; OpenAPI 3.0 requires one"
+    );
+}
+
+#[test]
+fn markdown_escapes_backticks_and_pipes_in_values() {
+    let base = load(BASE);
+    let head = edited(
+        &base,
+        &[set(
+            format!("{SCHEMAS}/NewPet/properties/name/pattern"),
+            json!("^(a|`b``)$"),
+        )],
+    );
+    let markdown = render(&diff(&base, &head).unwrap(), Format::Markdown);
+    let row = markdown
+        .lines()
+        .find(|l| l.starts_with("| `request-pattern-added`"))
+        .unwrap();
+    // The value sits in a code span fenced by more backticks than it holds,
+    // and its pipe is escaped, so the row keeps its seven cell borders (six cells).
+    assert!(row.contains(r#"```"^(a\|`b``)$"```"#), "{row}");
+    assert_eq!(row.replace("\\|", "").matches('|').count(), 7, "{row}");
+    let item = markdown
+        .lines()
+        .find(|l| l.starts_with("- `request-pattern-added`"))
+        .unwrap();
+    assert!(item.contains(r#"```"^(a\|`b``)$"```"#), "{item}");
+}
+
+/// A head with changes on both axes and one the wire does not see, for
+/// the two-axis snapshots.
+fn two_axis_snapshot_report() -> chekt_gen::diff::Report {
+    let base = load(BASE);
+    let head = edited(
+        &base,
+        &[
+            Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+            set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            set(
+                format!("{SCHEMAS}/Pet/properties/age"),
+                json!({"type": "integer"}),
+            ),
+            set(format!("{SCHEMAS}/Status/enum/-"), json!("pending")),
+            set(at(LIST, "/parameters/0/schema/maximum"), json!(50)),
+            Edit::Rename(format!("{SCHEMAS}/Company"), "Business"),
+            Edit::Text(
+                "#/components/schemas/Company",
+                "#/components/schemas/Business",
+            ),
+        ],
+    );
+    let mut report = diff_with(&base, &head, &two_axis_options()).unwrap();
+    report.old = "main:spec/chekt.yaml".into();
+    report.new = "spec/chekt.yaml".into();
+    report
+}
+
+#[test]
+fn two_axis_snapshots() {
+    let report = two_axis_snapshot_report();
+    assert_eq!(report.wire_bump(), Bump::Major);
+    assert_eq!(report.crate_bump(), Some(Bump::Major));
+    for (format, file) in [
+        (Format::Markdown, "two-axis.md"),
+        (Format::Json, "two-axis.json"),
+        (Format::Text, "two-axis.txt"),
+    ] {
+        expectorate::assert_contents(
+            format!("tests/output/diff/{file}"),
+            &render(&report, format),
+        );
+    }
+}
+
+#[test]
+fn an_ungeneratable_side_leaves_the_wire_axis_reporting() {
+    let base = load(BASE);
+    // Lint refuses a JSON response without a schema: the new side cannot
+    // be generated, whatever the diff thinks of it.
+    let head = edited(
+        &base,
+        &[set(
+            at(DELETE, "/responses/204/content"),
+            json!({"application/json": {}}),
+        )],
+    );
+    let report = diff_with(&base, &head, &two_axis_options()).unwrap();
+    let CrateAxis::Unavailable { reason } = &report.crate_axis else {
+        panic!("{:?}", report.crate_axis);
+    };
+    assert!(
+        reason.starts_with("the new side (head.json) cannot be generated: ")
+            && reason.contains("response-json-schema-missing"),
+        "{reason}"
+    );
+    assert_eq!(pairs(&report), [(Additive, "response-media-type-added")]);
+    assert_eq!(report.bump(), Bump::Minor, "falls back to the wire");
+    let text = render(&report, Format::Text);
+    assert!(
+        text.contains("chekt-api: unknown (not generated)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crate axis unavailable: the new side"),
+        "{text}"
+    );
+}
+
+/// The crate axis checked against the compiler: for each single edit, a
+/// consumer snippet that compiles against the old generated client is
+/// compiled against the new one; it must still compile exactly when the
+/// crate verdict is not major. Slow (two `cargo check`s per case in a
+/// scratch package under `target/`, offline, with the dependencies of
+/// `chekt-gen/tests/output`'s lockfile), so opt-in: `cargo test -p
+/// chekt-gen --test diff -- --ignored` (CI runs it).
+#[test]
+#[ignore = "slow: runs cargo check twice per case; CI runs it with --ignored"]
+fn crate_verdicts_match_the_compiler() {
+    let base = load(BASE);
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    // Every snippet is the body of `fn consumer(client: &Client, pet:
+    // types::Pet, new_pet: types::NewPet, status: types::Status)`.
+    let destructure =
+        "let types::Pet { id, name, status, tag, children, owner, attributes } = pet;";
+    let cases: Vec<(&str, Vec<Edit>, &str)> = vec![
+        (
+            "operationId renamed",
+            vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
+            "let _ = client.get_pet();",
+        ),
+        (
+            "optional response field added",
+            vec![set(pet("/properties/age"), json!({"type": "integer"}))],
+            destructure,
+        ),
+        (
+            "path parameter renamed",
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+            ],
+            "let _ = client.get_pet().pet_id(1);",
+        ),
+        (
+            "optional query parameter added",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "schema": {"type": "string"}}),
+            )],
+            "let _ = client.list_pets().limit(std::num::NonZeroU64::new(5).unwrap());",
+        ),
+        (
+            "endpoint added",
+            vec![set(
+                "/paths/~1owners",
+                json!({"get": {"operationId": "list_owners", "responses": {"200": {"description": "ok"}}}}),
+            )],
+            "let _ = client.get_pet().pet_id(1);",
+        ),
+        (
+            "enum value added (open enum)",
+            vec![set(format!("{SCHEMAS}/Status/enum/-"), json!("pending"))],
+            "let _ = match status { types::Status::Available => 1, _ => 0 };",
+        ),
+        (
+            "description edited",
+            vec![set(pet("/properties/name/description"), json!("The name."))],
+            destructure,
+        ),
+        (
+            "response field removed",
+            vec![remove(pet("/properties/tag"))],
+            "let _ = pet.tag;",
+        ),
+        (
+            "response field retyped",
+            vec![set(pet("/properties/id/type"), json!("string"))],
+            "let _: i64 = pet.id;",
+        ),
+        (
+            "endpoint removed",
+            vec![remove(DELETE)],
+            "let _ = client.delete_pet();",
+        ),
+        (
+            "component renamed",
+            vec![
+                Edit::Rename(format!("{SCHEMAS}/Person"), "Human"),
+                Edit::Text("#/components/schemas/Person", "#/components/schemas/Human"),
+            ],
+            "let _: Option<types::Person> = None;",
+        ),
+        (
+            "parameter maximum lowered",
+            vec![set(at(LIST, "/parameters/0/schema/maximum"), json!(50))],
+            "let _ = client.list_pets().limit(std::num::NonZeroU64::new(5).unwrap());",
+        ),
+        (
+            "request property became required",
+            vec![set(format!("{SCHEMAS}/NewPet/required/-"), json!("tag"))],
+            "let _: Option<String> = new_pet.tag;",
+        ),
+        (
+            "server added",
+            vec![set("/servers/-", json!({"url": "https://eu.example.com"}))],
+            destructure,
+        ),
+    ];
+    assert!(cases.len() >= 10);
+    let generate = GenerateOptions::default().with_types_path("crate::client::types");
+    let options = DiffOptions {
+        crate_axis: Some(generate.clone()),
+        ..DiffOptions::default()
+    };
+    let scratch = Scratch::new();
+    let old_code = chekt_gen::generate::render(&base, &generate).unwrap().code;
+    let mut failures = Vec::new();
+    for (name, edits, snippet) in cases {
+        let head = edited(&base, &edits);
+        let report = diff_with(&base, &head, &options).unwrap();
+        let major = report.crate_bump() == Some(Bump::Major);
+        let new_code = chekt_gen::generate::render(&head, &generate).unwrap().code;
+        if let Err(e) = scratch.check(&old_code, snippet) {
+            failures.push(format!(
+                "{name}: the snippet does not compile against the old client:\n{e}"
+            ));
+            continue;
+        }
+        let compiles = scratch.check(&new_code, snippet).is_ok();
+        if compiles == major {
+            failures.push(format!(
+                "{name}: crate verdict {:?} but the snippet {} against the new client\n{}",
+                report.crate_bump(),
+                if compiles {
+                    "compiles"
+                } else {
+                    "does not compile"
+                },
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A scratch package under `target/diff-crate-axis`, with the manifest and
+/// lockfile of `chekt-gen/tests/output` (its own workspace), checked with
+/// the workspace's target directory so dependencies build once.
+struct Scratch {
+    dir: std::path::PathBuf,
+    target: std::path::PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let dir = target.join("diff-crate-axis");
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let output = root.join("chekt-gen/tests/output");
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(output.join(file), dir.join(file)).unwrap();
+        }
+        Scratch { dir, target }
+    }
+
+    /// `cargo check` of `client` (as `mod client`) and `snippet`; `Err`
+    /// holds the compiler's output.
+    fn check(&self, client: &str, snippet: &str) -> Result<(), String> {
+        std::fs::write(self.dir.join("src/client.rs"), client).unwrap();
+        std::fs::write(
+            self.dir.join("src/lib.rs"),
+            format!(
+                "#![allow(warnings)]\npub mod client;\n\n#[allow(unused_variables)]\npub fn consumer(client: &client::Client, pet: client::types::Pet, new_pet: client::types::NewPet, status: client::types::Status) {{\n    use client::*;\n    {snippet}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let out =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["check", "--offline", "--quiet", "--manifest-path"])
+                .arg(self.dir.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", &self.target)
+                .output()
+                .unwrap();
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
 }

@@ -3,7 +3,8 @@
 // (`x-chekt-source: <seed file name> § <section>` or `RFC <n> § <section>`,
 // a string or a list) or is `x-chekt-inferred: true`. A property inherits its
 // schema's (or, inline, its operation's) mark; a `$ref` is traced by its
-// target. The same rule as chekt-gen's `statement-untraced`.
+// target. A spec that names no source anywhere is not checked. The same
+// rule as chekt-gen's `statement-untraced`.
 const METHODS = ["get", "put", "post", "delete", "patch", "options", "head", "trace"];
 const SOURCE = /^(\d+_[0-9a-fA-F]+\.txt|RFC \d+) § \S.*$/;
 
@@ -55,11 +56,12 @@ module.exports = (spec) => {
     }
   };
 
-  const anyMark = (value) =>
+  // A spec opts in by naming a source anywhere.
+  const namesASource = (value) =>
     Array.isArray(value)
-      ? value.some(anyMark)
-      : isObject(value) && ("x-chekt-source" in value || "x-chekt-inferred" in value || Object.values(value).some(anyMark));
-  if (!anyMark(spec)) return results;
+      ? value.some(namesASource)
+      : isObject(value) && ("x-chekt-source" in value || Object.values(value).some(namesASource));
+  if (!namesASource(spec)) return results;
 
   malformed(spec, []);
   for (const [root, items] of [["paths", spec.paths], ["x-webhooks", spec["x-webhooks"]]]) {

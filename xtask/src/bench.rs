@@ -8,7 +8,8 @@
 //! - paginating 100 000 items: `chekt-api/benches/pagination.rs`, peak heap
 //!   of `into_stream` against `collect_all`;
 //! - `cargo xtask gen` and the other generator stages: every criterion bench
-//!   of `chekt-gen`;
+//!   of `chekt-gen`, including `cargo xtask diff` on two full versions of
+//!   the spec, wire only and with the crate axis, as ratios to loading it;
 //! - with `--build-time`, a clean debug build of `chekt-api` (default
 //!   features) in a temporary target directory: slow, so opt-in.
 
@@ -287,7 +288,12 @@ fn table(
         (
             "diff",
             "diff/diff: spec vs edited",
-            "`cargo xtask diff` (spec vs edited copy)",
+            "`cargo xtask diff --wire-only` (spec vs edited copy)",
+        ),
+        (
+            "diff-crate",
+            "diff-crate/diff + crate axis: spec vs edited",
+            "`cargo xtask diff` with the crate axis (renders both sides)",
         ),
     ] {
         let baseline = get(&format!("{group}/baseline: load spec"))?;

@@ -1,11 +1,13 @@
 //! `cargo xtask diff`: the breaking-change report between two versions of a
-//! spec, each a file or `REV:path` (read with `git show`).
+//! spec, each an existing file or `REV:path` (read with `git show`), on the
+//! wire and on the generated `chekt-api` crate.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use chekt_gen::diff::Reclassify;
 use chekt_gen::diff::render::{Format, render};
+use chekt_gen::diff::{DiffOptions, FailOn, FlagExtension, Reclassify};
+use chekt_gen::generate::GenerateOptions;
 use chekt_gen::{Error, Spec, diff};
 
 /// Arguments of `cargo xtask diff`.
@@ -29,6 +31,13 @@ pub struct DiffArgs {
     /// Exit 0 even when something breaks.
     #[arg(long)]
     allow_breaking: bool,
+    /// Which axis fails the run (exit 1): `wire` (a breaking wire change),
+    /// `crate` (a major change to the generated chekt-api) or `any`.
+    #[arg(long, default_value = "any")]
+    fail_on: FailOn,
+    /// Skip the crate axis (no code generation; wire only).
+    #[arg(long)]
+    wire_only: bool,
     /// Report a rule's changes as another class: `RULE=CLASS`, class
     /// breaking, additive or non-functional (repeatable).
     #[arg(long = "rule", value_name = "RULE=CLASS")]
@@ -38,11 +47,22 @@ pub struct DiffArgs {
     rules_file: Option<PathBuf>,
 }
 
-/// Runs the diff: exit 0 when nothing breaks, 1 when something does (unless
-/// `--allow-breaking`); bad input is an `Err` (exit 2).
+/// Runs the diff: exit 0 when nothing breaks on the `--fail-on` axis, 1 when
+/// something does (unless `--allow-breaking`); bad input is an `Err` (exit
+/// 2). A side that cannot be generated leaves the crate axis unavailable
+/// (said in the report) and the wire axis reporting.
 pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
     let (old, new) = match &args.base {
         Some(base) => {
+            if base.is_empty() || base.starts_with('-') {
+                return Err(Error::io(
+                    base,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "--base must be a git revision",
+                    ),
+                ));
+            }
             let top = git(Path::new("."), &["rev-parse", "--show-toplevel"], "--base")?;
             let top = PathBuf::from(top.trim_end());
             let path = args.spec.to_string_lossy().replace('\\', "/");
@@ -64,26 +84,55 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         None => Vec::new(),
     };
     overrides.extend(args.rules);
-    let mut report = diff::diff(&old, &new);
+    let options = DiffOptions {
+        flags: vec![FlagExtension::new(
+            "x-chekt-inferred",
+            "not confirmed by CHeKT's documentation",
+            "now confirmed by CHeKT's documentation",
+        )],
+        crate_axis: (!args.wire_only).then(GenerateOptions::chekt_api),
+    };
+    let mut report = diff::diff_with(&old, &new, &options)?;
     report.reclassify(&overrides);
     print!("{}", render(&report, args.format));
-    Ok(if report.is_breaking() && !args.allow_breaking {
+    Ok(if report.fails(args.fail_on) && !args.allow_breaking {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// A file if one exists at `side`, else `REV:path` from git.
+/// A file if one exists at `side`, else `REV:path` from git. Anything else
+/// (an option such as `--output=F`, a revision or path starting with `-`, a
+/// missing file) is refused before git sees it.
 fn load(side: &str) -> Result<Spec, Error> {
-    match side.split_once(':') {
-        Some(_) if !Path::new(side).exists() => from_git(Path::new("."), side),
-        _ => Spec::from_file(side),
+    if Path::new(side).is_file() {
+        return Spec::from_file(side);
+    }
+    let revision = side.split_once(':').filter(|(rev, path)| {
+        !rev.is_empty()
+            && !path.is_empty()
+            && !rev.starts_with('-')
+            && !path.starts_with('-')
+            && !rev.chars().any(char::is_whitespace)
+    });
+    match revision {
+        Some(_) => from_git(Path::new("."), side),
+        None => Err(Error::io(
+            side,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not an existing file nor a `REV:path` revision",
+            ),
+        )),
     }
 }
 
 fn from_git(dir: &Path, object: &str) -> Result<Spec, Error> {
-    Spec::parse(object, git(dir, &["show", object], object)?)
+    Spec::parse(
+        object,
+        git(dir, &["show", "--end-of-options", object], object)?,
+    )
 }
 
 /// Runs git in `dir`; a failure is reported as an error naming `what` with

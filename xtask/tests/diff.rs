@@ -79,8 +79,12 @@ fn additive_change_exits_0_and_suggests_minor() {
         &["diff", "--base", "HEAD", "--format", "markdown"],
     );
     assert_eq!(code, Some(0), "{stderr}");
+    // A new server changes no generated item: additive on the wire, patch
+    // for the crate, and the bump follows the crate.
     assert!(
-        stdout.contains("suggested `chekt-api` bump: **minor**"),
+        stdout.contains(
+            "**wire: non-breaking · chekt-api: patch** · 0 breaking, 1 additive, 0 non-functional · suggested `chekt-api` bump: **patch**"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("`server-added`"), "{stdout}");
@@ -103,7 +107,12 @@ fn breaking_change_exits_1_unless_allowed() {
     assert_eq!(code, Some(1), "{stdout}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["old"], "HEAD:spec/chekt.yaml");
-    assert_eq!(report["summary"]["bump"], "major");
+    assert_eq!(report["summary"]["wire_bump"], "major");
+    assert_eq!(report["summary"]["crate_bump"], "patch");
+    assert_eq!(
+        report["summary"]["verdict"],
+        "wire: breaking · chekt-api: patch"
+    );
     assert_eq!(report["changes"][0]["rule"], "response-constraint-loosened");
     assert_eq!(report["changes"][1]["rule"], "operation-deprecated");
 
@@ -150,7 +159,14 @@ fn a_reclassified_rule_changes_the_report_and_the_exit_code() {
     .unwrap();
     let (code, stdout, _) = xtask(
         dir.path(),
-        &["diff", "--base", "HEAD", "--rules-file", "diff-rules"],
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "--rules-file",
+            "diff-rules",
+            "--wire-only",
+        ],
     );
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
@@ -239,7 +255,23 @@ fn bad_input_exits_2_with_a_clear_message() {
         "openapi: 3.0.3\ninfo: [unclosed\n",
     )
     .unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    std::fs::write(
+        dir.path().join("dangling.yaml"),
+        BASE.replace(
+            "items: {$ref: '#/components/schemas/Pet'}\n    ",
+            "items: {$ref: '#/components/schemas/Nope'}\n    ",
+        ),
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["diff", "spec/chekt.yaml", "dangling.yaml"],
+            "dangling.yaml: not a valid OpenAPI 3.0 document at /components/schemas/Pet/properties/children/items: `$ref: #/components/schemas/Nope` points at nothing",
+        ),
+        (
+            &["diff", "dangling.yaml", "spec/chekt.yaml"],
+            "dangling.yaml: not a valid OpenAPI 3.0 document at /components/schemas/Pet/properties/children/items",
+        ),
         (
             &["diff", "--base", "no-such-rev"],
             "no-such-rev:spec/chekt.yaml",
@@ -254,7 +286,7 @@ fn bad_input_exits_2_with_a_clear_message() {
         ),
         (
             &["diff", "missing.yaml", "spec/chekt.yaml"],
-            "missing.yaml: No such file",
+            "missing.yaml: not an existing file nor a `REV:path` revision",
         ),
         (
             &["diff", "spec/chekt.yaml", "broken.yaml"],
@@ -277,4 +309,72 @@ fn base_outside_a_repository_exits_2() {
     let (code, _, stderr) = xtask(dir.path(), &["diff", "--base", "HEAD"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn a_side_is_only_ever_a_file_or_a_revision() {
+    let dir = repo();
+    for bad in [
+        "--output=F",
+        "--output=F:spec/chekt.yaml",
+        "-p:spec/chekt.yaml",
+        "HEAD:--output=F",
+        ":spec/chekt.yaml",
+        "HEAD:",
+        "no-such-file.yaml",
+    ] {
+        let (code, stdout, stderr) = xtask(dir.path(), &["diff", "--", bad, "spec/chekt.yaml"]);
+        assert_eq!(code, Some(2), "{bad}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("not an existing file nor a `REV:path` revision"),
+            "{bad}: {stderr}"
+        );
+        assert!(!dir.path().join("F").exists(), "{bad} reached git");
+    }
+    let (code, _, stderr) = xtask(dir.path(), &["diff", "--base=--output=F"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--base must be a git revision"), "{stderr}");
+    assert!(!dir.path().join("F").exists());
+}
+
+#[test]
+fn fail_on_chooses_the_axis_of_the_exit_code() {
+    let dir = repo();
+    // A new optional response field: additive on the wire, but a new
+    // public field in an exhaustive struct is major for the crate.
+    edit_spec(
+        dir.path(),
+        "        id: {type: integer, format: int64}\n        name: {type: string, maxLength: 64}\n",
+        "        id: {type: integer, format: int64}\n        age: {type: integer}\n        name: {type: string, maxLength: 64}\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", "--base", "HEAD"];
+        args.extend_from_slice(extra);
+        xtask(dir.path(), &args)
+    };
+    let (code, stdout, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("wire: non-breaking · chekt-api: major")
+            && stdout.contains("suggested chekt-api bump: major"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("chekt-api major: types::Pet.age added"),
+        "{stdout}"
+    );
+    assert_eq!(run(&["--fail-on", "crate"]).0, Some(1));
+    assert_eq!(run(&["--fail-on", "wire"]).0, Some(0));
+    assert_eq!(run(&["--fail-on", "any", "--allow-breaking"]).0, Some(0));
+    // Wire only: no crate axis, the bump comes from the wire.
+    let (code, stdout, _) = run(&["--wire-only"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("chekt-api: not compared")
+            && stdout.contains("suggested chekt-api bump: minor (from the wire"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&["--fail-on", "both"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("expected wire, crate or any"), "{stderr}");
 }

@@ -1,24 +1,78 @@
-//! Stage 5: the breaking-change report between two versions of a spec.
+//! Stage 5: the breaking-change report between two versions of a spec, on
+//! two axes.
 //!
-//! [`diff`] walks both documents side by side, resolving `$ref`s on each side
-//! (so moving or renaming a component is not a change), and judges every
-//! difference from the client's side: requests from the sender's, responses
-//! from the reader's. Classification and explanation come only from the rule
-//! table in [`rules`], unless a team reclassifies a rule ([`Reclassify`]);
-//! [`render`] prints the report as Markdown, JSON or text.
+//! - The wire: [`diff`] walks both documents side by side, resolving `$ref`s
+//!   on each side (so moving or renaming a component is not a change), and
+//!   judges every difference from the client's side: requests from the
+//!   sender's, responses from the reader's. Classification and explanation
+//!   come only from the rule table in [`rules`], unless a team reclassifies
+//!   a rule ([`Reclassify`]).
+//! - The crate: with [`DiffOptions::crate_axis`], both specs are rendered
+//!   with the generator and their public Rust items compared
+//!   ([`crate_axis`], semver rules documented there); every change says
+//!   what it does to the generated crate, and the suggested bump comes from
+//!   this axis.
+//!
+//! Bad input is an error, never "no changes": both documents' `$ref`s are
+//! checked first (`refs.rs`). [`render`] prints the report as Markdown, JSON
+//! or text.
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::Result;
+use crate::generate::GenerateOptions;
 use crate::load::Spec;
 
+pub mod api;
+pub mod crate_axis;
 mod reclassify;
+mod refs;
 pub mod render;
 pub mod rules;
 mod walk;
 
+pub use crate_axis::{ApiChange, CrateAxis, CrateEffect};
 pub use reclassify::{Reclassify, parse_rules};
 pub use rules::{Class, RULES, Rule};
+
+/// A boolean `x-…` extension whose setting or clearing the diff reports as
+/// a notice (`flag-extension-set` / `flag-extension-cleared`), e.g.
+/// `x-chekt-inferred`. The engine knows no extension by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagExtension {
+    /// The key, e.g. `x-chekt-inferred`.
+    pub name: String,
+    /// What it means when it is set.
+    pub set: String,
+    /// What it means when it is cleared.
+    pub cleared: String,
+}
+
+impl FlagExtension {
+    /// An extension `name` with the meanings of setting and clearing it.
+    pub fn new(
+        name: impl Into<String>,
+        set: impl Into<String>,
+        cleared: impl Into<String>,
+    ) -> Self {
+        FlagExtension {
+            name: name.into(),
+            set: set.into(),
+            cleared: cleared.into(),
+        }
+    }
+}
+
+/// How to diff. The default compares the wire only and watches no flags.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Flag extensions to report.
+    pub flags: Vec<FlagExtension>,
+    /// Also compare the generated crates, rendering both sides with these
+    /// options.
+    pub crate_axis: Option<GenerateOptions>,
+}
 
 /// One change between the two documents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +102,10 @@ pub struct Change {
     /// another.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reclassified_from: Option<Class>,
+    /// What the change does to the generated crate (`None` when the crate
+    /// axis was not compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crate_api: Option<CrateEffect>,
 }
 
 /// The version bump a change set calls for in `chekt-api`.
@@ -81,6 +139,8 @@ pub struct Report {
     pub new: String,
     /// The changes, ordered breaking, additive, non-functional.
     pub changes: Vec<Change>,
+    /// The crate axis: compared, unavailable (and why) or not computed.
+    pub crate_axis: CrateAxis,
 }
 
 impl Report {
@@ -89,44 +149,128 @@ impl Report {
         self.changes.iter().filter(move |c| c.class == class)
     }
 
-    /// Whether anything breaks clients.
+    /// Whether anything breaks clients on the wire.
     pub fn is_breaking(&self) -> bool {
         self.of(Class::Breaking).next().is_some()
     }
 
-    /// The suggested semver bump for `chekt-api`.
-    pub fn bump(&self) -> Bump {
+    /// The bump the wire changes alone would call for.
+    pub fn wire_bump(&self) -> Bump {
         match self.changes.iter().map(|c| c.class).min() {
             Some(Class::Breaking) => Bump::Major,
             Some(Class::Additive) => Bump::Minor,
             _ => Bump::Patch,
         }
     }
+
+    /// The crate axis's bump, when it was compared.
+    pub fn crate_bump(&self) -> Option<Bump> {
+        match &self.crate_axis {
+            CrateAxis::Compared { bump, .. } => Some(*bump),
+            _ => None,
+        }
+    }
+
+    /// The suggested semver bump for the generated crate: the crate axis's
+    /// when it was compared, else the wire's.
+    pub fn bump(&self) -> Bump {
+        self.crate_bump().unwrap_or_else(|| self.wire_bump())
+    }
 }
 
-/// Compares `old` with `new`.
-pub fn diff(old: &Spec, new: &Spec) -> Report {
+impl Report {
+    /// Whether the report fails under `fail_on`: a breaking wire change, a
+    /// major crate-axis bump, or either.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        let wire = self.is_breaking();
+        let krate = self.crate_bump() == Some(Bump::Major);
+        match fail_on {
+            FailOn::Wire => wire,
+            FailOn::Crate => krate,
+            FailOn::Any => wire || krate,
+        }
+    }
+}
+
+/// Which axis decides the exit code of `cargo xtask diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// A breaking wire change.
+    Wire,
+    /// A major change to the generated crate.
+    Crate,
+    /// Either.
+    #[default]
+    Any,
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "wire" => Ok(FailOn::Wire),
+            "crate" => Ok(FailOn::Crate),
+            "any" => Ok(FailOn::Any),
+            other => Err(format!(
+                "unknown axis `{other}`; expected wire, crate or any"
+            )),
+        }
+    }
+}
+
+/// `text` as a Markdown code span, fenced with more backticks than any run
+/// inside it (CommonMark §6.1) and padded when it starts or ends with one.
+pub(crate) fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// Compares `old` with `new` on the wire only, watching no flags.
+///
+/// # Errors
+/// [`crate::Error::Schema`] naming the file and pointer of a dangling,
+/// external or cyclic `$ref` on either side.
+pub fn diff(old: &Spec, new: &Spec) -> Result<Report> {
+    diff_with(old, new, &DiffOptions::default())
+}
+
+/// Compares `old` with `new` as `options` say.
+///
+/// # Errors
+/// As [`diff`]. A side that cannot be generated is not an error: the crate
+/// axis is then [`CrateAxis::Unavailable`] with the reason.
+pub fn diff_with(old: &Spec, new: &Spec, options: &DiffOptions) -> Result<Report> {
+    refs::check(old)?;
+    refs::check(new)?;
     let mut changes: Vec<Change> = Vec::new();
-    for (operation, raw) in walk::Walker::new(old.value(), new.value()).document() {
+    let mut walker = walk::Walker::new(old.value(), new.value(), &options.flags);
+    for (operation, raw) in walker.document() {
         let same = changes.iter().position(|c| {
-            c.rule == raw.rule
+            c.rule == raw.rule.id
                 && c.old_pointer == raw.old_pointer
                 && c.new_pointer == raw.new_pointer
                 && c.message == raw.message
         });
         let index = same.unwrap_or_else(|| {
-            let rule = rules::rule(raw.rule);
             changes.push(Change {
-                class: rule.class,
-                rule: rule.id,
+                class: raw.rule.class,
+                rule: raw.rule.id,
                 operations: Vec::new(),
                 old_pointer: raw.old_pointer,
                 new_pointer: raw.new_pointer,
                 old: raw.old,
                 new: raw.new,
                 message: raw.message,
-                explanation: rule.explanation,
+                explanation: raw.rule.explanation,
                 reclassified_from: None,
+                crate_api: None,
             });
             changes.len() - 1
         });
@@ -138,9 +282,29 @@ pub fn diff(old: &Spec, new: &Spec) -> Report {
         }
     }
     changes.sort_by_key(|c| c.class);
-    Report {
+    let crate_axis = match &options.crate_axis {
+        None => CrateAxis::NotComputed,
+        Some(generate) => {
+            let side = |label: &str, spec: &Spec| {
+                crate_axis::surface(spec, generate).map_err(|why| {
+                    format!(
+                        "the {label} side ({}) cannot be generated: {why}",
+                        spec.name()
+                    )
+                })
+            };
+            match (side("old", old), side("new", new)) {
+                (Ok(o), Ok(n)) => {
+                    crate_axis::attribute(&mut changes, crate_axis::compare(&o, &n), old, new)
+                }
+                (Err(reason), _) | (_, Err(reason)) => CrateAxis::Unavailable { reason },
+            }
+        }
+    };
+    Ok(Report {
         old: old.name().to_string(),
         new: new.name().to_string(),
         changes,
-    }
+        crate_axis,
+    })
 }

@@ -117,7 +117,7 @@ mod tests {
     use crate::diff::render::{Format, render};
 
     fn change(rule: &'static str) -> Change {
-        let table = super::super::rules::rule(rule);
+        let table = super::super::rules::rule(rule).expect("a rule of the table");
         Change {
             class: table.class,
             rule: table.id,
@@ -129,6 +129,7 @@ mod tests {
             message: format!("{rule} happened"),
             explanation: table.explanation,
             reclassified_from: None,
+            crate_api: None,
         }
     }
 
@@ -141,6 +142,7 @@ mod tests {
                 change("server-added"),
                 change("operation-deprecated"),
             ],
+            crate_axis: crate::diff::CrateAxis::NotComputed,
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::{Change, Class, Report};
+use super::{ApiChange, Change, Class, CrateAxis, Report, code_span};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,48 @@ fn counts(report: &Report) -> String {
     )
 }
 
+/// `wire: breaking · chekt-api: major`: the verdict on each axis.
+pub fn verdict(report: &Report) -> String {
+    let wire = if report.is_breaking() {
+        "breaking"
+    } else {
+        "non-breaking"
+    };
+    let krate = match &report.crate_axis {
+        CrateAxis::Compared { bump, .. } => bump.to_string(),
+        CrateAxis::Unavailable { .. } => "unknown (not generated)".to_string(),
+        CrateAxis::NotComputed => "not compared".to_string(),
+    };
+    format!("wire: {wire} · chekt-api: {krate}")
+}
+
+/// The bump line: from the crate axis, or from the wire when it is missing.
+fn bump_source(report: &Report) -> &'static str {
+    if report.crate_bump().is_some() {
+        ""
+    } else {
+        " (from the wire; crate axis not compared)"
+    }
+}
+
+/// A change's crate-axis effect in one line, e.g. `major: types::Pet.age
+/// added; …`.
+fn effect(change: &Change) -> Option<String> {
+    let effect = change.crate_api.as_ref()?;
+    if effect.items.is_empty() {
+        return Some(format!("{}: no public item changes", effect.bump));
+    }
+    Some(format!("{}: {}", effect.bump, api_items(&effect.items)))
+}
+
+fn api_items(items: &[ApiChange]) -> String {
+    items
+        .iter()
+        .map(|i| format!("{} {}", i.item, i.change))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn operations(change: &Change) -> String {
     if change.operations.is_empty() {
         "(document)".to_string()
@@ -82,14 +124,24 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// `text` as a Markdown code span inside a table cell, pipes escaped.
+fn code(text: &str) -> String {
+    cell(&code_span(text))
+}
+
 fn markdown(report: &Report) -> String {
     let mut out = format!(
-        "## API changes: `{}` → `{}`\n\n{} · suggested `chekt-api` bump: **{}**\n",
-        report.old,
-        report.new,
+        "## API changes: {} → {}\n\n**{}** · {} · suggested `chekt-api` bump: **{}**{}\n",
+        code(&report.old),
+        code(&report.new),
+        verdict(report),
         counts(report),
-        report.bump()
+        report.bump(),
+        bump_source(report)
     );
+    if let CrateAxis::Unavailable { reason } = &report.crate_axis {
+        let _ = writeln!(out, "\nCrate axis unavailable: {}", cell(reason));
+    }
     if report.changes.is_empty() {
         out.push_str("\nNo changes to the API contract.\n");
     }
@@ -102,30 +154,55 @@ fn markdown(report: &Report) -> String {
         for c in &changes {
             let _ = writeln!(
                 out,
-                "- `{}` {}: {}{}",
+                "- `{}` {}: {}{}{}",
                 c.rule,
-                operations(c),
+                cell(&operations(c)),
                 cell(&c.message),
-                reclassified(c)
+                reclassified(c),
+                effect(c)
+                    .map(|e| format!(" — chekt-api {}", cell(&e)))
+                    .unwrap_or_default()
             );
         }
         let _ = writeln!(
             out,
-            "\n<details><summary>Details</summary>\n\n| rule | old pointer | new pointer | old → new | why |\n| --- | --- | --- | --- | --- |"
+            "\n<details><summary>Details</summary>\n\n| rule | old pointer | new pointer | old → new | why | chekt-api |\n| --- | --- | --- | --- | --- | --- |"
         );
         for c in &changes {
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | `{}` | `{}` → `{}` | {} |",
+                "| `{}` | {} | {} | {} → {} | {} | {} |",
                 c.rule,
-                cell(&c.old_pointer),
-                cell(&c.new_pointer),
-                cell(&value(c.old.as_ref())),
-                cell(&value(c.new.as_ref())),
-                c.explanation
+                code(&c.old_pointer),
+                code(&c.new_pointer),
+                code(&value(c.old.as_ref())),
+                code(&value(c.new.as_ref())),
+                cell(c.explanation),
+                effect(c).map_or_else(|| "—".to_string(), |e| code(&e))
             );
         }
         out.push_str("\n</details>\n");
+    }
+    if let CrateAxis::Compared { unattributed, .. } = &report.crate_axis
+        && !unattributed.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\n### chekt-api changes without a wire change ({})\n\n| item | change | old | new | bump | why |\n| --- | --- | --- | --- | --- | --- |",
+            unattributed.len()
+        );
+        for i in unattributed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                code(&i.item),
+                i.change,
+                code(i.old.as_deref().unwrap_or("—")),
+                code(i.new.as_deref().unwrap_or("—")),
+                i.bump,
+                cell(i.why)
+            );
+        }
     }
     out
 }
@@ -135,23 +212,33 @@ fn to_json(report: &Report) -> Value {
         "old": report.old,
         "new": report.new,
         "summary": {
+            "verdict": verdict(report),
+            "wire": if report.is_breaking() { "breaking" } else { "non-breaking" },
             "breaking": report.of(Class::Breaking).count(),
             "additive": report.of(Class::Additive).count(),
             "non_functional": report.of(Class::NonFunctional).count(),
+            "wire_bump": report.wire_bump(),
+            "crate_bump": report.crate_bump(),
             "bump": report.bump(),
         },
+        "crate_axis": report.crate_axis,
         "changes": report.changes,
     })
 }
 
 fn text(report: &Report) -> String {
     let mut out = format!(
-        "{} → {}: {}; suggested chekt-api bump: {}\n",
+        "{} → {}: {}; {}; suggested chekt-api bump: {}{}\n",
         report.old,
         report.new,
+        verdict(report),
         counts(report),
-        report.bump()
+        report.bump(),
+        bump_source(report)
     );
+    if let CrateAxis::Unavailable { reason } = &report.crate_axis {
+        let _ = writeln!(out, "crate axis unavailable: {reason}");
+    }
     for c in &report.changes {
         let _ = writeln!(
             out,
@@ -167,6 +254,23 @@ fn text(report: &Report) -> String {
             c.new_pointer,
             c.explanation
         );
+        if let Some(effect) = effect(c) {
+            let _ = writeln!(out, "    chekt-api {effect}");
+        }
+    }
+    if let CrateAxis::Compared { unattributed, .. } = &report.crate_axis {
+        for i in unattributed {
+            let _ = writeln!(
+                out,
+                "chekt-api {}[{}] {}: {} → {} ({})",
+                i.bump,
+                i.change,
+                i.item,
+                i.old.as_deref().unwrap_or("—"),
+                i.new.as_deref().unwrap_or("—"),
+                i.why
+            );
+        }
     }
     out
 }

@@ -250,7 +250,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: traceability::UNTRACED,
         severity: Error,
-        description: "A statement (operation, schema, parameter, property) that names no source and is not marked inferred, in a spec that uses the marks.",
+        description: "A statement (operation, schema, parameter, property) that names no source and is not marked inferred, in a spec that names sources.",
         check: traceability::check,
     },
 ];

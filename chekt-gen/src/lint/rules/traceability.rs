@@ -8,8 +8,9 @@
 //! inherits the mark of its schema (or, inline, of its operation) unless it
 //! carries its own; a `$ref` is traced by its target.
 //!
-//! A spec opts in by using either mark anywhere: specs that never heard of
-//! them (a foreign spec, a generator fixture) are not held to this rule.
+//! A spec opts in by naming a source (`x-chekt-source`) anywhere: specs that
+//! never heard of it (a foreign spec, a fixture that only marks a guess
+//! `x-chekt-inferred`) are not held to this rule.
 
 use serde_json::Value;
 
@@ -67,12 +68,10 @@ fn marked(value: &Value) -> bool {
     is_inferred(value) || value.get(SOURCE).is_some()
 }
 
-/// Whether the document uses either mark anywhere.
+/// Whether the document names a source anywhere.
 fn opted_in(value: &Value) -> bool {
     match value {
-        Value::Object(map) => {
-            map.contains_key(SOURCE) || map.contains_key(INFERRED) || map.values().any(opted_in)
-        }
+        Value::Object(map) => map.contains_key(SOURCE) || map.values().any(opted_in),
         Value::Array(items) => items.iter().any(opted_in),
         _ => false,
     }

@@ -1,0 +1,227 @@
+//! Value constraints of a schema pair, by direction: `enum`, ranges and
+//! sizes (`minimum` … `maxProperties`, `multipleOf`, `uniqueItems`, …) and
+//! `pattern` (generalized, added, removed or changed).
+
+use serde_json::Value;
+
+use super::view::View;
+use super::{Dir, Raw, list, raw, show};
+use crate::diff::rules::{request_schema, response_schema};
+
+pub(super) fn enums(
+    dir: Dir,
+    op: &str,
+    np: &str,
+    ov: Option<&Value>,
+    nv: Option<&Value>,
+) -> Vec<Raw> {
+    let (old, new) = (ov.and_then(Value::as_array), nv.and_then(Value::as_array));
+    let change = |rule, message| raw(rule, op, np, ov, nv, message);
+    match (old, new) {
+        (None, None) => Vec::new(),
+        (None, Some(_)) => vec![change(
+            dir.pick(
+                request_schema::REQUEST_ENUM_ADDED,
+                response_schema::RESPONSE_ENUM_ADDED,
+            ),
+            "values restricted to an enum".into(),
+        )],
+        (Some(_), None) => vec![change(
+            dir.pick(
+                request_schema::REQUEST_ENUM_REMOVED,
+                response_schema::RESPONSE_ENUM_REMOVED,
+            ),
+            "enum restriction removed".into(),
+        )],
+        (Some(old), Some(new)) => {
+            let removed: Vec<_> = old.iter().filter(|v| !new.contains(v)).collect();
+            let added: Vec<_> = new.iter().filter(|v| !old.contains(v)).collect();
+            let mut out = Vec::new();
+            if !removed.is_empty() {
+                out.push(change(
+                    dir.pick(
+                        request_schema::REQUEST_ENUM_VALUE_REMOVED,
+                        response_schema::RESPONSE_ENUM_VALUE_REMOVED,
+                    ),
+                    format!("enum value(s) {} removed", list(&removed)),
+                ));
+            }
+            if !added.is_empty() {
+                out.push(change(
+                    dir.pick(
+                        request_schema::REQUEST_ENUM_VALUE_ADDED,
+                        response_schema::RESPONSE_ENUM_VALUE_ADDED,
+                    ),
+                    format!("enum value(s) {} added", list(&added)),
+                ));
+            }
+            out
+        }
+    }
+}
+
+/// Range and size keywords: `true` when a larger value allows more.
+const BOUNDS: [(&str, bool); 8] = [
+    ("maximum", true),
+    ("maxLength", true),
+    ("maxItems", true),
+    ("maxProperties", true),
+    ("minimum", false),
+    ("minLength", false),
+    ("minItems", false),
+    ("minProperties", false),
+];
+
+/// Keywords that only restrict when set (`true`, or present).
+const RESTRICTIONS: [&str; 4] = [
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "uniqueItems",
+    "multipleOf",
+];
+
+pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
+    let (op, np) = (o.pointer(), n.pointer());
+    let mut out = Vec::new();
+    let mut push = |keyword: &str, tightened: bool, ov: Option<&Value>, nv: Option<&Value>| {
+        let rule = match (dir, tightened) {
+            (Dir::Request, true) => request_schema::REQUEST_CONSTRAINT_TIGHTENED,
+            (Dir::Request, false) => request_schema::REQUEST_CONSTRAINT_LOOSENED,
+            (Dir::Response, true) => response_schema::RESPONSE_CONSTRAINT_TIGHTENED,
+            (Dir::Response, false) => response_schema::RESPONSE_CONSTRAINT_LOOSENED,
+        };
+        let word = if tightened { "tightened" } else { "loosened" };
+        out.push(raw(
+            rule,
+            op,
+            np,
+            ov,
+            nv,
+            format!("{keyword} {} → {} ({word})", show(ov), show(nv)),
+        ));
+    };
+    for (keyword, upper) in BOUNDS {
+        let (ov, nv) = (o.get(keyword), n.get(keyword));
+        let tightened = match (ov.and_then(Value::as_f64), nv.and_then(Value::as_f64)) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(a), Some(b)) => (b < a) == upper,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (None, None) => continue,
+        };
+        push(keyword, tightened, ov, nv);
+    }
+    for keyword in RESTRICTIONS {
+        let (ov, nv) = (o.get(keyword), n.get(keyword));
+        let on = |v: Option<&Value>| v.is_some_and(|v| v != &Value::Bool(false));
+        if ov != nv && (on(ov) || on(nv)) {
+            // `multipleOf: 2` → `4` narrows, `4` → `2` widens.
+            let tightened = match (ov.and_then(Value::as_f64), nv.and_then(Value::as_f64)) {
+                (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 => (b / a).fract() == 0.0,
+                _ => on(nv),
+            };
+            push(keyword, tightened, ov, nv);
+        }
+    }
+    let (ov, nv) = (o.get("pattern"), n.get("pattern"));
+    if ov != nv {
+        let (os, ns) = (ov.and_then(Value::as_str), nv.and_then(Value::as_str));
+        let (rule, note) = match (dir, os, ns) {
+            (Dir::Response, ..) => (
+                response_schema::RESPONSE_PATTERN_CHANGED,
+                " (generated types validate patterns when decoding)",
+            ),
+            (Dir::Request, None, Some(_)) => (request_schema::REQUEST_PATTERN_ADDED, ""),
+            (Dir::Request, Some(_), None) => (request_schema::REQUEST_PATTERN_REMOVED, ""),
+            (Dir::Request, Some(a), Some(b)) if generalizes(a, b) => {
+                (request_schema::REQUEST_PATTERN_GENERALIZED, "")
+            }
+            (Dir::Request, ..) => (request_schema::REQUEST_PATTERN_CHANGED, ""),
+        };
+        out.push(raw(
+            rule,
+            op,
+            np,
+            ov,
+            nv,
+            format!("pattern {} → {}{note}", show(ov), show(nv)),
+        ));
+    }
+    out
+}
+
+/// Whether `new` accepts every string `old` does, by what can be seen
+/// without deciding regex inclusion: `new` matches anything, has `old` as
+/// one of its top-level alternatives, or is `old` with every `{m,n}`
+/// quantifier widened. Anything else counts as a change.
+fn generalizes(old: &str, new: &str) -> bool {
+    let core = |p: &str| {
+        let p = p.strip_prefix('^').unwrap_or(p);
+        p.strip_suffix('$').unwrap_or(p).to_string()
+    };
+    let (o, n) = (core(old), core(new));
+    if n.is_empty() || n == ".*" {
+        return true;
+    }
+    let unwrap = |p: &str| {
+        p.strip_prefix("(?:")
+            .or_else(|| p.strip_prefix('('))
+            .and_then(|p| p.strip_suffix(')'))
+            .map(str::to_string)
+            .unwrap_or_else(|| p.to_string())
+    };
+    if top_level_alternatives(&unwrap(&n))
+        .iter()
+        .any(|alt| *alt == o || unwrap(alt) == o)
+    {
+        return true;
+    }
+    let Ok(quantifier) = regex::Regex::new(r"\{(\d+)(?:,(\d*))?\}") else {
+        return false;
+    };
+    let skeleton = |p: &str| quantifier.replace_all(p, "{}").into_owned();
+    let bounds = |p: &str| -> Vec<(u64, Option<u64>)> {
+        quantifier
+            .captures_iter(p)
+            .map(|c| {
+                let min = c[1].parse().unwrap_or(0);
+                let max = match c.get(2) {
+                    None => Some(min),
+                    Some(m) if m.as_str().is_empty() => None,
+                    Some(m) => m.as_str().parse().ok(),
+                };
+                (min, max)
+            })
+            .collect()
+    };
+    skeleton(&o) == skeleton(&n)
+        && bounds(&o).iter().zip(bounds(&n)).all(|((a, b), (c, d))| {
+            c <= *a
+                && match (b, d) {
+                    (_, None) => true,
+                    (None, Some(_)) => false,
+                    (Some(b), Some(d)) => d >= *b,
+                }
+        })
+}
+
+/// `a|b(c|d)` → `[a, b(c|d)]`.
+fn top_level_alternatives(pattern: &str) -> Vec<String> {
+    let (mut out, mut depth, mut current, mut escaped) = (Vec::new(), 0i32, String::new(), false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out.push(current);
+    out
+}

@@ -1,0 +1,457 @@
+//! Schemas, judged from the side of the client: type, format, nullable,
+//! default, properties (with `readOnly` / `writeOnly` per direction),
+//! `additionalProperties`, `items` and `oneOf` / `anyOf` alternatives;
+//! value constraints are in [`super::constraints`].
+
+use serde_json::Value;
+
+use super::constraints::{constraints, enums};
+use super::operation::flags;
+use super::view::View;
+use super::{Dir, Node, Raw, Walker, deref, items, raw, show};
+use crate::diff::rules::{notice, request_schema, response_schema};
+use crate::pointer;
+
+impl<'a> Walker<'a> {
+    /// Compares two schemas (after `$ref`s), judged from `dir`'s side.
+    pub(super) fn schema(&mut self, dir: Dir, o: Node<'a>, n: Node<'a>) -> Vec<Raw> {
+        let o = deref(self.old, o);
+        let n = deref(self.new, n);
+        let key = (o.0.clone(), n.0.clone(), dir);
+        if let Some(done) = self.memo.get(&key) {
+            return done.clone();
+        }
+        if !self.active.insert(key.clone()) {
+            self.cycles += 1;
+            return Vec::new();
+        }
+        let cycles = self.cycles;
+        let out = self.schema_body(dir, &View::new(self.old, o), &View::new(self.new, n));
+        self.active.remove(&key);
+        if self.cycles == cycles {
+            self.memo.insert(key, out.clone());
+        }
+        out
+    }
+
+    fn schema_body(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
+        let (op, np) = (o.pointer(), n.pointer());
+        let mut out = Vec::new();
+        let (ot, nt) = (o.get("type"), n.get("type"));
+        if ot != nt {
+            let widened = matches!(
+                (ot.and_then(Value::as_str), nt.and_then(Value::as_str)),
+                (Some("integer"), Some("number")) | (Some(_), None)
+            );
+            let rule = match dir {
+                Dir::Request if widened => request_schema::REQUEST_TYPE_WIDENED,
+                _ => dir.pick(
+                    request_schema::REQUEST_TYPE_CHANGED,
+                    response_schema::RESPONSE_TYPE_CHANGED,
+                ),
+            };
+            out.push(raw(
+                rule,
+                op,
+                np,
+                ot,
+                nt,
+                format!("type {} → {}", show(ot), show(nt)),
+            ));
+            return out;
+        }
+        let (of, nf) = (o.get("format"), n.get("format"));
+        if of != nf {
+            let rule = dir.pick(
+                request_schema::REQUEST_FORMAT_CHANGED,
+                response_schema::RESPONSE_FORMAT_CHANGED,
+            );
+            out.push(raw(
+                rule,
+                op,
+                np,
+                of,
+                nf,
+                format!("format {} → {}", show(of), show(nf)),
+            ));
+        }
+        let (on, nn) = (o.flag("nullable"), n.flag("nullable"));
+        if on != nn {
+            let rule = match (dir, nn) {
+                (Dir::Request, true) => request_schema::REQUEST_NULLABLE_ADDED,
+                (Dir::Request, false) => request_schema::REQUEST_NULLABLE_REMOVED,
+                (Dir::Response, true) => response_schema::RESPONSE_NULLABLE_ADDED,
+                (Dir::Response, false) => response_schema::RESPONSE_NULLABLE_REMOVED,
+            };
+            let word = if nn { "now" } else { "no longer" };
+            out.push(raw(
+                rule,
+                op,
+                np,
+                Some(&Value::Bool(on)),
+                Some(&Value::Bool(nn)),
+                format!("{word} nullable"),
+            ));
+        }
+        out.extend(enums(dir, op, np, o.get("enum"), n.get("enum")));
+        out.extend(constraints(dir, o, n));
+        let (od, nd) = (o.get("default"), n.get("default"));
+        if od != nd && od.is_some() {
+            let rule = dir.pick(
+                request_schema::REQUEST_DEFAULT_CHANGED,
+                response_schema::RESPONSE_DEFAULT_CHANGED,
+            );
+            out.push(raw(
+                rule,
+                op,
+                np,
+                od,
+                nd,
+                format!("default {} → {}", show(od), show(nd)),
+            ));
+        }
+        out.extend(flags(
+            self.flags,
+            notice::SCHEMA_DEPRECATED,
+            "schema",
+            (op, o.value()),
+            (np, n.value()),
+        ));
+        out.extend(self.properties(dir, o, n));
+        if let (Some(oi), Some(ni)) = (o.located("items"), n.located("items")) {
+            out.extend(self.schema(dir, oi, ni));
+        }
+        out.extend(self.additional_properties(dir, o, n));
+        for keyword in ["oneOf", "anyOf"] {
+            out.extend(self.variants(dir, keyword, o, n));
+        }
+        out
+    }
+
+    fn properties(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
+        let (oprops, nprops) = (o.properties(), n.properties());
+        let (oreq, nreq) = (o.required(), n.required());
+        let mut out = Vec::new();
+        // `readOnly` properties are never sent, `writeOnly` ones never
+        // returned: in that direction they are not part of the contract.
+        let hidden = |root: &'a Value, node: &Node<'a>| {
+            let keyword = match dir {
+                Dir::Request => "readOnly",
+                Dir::Response => "writeOnly",
+            };
+            View::new(root, deref(root, node.clone())).flag(keyword)
+        };
+        for (name, (op, ov)) in &oprops {
+            let hidden_before = hidden(self.old, &(op.clone(), *ov));
+            let Some((np, nv)) = nprops.get(name) else {
+                if hidden_before {
+                    continue;
+                }
+                let rule = dir.pick(
+                    request_schema::REQUEST_PROPERTY_REMOVED,
+                    response_schema::RESPONSE_PROPERTY_REMOVED,
+                );
+                out.push(raw(
+                    rule,
+                    op,
+                    n.pointer(),
+                    Some(&Value::from(*name)),
+                    None,
+                    format!("property `{name}` removed"),
+                ));
+                continue;
+            };
+            match (hidden_before, hidden(self.new, &(np.clone(), *nv))) {
+                (true, true) => continue,
+                (false, true) => {
+                    let (rule, word) = dir.pick_with(
+                        (
+                            request_schema::REQUEST_PROPERTY_BECAME_READ_ONLY,
+                            "readOnly",
+                        ),
+                        (
+                            response_schema::RESPONSE_PROPERTY_BECAME_WRITE_ONLY,
+                            "writeOnly",
+                        ),
+                    );
+                    out.push(raw(
+                        rule,
+                        op,
+                        np,
+                        None,
+                        Some(&Value::Bool(true)),
+                        format!("property `{name}` is now {word}"),
+                    ));
+                    continue;
+                }
+                (true, false) => {
+                    let (rule, message) = match dir {
+                        Dir::Request if nreq.contains(name) => (
+                            request_schema::REQUEST_PROPERTY_ADDED_REQUIRED,
+                            format!("property `{name}` is no longer readOnly and is required"),
+                        ),
+                        Dir::Request => (
+                            request_schema::REQUEST_PROPERTY_NO_LONGER_READ_ONLY,
+                            format!("property `{name}` is no longer readOnly"),
+                        ),
+                        Dir::Response => (
+                            response_schema::RESPONSE_PROPERTY_NO_LONGER_WRITE_ONLY,
+                            format!("property `{name}` is no longer writeOnly"),
+                        ),
+                    };
+                    out.push(raw(rule, op, np, Some(&Value::Bool(true)), None, message));
+                    continue;
+                }
+                (false, false) => {}
+            }
+            let (was, is) = (oreq.contains(name), nreq.contains(name));
+            if was != is {
+                let rule = match (dir, is) {
+                    (Dir::Request, true) => request_schema::REQUEST_PROPERTY_BECAME_REQUIRED,
+                    (Dir::Request, false) => request_schema::REQUEST_PROPERTY_BECAME_OPTIONAL,
+                    (Dir::Response, true) => response_schema::RESPONSE_PROPERTY_BECAME_REQUIRED,
+                    (Dir::Response, false) => response_schema::RESPONSE_PROPERTY_BECAME_OPTIONAL,
+                };
+                let word = if is { "required" } else { "optional" };
+                out.push(raw(
+                    rule,
+                    op,
+                    np,
+                    Some(&Value::Bool(was)),
+                    Some(&Value::Bool(is)),
+                    format!("property `{name}` is now {word}"),
+                ));
+            }
+            out.extend(self.schema(dir, (op.clone(), ov), (np.clone(), nv)));
+        }
+        for (name, (np, nv)) in &nprops {
+            if oprops.contains_key(name) || hidden(self.new, &(np.clone(), *nv)) {
+                continue;
+            }
+            let rule = match dir {
+                Dir::Request if nreq.contains(name) => {
+                    request_schema::REQUEST_PROPERTY_ADDED_REQUIRED
+                }
+                Dir::Request => request_schema::REQUEST_PROPERTY_ADDED_OPTIONAL,
+                Dir::Response => response_schema::RESPONSE_PROPERTY_ADDED,
+            };
+            let word = if nreq.contains(name) {
+                "required"
+            } else {
+                "optional"
+            };
+            out.push(raw(
+                rule,
+                o.pointer(),
+                np,
+                None,
+                Some(nv),
+                format!("{word} property `{name}` added"),
+            ));
+        }
+        out
+    }
+
+    fn additional_properties(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
+        // Ranked by how much they allow: none < a schema < anything.
+        let rank = |v: Option<&Value>| match v {
+            Some(Value::Bool(false)) => 0,
+            Some(Value::Object(m)) if !m.is_empty() => 1,
+            _ => 2,
+        };
+        let (ov, nv) = (o.get("additionalProperties"), n.get("additionalProperties"));
+        let (or, nr) = (rank(ov), rank(nv));
+        if or == 1
+            && nr == 1
+            && let (Some(os), Some(ns)) = (
+                o.located("additionalProperties"),
+                n.located("additionalProperties"),
+            )
+        {
+            return self.schema(dir, os, ns);
+        }
+        if or == nr {
+            return Vec::new();
+        }
+        let rule = match (dir, nr > or) {
+            (Dir::Request, true) => request_schema::REQUEST_ADDITIONAL_PROPERTIES_WIDENED,
+            (Dir::Request, false) => request_schema::REQUEST_ADDITIONAL_PROPERTIES_NARROWED,
+            (Dir::Response, true) => response_schema::RESPONSE_ADDITIONAL_PROPERTIES_WIDENED,
+            (Dir::Response, false) => response_schema::RESPONSE_ADDITIONAL_PROPERTIES_NARROWED,
+        };
+        vec![raw(
+            rule,
+            o.pointer(),
+            n.pointer(),
+            ov,
+            nv,
+            format!("additionalProperties {} → {}", show(ov), show(nv)),
+        )]
+    }
+
+    /// oneOf/anyOf alternatives. An alternative equal in shape to one on the
+    /// other side is neither added nor removed (so an `anyOf` alternative
+    /// identical to an existing one adds nothing); the rest pair up in
+    /// order, and what is left over was added or removed. Introducing the
+    /// keyword, or making `oneOf` alternatives overlap, is judged on its own.
+    fn variants(&mut self, dir: Dir, keyword: &str, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
+        let list = |view: &View<'a>| -> Vec<Node<'a>> {
+            view.located(keyword)
+                .map(|(p, v)| {
+                    items(Some(v))
+                        .map(|(i, s)| (pointer::push(&p, i.to_string()), s))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (old, new) = (list(o), list(n));
+        let overlap = |root: &'a Value, alternatives: &[Node<'a>]| {
+            (dir == Dir::Request && keyword == "oneOf")
+                .then(|| overlapping(root, alternatives))
+                .flatten()
+        };
+        let overlap_raw = |(a, b): (String, String)| {
+            raw(
+                request_schema::REQUEST_ONE_OF_OVERLAP,
+                o.pointer(),
+                &a,
+                None,
+                None,
+                format!("oneOf alternatives `{a}` and `{b}` can both match one payload"),
+            )
+        };
+        if old.is_empty() && !new.is_empty() {
+            if let Some(pair) = overlap(self.new, &new) {
+                return vec![overlap_raw(pair)];
+            }
+            let at = n.located(keyword).map(|(p, _)| p).unwrap_or_default();
+            return vec![raw(
+                dir.pick(
+                    request_schema::REQUEST_COMPOSITION_ADDED,
+                    response_schema::RESPONSE_COMPOSITION_ADDED,
+                ),
+                o.pointer(),
+                &at,
+                None,
+                n.get(keyword),
+                format!("{keyword} with {} alternative(s) added", new.len()),
+            )];
+        }
+        let mut same = vec![vec![false; new.len()]; old.len()];
+        for (i, ov) in old.iter().enumerate() {
+            for (j, nv) in new.iter().enumerate() {
+                same[i][j] = self.schema(dir, ov.clone(), nv.clone()).is_empty();
+            }
+        }
+        let mut gone: Vec<Node<'a>> = old
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !same[*i].contains(&true))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut fresh: Vec<Node<'a>> = new
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !same.iter().any(|row| row[*j]))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut out = Vec::new();
+        let paired = gone.len().min(fresh.len());
+        for (ov, nv) in gone.drain(..paired).zip(fresh.drain(..paired)) {
+            out.extend(self.schema(dir, ov, nv));
+        }
+        for (p, v) in gone {
+            let rule = dir.pick(
+                request_schema::REQUEST_VARIANT_REMOVED,
+                response_schema::RESPONSE_VARIANT_REMOVED,
+            );
+            out.push(raw(
+                rule,
+                &p,
+                n.pointer(),
+                Some(v),
+                None,
+                format!("{keyword} alternative removed"),
+            ));
+        }
+        for (p, v) in fresh {
+            let rule = dir.pick(
+                request_schema::REQUEST_VARIANT_ADDED,
+                response_schema::RESPONSE_VARIANT_ADDED,
+            );
+            out.push(raw(
+                rule,
+                o.pointer(),
+                &p,
+                None,
+                Some(v),
+                format!("{keyword} alternative added"),
+            ));
+        }
+        if overlap(self.old, &old).is_none()
+            && let Some(pair) = overlap(self.new, &new)
+        {
+            out.push(overlap_raw(pair));
+        }
+        out
+    }
+}
+
+/// Two `oneOf` alternatives one payload can match, if there are: equal in
+/// shape, or both objects that neither closes (`additionalProperties:
+/// false`) nor tells apart by a property with disjoint `enum`s or types.
+fn overlapping<'a>(root: &'a Value, alternatives: &[Node<'a>]) -> Option<(String, String)> {
+    let views: Vec<View<'a>> = alternatives
+        .iter()
+        .map(|node| View::new(root, deref(root, node.clone())))
+        .collect();
+    for (i, a) in views.iter().enumerate() {
+        for (j, b) in views.iter().enumerate().skip(i + 1) {
+            let same_shape = Walker::new(root, root, &[])
+                .schema(
+                    Dir::Request,
+                    alternatives[i].clone(),
+                    alternatives[j].clone(),
+                )
+                .is_empty();
+            if same_shape || objects_overlap(root, a, b) {
+                return Some((alternatives[i].0.clone(), alternatives[j].0.clone()));
+            }
+        }
+    }
+    None
+}
+
+fn objects_overlap<'a>(root: &'a Value, a: &View<'a>, b: &View<'a>) -> bool {
+    let object = |v: &View<'a>| {
+        matches!(v.get("type").and_then(Value::as_str), None | Some("object"))
+            && (v.get("properties").is_some() || v.get("required").is_some())
+            && v.get("additionalProperties") != Some(&Value::Bool(false))
+            && v.get("enum").is_none()
+    };
+    if !object(a) || !object(b) {
+        return false;
+    }
+    let (pa, pb) = (a.properties(), b.properties());
+    !pa.iter().any(|(name, node)| {
+        let Some(other) = pb.get(name) else {
+            return false;
+        };
+        let (x, y) = (
+            View::new(root, deref(root, node.clone())),
+            View::new(root, deref(root, other.clone())),
+        );
+        let disjoint_enums = match (
+            x.get("enum").and_then(Value::as_array),
+            y.get("enum").and_then(Value::as_array),
+        ) {
+            (Some(p), Some(q)) => !p.iter().any(|v| q.contains(v)),
+            _ => false,
+        };
+        let disjoint_types = match (x.get("type"), y.get("type")) {
+            (Some(p), Some(q)) => p != q,
+            _ => false,
+        };
+        disjoint_enums || disjoint_types
+    })
+}
