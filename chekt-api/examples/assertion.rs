@@ -27,6 +27,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: assertion <dealer id>")?
         .parse()?;
     let dealer = client.get_dealer().dealer_id(dealer_id).send().await?;
-    println!("{} {}", dealer.dealer_id, dealer.company_name);
+    println!("{:?} {:?}", dealer.dealer_id, dealer.company_name);
     Ok(())
 }

@@ -55,6 +55,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .send()
         .await?;
-    println!("connected dealer {}", dealer.dealer_id);
+    println!("connected dealer {:?}", dealer.dealer_id);
     Ok(())
 }

@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     println!(
-        "connected dealer {} ({})",
+        "connected dealer {:?} ({:?})",
         dealer.dealer_id, dealer.company_name
     );
     Ok(())

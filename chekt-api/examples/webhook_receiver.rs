@@ -66,32 +66,44 @@ async fn receive(
 /// The slow part, off the request path.
 async fn process(mut jobs: mpsc::Receiver<Delivery>) {
     while let Some(delivery) = jobs.recv().await {
+        // The event schemas are inferred, so every field but `type` is
+        // optional: a payload without one still arrives typed.
+        let alarm = |data: &Option<chekt_api::types::Alarm>| data.clone().unwrap_or_default();
         match &delivery.event {
-            WebhookEvent::AlarmCreated(event) => println!(
-                "alarm {} ({}) on device {} at site {}",
-                event.data.alarm_id,
-                event.data.alarm_type,
-                event.data.device_id,
-                event.data.site_id
-            ),
-            WebhookEvent::AlarmResolved(event) => println!(
-                "alarm {} resolved: {}",
-                event.data.alarm_id,
-                event
-                    .data
-                    .resolution
-                    .as_deref()
-                    .unwrap_or("no resolution given")
-            ),
-            WebhookEvent::AlarmDispatched(event) => {
-                println!("responders dispatched for alarm {}", event.data.alarm_id)
+            WebhookEvent::AlarmCreated(event) => {
+                let data = alarm(&event.data);
+                println!(
+                    "alarm {:?} ({:?}) on device {:?} at site {:?}",
+                    data.alarm_id, data.alarm_type, data.device_id, data.site_id
+                )
             }
-            WebhookEvent::SnapshotCreated(event) => println!(
-                "snapshot {} from device {}: {}",
-                event.data.snapshot_id, event.data.device_id, event.data.image_url
-            ),
-            // A type this version does not know yet: still verified, raw JSON.
-            other => println!("unhandled event type {}", other.event_type()),
+            WebhookEvent::AlarmResolved(event) => {
+                let data = alarm(&event.data);
+                println!(
+                    "alarm {:?} resolved: {}",
+                    data.alarm_id,
+                    data.resolution.as_deref().unwrap_or("no resolution given")
+                )
+            }
+            WebhookEvent::AlarmDispatched(event) => {
+                println!(
+                    "responders dispatched for alarm {:?}",
+                    alarm(&event.data).alarm_id
+                )
+            }
+            WebhookEvent::SnapshotCreated(event) => {
+                let data = event.data.clone().unwrap_or_default();
+                println!(
+                    "snapshot {:?} from device {:?}: {:?}",
+                    data.snapshot_id, data.device_id, data.image_url
+                )
+            }
+            // A type this version does not know yet, or a known type whose
+            // payload does not match its schema: still verified, raw JSON.
+            other => match &delivery.mismatch {
+                Some(mismatch) => println!("unparsed {}: {mismatch}", other.event_type()),
+                None => println!("unhandled event type {}", other.event_type()),
+            },
         }
         if delivery.secret_index > 0 {
             println!(

@@ -337,7 +337,10 @@ impl Error {
     /// use chekt_api::Error;
     /// use chekt_api::types::ErrorDetail;
     ///
-    /// let detail = ErrorDetail { field: "timezone".into(), message: "unknown zone".into() };
+    /// let detail = ErrorDetail {
+    ///     field: Some("timezone".into()),
+    ///     message: Some("unknown zone".into()),
+    /// };
     /// let err = Error::Validation {
     ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
     ///     code: None,
@@ -346,7 +349,7 @@ impl Error {
     ///     message: "validation failed".into(),
     ///     request_id: None,
     /// };
-    /// assert_eq!(err.details()[0].field, "timezone");
+    /// assert_eq!(err.details()[0].field.as_deref(), Some("timezone"));
     /// ```
     pub fn details(&self) -> &[ErrorDetail] {
         match self {
@@ -431,7 +434,12 @@ impl Error {
         body: &[u8],
     ) -> Error {
         let header_id = request_id_header(headers);
-        let body: ApiError = match decode(body) {
+        let decoded = decode::<ApiError>(body).or_else(|e| {
+            decode::<crate::types::OAuthError>(body)
+                .map(ApiError::from)
+                .map_err(|_| e)
+        });
+        let body: ApiError = match decoded {
             Ok(body) => body,
             Err((path, reason)) => {
                 return Error::UndecodableBody {
@@ -474,7 +482,7 @@ impl Error {
             400 | 422 => Error::Validation {
                 status,
                 code,
-                field: details.first().map(|d| d.field.clone()),
+                field: details.first().and_then(|d| d.field.clone()),
                 details,
                 message,
                 request_id,
@@ -526,4 +534,24 @@ fn request_id_header(headers: &HeaderMap) -> Option<String> {
         .to_str()
         .ok()
         .map(str::to_string)
+}
+
+/// The token endpoint's RFC 6749 §5.2 body (`create_token` called as an
+/// operation) read as the common error shape: `error` (e.g.
+/// `invalid_grant`) becomes the machine code unless the body carries
+/// CHeKT's own `code`, and `error_description` the message.
+impl From<crate::types::OAuthError> for ApiError {
+    fn from(body: crate::types::OAuthError) -> Self {
+        let code = body.code.as_deref().unwrap_or(&body.error).into();
+        ApiError {
+            message: body
+                .error_description
+                .or(body.message)
+                .unwrap_or_else(|| body.error.clone()),
+            code: Some(code),
+            details: Vec::new(),
+            error: body.error,
+            request_id: body.request_id,
+        }
+    }
 }

@@ -364,6 +364,72 @@ async fn code_exchange_then_refresh_with_a_rotated_refresh_token() {
     );
 }
 
+/// Seed 000: refresh tokens last thirty days in a sliding window; the seeds
+/// never say they rotate (issue 17, item 2). A refresh response without a
+/// `refresh_token` keeps the current one, which the next refresh reuses.
+#[tokio::test]
+async fn a_refresh_without_a_new_refresh_token_keeps_the_current_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .respond_with(token("at-1", Some("rt-1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=rt-1"))
+        .respond_with(token("at-2", None))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/partner/v1/dealers/connect"))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "Unauthorized", "message": "The access token has expired.", "code": "token_expired"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/partner/v1/dealers/connect"))
+        .and(header("authorization", "Bearer at-2"))
+        .respond_with(dealer())
+        .mount(&server)
+        .await;
+
+    let store = Arc::new(MemoryTokenStore::default());
+    let (client, flow) = user_client(&server, store.clone());
+    let pending = flow.authorize_url(&["dealers:connect"]);
+    let state = pending.state().to_string();
+    client
+        .complete_authorization(pending, "code-xyz", &state)
+        .await
+        .unwrap();
+    connect(&client).await.unwrap();
+    let stored = || async {
+        store
+            .load()
+            .await
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .expose_secret()
+            .to_string()
+    };
+    assert_eq!(
+        stored().await,
+        "rt-1",
+        "no new refresh token: the current one stays"
+    );
+
+    // A restarted process refreshes with the same refresh token.
+    let (restarted, _) = user_client(&server, store.clone());
+    connect(&restarted).await.unwrap();
+    assert_eq!(stored().await, "rt-1");
+}
+
 #[tokio::test]
 async fn a_wrong_state_or_no_authorization_fails_before_any_token_request() {
     let server = MockServer::start().await;

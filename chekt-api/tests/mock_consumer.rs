@@ -127,8 +127,9 @@ async fn client_credentials_work_against_the_mocked_token_endpoint() {
                 .send()
                 .await
                 .unwrap()
-                .company_name,
-            "Acme"
+                .company_name
+                .as_deref(),
+            Some("Acme")
         );
     }
     dealer.assert_calls(3);

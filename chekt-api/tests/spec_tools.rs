@@ -1,5 +1,7 @@
 //! The spec against tools nobody here wrote: Spectral (the OpenAPI ruleset
-//! plus chekt's rules in `spec/.spectral.yaml`) and openapi-spec-validator.
+//! plus chekt's rules in `spec/.spectral.yaml`), openapi-spec-validator, and
+//! openapi-schema-validator reading every recording against the spec
+//! (`.ci/tools/validate_recordings.py`).
 //! Each test also runs on a spec that breaks every rule, so a tool that
 //! silently checks nothing fails here. Tools come from `.ci/install-tools`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -96,7 +98,7 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
     let findings = spectral(&tool, &broken());
     let fired: BTreeSet<String> = findings.iter().map(|(code, _)| code.clone()).collect();
     let rules = chekt_rules();
-    assert_eq!(rules.len(), 7, "{rules:?}");
+    assert_eq!(rules.len(), 8, "{rules:?}");
     for rule in &rules {
         assert!(fired.contains(rule), "{rule} did not fire: {findings:#?}");
     }
@@ -117,6 +119,11 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
             "chekt-inferred-scopes-declared",
             "components.securitySchemes.oauth.x-chekt-inferred-scopes.0",
         ),
+        (
+            "chekt-statement-traced",
+            "components.schemas.Thing.properties.name",
+        ),
+        ("chekt-statement-traced", "paths./things.get"),
         ("oas3-schema", "paths./things.get.responses.200"),
     ];
     for (code, path) in expected {
@@ -144,6 +151,114 @@ fn openapi_spec_validator_accepts_the_spec_and_rejects_a_broken_one() {
     assert!(!bad.status.success(), "{stdout}");
     assert!(
         stdout.contains("'description' is a required property"),
+        "{stdout}"
+    );
+}
+
+/// The venv's Python, when it can import openapi-schema-validator.
+fn schema_validator() -> Option<PathBuf> {
+    let python = support::require("python3")?;
+    let usable = Command::new(&python)
+        .args(["-c", "import openapi_schema_validator, yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if usable {
+        return Some(python);
+    }
+    let missing = "openapi-schema-validator not installed; run .ci/install-tools";
+    if std::env::var_os("CI").is_some() {
+        panic!("{missing} (CI is set, so a missing tool fails the test)");
+    }
+    eprintln!("skipped: {missing}");
+    None
+}
+
+fn validate_recordings(python: &Path, spec: &Path, recordings: &Path) -> Output {
+    let script = support::root().join(".ci/tools/validate_recordings.py");
+    run(
+        python,
+        &[
+            script.as_os_str(),
+            "--spec".as_ref(),
+            spec.as_os_str(),
+            "--recordings".as_ref(),
+            recordings.as_os_str(),
+        ],
+    )
+}
+
+#[test]
+fn openapi_schema_validator_accepts_every_recording() {
+    let Some(python) = schema_validator() else {
+        return;
+    };
+    let recordings = support::root().join("spec/recordings");
+    let out = validate_recordings(&python, &spec(), &recordings);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with(" failed") && summary.contains(", 0 failed"),
+        "{summary}"
+    );
+    let checked: usize = summary
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(checked > 200, "{summary}");
+}
+
+#[test]
+fn openapi_schema_validator_rejects_a_recording_the_spec_forbids() {
+    let Some(python) = schema_validator() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("get_site");
+    std::fs::create_dir_all(&site).unwrap();
+    let good = support::root().join("spec/recordings/get_site/200-ok.json");
+    let text = std::fs::read_to_string(good)
+        .unwrap()
+        .replace("\"site_id\": 1,", "\"site_id\": \"one\",");
+    std::fs::write(site.join("200-ok.json"), text).unwrap();
+    // `allOf: [$ref] + nullable: true` is not nullable to this validator
+    // (issue 17, item 8): a spec in that form fails on a `null`.
+    let bulk = dir.path().join("delete_devices");
+    std::fs::create_dir_all(&bulk).unwrap();
+    std::fs::copy(
+        support::root().join("spec/recordings/delete_devices/200-ok.json"),
+        bulk.join("200-ok.json"),
+    )
+    .unwrap();
+    let spec_text = std::fs::read_to_string(spec()).unwrap();
+    let old = "          oneOf:\n            - $ref: '#/components/schemas/BulkItemError'\n            - type: object\n              nullable: true\n              enum: [null]\n";
+    assert!(spec_text.contains(old), "the nullable form moved");
+    let edited = dir.path().join("allof.yaml");
+    std::fs::write(
+        &edited,
+        spec_text.replace(
+            old,
+            "          allOf:\n            - $ref: '#/components/schemas/BulkItemError'\n          nullable: true\n",
+        ),
+    )
+    .unwrap();
+    let out = validate_recordings(&python, &edited, dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "get_site/200-ok.json: response body site_id: 'one' is not of type 'integer'"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("delete_devices/200-ok.json: response body results/0/error: None"),
         "{stdout}"
     );
 }

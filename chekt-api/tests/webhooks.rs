@@ -56,6 +56,10 @@ const SNAPSHOT_CREATED_JSON: &[u8] = include_bytes!("fixtures/webhooks/snapshot_
 const UNKNOWN_EVENT_JSON: &[u8] = include_bytes!("fixtures/webhooks/unknown_event.json");
 const MISMATCH_JSON: &[u8] = include_bytes!("fixtures/webhooks/alarm_created_mismatch.json");
 
+/// An authentic `alarm.created` whose `data.alarm_type` is a number.
+const WRONG_TYPE_JSON: &[u8] =
+    br#"{"id":"evt_3","type":"alarm.created","data":{"alarm_id":"alm_1","alarm_type":42}}"#;
+
 /// The `x-chekt-timestamp` of most vectors.
 const TS: u64 = 1_772_331_247;
 
@@ -119,11 +123,16 @@ mod vectors {
         let WebhookEvent::AlarmCreated(event) = delivery.event else {
             panic!("expected AlarmCreated, got {:?}", delivery.event);
         };
-        assert_eq!(event.id, "evt_1a2b3c4d");
-        assert_eq!(event.data.alarm_id, "alm_3kd92hf");
-        assert_eq!(event.data.site_id, "site_29snd");
-        assert_eq!(event.data.alarm_type, "motion");
-        assert_eq!(event.created_at.to_rfc3339(), "2026-03-01T02:14:07+00:00");
+        assert_eq!(event.id.as_deref(), Some("evt_1a2b3c4d"));
+        let data = event.data.unwrap();
+        assert_eq!(data.alarm_id.as_deref(), Some("alm_3kd92hf"));
+        assert_eq!(data.site_id.as_deref(), Some("site_29snd"));
+        assert_eq!(data.alarm_type.as_deref(), Some("motion"));
+        assert_eq!(
+            event.created_at.unwrap().to_rfc3339(),
+            "2026-03-01T02:14:07+00:00"
+        );
+        assert_eq!(delivery.mismatch, None);
     }
 
     #[test]
@@ -134,8 +143,9 @@ mod vectors {
         let WebhookEvent::AlarmResolved(event) = resolved.event else {
             panic!("expected AlarmResolved, got {:?}", resolved.event);
         };
-        assert_eq!(event.data.resolution.as_deref(), Some("false_alarm"));
-        assert!(event.data.resolved_at.is_some());
+        let data = event.data.unwrap();
+        assert_eq!(data.resolution.as_deref(), Some("false_alarm"));
+        assert!(data.resolved_at.is_some());
 
         let dispatched = verifier_at(1_772_331_400)
             .verify_parts(ALARM_DISPATCHED, "1772331400", ALARM_DISPATCHED_JSON)
@@ -143,7 +153,7 @@ mod vectors {
         let WebhookEvent::AlarmDispatched(event) = dispatched.event else {
             panic!("expected AlarmDispatched, got {:?}", dispatched.event);
         };
-        assert_eq!(event.data.alarm_type, "intrusion");
+        assert_eq!(event.data.unwrap().alarm_type.as_deref(), Some("intrusion"));
         assert_eq!(dispatched.id.as_deref(), Some("evt_9c0d1e2f"));
     }
 
@@ -166,8 +176,9 @@ mod vectors {
         let WebhookEvent::SnapshotCreated(event) = delivery.event else {
             panic!("expected SnapshotCreated, got {:?}", delivery.event);
         };
-        assert_eq!(event.data.snapshot_id, "snp_91jd8s");
-        assert_eq!(event.data.alarm_id.as_deref(), Some("alm_3kd92hf"));
+        let data = event.data.unwrap();
+        assert_eq!(data.snapshot_id.as_deref(), Some("snp_91jd8s"));
+        assert_eq!(data.alarm_id.as_deref(), Some("alm_3kd92hf"));
 
         // Deliveries signed with the new secret still match index 0.
         let new = both
@@ -549,28 +560,76 @@ mod rejections {
     }
 
     #[test]
-    fn known_type_with_a_mismatched_payload() {
-        let err = verifier_at(TS)
+    fn a_payload_without_an_inferred_field_still_arrives_typed() {
+        // `alarm_created_mismatch.json` lacks `data.alarm_id`, a field no seed
+        // shows: the delivery is authentic and parses, with the field absent.
+        let delivery = verifier_at(TS)
             .verify_parts(MISMATCH, "1772331247", MISMATCH_JSON)
-            .unwrap_err();
-        let WebhookError::PayloadMismatch {
+            .unwrap();
+        assert_eq!(delivery.mismatch, None);
+        let WebhookEvent::AlarmCreated(event) = delivery.event else {
+            panic!("expected AlarmCreated, got {:?}", delivery.event);
+        };
+        let data = event.data.unwrap();
+        assert_eq!(data.alarm_id, None);
+        assert_eq!(data.alarm_type.as_deref(), Some("motion"));
+
+        // The issue's example: an `alarm.created` without `alarm_type`.
+        let body = br#"{"id":"evt_2","type":"alarm.created","data":{"alarm_id":"alm_1"}}"#;
+        let signed = Signer::new(SECRET).sign(TS, body.to_vec());
+        let delivery = verifier_at(TS)
+            .verify(&signed.header_map(), signed.body())
+            .unwrap();
+        let WebhookEvent::AlarmCreated(event) = delivery.event else {
+            panic!("expected AlarmCreated, got {:?}", delivery.event);
+        };
+        assert_eq!(event.data.unwrap().alarm_type, None);
+    }
+
+    #[test]
+    fn a_known_type_that_does_not_match_arrives_raw_with_the_json_path() {
+        let signed = Signer::new(SECRET).sign(TS, WRONG_TYPE_JSON.to_vec());
+        let delivery = verifier_at(TS)
+            .verify(&signed.header_map(), signed.body())
+            .unwrap();
+        assert_eq!(delivery.id.as_deref(), Some("evt_3"));
+        let mismatch = delivery.mismatch.clone().expect("a mismatch");
+        assert_eq!(mismatch.event_type, "alarm.created");
+        assert_eq!(mismatch.path, "data.alarm_type");
+        assert!(mismatch.message.contains("invalid type"), "{mismatch}");
+        assert!(
+            mismatch.to_string().contains("data.alarm_type"),
+            "{mismatch}"
+        );
+        let WebhookEvent::Unknown {
             event_type,
-            path,
-            source,
-        } = &err
+            payload,
+        } = &delivery.event
         else {
-            panic!("expected PayloadMismatch, got {err:?}");
+            panic!("expected the raw payload, got {:?}", delivery.event);
         };
         assert_eq!(event_type, "alarm.created");
-        assert_eq!(path, "data", "the JSON path of the failing field");
-        assert!(err.to_string().contains("at data"), "{err}");
-        assert!(source.to_string().contains("alarm_id"), "{source}");
-        assert_eq!(err.status(), 400);
-        assert_eq!(err.code(), "payload_mismatch");
-        assert!(
-            std::error::Error::source(&err).is_some(),
-            "keeps the JSON error as its source"
-        );
+        assert_eq!(payload["data"]["alarm_type"], 42);
+        assert_eq!(delivery.event_type(), "alarm.created");
+    }
+
+    #[test]
+    fn a_mismatch_still_goes_through_the_replay_guard() {
+        let verifier = Verifier::builder()
+            .secret(SECRET)
+            .clock(FixedClock::from_unix(TS))
+            .replay_guard(ReplayGuard::new(10))
+            .build()
+            .unwrap();
+        let signed = Signer::new(SECRET).sign(TS, WRONG_TYPE_JSON.to_vec());
+        let first = verifier
+            .verify(&signed.header_map(), signed.body())
+            .unwrap();
+        assert!(first.mismatch.is_some());
+        let again = verifier
+            .verify(&signed.header_map(), signed.body())
+            .unwrap_err();
+        assert!(matches!(again, WebhookError::Duplicate { .. }), "{again:?}");
     }
 
     #[test]
@@ -931,7 +990,6 @@ mod axum_extractor {
             .header(TIMESTAMP_HEADER, "1772331247")
             .body(Body::from(ALARM_CREATED_JSON))
             .unwrap();
-        let mismatch = signed_request(SECRET, TS, MISMATCH_JSON);
 
         let cases = [
             (unsigned, StatusCode::BAD_REQUEST, "missing_header"),
@@ -943,7 +1001,6 @@ mod axum_extractor {
                 StatusCode::UNAUTHORIZED,
                 "timestamp_out_of_tolerance",
             ),
-            (mismatch, StatusCode::BAD_REQUEST, "payload_mismatch"),
         ];
         for (request, expected_status, expected_code) in cases {
             let (status, body) = send(&router, request).await;
@@ -955,11 +1012,14 @@ mod axum_extractor {
     }
 
     #[tokio::test]
-    async fn the_message_includes_the_json_error() {
-        let (router, _) = app(verifier_at(TS));
-        let (_, body) = send(&router, signed_request(SECRET, TS, MISMATCH_JSON)).await;
-        let message = body["message"].as_str().unwrap();
-        assert!(message.contains("alarm_id"), "{message}");
+    async fn a_payload_that_does_not_match_is_acknowledged_and_handled() {
+        let (router, received) = app(verifier_at(TS));
+        let (status, _) = send(&router, signed_request(SECRET, TS, WRONG_TYPE_JSON)).await;
+        assert_eq!(status, StatusCode::OK);
+        let received = received.lock().unwrap();
+        assert_eq!(received.len(), 1, "the handler ran");
+        let mismatch = received[0].mismatch.as_ref().expect("a mismatch");
+        assert_eq!(mismatch.path, "data.alarm_type");
     }
 
     #[tokio::test]

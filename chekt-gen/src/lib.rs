@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod contract;
+pub mod dialect;
 pub mod diff;
 pub mod error;
 pub mod generate;

@@ -148,6 +148,24 @@ impl Spec {
         })
     }
 
+    /// The same document (name and text kept, so generated headers still
+    /// name the file as read) with its JSON replaced by `value`, e.g. after
+    /// a rewrite for code generation.
+    pub fn with_value(&self, value: Value) -> Result<Self> {
+        let openapi =
+            serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| Error::Schema {
+                file: self.name.clone(),
+                pointer: path_to_pointer(e.path()),
+                message: e.inner().to_string(),
+            })?;
+        Ok(Spec {
+            name: self.name.clone(),
+            source: self.source.clone(),
+            value,
+            openapi,
+        })
+    }
+
     /// The name given at load time (usually the file path).
     pub fn name(&self) -> &str {
         &self.name

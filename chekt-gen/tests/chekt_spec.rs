@@ -29,7 +29,7 @@ const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
         "disconnect_dealer",
         "put",
         "/partner/v1/dealers/{dealerId}/disconnect",
-        &["partnerOAuth:dealers:write"],
+        &["userOAuth:dealers:connect", "partnerOAuth:dealers:write"],
     ),
     (
         "create_site",
@@ -83,7 +83,7 @@ const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
         "respond_to_alarm_verification",
         "patch",
         "/partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}",
-        &["partnerOAuth:alarms:write"],
+        &["partnerOAuth:events:write", "partnerOAuth:alarms:write"],
     ),
     (
         "list_monitoring_stations",
@@ -149,13 +149,13 @@ const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
         "get_arming_settings",
         "get",
         "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
-        &["partnerOAuth:arming:read"],
+        &["partnerOAuth:sites:read"],
     ),
     (
         "update_arming_settings",
         "put",
         "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
-        &["partnerOAuth:arming:write"],
+        &["partnerOAuth:sites:read sites:write"],
     ),
     (
         "list_public_sites",
@@ -173,6 +173,7 @@ const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
 
 /// Operations that exist only by inference and must say so.
 const INFERRED: &[&str] = &[
+    "disconnect_dealer",
     "get_site",
     "list_devices",
     "list_monitoring_stations",

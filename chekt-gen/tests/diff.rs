@@ -594,6 +594,16 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
             &[(Breaking, "security-scope-added")],
         ),
         (
+            // One scheme in two alternatives (either scope will do) is a
+            // new way in, not a changed scope of the existing one.
+            "alternative of the same scheme added",
+            vec![set(
+                at(CREATE, "/security/-"),
+                json!({"oauth": ["pets:admin"]}),
+            )],
+            &[(Additive, "security-requirement-added")],
+        ),
+        (
             "document-level scope added",
             vec![set("/security/0/oauth/-", json!("pets:list"))],
             &[(Breaking, "security-scope-added")],

@@ -75,6 +75,10 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Print, per operation, the seed sections it names and what of it
+        /// is inferred (what to confirm with CHeKT), after the findings.
+        #[arg(long)]
+        sources: bool,
     },
     /// Check the spec against the recorded exchanges in spec/recordings.
     Contract(contract::ContractArgs),
@@ -174,6 +178,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             spec,
             list_rules,
             strict,
+            sources,
         } => {
             if list_rules {
                 lint::RULES.iter().for_each(|r| {
@@ -186,7 +191,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 });
                 return Ok(ExitCode::SUCCESS);
             }
-            lint_command(&spec, strict)
+            lint_command(&spec, strict, sources)
         }
         Command::Docs { spec, out } => docs::run(&root(), &spec, &out),
         Command::Contract(args) => contract::run(args),
@@ -325,7 +330,7 @@ fn gen_command(
     })
 }
 
-fn lint_command(args: &SpecArgs, strict: bool) -> Result<ExitCode, Error> {
+fn lint_command(args: &SpecArgs, strict: bool, sources: bool) -> Result<ExitCode, Error> {
     let (spec, config) = args.load()?;
     let report = lint::lint_with(&spec, &config);
     for finding in &report.findings {
@@ -334,6 +339,18 @@ fn lint_command(args: &SpecArgs, strict: bool) -> Result<ExitCode, Error> {
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     println!("{}: {errors} error(s), {warnings} warning(s)", spec.name());
+    if sources {
+        let rows = lint::sources::report(&spec);
+        let fully = rows.iter().filter(|r| r.inferred.is_empty()).count();
+        for row in &rows {
+            println!("\n{row}");
+        }
+        println!(
+            "\n{} operation(s): {fully} fully documented, {} with inferred parts",
+            rows.len(),
+            rows.len() - fully
+        );
+    }
     let threshold = if strict {
         Severity::Warning
     } else {

@@ -40,7 +40,7 @@ fn contract_passes_on_the_spec_and_recordings() {
         "coverage table first:\n{stdout}"
     );
     assert!(
-        stdout.contains("\n                               4XX      409-conflict.json\n"),
+        stdout.contains("\n                               409      409-conflict.json\n"),
         "{stdout}"
     );
 }

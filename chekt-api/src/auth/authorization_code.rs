@@ -1,8 +1,10 @@
 //! OAuth 2.0 authorization code flow with PKCE (preview, seed 000): for apps
 //! acting on behalf of a user (a dealer admin or operator approves the
-//! scopes). Access tokens live one hour; refresh tokens thirty days, and
-//! each refresh may return a new one (rotation), so they are persisted
-//! through a [`TokenStore`] you choose.
+//! scopes). Access tokens live one hour; refresh tokens thirty days in a
+//! sliding window that any API call resets (seed 000). The seeds never say
+//! refresh tokens rotate: the current one is kept and reused, and replaced
+//! only when a token response carries a new `refresh_token`. Refresh tokens
+//! are persisted through a [`TokenStore`] you choose.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +24,7 @@
 //! # let (code, state) = ("", "");
 //! client.complete_authorization(pending, code, state).await?;
 //!
-//! // 3. Calls now carry the user's token, refreshed (and rotated) as needed.
+//! // 3. Calls now carry the user's token, refreshed as needed.
 //! # Ok(())
 //! # }
 //! ```
@@ -307,8 +309,9 @@ impl std::fmt::Debug for StoredTokens {
 pub use super::error::StoreError;
 
 /// Where refresh tokens are kept between runs (a database row, a secret
-/// manager, an encrypted file). Each refresh may rotate the refresh token;
-/// the new one is saved before the access token is used.
+/// manager, an encrypted file). The refresh token is kept across refreshes;
+/// when a token response carries a new one, it is saved before the access
+/// token is used.
 pub trait TokenStore: Send + Sync + 'static {
     /// The stored tokens, if a user has authorized the app.
     ///
@@ -330,9 +333,9 @@ pub trait TokenStore: Send + Sync + 'static {
     ///
     /// # futures::executor::block_on(async {
     /// let store = MemoryTokenStore::default();
-    /// store.save(StoredTokens { refresh_token: "rt_rotated".into() }).await?;
+    /// store.save(StoredTokens { refresh_token: "rt_new".into() }).await?;
     /// let loaded = store.load().await?.map(|t| t.refresh_token.expose_secret().to_string());
-    /// assert_eq!(loaded.as_deref(), Some("rt_rotated"));
+    /// assert_eq!(loaded.as_deref(), Some("rt_new"));
     /// # Ok::<(), chekt_api::auth::authorization_code::StoreError>(())
     /// # }).unwrap();
     /// ```

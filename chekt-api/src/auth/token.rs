@@ -143,7 +143,7 @@ impl<G: Grant> TokenCache<G> {
     }
 
     /// Posts `form` to the token endpoint, lets the grant see the answer
-    /// (e.g. to persist a rotated refresh token), and caches the access
+    /// (e.g. to persist a new refresh token, when one comes), and caches the access
     /// token it brought.
     pub async fn exchange(
         &self,

@@ -346,9 +346,12 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
             match request.send().await {
                 Ok(token) => {
                     println!(
-                        "client credentials: accepted; a {} token valid {} s{}",
+                        "client credentials: accepted; a {} token valid {}{}",
                         token.token_type,
-                        token.expires_in,
+                        token.expires_in.map_or_else(
+                            || "for an unstated time".to_string(),
+                            |s| format!("{s} s")
+                        ),
                         token
                             .scope
                             .as_deref()

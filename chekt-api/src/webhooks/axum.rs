@@ -10,7 +10,9 @@
 //! `{"error":"signature_invalid","message":"signature_invalid: the signature matches none…"}`.
 //! A duplicate (with a [`ReplayGuard`](super::ReplayGuard)) is answered
 //! `200`: the event was already accepted, and acknowledging stops CHeKT
-//! from redelivering it.
+//! from redelivering it. An authentic delivery whose payload does not match
+//! its (inferred) event schema is not a failure: the handler runs with
+//! [`Delivery::mismatch`] set and the raw JSON as the event, and answers it.
 //!
 //! # Acknowledge fast, work later
 //!
@@ -98,7 +100,7 @@ impl VerifiedWebhook {
     ///
     /// async fn receive(webhook: VerifiedWebhook) -> StatusCode {
     ///     match webhook.into_inner().into_event() {
-    ///         WebhookEvent::AlarmCreated(alarm) => println!("alarm {}", alarm.data.alarm_id),
+    ///         WebhookEvent::AlarmCreated(alarm) => println!("alarm {:?}", alarm.data.and_then(|d| d.alarm_id)),
     ///         other => println!("ignoring {}", other.event_type()),
     ///     }
     ///     StatusCode::OK

@@ -4,6 +4,31 @@ use http::StatusCode;
 
 use super::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
+/// Why an authentic delivery of a known event type did not parse into its
+/// typed event. Not a rejection: the delivery still reaches you, as
+/// [`WebhookEvent::Unknown`](super::WebhookEvent::Unknown) with its raw JSON
+/// and this in [`Delivery::mismatch`](super::Delivery::mismatch).
+///
+/// The event schemas are inferred (no seed shows a payload beyond `type`),
+/// so a real payload may differ from them; that must never make a receiver
+/// refuse a delivery CHeKT would then retry forever.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{event_type}` payload does not match its schema in the CHeKT spec at `{path}`: {message}"
+)]
+#[non_exhaustive]
+pub struct PayloadMismatch {
+    /// The event type, e.g. `alarm.created`.
+    pub event_type: String,
+    /// The JSON path of the value that failed, e.g. `data.alarm_type`
+    /// (for a missing field, the path of the object that lacks it; `.` for
+    /// the payload itself).
+    pub path: String,
+    /// What failed there, as the JSON parser says it (e.g. ``missing field
+    /// `alarm_id` `` or ``invalid type: integer `42`, expected a string``).
+    pub message: String,
+}
+
 /// Why a webhook delivery was rejected.
 ///
 /// Every variant says what to check. None of them ever contains a signing
@@ -104,22 +129,6 @@ pub enum WebhookError {
         source: serde_json::Error,
     },
 
-    /// The (authentic) body has a known event type, but does not match that
-    /// type's schema.
-    #[error(
-        "`{event_type}` payload does not match its schema in the CHeKT spec at {path}: {source}; \
-         check for a newer chekt-api release"
-    )]
-    PayloadMismatch {
-        /// The event type, e.g. `alarm.created`.
-        event_type: String,
-        /// The JSON path that failed, e.g. `data.device_id`.
-        path: String,
-        /// The JSON error, naming the failing field.
-        #[source]
-        source: serde_json::Error,
-    },
-
     /// The event was already accepted within the tolerance window (see
     /// [`ReplayGuard`](super::ReplayGuard)).
     #[error("duplicate delivery of event `{id}`: it was already accepted")]
@@ -154,7 +163,6 @@ impl WebhookError {
                 "timestamp_out_of_tolerance"
             }
             Self::MalformedPayload { .. } => "malformed_payload",
-            Self::PayloadMismatch { .. } => "payload_mismatch",
             Self::Duplicate { .. } => "duplicate_event",
         }
     }
@@ -184,8 +192,7 @@ impl WebhookError {
             | Self::MalformedTimestamp
             | Self::SignatureNotHex
             | Self::SignatureLength { .. }
-            | Self::MalformedPayload { .. }
-            | Self::PayloadMismatch { .. } => StatusCode::BAD_REQUEST,
+            | Self::MalformedPayload { .. } => StatusCode::BAD_REQUEST,
             Self::SignatureMismatch { .. }
             | Self::TimestampTooOld { .. }
             | Self::TimestampInFuture { .. } => StatusCode::UNAUTHORIZED,

@@ -28,11 +28,19 @@
 //! axum, take the body as `Bytes` (or use the extractor behind the `axum`
 //! feature), never `Json<_>`.
 //!
-//! # Unknown event types
+//! # Unknown event types, and payloads that miss the typed event
 //!
 //! A verified delivery of an event type this version does not know is not an
 //! error: it comes back as [`WebhookEvent::Unknown`] with its raw JSON, so a
 //! new event type never breaks a receiver. Match with a catch-all arm.
+//!
+//! The event schemas are inferred (seed 002 shows only `type`), so every
+//! other field is optional, and authentication and typed parsing are
+//! separate steps: an authentic delivery of a known type whose payload still
+//! does not match its schema also comes back as [`WebhookEvent::Unknown`],
+//! with [`Delivery::mismatch`] naming the failing value by its JSON path
+//! (e.g. `data.alarm_type`). It is acknowledged like any other delivery;
+//! rejecting it would make CHeKT retry it forever.
 //!
 //! # Rotating the signing secret
 //!
@@ -70,7 +78,10 @@
 //!     .build()?;
 //! let verified = verifier.verify(&headers, body)?;
 //! match &verified.event {
-//!     WebhookEvent::AlarmCreated(event) => assert_eq!(event.data.alarm_type, "motion"),
+//!     WebhookEvent::AlarmCreated(event) => {
+//!         let alarm_type = event.data.as_ref().and_then(|d| d.alarm_type.as_deref());
+//!         assert_eq!(alarm_type, Some("motion"));
+//!     }
 //!     other => println!("not handled: {}", other.event_type()),
 //! }
 //!
@@ -90,7 +101,7 @@ mod secret;
 mod signer;
 mod verify;
 
-pub use self::error::{ConfigError, WebhookError};
+pub use self::error::{ConfigError, PayloadMismatch, WebhookError};
 pub use self::replay::{DEFAULT_REPLAY_CAPACITY, ReplayGuard};
 pub use self::secret::SigningSecret;
 pub use self::signer::{SignedDelivery, Signer};

@@ -1,6 +1,5 @@
 //! The [`Verifier`]: headers, signature, tolerance window and clock.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,11 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
-use serde::Deserialize;
 use sha2::Sha256;
 
 use super::WebhookEvent;
-use super::{ConfigError, ReplayGuard, SIGNATURE_HEADER, SigningSecret, TIMESTAMP_HEADER};
+use super::{
+    ConfigError, PayloadMismatch, ReplayGuard, SIGNATURE_HEADER, SigningSecret, TIMESTAMP_HEADER,
+};
 use super::{WebhookError, error::WebhookError as E};
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -317,9 +317,16 @@ pub struct Delivery {
     /// know is [`WebhookEvent::Unknown`] with its raw JSON.
     pub event: WebhookEvent,
     /// The payload's `id`, shared by redeliveries of the same event: the key
-    /// to deduplicate on. `None` only for an unknown event type without a
-    /// string `id` (and never while a [`ReplayGuard`] is configured).
+    /// to deduplicate on. `None` when the payload has no string `id` (never
+    /// while a [`ReplayGuard`] is configured: it needs the `id`).
     pub id: Option<String>,
+    /// Set when the payload has a known event type but does not match that
+    /// type's schema (inferred from the seeds, so real payloads may differ):
+    /// then [`event`](Self::event) is [`WebhookEvent::Unknown`] with the raw
+    /// JSON, and this says which value failed (its JSON path, e.g.
+    /// `data.alarm_type`). The delivery is authentic all the same; answer
+    /// `200`, or CHeKT retries it.
+    pub mismatch: Option<PayloadMismatch>,
     /// When CHeKT signed the delivery (`x-chekt-timestamp`), in Unix
     /// seconds.
     pub timestamp: u64,
@@ -488,7 +495,7 @@ impl Verifier {
     ///
     /// let verifier = Verifier::new(std::env::var("CHEKT_WEBHOOK_SECRET")?)?;
     /// match verifier.verify(&headers, &body)?.event {
-    ///     WebhookEvent::AlarmCreated(event) => println!("alarm {}", event.data.alarm_id),
+    ///     WebhookEvent::AlarmCreated(event) => println!("alarm {:?}", event.data.and_then(|d| d.alarm_id)),
     ///     other => println!("ignoring {}", other.event_type()),
     /// }
     /// # Ok(()) }
@@ -518,7 +525,11 @@ impl Verifier {
         body: &[u8],
     ) -> Result<Delivery, WebhookError> {
         let (verified, now) = self.check(signature, timestamp, body)?;
-        let (event, id) = parse_event(body)?;
+        let Parsed {
+            event,
+            id,
+            mismatch,
+        } = parse_event(body)?;
         if let Some(guard) = &self.inner.replay_guard {
             let id = id.as_deref().ok_or_else(|| E::MalformedPayload {
                 source: <serde_json::Error as serde::de::Error>::missing_field("id"),
@@ -533,6 +544,7 @@ impl Verifier {
         Ok(Delivery {
             event,
             id,
+            mismatch,
             timestamp: verified.timestamp,
             secret_index: verified.secret_index,
         })
@@ -616,60 +628,54 @@ impl Verifier {
     }
 }
 
-/// Parses the event, and finds its `id`.
-fn parse_event(body: &[u8]) -> Result<(WebhookEvent, Option<String>), WebhookError> {
-    match WebhookEvent::from_slice(body) {
-        Ok(event) => {
-            let id = event_id(&event, body);
-            Ok((event, id))
-        }
-        Err(error) => {
-            let path = error.path().to_string();
-            let source = error.into_inner();
-            /// Just the `type`, to tell a malformed body from a known type
-            /// whose payload does not match.
-            #[derive(Deserialize)]
-            struct TypeOnly<'a> {
-                #[serde(rename = "type", borrow)]
-                event_type: Cow<'a, str>,
-            }
-            match serde_json::from_slice::<TypeOnly<'_>>(body) {
-                Ok(TypeOnly { event_type })
-                    if WebhookEvent::KNOWN_TYPES.contains(&event_type.as_ref()) =>
-                {
-                    Err(E::PayloadMismatch {
-                        event_type: event_type.into_owned(),
-                        path,
-                        source,
-                    })
-                }
-                _ => Err(E::MalformedPayload { source }),
-            }
-        }
-    }
+/// An authentic body, parsed: the event, its `id`, and why the typed parse
+/// failed when it did.
+struct Parsed {
+    event: WebhookEvent,
+    id: Option<String>,
+    mismatch: Option<PayloadMismatch>,
 }
 
-fn event_id(event: &WebhookEvent, body: &[u8]) -> Option<String> {
-    #[allow(unreachable_patterns)]
-    match event {
-        WebhookEvent::AlarmCreated(e) => Some(e.id.clone()),
-        WebhookEvent::AlarmResolved(e) => Some(e.id.clone()),
-        WebhookEvent::AlarmDispatched(e) => Some(e.id.clone()),
-        WebhookEvent::SnapshotCreated(e) => Some(e.id.clone()),
-        WebhookEvent::Unknown { payload, .. } => payload
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned),
-        // A variant added to the spec after this was written: read the
-        // common envelope.
-        _ => {
-            #[derive(Deserialize)]
-            struct IdOnly {
-                id: Option<String>,
-            }
-            serde_json::from_slice::<IdOnly>(body).ok()?.id
+/// Parses the event in two steps: the envelope (a JSON object with a string
+/// `type`; anything else is [`WebhookError::MalformedPayload`]), then the
+/// typed event. A known type whose payload does not match its (inferred)
+/// schema is not an error: it comes back as `Unknown` with the mismatch.
+fn parse_event(body: &[u8]) -> Result<Parsed, WebhookError> {
+    let payload: serde_json::Value =
+        serde_json::from_slice(body).map_err(|source| E::MalformedPayload { source })?;
+    let event_type = payload
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| E::MalformedPayload {
+            source: <serde_json::Error as serde::de::Error>::missing_field("type"),
+        })?;
+    let id = payload
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    let (event, mismatch) = match WebhookEvent::typed(&event_type, &payload) {
+        Some(Ok(event)) => (event, None),
+        unknown_or_mismatch => {
+            let mismatch = unknown_or_mismatch
+                .and_then(Result::err)
+                .map(|(path, source)| PayloadMismatch {
+                    event_type: event_type.clone(),
+                    path,
+                    message: source.to_string(),
+                });
+            let event = WebhookEvent::Unknown {
+                event_type,
+                payload,
+            };
+            (event, mismatch)
         }
-    }
+    };
+    Ok(Parsed {
+        event,
+        id,
+        mismatch,
+    })
 }
 
 /// Builds a [`Verifier`]. Start with [`Verifier::builder`].

@@ -517,6 +517,24 @@ pub fn webhook_events(spec: &Spec, type_field: &str) -> Option<TokenStream> {
                         _ => Self::Unknown { event_type, payload },
                     })
                 }
+
+                /// Parses `payload` as the typed event of `event_type`:
+                /// `None` for a type this version does not know; for a known
+                /// type whose payload does not match its schema, the JSON
+                /// path of the failing value (e.g. `data.alarm_type`, or
+                /// `data` for a missing field of `data`) and the error.
+                pub fn typed(
+                    event_type: &str,
+                    payload: &::serde_json::Value,
+                ) -> ::std::option::Option<::std::result::Result<Self, (::std::string::String, ::serde_json::Error)>> {
+                    let located = |e: ::serde_path_to_error::Error<::serde_json::Error>| {
+                        (e.path().to_string(), e.into_inner())
+                    };
+                    match event_type {
+                        #( #names => Some(::serde_path_to_error::deserialize(payload).map(Self::#variants).map_err(located)), )*
+                        _ => None,
+                    }
+                }
             }
         }
     })

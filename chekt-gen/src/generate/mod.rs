@@ -1,7 +1,8 @@
 //! Stage 3: generate a typed client with progenitor, plus our passes.
 //!
 //! [`render`] is the one function every caller uses (`cargo xtask gen`, its
-//! `--check`, and the drift test in `chekt-api`): lint, hoist enums into open
+//! `--check`, and the drift test in `chekt-api`): lint, rewrite the standard
+//! 3.0.3 forms progenitor misreads ([`dialect`]), hoist enums into open
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
 //! move response headers instead of copying them, give lists that take
@@ -22,6 +23,7 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+use crate::dialect;
 use crate::error::{Error, Result};
 use crate::lint;
 use crate::load::Spec;
@@ -237,6 +239,14 @@ struct Prepared {
     warnings: Vec<Finding>,
 }
 
+/// `spec` with the standard forms progenitor misreads rewritten
+/// ([`dialect`]).
+fn normalized(spec: &Spec) -> Result<Spec> {
+    let mut document = spec.value().clone();
+    dialect::normalize(&mut document);
+    spec.with_value(document)
+}
+
 fn prepare(spec: &Spec, options: &GenerateOptions) -> Result<Prepared> {
     let warnings = lint::lint_with(spec, &options.lint).into_result(spec)?;
     let mut document = spec.value().clone();
@@ -303,6 +313,8 @@ pub fn render_companion(
     companion: Companion,
     crate_path: &str,
 ) -> Result<Rendered> {
+    let normalized = normalized(spec)?;
+    let spec = &normalized;
     let Prepared {
         openapi,
         settings,
@@ -378,6 +390,8 @@ fn with_header(spec: &Spec, options: &GenerateOptions, body: &str) -> String {
 
 /// Lints `spec` and, when it has no lint errors, generates the client.
 pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
+    let normalized = normalized(spec)?;
+    let spec = &normalized;
     let Prepared {
         openapi,
         settings,

@@ -15,6 +15,7 @@ use crate::report::{Finding, Severity};
 pub mod config;
 pub mod registry;
 pub mod rules;
+pub mod sources;
 
 pub use registry::{RULES, Rule};
 

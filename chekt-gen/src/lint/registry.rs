@@ -4,7 +4,7 @@
 use super::Hit;
 use super::rules::{
     cycles, documentation, operation_ids, parameters, refs, request_bodies, responses, schemas,
-    security,
+    security, traceability,
 };
 use crate::load::Spec;
 use crate::report::Severity;
@@ -247,6 +247,12 @@ pub static RULES: &[Rule] = &[
         security::scheme_undefined,
         "A security requirement names a scheme that does not exist."
     ),
+    Rule {
+        id: traceability::UNTRACED,
+        severity: Error,
+        description: "A statement (operation, schema, parameter, property) that names no source and is not marked inferred, in a spec that names sources.",
+        check: traceability::check,
+    },
 ];
 
 #[cfg(test)]

@@ -60,8 +60,15 @@ impl<'a> Walker<'a> {
             return out;
         }
         let keys = |alt: &Requirement| alt.keys().cloned().collect::<BTreeSet<_>>();
-        for alt in new.iter().filter(|a| !a.is_empty()) {
-            let Some(before) = old.iter().find(|a| keys(a) == keys(alt)) else {
+        // An alternative kept as it was is no change; otherwise it is compared
+        // with an old one of the same schemes that the new list dropped (one
+        // scheme may appear in several alternatives, e.g. either of two scopes).
+        let mut compared: Vec<&Requirement> = Vec::new();
+        for alt in new.iter().filter(|a| !a.is_empty() && !old.contains(a)) {
+            let Some(before) = old
+                .iter()
+                .find(|a| keys(a) == keys(alt) && !new.contains(a) && !compared.contains(a))
+            else {
                 out.push(raw(
                     security::SECURITY_REQUIREMENT_ADDED,
                     &op,
@@ -72,6 +79,7 @@ impl<'a> Walker<'a> {
                 ));
                 continue;
             };
+            compared.push(before);
             for (scheme, scopes) in alt {
                 let was = before.get(scheme).cloned().unwrap_or_default();
                 let added: Vec<_> = scopes.difference(&was).collect();
@@ -101,7 +109,7 @@ impl<'a> Walker<'a> {
         if !open(&new) {
             for alt in old
                 .iter()
-                .filter(|a| !new.iter().any(|b| keys(a) == keys(b)))
+                .filter(|a| !a.is_empty() && !new.contains(a) && !compared.contains(a))
             {
                 out.push(raw(
                     security::SECURITY_REQUIREMENT_REMOVED,

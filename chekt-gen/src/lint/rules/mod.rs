@@ -15,6 +15,7 @@ pub mod request_bodies;
 pub mod responses;
 pub mod schemas;
 pub mod security;
+pub mod traceability;
 
 /// An operation with its JSON and pointer, as most checks want it.
 pub(crate) struct OpJson<'a> {
