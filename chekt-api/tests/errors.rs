@@ -501,3 +501,31 @@ fn a_webhook_payload_that_does_not_match_names_the_json_path() {
     }
     assert!(broken >= 4, "every event type was tried");
 }
+
+/// `create_token` called as an operation: an RFC 6749 §5.2 body (`error`,
+/// `error_description`, no `message`) keeps its OAuth code and description
+/// instead of becoming an undecodable body.
+#[tokio::test]
+async fn the_token_operation_reads_rfc_6749_error_bodies() {
+    let server = serve(
+        "/oauth/token",
+        ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_grant",
+            "error_description": "refresh token expired",
+        })),
+    )
+    .await;
+    let err = client(&server)
+        .create_token()
+        .body(
+            chekt_api::types::TokenRequest::builder()
+                .grant_type(chekt_api::types::GrantType::RefreshToken)
+                .refresh_token(Some("rt-old".to_string())),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err:?}");
+    assert_eq!(err.code().map(ErrorCode::as_str), Some("invalid_grant"));
+    assert!(err.to_string().contains("refresh token expired"), "{err}");
+}
