@@ -440,6 +440,48 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
             vec![remove(pet("/properties/tag/nullable"))],
             &[(NonFunctional, "response-nullable-removed")],
         ),
+        // A nullable reference written the OpenAPI 3.0.3 way (`oneOf` with a
+        // null-only alternative) reads like `nullable: true`.
+        (
+            "response reference made nullable with a null-only oneOf",
+            vec![set(
+                pet("/properties/status"),
+                json!({"oneOf": [{"$ref": "#/components/schemas/Status"}, {"nullable": true, "enum": [null]}]}),
+            )],
+            &[(Breaking, "response-nullable-added")],
+        ),
+        (
+            "request reference made nullable with a null-only oneOf",
+            vec![set(
+                new_pet("/properties/status"),
+                json!({"oneOf": [{"$ref": "#/components/schemas/Status"}, {"nullable": true, "enum": [null]}]}),
+            )],
+            &[(Additive, "request-nullable-added")],
+        ),
+        (
+            "response null-only oneOf alternative dropped",
+            vec![set(
+                pet("/properties/tag"),
+                json!({"oneOf": [{"type": "string"}, {"nullable": true, "enum": [null]}]}),
+            )],
+            &[],
+        ),
+        (
+            "response field became one anyOf alternative beside another",
+            vec![set(
+                pet("/properties/name"),
+                json!({"anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}]}),
+            )],
+            &[(Breaking, "response-variant-added")],
+        ),
+        (
+            "request anyOf narrowed to one of its alternatives",
+            vec![set(
+                new_pet("/properties/contact"),
+                json!({"type": "string"}),
+            )],
+            &[(Breaking, "request-variant-removed")],
+        ),
         (
             "response maxLength raised",
             vec![set(pet("/properties/name/maxLength"), json!(128))],

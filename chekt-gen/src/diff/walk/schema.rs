@@ -35,6 +35,12 @@ impl<'a> Walker<'a> {
     }
 
     fn schema_body(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
+        if let Some(out) = self.wrapped(dir, o, n, false) {
+            return out;
+        }
+        if let Some(out) = self.wrapped(dir, n, o, true) {
+            return out;
+        }
         let (op, np) = (o.pointer(), n.pointer());
         let mut out = Vec::new();
         let (ot, nt) = (o.get("type"), n.get("type"));
@@ -126,6 +132,138 @@ impl<'a> Walker<'a> {
             out.extend(self.variants(dir, keyword, o, n));
         }
         out
+    }
+
+    /// A typed schema that became one alternative of a `oneOf`/`anyOf`
+    /// (`plain` old, `composed` new), or the reverse when `reversed`: the
+    /// plain schema is compared with the alternative that matches it (the
+    /// same shape, else the only one that is not null-only), and the other
+    /// alternatives are added (removed) — a null-only one (`enum: [null]`,
+    /// the OpenAPI 3.0.3 way to write a nullable `$ref`) as nullability.
+    /// `None` when the shapes are not of this kind.
+    fn wrapped(
+        &mut self,
+        dir: Dir,
+        plain: &View<'a>,
+        composed: &View<'a>,
+        reversed: bool,
+    ) -> Option<Vec<Raw>> {
+        if plain.get("type").is_none() || composed.get("type").is_some() {
+            return None;
+        }
+        let (keyword, (at, list)) = ["oneOf", "anyOf"].into_iter().find_map(|k| {
+            (plain.get(k).is_none())
+                .then(|| composed.located(k))
+                .flatten()
+                .map(|located| (k, located))
+        })?;
+        let plain_node: Node<'a> = (plain.pointer().to_string(), plain.value());
+        let root = if reversed { self.old } else { self.new };
+        let alternatives: Vec<Node<'a>> = items(Some(list))
+            .map(|(i, s)| deref(root, (pointer::push(&at, i.to_string()), s)))
+            .collect();
+        let null_only = |node: &Node<'a>| {
+            node.1.get("enum").and_then(Value::as_array) == Some(&vec![Value::Null])
+        };
+        let compare = |walker: &mut Self, alt: &Node<'a>| {
+            if reversed {
+                walker.schema(dir, alt.clone(), plain_node.clone())
+            } else {
+                walker.schema(dir, plain_node.clone(), alt.clone())
+            }
+        };
+        let same = alternatives
+            .iter()
+            .position(|alt| !null_only(alt) && compare(self, alt).is_empty());
+        // Else the alternative at the same place (the same component),
+        // else the only one that is not null-only.
+        let matched = same
+            .or_else(|| alternatives.iter().position(|alt| alt.0 == plain.pointer()))
+            .or_else(|| {
+                let mut typed = alternatives
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| !null_only(a));
+                match (typed.next(), typed.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            })?;
+        let matched = &alternatives[matched];
+        // Nullability is judged once, over the whole composition: a
+        // null-only alternative makes it nullable.
+        let nullable_rules = [
+            request_schema::REQUEST_NULLABLE_ADDED,
+            request_schema::REQUEST_NULLABLE_REMOVED,
+            response_schema::RESPONSE_NULLABLE_ADDED,
+            response_schema::RESPONSE_NULLABLE_REMOVED,
+        ];
+        let (top_old, top_new) = if reversed {
+            (matched.0.as_str(), plain.pointer())
+        } else {
+            (plain.pointer(), matched.0.as_str())
+        };
+        let mut out: Vec<Raw> = compare(self, matched)
+            .into_iter()
+            .filter(|r| {
+                !(nullable_rules.contains(&r.rule)
+                    && r.old_pointer == top_old
+                    && r.new_pointer == top_new)
+            })
+            .collect();
+        let plain_nullable = plain.flag("nullable");
+        let composed_nullable = alternatives.iter().any(&null_only)
+            || matched.1.get("nullable").and_then(Value::as_bool) == Some(true);
+        let (was, is) = if reversed {
+            (composed_nullable, plain_nullable)
+        } else {
+            (plain_nullable, composed_nullable)
+        };
+        if was != is {
+            let rule = match (dir, is) {
+                (Dir::Request, true) => request_schema::REQUEST_NULLABLE_ADDED,
+                (Dir::Request, false) => request_schema::REQUEST_NULLABLE_REMOVED,
+                (Dir::Response, true) => response_schema::RESPONSE_NULLABLE_ADDED,
+                (Dir::Response, false) => response_schema::RESPONSE_NULLABLE_REMOVED,
+            };
+            let word = if is { "now" } else { "no longer" };
+            out.push(raw(
+                rule,
+                top_old,
+                top_new,
+                Some(&Value::Bool(was)),
+                Some(&Value::Bool(is)),
+                format!("{word} nullable ({keyword} with a null-only alternative)"),
+            ));
+        }
+        let others = alternatives
+            .iter()
+            .filter(|alt| alt.0 != matched.0 && !null_only(alt));
+        for alt in others {
+            let (rule, message) = if reversed {
+                (
+                    dir.pick(
+                        request_schema::REQUEST_VARIANT_REMOVED,
+                        response_schema::RESPONSE_VARIANT_REMOVED,
+                    ),
+                    format!("{keyword} alternative removed; the old schema is one of them"),
+                )
+            } else {
+                (
+                    dir.pick(
+                        request_schema::REQUEST_VARIANT_ADDED,
+                        response_schema::RESPONSE_VARIANT_ADDED,
+                    ),
+                    format!("{keyword} alternative added beside the old schema"),
+                )
+            };
+            out.push(if reversed {
+                raw(rule, &alt.0, top_new, Some(alt.1), None, message)
+            } else {
+                raw(rule, top_old, &alt.0, None, Some(alt.1), message)
+            });
+        }
+        Some(out)
     }
 
     fn properties(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
