@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::pointer;
 
+mod structure;
+
 /// HTTP methods in the order an OpenAPI path item lists them.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -100,7 +102,7 @@ impl Spec {
         let is_json =
             name.to_ascii_lowercase().ends_with(".json") || source.trim_start().starts_with('{');
         let value = if is_json {
-            json_value(&name, &source)?
+            structure::json_value(&name, &source)?
         } else {
             yaml_to_json(&name, &source)?
         };
@@ -252,16 +254,6 @@ fn check_version(name: &str, value: &Value) -> Result<()> {
     })
 }
 
-/// Parses JSON with serde_json; errors keep line and column.
-fn json_value(name: &str, source: &str) -> Result<Value> {
-    serde_json::from_str(source).map_err(|e| Error::Json {
-        file: name.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
-}
-
 /// Parses YAML into a JSON value, resolving merge keys and rejecting what
 /// JSON cannot hold.
 fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
@@ -277,53 +269,10 @@ fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
             message: e.to_string(),
         }
     };
-    check_yaml_depth(name, source, MAX_DEPTH)?;
+    structure::check_yaml(name, source, MAX_DEPTH)?;
     let mut yaml: serde_yaml::Value = serde_yaml::from_str(source).map_err(yaml_error)?;
     yaml.apply_merge().map_err(yaml_error)?;
     convert(name, yaml, String::new())
-}
-
-/// Refuses YAML nested deeper than `limit` before serde_yaml (libyaml) sees
-/// it: libyaml's scanner is quadratic in flow depth, and no text heuristic
-/// can tell flow brackets from brackets in scalars the way YAML does. This
-/// walks the events of saphyr-parser (a YAML 1.2 parser that passes the
-/// yaml-test-suite) and stops at the first node past `limit`, so it is linear
-/// in the input; its syntax errors are reported as invalid YAML.
-/// saphyr-parser's message when its scanner's own nesting bound is hit.
-const SAPHYR_RECURSION_LIMIT: &str = "recursion limit exceeded";
-
-fn check_yaml_depth(name: &str, source: &str, limit: usize) -> Result<()> {
-    use saphyr_parser::{Event, Parser};
-    let at = |marker: &saphyr_parser::Marker, message: String| Error::Yaml {
-        file: name.to_string(),
-        line: marker.line(),
-        column: marker.col() + 1,
-        message,
-    };
-    let too_deep = |marker: &saphyr_parser::Marker| Error::Encoding {
-        file: name.to_string(),
-        line: marker.line(),
-        column: marker.col() + 1,
-        message: format!("mappings/sequences nested deeper than {limit} levels; refusing to parse"),
-    };
-    let mut depth = 0usize;
-    for event in Parser::new_from_str(source) {
-        match event {
-            Ok((Event::SequenceStart(..) | Event::MappingStart(..), span)) => {
-                depth += 1;
-                if depth > limit {
-                    return Err(too_deep(&span.start));
-                }
-            }
-            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
-            Ok(_) => {}
-            // The scanner looks ahead over flow openers and stops at its own
-            // (larger) bound, before the parser reaches `limit`.
-            Err(e) if e.info() == SAPHYR_RECURSION_LIMIT => return Err(too_deep(e.marker())),
-            Err(e) => return Err(at(e.marker(), e.info().to_string())),
-        }
-    }
-    Ok(())
 }
 
 fn convert(name: &str, yaml: serde_yaml::Value, at: String) -> Result<Value> {
@@ -531,6 +480,35 @@ mod tests {
             error("s.yaml", &src),
             "s.yaml:68:129: mappings/sequences nested deeper than 64 levels; refusing to parse"
         );
+    }
+
+    /// serde_json keeps the last of two equal keys and libyaml names no
+    /// place; both are refused with line and column.
+    #[test]
+    fn duplicate_keys_are_refused_with_their_place() {
+        assert_eq!(
+            error(
+                "s.json",
+                "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n \"paths\": {}, \"paths\": {}}"
+            ),
+            "s.json:2:21: invalid JSON: duplicate key `paths` in an object at line 2 column 21"
+        );
+        assert_eq!(
+            error("s.yaml", &format!("{MINIMAL}paths: {{}}\n")),
+            "s.yaml:4:1: invalid YAML: duplicate key `paths` in a mapping (first at line 3)"
+        );
+        // `200` and `"200"` are two YAML keys but one JSON key.
+        let src = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: a}\n        '200': {description: b}\n";
+        assert_eq!(
+            error("s.yaml", src),
+            "s.yaml:8:9: invalid YAML: duplicate key `200` in a mapping (first at line 7)"
+        );
+        // Equal keys in different mappings, and a merge's keys overridden, are fine.
+        Spec::parse(
+            "s.yaml",
+            format!("{MINIMAL}x-a: &a {{k: 1, j: 2}}\nx-b: {{<<: *a, k: 3}}\nx-c: {{k: 1}}\n"),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -1,0 +1,192 @@
+//! Structural checks the parsers skip or report without a place: YAML
+//! nesting depth and duplicate mapping keys (measured on saphyr-parser's
+//! events, before libyaml runs), and duplicate JSON object keys (serde_json
+//! keeps the last one silently).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use saphyr_parser::{Event, Marker, Parser};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// saphyr-parser's message when its scanner's own nesting bound is hit.
+const SAPHYR_RECURSION_LIMIT: &str = "recursion limit exceeded";
+
+/// One open collection while walking YAML events.
+enum Frame {
+    Sequence,
+    /// Keys seen so far (as JSON will hold them) with their 1-based line,
+    /// and whether the next node is a key.
+    Mapping {
+        keys: HashMap<String, usize>,
+        expect_key: bool,
+    },
+}
+
+/// Refuses YAML nested deeper than `limit` or with a key twice in one
+/// mapping, before serde_yaml (libyaml) sees it: libyaml's scanner is
+/// quadratic in flow depth, no text heuristic tells flow brackets from
+/// brackets in scalars the way YAML does, and libyaml reports a duplicate
+/// key without a place. This walks the events of saphyr-parser (a YAML 1.2
+/// parser that passes the yaml-test-suite) and stops at the first node past
+/// `limit`, so it is linear in the input; its syntax errors are reported as
+/// invalid YAML. Keys compare as JSON will hold them (`200` and `"200"` are
+/// one key).
+pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
+    let at = |marker: &Marker, message: String| Error::Yaml {
+        file: name.to_string(),
+        line: marker.line(),
+        column: marker.col() + 1,
+        message,
+    };
+    let too_deep = |marker: &Marker| Error::Encoding {
+        file: name.to_string(),
+        line: marker.line(),
+        column: marker.col() + 1,
+        message: format!("mappings/sequences nested deeper than {limit} levels; refusing to parse"),
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    // After a node ends inside a mapping, the next node is a key or a value.
+    let node_done = |stack: &mut Vec<Frame>| {
+        if let Some(Frame::Mapping { expect_key, .. }) = stack.last_mut() {
+            *expect_key = !*expect_key;
+        }
+    };
+    for event in Parser::new_from_str(source) {
+        let (event, span) = match event {
+            Ok(event) => event,
+            // The scanner looks ahead over flow openers and stops at its own
+            // (larger) bound, before the parser reaches `limit`.
+            Err(e) if e.info() == SAPHYR_RECURSION_LIMIT => return Err(too_deep(e.marker())),
+            Err(e) => return Err(at(e.marker(), e.info().to_string())),
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if stack.len() >= limit {
+                    return Err(too_deep(&span.start));
+                }
+                stack.push(match event {
+                    Event::MappingStart(..) => Frame::Mapping {
+                        keys: HashMap::new(),
+                        expect_key: true,
+                    },
+                    _ => Frame::Sequence,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+                node_done(&mut stack);
+            }
+            Event::Scalar(key, ..) => {
+                if let Some(Frame::Mapping {
+                    keys,
+                    expect_key: true,
+                }) = stack.last_mut()
+                {
+                    let line = span.start.line();
+                    if let Some(first) = keys.insert(key.to_string(), line) {
+                        return Err(at(
+                            &span.start,
+                            format!("duplicate key `{key}` in a mapping (first at line {first})"),
+                        ));
+                    }
+                }
+                node_done(&mut stack);
+            }
+            Event::Alias(..) => node_done(&mut stack),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Parses JSON with serde_json, refusing an object that has a key twice;
+/// errors keep line and column.
+pub(super) fn json_value(name: &str, source: &str) -> Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(source);
+    let value = StrictValue
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value));
+    value.map_err(|e| Error::Json {
+        file: name.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+/// A `serde_json::Value` built like serde_json's own, except that a
+/// repeated object key is an error instead of overwriting the first.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictValue)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key `{key}` in an object"
+                )));
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
