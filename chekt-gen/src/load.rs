@@ -73,6 +73,17 @@ impl Spec {
     /// Parses raw bytes: invalid UTF-8 is reported with its byte offset.
     pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Self> {
         let name = name.into();
+        if let Some(encoding) = utf16_or_32(bytes) {
+            return Err(Error::Encoding {
+                file: name,
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the file is {encoding}; OpenAPI documents are UTF-8 (convert it, e.g. `iconv -f {} -t UTF-8`)",
+                    encoding.split(' ').next().unwrap_or_default()
+                ),
+            });
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::parse(name, text),
             Err(e) => {
@@ -187,6 +198,25 @@ impl Spec {
     pub fn operation(&self, id: &str) -> Option<OperationRef<'_>> {
         self.operations().find(|op| op.id() == Some(id))
     }
+}
+
+/// The encoding of a UTF-16 or UTF-32 text, told by its byte order mark
+/// or, without one, by the NUL bytes that ASCII takes in it (RFC 8259 §8.1:
+/// JSON is UTF-8; YAML 1.2 §5.2 allows these, libyaml and serde_yaml do not).
+fn utf16_or_32(bytes: &[u8]) -> Option<&'static str> {
+    let nul = |i: usize| bytes.get(i) == Some(&0);
+    let some = |i: usize| bytes.get(i).is_some_and(|&b| b != 0);
+    Some(match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => "UTF-32BE (byte order mark 00 00 FE FF)",
+        [0xFF, 0xFE, 0, 0, ..] => "UTF-32LE (byte order mark FF FE 00 00)",
+        [0xFE, 0xFF, ..] => "UTF-16BE (byte order mark FE FF)",
+        [0xFF, 0xFE, ..] => "UTF-16LE (byte order mark FF FE)",
+        _ if nul(0) && nul(1) && nul(2) && some(3) => "UTF-32BE (no byte order mark)",
+        _ if some(0) && nul(1) && nul(2) && nul(3) => "UTF-32LE (no byte order mark)",
+        _ if nul(0) && some(1) && nul(2) && some(3) => "UTF-16BE (no byte order mark)",
+        _ if some(0) && nul(1) && some(2) && nul(3) => "UTF-16LE (no byte order mark)",
+        _ => return None,
+    })
 }
 
 /// The byte-level problems a parser reports vaguely or not at all: an empty
@@ -428,6 +458,28 @@ mod tests {
             ),
             "s.yaml: not a valid OpenAPI 3.0 document at /openapi: `openapi` is the number 3.0; it must be a string naming the full version, e.g. `openapi: \"3.0.3\"`"
         );
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named() {
+        let text = MINIMAL.chars().map(|c| c as u16);
+        let le: Vec<u8> = text.clone().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.flat_map(u16::to_be_bytes).collect();
+        let message = |bytes: &[u8]| Spec::from_bytes("s.yaml", bytes).unwrap_err().to_string();
+        assert_eq!(
+            message(&[&[0xFF, 0xFE][..], &le].concat()),
+            "s.yaml:1:1: the file is UTF-16LE (byte order mark FF FE); OpenAPI documents are UTF-8 (convert it, e.g. `iconv -f UTF-16LE -t UTF-8`)"
+        );
+        assert!(message(&le).contains("the file is UTF-16LE (no byte order mark)"));
+        assert!(message(&be).contains("the file is UTF-16BE (no byte order mark)"));
+        assert!(message(&[0xFE, 0xFF, 0, b'o']).contains("UTF-16BE (byte order mark FE FF)"));
+        let utf32: Vec<u8> = MINIMAL
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert!(message(&utf32).contains("UTF-32LE (no byte order mark)"));
+        // One NUL in UTF-8 text is still reported as a NUL byte.
+        assert!(message(b"openapi: 3.0.3\0").contains("NUL byte"));
     }
 
     #[test]
