@@ -70,6 +70,27 @@ fn cases() -> Vec<Case> {
             message: "error[schema-default-type]: `default: \"false\"` is not a valid `boolean` (it is a string); write the default as a boolean value (at #/components/schemas/B/default)",
         },
         Case {
+            name: "integer default written as a string",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    N: {type: object, properties: {n: {type: integer, default: '5'}}}\n",
+            rule: "schema-default-type",
+            message: "error[schema-default-type]: `default: \"5\"` is not a valid `integer` (it is a string); write the default as a integer value (at #/components/schemas/N/properties/n/default)",
+        },
+        Case {
+            name: "enum value of the wrong type, in an array's items",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    L: {type: array, items: {type: string, enum: [a, 1]}}\n",
+            rule: "schema-enum-type",
+            message: "error[schema-enum-type]: enum value `1` is not a valid `string`; every value of an enum has the schema's type (at #/components/schemas/L/items/enum/1)",
+        },
+        Case {
+            name: "default not in the enum, in a map's values",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    M: {type: object, additionalProperties: {type: integer, enum: [1, 2], default: 3}}\n",
+            rule: "schema-default-not-in-enum",
+            message: "error[schema-default-not-in-enum]: `default: 3` is not one of the enum's values (1, 2); make it one or add it to `enum` (at #/components/schemas/M/additionalProperties/default)",
+        },
+        Case {
             name: "octet-stream body of base64",
             paths: format!(
                 "  /a:\n    put:\n{}      requestBody: {{content: {{application/octet-stream: {{schema: {{type: string, format: byte}}}}}}}}\n{OK}",
@@ -424,6 +445,22 @@ fn every_rule_has_a_case() {
 fn a_clean_operation_has_no_findings() {
     let spec = spec(&format!("  /a:\n    get:\n{}{OK}", op("a", "")), "");
     assert_eq!(lint::lint(&spec).findings, []);
+}
+
+/// Enums typify accepts stay quiet: `null` among the values (Dropshot's
+/// null body), a nullable enum with a `null` default, a default in the enum.
+#[test]
+fn valid_enums_and_defaults_have_no_findings() {
+    let spec = spec(
+        &format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+        "    N: {type: string, enum: [null]}\n    S: {type: string, enum: [a, b], default: b}\n    O: {type: integer, nullable: true, enum: [1, null], default: null}\n",
+    );
+    let findings: Vec<_> = lint::lint(&spec)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.starts_with("schema-"))
+        .collect();
+    assert_eq!(findings, []);
 }
 
 #[test]
