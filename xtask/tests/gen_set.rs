@@ -222,3 +222,26 @@ fn a_kill_at_any_moment_leaves_one_version_of_the_set() {
         }
     }
 }
+
+/// `--out` naming the spec overwrote the spec with the client generated from it.
+#[test]
+fn out_naming_the_spec_or_its_config_is_refused_and_both_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let config = dir.path().join("chekt-lint.conf");
+    std::fs::write(&config, "# none\n").unwrap();
+    for out in [&spec, &config, &dir.path().join("./api.yaml")] {
+        let run = gen_plain(&spec, out, &[]);
+        assert_eq!(run.status.code(), Some(2));
+        assert_eq!(
+            text(&run.stderr),
+            format!(
+                "error: {}: is an input of this run (the spec or its lint config); refusing to overwrite it\n",
+                out.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), SPEC);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "# none\n");
+}

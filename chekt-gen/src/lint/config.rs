@@ -2,7 +2,7 @@
 //! from a file next to the spec ([`CONFIG_FILE`]), so a maintainer can
 //! accept a finding knowingly (e.g. `query-array-not-exploded = warning`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{LintConfig, RULES};
 use crate::error::{Error, Result};
@@ -45,10 +45,16 @@ impl LintConfig {
             })
     }
 
+    /// Where the config of the spec at `spec` lives: [`CONFIG_FILE`] in its
+    /// directory.
+    pub fn path_for(spec: &Path) -> PathBuf {
+        spec.parent().unwrap_or(Path::new(".")).join(CONFIG_FILE)
+    }
+
     /// The config for the spec at `spec`: [`CONFIG_FILE`] in its directory
     /// when present, then `overrides` (`rule-id=severity`, later wins).
     pub fn for_spec(spec: &Path, overrides: &[String]) -> Result<Self> {
-        let path = spec.parent().unwrap_or(Path::new(".")).join(CONFIG_FILE);
+        let path = Self::path_for(spec);
         let mut config = match std::fs::read_to_string(&path) {
             Ok(text) => LintConfig::parse(&path.display().to_string(), &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => LintConfig::default(),
