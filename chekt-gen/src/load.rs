@@ -62,11 +62,33 @@ impl<'a> OperationRef<'a> {
 /// levels; `spec/chekt.yaml` 11).
 pub const MAX_DEPTH: usize = 64;
 
+/// Largest spec read, in bytes (64 MiB; the largest public specs are a few
+/// MiB). `--spec /dev/zero` otherwise filled memory.
+pub const MAX_SPEC_BYTES: u64 = 64 << 20;
+
+/// Reads at most `limit` bytes of `path` (a pipe works too); more is an
+/// error naming the limit.
+pub(crate) fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::io(
+            path,
+            std::io::Error::other(format!("larger than {limit} bytes; refusing to read it")),
+        ));
+    }
+    Ok(bytes)
+}
+
 impl Spec {
     /// Reads and parses the spec at `path`; errors name the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = read_capped(path, MAX_SPEC_BYTES)?;
         Self::from_bytes(path.display().to_string(), &bytes)
     }
 
@@ -480,6 +502,28 @@ mod tests {
         assert!(message(&utf32).contains("UTF-32LE (no byte order mark)"));
         // One NUL in UTF-8 text is still reported as a NUL byte.
         assert!(message(b"openapi: 3.0.3\0").contains("NUL byte"));
+    }
+
+    #[test]
+    fn endless_input_is_refused_at_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "x".repeat(1001)).unwrap();
+        assert_eq!(
+            read_capped(&big, 1000).unwrap_err().to_string(),
+            format!(
+                "{}: larger than 1000 bytes; refusing to read it",
+                big.display()
+            )
+        );
+        assert_eq!(read_capped(&big, 1001).unwrap().len(), 1001);
+        #[cfg(unix)]
+        assert!(
+            Spec::from_file("/dev/zero")
+                .unwrap_err()
+                .to_string()
+                .ends_with("larger than 67108864 bytes; refusing to read it")
+        );
     }
 
     #[test]

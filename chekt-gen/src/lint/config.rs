@@ -13,6 +13,9 @@ use crate::report::Severity;
 /// lines and `#` comments are skipped.
 pub const CONFIG_FILE: &str = "chekt-lint.conf";
 
+/// Largest config read, in bytes (one line per rule fits in a few KiB).
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl LintConfig {
     /// Applies one `rule-id=severity` override; unknown ids name the closest.
     pub fn with_override(self, text: &str) -> std::result::Result<Self, String> {
@@ -30,6 +33,16 @@ impl LintConfig {
     /// Parses a config file's text (see [`CONFIG_FILE`]); errors name the
     /// file and line.
     pub fn parse(file: &str, text: &str) -> Result<Self> {
+        if text.starts_with('\u{feff}') {
+            // Invisible in the "unknown lint rule" message it would cause.
+            return Err(Error::LintConfig {
+                file: file.to_string(),
+                line: 1,
+                message:
+                    "the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+                        .to_string(),
+            });
+        }
         text.lines()
             .enumerate()
             .map(|(index, line)| (index + 1, line.split('#').next().unwrap_or("").trim()))
@@ -55,10 +68,20 @@ impl LintConfig {
     /// when present, then `overrides` (`rule-id=severity`, later wins).
     pub fn for_spec(spec: &Path, overrides: &[String]) -> Result<Self> {
         let path = Self::path_for(spec);
-        let mut config = match std::fs::read_to_string(&path) {
+        let read = crate::load::read_capped(&path, MAX_CONFIG_BYTES).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|e| {
+                Error::io(
+                    &path,
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                )
+            })
+        });
+        let mut config = match read {
             Ok(text) => LintConfig::parse(&path.display().to_string(), &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => LintConfig::default(),
-            Err(e) => return Err(Error::io(path, e)),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                LintConfig::default()
+            }
+            Err(e) => return Err(e),
         };
         for (index, text) in overrides.iter().enumerate() {
             config = config
@@ -105,6 +128,14 @@ mod tests {
             typo.to_string(),
             "c.conf:2: unknown lint rule `query-array-not-explode`; did you mean `query-array-not-exploded`? (`cargo xtask lint --list-rules` lists them)"
         );
+        let bom = LintConfig::parse("c.conf", "\u{feff}ref-cycle = warning\n").unwrap_err();
+        assert_eq!(
+            bom.to_string(),
+            "c.conf:1: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+        );
+        // CRLF line ends and trailing comments are fine.
+        let crlf = LintConfig::parse("c.conf", "ref-cycle = warning # knowingly\r\n").unwrap();
+        assert_eq!(crlf.severity_of("ref-cycle"), Some(Severity::Warning));
         let bad = LintConfig::parse("c.conf", "ref-cycle = fatal\n").unwrap_err();
         assert_eq!(
             bad.to_string(),
