@@ -56,6 +56,26 @@ fn cases() -> Vec<Case> {
             message: "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
         },
         Case {
+            name: "parameters that are each other, reached through a third",
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{$ref: '#/components/parameters/X'}}]\n{OK}",
+                op("a", "")
+            ),
+            components: "  parameters:\n    X: {$ref: '#/components/parameters/P'}\n    P: {$ref: '#/components/parameters/Q'}\n    Q: {$ref: '#/components/parameters/P'}\n",
+            rule: "ref-cycle",
+            message: "error[ref-cycle]: `$ref` cycle in `components/parameters` (P → Q → P): the reference never reaches an object (progenitor overflows its stack following it); make one of them the object itself (at #/components/parameters/P)",
+        },
+        Case {
+            name: "request body that is itself",
+            paths: format!(
+                "  /a:\n    post:\n{}      requestBody: {{$ref: '#/components/requestBodies/B'}}\n{OK}",
+                op("a", "")
+            ),
+            components: "  requestBodies:\n    B: {$ref: '#/components/requestBodies/B'}\n",
+            rule: "ref-cycle",
+            message: "error[ref-cycle]: `$ref` cycle in `components/requestBodies` (B → B): the reference never reaches an object (progenitor overflows its stack following it); make one of them the object itself (at #/components/requestBodies/B)",
+        },
+        Case {
             name: "object with a format",
             paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
             components: "    O: {type: object, format: date-time}\n",
