@@ -127,3 +127,21 @@ fn a_pass_that_must_fire_and_rewrote_nothing_fails_clearly() {
         ]
     );
 }
+
+/// typify's `todo!()` on `not: {$ref}` came back with a 200-line `Debug`
+/// dump of the schema in the message (and once more on stderr from the
+/// panic hook, per schema tried); the place says which schema it is.
+#[test]
+fn a_typify_panic_is_one_located_line_without_its_debug_dump() {
+    let spec = spec(
+        GET_PET,
+        "    Pet: {not: {$ref: '#/components/schemas/Pet'}}\n",
+    );
+    let err = render(&spec, &GenerateOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "case.yaml: progenitor cannot generate 1 place(s):\n  GET /pet (get_pet): progenitor panicked: not yet implemented: unhandled not schema (at #/components/schemas/Pet)"
+    );
+}
