@@ -39,6 +39,13 @@ fn cases() -> Vec<Case> {
             message: "error[ref-not-component]: `$ref: #/components/schemas/Tag/allOf/0` points into the middle of the component `#/components/schemas/Tag`; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own (at #/components/schemas/U)",
         },
         Case {
+            name: "percent-encoded ref",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    c{d: {type: integer}\n    U: {type: object, properties: {n: {$ref: '#/components/schemas/c%7Bd'}}}\n",
+            rule: "ref-unresolved",
+            message: "error[ref-unresolved]: `$ref: #/components/schemas/c%7Bd` is percent-encoded (it means `#/components/schemas/c{d`), but generation reads references literally: write `#/components/schemas/c{d` (at #/components/schemas/U/properties/n)",
+        },
+        Case {
             name: "response ref into schemas",
             paths: format!(
                 "  /a:\n    get:\n{}      responses:\n        '200': {{$ref: '#/components/schemas/E'}}\n",
