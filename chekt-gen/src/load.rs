@@ -607,6 +607,39 @@ mod tests {
         .unwrap();
     }
 
+    /// libyaml reported these at 1:1 (or the document root, with a `Debug`
+    /// dump of the key).
+    #[test]
+    fn yaml_shapes_json_cannot_hold_are_named_with_their_place() {
+        let cases = [
+            (
+                format!("{MINIMAL}? [a, b]\n: c\n"),
+                "s.yaml:4:3: invalid YAML: a mapping key is a sequence; JSON object keys are strings",
+            ),
+            (
+                format!("{MINIMAL}---\nopenapi: 3.0.3\n"),
+                "s.yaml:4:1: invalid YAML: a second YAML document; a spec is one document (remove this `---` and what follows, or split the file)",
+            ),
+            (
+                format!("{MINIMAL}x-a: &a 5\nx-b: {{<<: *a}}\n"),
+                "s.yaml:5:11: invalid YAML: `<<` (a merge key) takes a mapping or a list of mappings, but this alias names a scalar",
+            ),
+            (
+                format!("{MINIMAL}x-b:\n  <<: 5\n"),
+                "s.yaml:5:7: invalid YAML: `<<` (a merge key) takes a mapping or a list of mappings, not the scalar `5`",
+            ),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(error("s.yaml", &src), expected);
+        }
+        // Merges of mappings and lists of them work.
+        Spec::parse(
+            "s.yaml",
+            format!("{MINIMAL}x-a: &a {{k: 1}}\nx-b: &b {{j: 2}}\nx-d: {{<<: [*a, *b], i: 3}}\n"),
+        )
+        .unwrap();
+    }
+
     #[test]
     fn numeric_keys_become_strings_and_merges_apply() {
         let src = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: &ok {description: ok}\n        404: {<<: *ok}\n";

@@ -1,7 +1,8 @@
 //! Structural checks the parsers skip or report without a place: YAML
-//! nesting depth and duplicate mapping keys (measured on saphyr-parser's
-//! events, before libyaml runs), and duplicate JSON object keys (serde_json
-//! keeps the last one silently).
+//! nesting depth, duplicate or non-scalar mapping keys, several documents
+//! and merges of non-mappings (on saphyr-parser's events, before libyaml
+//! runs), and duplicate JSON object keys (serde_json keeps the last one
+//! silently).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,15 +27,34 @@ enum Frame {
     },
 }
 
-/// Refuses YAML nested deeper than `limit` or with a key twice in one
-/// mapping, before serde_yaml (libyaml) sees it: libyaml's scanner is
-/// quadratic in flow depth, no text heuristic tells flow brackets from
-/// brackets in scalars the way YAML does, and libyaml reports a duplicate
-/// key without a place. This walks the events of saphyr-parser (a YAML 1.2
-/// parser that passes the yaml-test-suite) and stops at the first node past
-/// `limit`, so it is linear in the input; its syntax errors are reported as
-/// invalid YAML. Keys compare as JSON will hold them (`200` and `"200"` are
-/// one key).
+/// What an anchor names, for checking merges of aliases.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scalar,
+    Sequence,
+    Mapping,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Scalar => "a scalar",
+            Kind::Sequence => "a sequence",
+            Kind::Mapping => "a mapping",
+        }
+    }
+}
+
+/// Refuses, with its line and column, YAML that libyaml would be slow on or
+/// would report without a place: nesting deeper than `limit` (libyaml's
+/// scanner is quadratic in flow depth, and no text heuristic tells flow
+/// brackets from brackets in scalars the way YAML does), a key twice in one
+/// mapping, a key that is not a scalar, a second document, and a merge
+/// (`<<`) of something that is not a mapping. This walks the events of
+/// saphyr-parser (a YAML 1.2 parser that passes the yaml-test-suite) and
+/// stops at the first node past `limit`, so it is linear in the input; its
+/// syntax errors are reported as invalid YAML. Keys compare as JSON will
+/// hold them (`200` and `"200"` are one key).
 pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
     let at = |marker: &Marker, message: String| Error::Yaml {
         file: name.to_string(),
@@ -49,12 +69,10 @@ pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
         message: format!("mappings/sequences nested deeper than {limit} levels; refusing to parse"),
     };
     let mut stack: Vec<Frame> = Vec::new();
-    // After a node ends inside a mapping, the next node is a key or a value.
-    let node_done = |stack: &mut Vec<Frame>| {
-        if let Some(Frame::Mapping { expect_key, .. }) = stack.last_mut() {
-            *expect_key = !*expect_key;
-        }
-    };
+    let mut anchors: HashMap<usize, Kind> = HashMap::new();
+    let mut documents = 0usize;
+    // The next node is the value of a `<<` key.
+    let mut merge_value = false;
     for event in Parser::new_from_str(source) {
         let (event, span) = match event {
             Ok(event) => event,
@@ -63,42 +81,103 @@ pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
             Err(e) if e.info() == SAPHYR_RECURSION_LIMIT => return Err(too_deep(e.marker())),
             Err(e) => return Err(at(e.marker(), e.info().to_string())),
         };
+        let expecting_key = matches!(
+            stack.last(),
+            Some(Frame::Mapping {
+                expect_key: true,
+                ..
+            })
+        );
+        let is_merge_value = std::mem::take(&mut merge_value);
+        let mut key_is_merge = false;
         match event {
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(at(
+                        &span.start,
+                        "a second YAML document; a spec is one document (remove this `---` and what follows, or split the file)".to_string(),
+                    ));
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let kind = match event {
+                    Event::MappingStart(..) => Kind::Mapping,
+                    _ => Kind::Sequence,
+                };
                 if stack.len() >= limit {
                     return Err(too_deep(&span.start));
                 }
-                stack.push(match event {
-                    Event::MappingStart(..) => Frame::Mapping {
+                if expecting_key {
+                    return Err(at(
+                        &span.start,
+                        format!(
+                            "a mapping key is {}; JSON object keys are strings",
+                            kind.noun()
+                        ),
+                    ));
+                }
+                if anchor != 0 {
+                    anchors.insert(anchor, kind);
+                }
+                stack.push(match kind {
+                    Kind::Mapping => Frame::Mapping {
                         keys: HashMap::new(),
                         expect_key: true,
                     },
                     _ => Frame::Sequence,
                 });
+                continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 stack.pop();
-                node_done(&mut stack);
             }
-            Event::Scalar(key, ..) => {
+            Event::Scalar(value, _, anchor, _) => {
+                if anchor != 0 {
+                    anchors.insert(anchor, Kind::Scalar);
+                }
+                if is_merge_value {
+                    return Err(at(
+                        &span.start,
+                        format!(
+                            "`<<` (a merge key) takes a mapping or a list of mappings, not the scalar `{value}`"
+                        ),
+                    ));
+                }
                 if let Some(Frame::Mapping {
                     keys,
                     expect_key: true,
                 }) = stack.last_mut()
                 {
-                    let line = span.start.line();
-                    if let Some(first) = keys.insert(key.to_string(), line) {
+                    if let Some(first) = keys.insert(value.to_string(), span.start.line()) {
                         return Err(at(
                             &span.start,
-                            format!("duplicate key `{key}` in a mapping (first at line {first})"),
+                            format!("duplicate key `{value}` in a mapping (first at line {first})"),
                         ));
                     }
+                    // serde_yaml's `apply_merge` merges a quoted `<<` too.
+                    key_is_merge = value == "<<";
                 }
-                node_done(&mut stack);
             }
-            Event::Alias(..) => node_done(&mut stack),
-            _ => {}
+            Event::Alias(anchor) => {
+                let kind = anchors.get(&anchor).copied();
+                if is_merge_value && kind != Some(Kind::Mapping) {
+                    return Err(at(
+                        &span.start,
+                        format!(
+                            "`<<` (a merge key) takes a mapping or a list of mappings, but this alias names {}",
+                            kind.map_or("nothing defined before it", Kind::noun)
+                        ),
+                    ));
+                }
+            }
+            _ => continue,
         }
+        // A node ended: inside a mapping, the next one is a key or a value.
+        if let Some(Frame::Mapping { expect_key, .. }) = stack.last_mut() {
+            *expect_key = !*expect_key;
+        }
+        merge_value = key_is_merge;
     }
     Ok(())
 }
