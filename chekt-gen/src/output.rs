@@ -79,10 +79,15 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
     if staged.is_empty() {
         return Ok(written);
     }
+    // Absolute, so a later run from another directory completes the set.
     let list: String = staged
         .iter()
-        .map(|(_, target)| format!("{}\n", target.display()))
-        .collect();
+        .map(|(_, target)| {
+            std::path::absolute(target)
+                .map(|path| format!("{}\n", path.display()))
+                .map_err(|e| Error::io(target, e))
+        })
+        .collect::<Result<_>>()?;
     write_synced(&journal, list.as_bytes())?;
     for (from, to) in &staged {
         std::fs::rename(from, to).map_err(|e| Error::io(to, e))?;
@@ -96,8 +101,9 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
 /// directory, device, FIFO or socket (renaming over `/dev/full` replaced the
 /// device; opening a FIFO to compare it blocked forever), a symbolic link
 /// (the rename would replace the link and leave the file it names stale),
-/// one of the run's `inputs` (`--out` naming the spec overwrote it), or the
-/// same file twice.
+/// one of the run's `inputs` (`--out` naming the spec overwrote it), the
+/// same file twice, or a path the journal cannot list (not UTF-8, or with a
+/// line break).
 pub fn check_targets(targets: &[PathBuf], inputs: &[&Path]) -> Result<()> {
     let refuse =
         |path: &Path, why: &str| Err(Error::io(path, std::io::Error::other(why.to_string())));
@@ -123,6 +129,13 @@ pub fn check_targets(targets: &[PathBuf], inputs: &[&Path]) -> Result<()> {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(target, e)),
+        }
+        if target.to_str().is_none_or(|t| t.contains('\n')) {
+            // The journal lists one target per line, as text.
+            return refuse(
+                target,
+                "is not a UTF-8 path without line breaks; refusing to write it",
+            );
         }
         if inputs.iter().any(|input| same_file(target, input)) {
             return refuse(
