@@ -12,6 +12,8 @@ use crate::pointer;
 
 mod structure;
 
+pub use structure::MAX_ALIAS_NODES;
+
 /// HTTP methods in the order an OpenAPI path item lists them.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -638,6 +640,31 @@ mod tests {
             format!("{MINIMAL}x-a: &a {{k: 1}}\nx-b: &b {{j: 2}}\nx-d: {{<<: [*a, *b], i: 3}}\n"),
         )
         .unwrap();
+    }
+
+    /// serde_yaml's repetition limit let a 46 KB file expand to 40 million
+    /// nodes (6 GB, 105 s); the classic nested bomb is refused as well.
+    #[test]
+    fn alias_bombs_are_refused_before_expansion() {
+        let list = vec!["x"; 20_000].join(",");
+        let aliases = vec!["*b"; 2_000].join(",");
+        let wide = format!("{MINIMAL}x-base: &b [{list}]\nx-al: [{aliases}]\n");
+        assert_eq!(
+            error("s.yaml", &wide),
+            "s.yaml:5:155: aliases expand to more than 1000000 nodes (an alias bomb); refusing to parse"
+        );
+        let mut nested = format!("{MINIMAL}x-a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+        for level in 1..10 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(",");
+            nested.push_str(&format!("x-a{level}: &a{level} [{refs}]\n"));
+        }
+        assert!(error("s.yaml", &nested).contains("(an alias bomb); refusing to parse"));
+        // Aliases of small mappings, however many, are fine.
+        let small = format!(
+            "{MINIMAL}x-ok: &ok {{description: ok}}\nx-uses: [{}]\n",
+            vec!["*ok"; 1000].join(",")
+        );
+        Spec::parse("s.yaml", small).unwrap();
     }
 
     #[test]
