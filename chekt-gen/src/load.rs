@@ -440,7 +440,14 @@ mod tests {
             "s.yaml: OpenAPI version 3.1.0 is not supported at /openapi; chekt-gen reads 3.0.x"
         );
         assert!(error("s.yaml", "swagger: '2.0'\n").contains("version (none)"));
-        assert!(error("s.yaml", "- a list\n").contains("must be a mapping"));
+        assert_eq!(
+            error("s.yaml", "- a list\n"),
+            "s.yaml: not a valid OpenAPI 3.0 document at #: the document must be a mapping with `openapi`, `info` and `paths`"
+        );
+        assert_eq!(
+            error("s.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"),
+            "s.yaml: not a valid OpenAPI 3.0 document at #: missing field `paths`"
+        );
     }
 
     const MINIMAL: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
