@@ -68,11 +68,17 @@ pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
         column: marker.col() + 1,
         message,
     };
-    let too_deep = |marker: &Marker| Error::Encoding {
+    let refuse = |marker: &Marker, message: String| Error::Encoding {
         file: name.to_string(),
         line: marker.line(),
         column: marker.col() + 1,
-        message: format!("mappings/sequences nested deeper than {limit} levels; refusing to parse"),
+        message,
+    };
+    let too_deep = |marker: &Marker| {
+        refuse(
+            marker,
+            format!("mappings/sequences nested deeper than {limit} levels; refusing to parse"),
+        )
     };
     let mut stack: Vec<Frame> = Vec::new();
     // For each open collection: its anchor (0: none) and the node count
@@ -187,14 +193,12 @@ pub(super) fn check_yaml(name: &str, source: &str, limit: usize) -> Result<()> {
                 nodes = nodes.saturating_add(size);
                 expanded = expanded.saturating_add(size);
                 if expanded > MAX_ALIAS_NODES {
-                    return Err(Error::Encoding {
-                        file: name.to_string(),
-                        line: span.start.line(),
-                        column: span.start.col() + 1,
-                        message: format!(
+                    return Err(refuse(
+                        &span.start,
+                        format!(
                             "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb); refusing to parse"
                         ),
-                    });
+                    ));
                 }
                 let kind = anchors.get(&anchor).copied();
                 if is_merge_value && kind != Some(Kind::Mapping) {
