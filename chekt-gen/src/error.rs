@@ -61,7 +61,10 @@ pub enum Error {
     },
 
     /// The document is YAML but not an OpenAPI 3.0 document.
-    #[error("{file}: not a valid OpenAPI 3.0 document at {pointer}: {message}")]
+    #[error(
+        "{file}: not a valid OpenAPI 3.0 document at {}: {message}",
+        display_pointer(pointer)
+    )]
     Schema {
         /// The file name as given.
         file: String,
@@ -242,4 +245,10 @@ impl Error {
             source,
         }
     }
+}
+
+/// A JSON pointer as reports show it: the empty pointer (RFC 6901: the whole
+/// document) as `#` (it printed as `at : missing field`).
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "#" } else { pointer }
 }

@@ -10,6 +10,10 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::pointer;
 
+mod structure;
+
+pub use structure::MAX_ALIAS_NODES;
+
 /// HTTP methods in the order an OpenAPI path item lists them.
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -54,22 +58,56 @@ impl<'a> OperationRef<'a> {
     }
 }
 
-/// Deepest `[`/`{` nesting a YAML document may have. The YAML scanner's
-/// cost grows with input size times flow depth, so deeper input is refused
-/// before it is parsed (real specs nest a handful of levels).
-pub const MAX_FLOW_DEPTH: usize = 64;
+/// Deepest nesting of mappings and sequences a YAML document may have. The
+/// YAML scanner's cost grows with input size times flow depth, so deeper
+/// input is refused before it is parsed (real specs nest about a dozen
+/// levels; `spec/chekt.yaml` 11).
+pub const MAX_DEPTH: usize = 64;
+
+/// Largest spec read, in bytes (64 MiB; the largest public specs are a few
+/// MiB). `--spec /dev/zero` otherwise filled memory.
+pub const MAX_SPEC_BYTES: u64 = 64 << 20;
+
+/// Reads at most `limit` bytes of `path` (a pipe works too); more is an
+/// error naming the limit.
+pub(crate) fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::io(
+            path,
+            std::io::Error::other(format!("larger than {limit} bytes; refusing to read it")),
+        ));
+    }
+    Ok(bytes)
+}
 
 impl Spec {
     /// Reads and parses the spec at `path`; errors name the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = read_capped(path, MAX_SPEC_BYTES)?;
         Self::from_bytes(path.display().to_string(), &bytes)
     }
 
     /// Parses raw bytes: invalid UTF-8 is reported with its byte offset.
     pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Self> {
         let name = name.into();
+        if let Some(encoding) = utf16_or_32(bytes) {
+            return Err(Error::Encoding {
+                file: name,
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the file is {encoding}; OpenAPI documents are UTF-8 (convert it, e.g. `iconv -f {} -t UTF-8`)",
+                    encoding.split(' ').next().unwrap_or_default()
+                ),
+            });
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::parse(name, text),
             Err(e) => {
@@ -99,7 +137,7 @@ impl Spec {
         let is_json =
             name.to_ascii_lowercase().ends_with(".json") || source.trim_start().starts_with('{');
         let value = if is_json {
-            json_value(&name, &source)?
+            structure::json_value(&name, &source)?
         } else {
             yaml_to_json(&name, &source)?
         };
@@ -223,9 +261,27 @@ impl Spec {
     }
 }
 
+/// The encoding of a UTF-16 or UTF-32 text, told by its byte order mark
+/// or, without one, by the NUL bytes that ASCII takes in it (RFC 8259 §8.1:
+/// JSON is UTF-8; YAML 1.2 §5.2 allows these, libyaml and serde_yaml do not).
+fn utf16_or_32(bytes: &[u8]) -> Option<&'static str> {
+    let nul = |i: usize| bytes.get(i) == Some(&0);
+    let some = |i: usize| bytes.get(i).is_some_and(|&b| b != 0);
+    Some(match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => "UTF-32BE (byte order mark 00 00 FE FF)",
+        [0xFF, 0xFE, 0, 0, ..] => "UTF-32LE (byte order mark FF FE 00 00)",
+        [0xFE, 0xFF, ..] => "UTF-16BE (byte order mark FE FF)",
+        [0xFF, 0xFE, ..] => "UTF-16LE (byte order mark FF FE)",
+        _ if nul(0) && nul(1) && nul(2) && some(3) => "UTF-32BE (no byte order mark)",
+        _ if some(0) && nul(1) && nul(2) && nul(3) => "UTF-32LE (no byte order mark)",
+        _ if nul(0) && some(1) && nul(2) && some(3) => "UTF-16BE (no byte order mark)",
+        _ if some(0) && nul(1) && some(2) && nul(3) => "UTF-16LE (no byte order mark)",
+        _ => return None,
+    })
+}
+
 /// The byte-level problems a parser reports vaguely or not at all: an empty
-/// document, a byte order mark, a NUL byte, and flow nesting deeper than
-/// [`MAX_FLOW_DEPTH`].
+/// document, a byte order mark, a NUL byte.
 fn check_text(name: &str, source: &str) -> Result<()> {
     let at = |offset: usize, message: String| {
         let (line, column) = line_column(source, offset);
@@ -255,12 +311,6 @@ fn check_text(name: &str, source: &str) -> Result<()> {
             format!("NUL byte (U+0000) at byte offset {offset}; a spec is text"),
         );
     }
-    if let Some(offset) = flow_depth_exceeded(source, MAX_FLOW_DEPTH) {
-        return at(
-            offset,
-            format!("`[`/`{{` nested deeper than {MAX_FLOW_DEPTH} levels; refusing to parse"),
-        );
-    }
     Ok(())
 }
 
@@ -270,57 +320,6 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-/// Byte offset of the first `[` or `{` nested deeper than `limit`, skipping
-/// quoted scalars and comments. Linear in the text.
-fn flow_depth_exceeded(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut chars = text.char_indices().peekable();
-    let mut previous = '\n';
-    while let Some((offset, c)) = chars.next() {
-        match c {
-            '[' | '{' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(offset);
-                }
-            }
-            ']' | '}' => depth = depth.saturating_sub(1),
-            '#' if previous.is_whitespace() => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' if depth > 0 || previous.is_whitespace() || previous == ':' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '\'' if depth > 0 || previous.is_whitespace() => {
-                while let Some((_, c)) = chars.next() {
-                    if c == '\'' {
-                        if chars.peek().map(|&(_, c)| c) == Some('\'') {
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
 }
 
 /// `openapi` must be a string `3.0.x`; a number (`openapi: 3.0`) is named as such.
@@ -346,16 +345,6 @@ fn check_version(name: &str, value: &Value) -> Result<()> {
     })
 }
 
-/// Parses JSON with serde_json; errors keep line and column.
-fn json_value(name: &str, source: &str) -> Result<Value> {
-    serde_json::from_str(source).map_err(|e| Error::Json {
-        file: name.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
-}
-
 /// Parses YAML into a JSON value, resolving merge keys and rejecting what
 /// JSON cannot hold.
 fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
@@ -371,6 +360,7 @@ fn yaml_to_json(name: &str, source: &str) -> Result<Value> {
             message: e.to_string(),
         }
     };
+    structure::check_yaml(name, source, MAX_DEPTH)?;
     let mut yaml: serde_yaml::Value = serde_yaml::from_str(source).map_err(yaml_error)?;
     yaml.apply_merge().map_err(yaml_error)?;
     convert(name, yaml, String::new())
@@ -542,7 +532,14 @@ mod tests {
             error("s.yaml", "swagger: '2.0'\n"),
             "s.yaml: not a valid OpenAPI 3.0 document at /swagger: this is a Swagger 2.0 document (OpenAPI 2.0); chekt-gen reads OpenAPI 3.0.x, so convert it first"
         );
-        assert!(error("s.yaml", "- a list\n").contains("must be a mapping"));
+        assert_eq!(
+            error("s.yaml", "- a list\n"),
+            "s.yaml: not a valid OpenAPI 3.0 document at #: the document must be a mapping with `openapi`, `info` and `paths`"
+        );
+        assert_eq!(
+            error("s.yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"),
+            "s.yaml: not a valid OpenAPI 3.0 document at #: missing field `paths`"
+        );
     }
 
     const MINIMAL: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
@@ -587,6 +584,50 @@ mod tests {
     }
 
     #[test]
+    fn utf16_and_utf32_are_named() {
+        let text = MINIMAL.chars().map(|c| c as u16);
+        let le: Vec<u8> = text.clone().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.flat_map(u16::to_be_bytes).collect();
+        let message = |bytes: &[u8]| Spec::from_bytes("s.yaml", bytes).unwrap_err().to_string();
+        assert_eq!(
+            message(&[&[0xFF, 0xFE][..], &le].concat()),
+            "s.yaml:1:1: the file is UTF-16LE (byte order mark FF FE); OpenAPI documents are UTF-8 (convert it, e.g. `iconv -f UTF-16LE -t UTF-8`)"
+        );
+        assert!(message(&le).contains("the file is UTF-16LE (no byte order mark)"));
+        assert!(message(&be).contains("the file is UTF-16BE (no byte order mark)"));
+        assert!(message(&[0xFE, 0xFF, 0, b'o']).contains("UTF-16BE (byte order mark FE FF)"));
+        let utf32: Vec<u8> = MINIMAL
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert!(message(&utf32).contains("UTF-32LE (no byte order mark)"));
+        // One NUL in UTF-8 text is still reported as a NUL byte.
+        assert!(message(b"openapi: 3.0.3\0").contains("NUL byte"));
+    }
+
+    #[test]
+    fn endless_input_is_refused_at_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "x".repeat(1001)).unwrap();
+        assert_eq!(
+            read_capped(&big, 1000).unwrap_err().to_string(),
+            format!(
+                "{}: larger than 1000 bytes; refusing to read it",
+                big.display()
+            )
+        );
+        assert_eq!(read_capped(&big, 1001).unwrap().len(), 1001);
+        #[cfg(unix)]
+        assert!(
+            Spec::from_file("/dev/zero")
+                .unwrap_err()
+                .to_string()
+                .ends_with("larger than 67108864 bytes; refusing to read it")
+        );
+    }
+
+    #[test]
     fn deep_flow_nesting_is_refused_before_parsing() {
         let deep = format!(
             "{MINIMAL}x-deep: {}{}\n",
@@ -595,19 +636,134 @@ mod tests {
         );
         assert_eq!(
             error("s.yaml", &deep),
-            format!(
-                "s.yaml:4:{}: `[`/`{{` nested deeper than 64 levels; refusing to parse",
-                8 + 64 + 1
-            )
+            "s.yaml:4:264: mappings/sequences nested deeper than 64 levels; refusing to parse"
         );
-        // Brackets inside quotes and comments do not count.
+        // Brackets inside quotes, comments and block scalars do not count.
         let quoted = format!(
-            "{MINIMAL}x-a: '{}'\nx-b: \"{}\"\n# {}\n",
+            "{MINIMAL}x-a: '{0}'\nx-b: \"{1}\"\n# {0}\nx-c: |\n  {0}\n",
             "[".repeat(100),
             "{".repeat(100),
-            "[".repeat(100)
         );
         Spec::parse("s.yaml", quoted).unwrap();
+    }
+
+    /// A quote inside a plain scalar (`b "`, `a'b`) is no quote to YAML: deep
+    /// nesting after one is still found (a text heuristic skipped it and
+    /// libyaml took seconds per 40 KB).
+    #[test]
+    fn deep_nesting_after_a_plain_scalar_quote_is_refused() {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        for src in [
+            format!("{MINIMAL}x-a: b \"\nx-deep: {deep}\nx-c: d \"\n"),
+            format!("{MINIMAL}x-deep: [a'b, {deep}]\n"),
+            format!("{MINIMAL}x-a: |\n  it 's\nx-deep: {deep}\nx-c: 'x'\n"),
+        ] {
+            let err = error("s.yaml", &src);
+            assert!(
+                err.contains("nested deeper than 64 levels; refusing to parse"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_block_nesting_is_refused() {
+        let mut src = format!("{MINIMAL}x-deep:\n");
+        for level in 1..100 {
+            src.push_str(&format!("{}k:\n", "  ".repeat(level)));
+        }
+        src.push_str(&format!("{}v\n", "  ".repeat(100)));
+        assert_eq!(
+            error("s.yaml", &src),
+            "s.yaml:68:129: mappings/sequences nested deeper than 64 levels; refusing to parse"
+        );
+    }
+
+    /// serde_json keeps the last of two equal keys and libyaml names no
+    /// place; both are refused with line and column.
+    #[test]
+    fn duplicate_keys_are_refused_with_their_place() {
+        assert_eq!(
+            error(
+                "s.json",
+                "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n \"paths\": {}, \"paths\": {}}"
+            ),
+            "s.json:2:21: invalid JSON: duplicate key `paths` in an object at line 2 column 21"
+        );
+        assert_eq!(
+            error("s.yaml", &format!("{MINIMAL}paths: {{}}\n")),
+            "s.yaml:4:1: invalid YAML: duplicate key `paths` in a mapping (first at line 3)"
+        );
+        // `200` and `"200"` are two YAML keys but one JSON key.
+        let src = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: a}\n        '200': {description: b}\n";
+        assert_eq!(
+            error("s.yaml", src),
+            "s.yaml:8:9: invalid YAML: duplicate key `200` in a mapping (first at line 7)"
+        );
+        // Equal keys in different mappings, and a merge's keys overridden, are fine.
+        Spec::parse(
+            "s.yaml",
+            format!("{MINIMAL}x-a: &a {{k: 1, j: 2}}\nx-b: {{<<: *a, k: 3}}\nx-c: {{k: 1}}\n"),
+        )
+        .unwrap();
+    }
+
+    /// libyaml reported these at 1:1 (or the document root, with a `Debug`
+    /// dump of the key).
+    #[test]
+    fn yaml_shapes_json_cannot_hold_are_named_with_their_place() {
+        let cases = [
+            (
+                format!("{MINIMAL}? [a, b]\n: c\n"),
+                "s.yaml:4:3: invalid YAML: a mapping key is a sequence; JSON object keys are strings",
+            ),
+            (
+                format!("{MINIMAL}---\nopenapi: 3.0.3\n"),
+                "s.yaml:4:1: invalid YAML: a second YAML document; a spec is one document (remove this `---` and what follows, or split the file)",
+            ),
+            (
+                format!("{MINIMAL}x-a: &a 5\nx-b: {{<<: *a}}\n"),
+                "s.yaml:5:11: invalid YAML: `<<` (a merge key) takes a mapping or a list of mappings, but this alias names a scalar",
+            ),
+            (
+                format!("{MINIMAL}x-b:\n  <<: 5\n"),
+                "s.yaml:5:7: invalid YAML: `<<` (a merge key) takes a mapping or a list of mappings, not the scalar `5`",
+            ),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(error("s.yaml", &src), expected);
+        }
+        // Merges of mappings and lists of them work.
+        Spec::parse(
+            "s.yaml",
+            format!("{MINIMAL}x-a: &a {{k: 1}}\nx-b: &b {{j: 2}}\nx-d: {{<<: [*a, *b], i: 3}}\n"),
+        )
+        .unwrap();
+    }
+
+    /// serde_yaml's repetition limit let a 46 KB file expand to 40 million
+    /// nodes (6 GB, 105 s); the classic nested bomb is refused as well.
+    #[test]
+    fn alias_bombs_are_refused_before_expansion() {
+        let list = vec!["x"; 20_000].join(",");
+        let aliases = vec!["*b"; 2_000].join(",");
+        let wide = format!("{MINIMAL}x-base: &b [{list}]\nx-al: [{aliases}]\n");
+        assert_eq!(
+            error("s.yaml", &wide),
+            "s.yaml:5:155: aliases expand to more than 1000000 nodes (an alias bomb); refusing to parse"
+        );
+        let mut nested = format!("{MINIMAL}x-a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+        for level in 1..10 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(",");
+            nested.push_str(&format!("x-a{level}: &a{level} [{refs}]\n"));
+        }
+        assert!(error("s.yaml", &nested).contains("(an alias bomb); refusing to parse"));
+        // Aliases of small mappings, however many, are fine.
+        let small = format!(
+            "{MINIMAL}x-ok: &ok {{description: ok}}\nx-uses: [{}]\n",
+            vec!["*ok"; 1000].join(",")
+        );
+        Spec::parse("s.yaml", small).unwrap();
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
         return Ok(Vec::new());
     };
     let targets: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+    check_targets(&targets, &[])?;
     recover(&targets)?;
     let journal = dir_of(first).join(JOURNAL);
     let mut staged = Vec::new();
@@ -78,16 +79,78 @@ pub fn write_set(files: &[(PathBuf, String)]) -> Result<Vec<Written>> {
     if staged.is_empty() {
         return Ok(written);
     }
+    // Absolute, so a later run from another directory completes the set.
     let list: String = staged
         .iter()
-        .map(|(_, target)| format!("{}\n", target.display()))
-        .collect();
+        .map(|(_, target)| {
+            std::path::absolute(target)
+                .map(|path| format!("{}\n", path.display()))
+                .map_err(|e| Error::io(target, e))
+        })
+        .collect::<Result<_>>()?;
     write_synced(&journal, list.as_bytes())?;
     for (from, to) in &staged {
         std::fs::rename(from, to).map_err(|e| Error::io(to, e))?;
     }
     std::fs::remove_file(&journal).map_err(|e| Error::io(&journal, e))?;
     Ok(written)
+}
+
+/// Refuses, before anything is read or written, a set that would replace
+/// something other than a regular file of its own: a target that is a
+/// directory, device, FIFO or socket (renaming over `/dev/full` replaced the
+/// device; opening a FIFO to compare it blocked forever), a symbolic link
+/// (the rename would replace the link and leave the file it names stale),
+/// one of the run's `inputs` (`--out` naming the spec overwrote it), the
+/// same file twice, or a path the journal cannot list (not UTF-8, or with a
+/// line break).
+pub fn check_targets(targets: &[PathBuf], inputs: &[&Path]) -> Result<()> {
+    let refuse =
+        |path: &Path, why: &str| Err(Error::io(path, std::io::Error::other(why.to_string())));
+    let same_file = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b))
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    for (i, target) in targets.iter().enumerate() {
+        match std::fs::symlink_metadata(target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return refuse(
+                    target,
+                    "is a symbolic link; generated files are replaced, not written through links: name the file it points to",
+                );
+            }
+            Ok(meta) if !meta.is_file() => {
+                return refuse(
+                    target,
+                    "is not a regular file (a directory, device, FIFO or socket); refusing to replace it",
+                );
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(target, e)),
+        }
+        if target.to_str().is_none_or(|t| t.contains('\n')) {
+            // The journal lists one target per line, as text.
+            return refuse(
+                target,
+                "is not a UTF-8 path without line breaks; refusing to write it",
+            );
+        }
+        if inputs.iter().any(|input| same_file(target, input)) {
+            return refuse(
+                target,
+                "is an input of this run (the spec or its lint config); refusing to overwrite it",
+            );
+        }
+        if targets[..i]
+            .iter()
+            .any(|earlier| same_file(target, earlier))
+        {
+            return refuse(target, "is named twice in one set of outputs");
+        }
+    }
+    Ok(())
 }
 
 /// Completes a set of `targets` that a killed run committed but did not
@@ -188,11 +251,18 @@ fn same_contents(path: &Path, contents: &str) -> Result<bool> {
 /// `Ok(None)`: no such file; `Ok(Some(None))`: longer than `2 * expected +
 /// 1` bytes or not UTF-8 (so not what we would write); else its text.
 fn read_bounded(path: &Path, expected: usize) -> Result<Option<Option<String>>> {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::io(
+                path,
+                std::io::Error::other("is not a regular file; refusing to read it"),
+            ));
+        }
+        Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
-    };
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let limit = expected.saturating_mul(2).saturating_add(1);
     let mut bytes = Vec::new();
     file.take(limit as u64 + 1)
@@ -251,6 +321,8 @@ fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::FileTypeExt;
 
     #[test]
     fn writes_once_then_reports_unchanged_and_checks() {
@@ -301,6 +373,78 @@ mod tests {
             ))
         );
         assert_eq!(write(&path, "a\n").unwrap(), Written::Updated(path.clone()));
+    }
+
+    /// A FIFO blocked the comparison forever and `/dev/full` was replaced by
+    /// a regular file; a link was replaced instead of written through.
+    #[cfg(unix)]
+    #[test]
+    fn targets_other_than_own_regular_files_are_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("socket.rs");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let real = dir.path().join("real.rs");
+        std::fs::write(&real, "old\n").unwrap();
+        let link = dir.path().join("link.rs");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let spec = dir.path().join("api.yaml");
+        std::fs::write(&spec, "openapi: 3.0.3\n").unwrap();
+        let message = |targets: &[PathBuf], inputs: &[&Path]| {
+            check_targets(targets, inputs).unwrap_err().to_string()
+        };
+        assert_eq!(
+            write(&socket, "a\n").unwrap_err().to_string(),
+            format!(
+                "{}: is not a regular file (a directory, device, FIFO or socket); refusing to replace it",
+                socket.display()
+            )
+        );
+        assert!(
+            check(&socket, "a\n")
+                .unwrap_err()
+                .to_string()
+                .ends_with("is not a regular file; refusing to read it")
+        );
+        assert!(message(&[dir.path().to_path_buf()], &[]).contains("is not a regular file"));
+        assert_eq!(
+            write(&link, "a\n").unwrap_err().to_string(),
+            format!(
+                "{}: is a symbolic link; generated files are replaced, not written through links: name the file it points to",
+                link.display()
+            )
+        );
+        assert_eq!(
+            message(&[dir.path().join("x.rs"), spec.clone()], &[&spec]),
+            format!(
+                "{}: is an input of this run (the spec or its lint config); refusing to overwrite it",
+                spec.display()
+            )
+        );
+        assert!(
+            message(&[real.clone(), dir.path().join("./real.rs")], &[])
+                .ends_with("is named twice in one set of outputs")
+        );
+        // Nothing was written: the set stops before staging.
+        let err = write_set(&[
+            (dir.path().join("new.rs"), "a\n".into()),
+            (socket.clone(), "a\n".into()),
+        ]);
+        assert!(err.is_err());
+        assert!(!dir.path().join("new.rs").exists());
+        assert!(!dir.path().join(".new.rs.chekt-gen-new").exists());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "old\n");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::symlink_metadata(&socket)
+                .unwrap()
+                .file_type()
+                .is_socket()
+        );
     }
 
     #[test]

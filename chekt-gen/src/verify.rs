@@ -83,12 +83,21 @@ pub fn check_plain(
     cargo_check(dir, target_dir, &[])
 }
 
-/// `cargo check --offline --message-format short` in `dir` with extra
-/// `args`; the error lines when it fails.
+/// `cargo check --offline` in `dir` with extra `args`: `Ok(None)` when it
+/// passes, `Ok(Some(errors))` with the compiler's errors (short form, one
+/// per line) when the code does not compile, and `Err` when cargo failed
+/// without a compiler error (no toolchain, `RUSTC` broken, a dependency not
+/// in the offline cache...): that says nothing about the code.
 pub fn cargo_check(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<Option<String>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["check", "--offline", "--quiet", "--message-format", "short"])
+        .args([
+            "check",
+            "--offline",
+            "--quiet",
+            "--message-format",
+            "json-diagnostic-short",
+        ])
         .args(args)
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(dir)
@@ -97,13 +106,32 @@ pub fn cargo_check(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<Optio
     if output.status.success() {
         return Ok(None);
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
-    Ok(Some(if errors.is_empty() {
-        stderr.into_owned()
-    } else {
-        errors.join("\n")
-    }))
+    let errors = compiler_errors(&String::from_utf8_lossy(&output.stdout));
+    if errors.is_empty() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::io(
+            dir,
+            std::io::Error::other(format!(
+                "`cargo check` failed without a compiler error, so it says nothing about the code: {}",
+                stderr.trim()
+            )),
+        ));
+    }
+    Ok(Some(errors.join("\n")))
+}
+
+/// The rendered `error` diagnostics among cargo's JSON messages.
+fn compiler_errors(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-message" && m["message"]["level"] == "error")
+        .filter_map(|m| {
+            m["message"]["rendered"]
+                .as_str()
+                .map(|r| r.trim_end().to_string())
+        })
+        .collect()
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

@@ -127,3 +127,43 @@ fn a_pass_that_must_fire_and_rewrote_nothing_fails_clearly() {
         ]
     );
 }
+
+/// typify's `todo!()` on `not: {$ref}` came back with a 200-line `Debug`
+/// dump of the schema in the message (and once more on stderr from the
+/// panic hook, per schema tried); the place says which schema it is.
+#[test]
+fn a_typify_panic_is_one_located_line_without_its_debug_dump() {
+    let spec = spec(
+        GET_PET,
+        "    Pet: {not: {$ref: '#/components/schemas/Pet'}}\n",
+    );
+    let err = render(&spec, &GenerateOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "case.yaml: progenitor cannot generate 1 place(s):\n  GET /pet (get_pet): progenitor panicked: not yet implemented: unhandled not schema (at #/components/schemas/Pet)"
+    );
+}
+
+/// operationIds that differ only in case or separators give one builder
+/// (and one method); the refusal names the operations, not only `GetA`.
+#[test]
+fn operation_ids_alike_after_progenitor_naming_are_refused_naming_the_operations() {
+    let op = |path: &str, id: &str| {
+        format!(
+            "  {path}:\n    get:\n      operationId: {id}\n      responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {{type: string}}}}}}}}\n"
+        )
+    };
+    let spec = spec(
+        &format!("{}{}", op("/a", "getA"), op("/b", "get-a")),
+        "    X: {type: string}\n",
+    );
+    let err = render(&spec, &GenerateOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "case.yaml: the generated code would not compile: `mod builder` defines `GetA` 2 times (E0428); progenitor names the builders of these operations `GetA` (their operationIds differ only in case or separators): GET /a (getA), GET /b (get-a); `mod operations` defines `GET_A` 2 times (E0428)"
+    );
+}

@@ -39,6 +39,13 @@ fn cases() -> Vec<Case> {
             message: "error[ref-not-component]: `$ref: #/components/schemas/Tag/allOf/0` points into the middle of the component `#/components/schemas/Tag`; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own (at #/components/schemas/U)",
         },
         Case {
+            name: "percent-encoded ref",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    c{d: {type: integer}\n    U: {type: object, properties: {n: {$ref: '#/components/schemas/c%7Bd'}}}\n",
+            rule: "ref-unresolved",
+            message: "error[ref-unresolved]: `$ref: #/components/schemas/c%7Bd` is percent-encoded (it means `#/components/schemas/c{d`), but generation reads references literally: write `#/components/schemas/c{d` (at #/components/schemas/U/properties/n)",
+        },
+        Case {
             name: "response ref into schemas",
             paths: format!(
                 "  /a:\n    get:\n{}      responses:\n        '200': {{$ref: '#/components/schemas/E'}}\n",
@@ -56,6 +63,26 @@ fn cases() -> Vec<Case> {
             message: "error[ref-cycle]: `$ref` cycle with no object, array or map in between (A → A): the type would contain itself directly (typify recurses without end, or decoding does); break the cycle with an object property (at #/components/schemas/A)",
         },
         Case {
+            name: "parameters that are each other, reached through a third",
+            paths: format!(
+                "  /a:\n    get:\n{}      parameters: [{{$ref: '#/components/parameters/X'}}]\n{OK}",
+                op("a", "")
+            ),
+            components: "  parameters:\n    X: {$ref: '#/components/parameters/P'}\n    P: {$ref: '#/components/parameters/Q'}\n    Q: {$ref: '#/components/parameters/P'}\n",
+            rule: "ref-cycle",
+            message: "error[ref-cycle]: `$ref` cycle in `components/parameters` (P → Q → P): the reference never reaches an object (progenitor overflows its stack following it); make one of them the object itself (at #/components/parameters/P)",
+        },
+        Case {
+            name: "request body that is itself",
+            paths: format!(
+                "  /a:\n    post:\n{}      requestBody: {{$ref: '#/components/requestBodies/B'}}\n{OK}",
+                op("a", "")
+            ),
+            components: "  requestBodies:\n    B: {$ref: '#/components/requestBodies/B'}\n",
+            rule: "ref-cycle",
+            message: "error[ref-cycle]: `$ref` cycle in `components/requestBodies` (B → B): the reference never reaches an object (progenitor overflows its stack following it); make one of them the object itself (at #/components/requestBodies/B)",
+        },
+        Case {
             name: "object with a format",
             paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
             components: "    O: {type: object, format: date-time}\n",
@@ -68,6 +95,27 @@ fn cases() -> Vec<Case> {
             components: "    B: {type: boolean, default: 'false'}\n",
             rule: "schema-default-type",
             message: "error[schema-default-type]: `default: \"false\"` is not a valid `boolean` (it is a string); write the default as a boolean value (at #/components/schemas/B/default)",
+        },
+        Case {
+            name: "integer default written as a string",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    N: {type: object, properties: {n: {type: integer, default: '5'}}}\n",
+            rule: "schema-default-type",
+            message: "error[schema-default-type]: `default: \"5\"` is not a valid `integer` (it is a string); write the default as a integer value (at #/components/schemas/N/properties/n/default)",
+        },
+        Case {
+            name: "enum value of the wrong type, in an array's items",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    L: {type: array, items: {type: string, enum: [a, 1]}}\n",
+            rule: "schema-enum-type",
+            message: "error[schema-enum-type]: enum value `1` is not a valid `string`; every value of an enum has the schema's type (at #/components/schemas/L/items/enum/1)",
+        },
+        Case {
+            name: "default not in the enum, in a map's values",
+            paths: format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+            components: "    M: {type: object, additionalProperties: {type: integer, enum: [1, 2], default: 3}}\n",
+            rule: "schema-default-not-in-enum",
+            message: "error[schema-default-not-in-enum]: `default: 3` is not one of the enum's values (1, 2); make it one or add it to `enum` (at #/components/schemas/M/additionalProperties/default)",
         },
         Case {
             name: "octet-stream body of base64",
@@ -426,6 +474,22 @@ fn every_rule_has_a_case() {
 fn a_clean_operation_has_no_findings() {
     let spec = spec(&format!("  /a:\n    get:\n{}{OK}", op("a", "")), "");
     assert_eq!(lint::lint(&spec).findings, []);
+}
+
+/// Enums typify accepts stay quiet: `null` among the values (Dropshot's
+/// null body), a nullable enum with a `null` default, a default in the enum.
+#[test]
+fn valid_enums_and_defaults_have_no_findings() {
+    let spec = spec(
+        &format!("  /a:\n    get:\n{}{OK}", op("a", "")),
+        "    N: {type: string, enum: [null]}\n    S: {type: string, enum: [a, b], default: b}\n    O: {type: integer, nullable: true, enum: [1, null], default: null}\n",
+    );
+    let findings: Vec<_> = lint::lint(&spec)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.starts_with("schema-"))
+        .collect();
+    assert_eq!(findings, []);
 }
 
 #[test]

@@ -233,6 +233,15 @@ fn gen_command(
     Mode { check, verify }: Mode,
     verbose: bool,
 ) -> Result<ExitCode, Error> {
+    if !check {
+        // Refused before rendering, so nothing is rendered in vain.
+        let targets: Vec<PathBuf> = gen_targets(out, preset)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        let config = LintConfig::path_for(&args.spec);
+        output::check_targets(&targets, &[&args.spec, &config])?;
+    }
     let (spec, lint_config) = args.load()?;
     let options = match preset {
         Preset::ChektApi => GenerateOptions::chekt_api(),

@@ -222,3 +222,59 @@ fn a_kill_at_any_moment_leaves_one_version_of_the_set() {
         }
     }
 }
+
+/// `--out` naming the spec overwrote the spec with the client generated from it.
+#[test]
+fn out_naming_the_spec_or_its_config_is_refused_and_both_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let config = dir.path().join("chekt-lint.conf");
+    std::fs::write(&config, "# none\n").unwrap();
+    for out in [&spec, &config, &dir.path().join("./api.yaml")] {
+        let run = gen_plain(&spec, out, &[]);
+        assert_eq!(run.status.code(), Some(2));
+        assert_eq!(
+            text(&run.stderr),
+            format!(
+                "error: {}: is an input of this run (the spec or its lint config); refusing to overwrite it\n",
+                out.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), SPEC);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "# none\n");
+}
+
+/// A toolchain that cannot run was reported as "the generated code does not
+/// compile" (exit 1); it says nothing about the code.
+#[cfg(unix)]
+#[test]
+fn verify_with_a_broken_toolchain_cannot_verify_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let out = dir.path().join("client.rs");
+    let run = support::xtask_with_env(
+        &[
+            "gen",
+            "--preset",
+            "plain",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--verify",
+        ],
+        &[("RUSTC", "/bin/false")],
+    );
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`cargo check` failed without a compiler error, so it says nothing about the code: error: process didn't exit successfully: `/bin/false -vV`"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("; nothing written\n"), "{stderr}");
+    assert!(!stderr.contains("does not compile"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -1,7 +1,7 @@
 //! Checks on the rendered file before anything is written: what we can
 //! tell without a compiler that the code would not compile.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use syn::Item;
 
@@ -14,11 +14,23 @@ use crate::pointer;
 /// and the component schemas typify names that way. Empty when there is none.
 pub fn duplicate_items(spec: &Spec, file: &syn::File) -> Vec<String> {
     let mut clashes = Vec::new();
-    check_module("crate root", &file.items, spec, &mut clashes);
+    let builders = names::builders(file);
+    let sources = Sources {
+        spec,
+        builders: &builders,
+    };
+    check_module("crate root", &file.items, &sources, &mut clashes);
     clashes
 }
 
-fn check_module(module: &str, items: &[Item], spec: &Spec, clashes: &mut Vec<String>) {
+/// What a clash is traced back to: component schemas by typify's names,
+/// operations by the builder progenitor generated for each.
+struct Sources<'a> {
+    spec: &'a Spec,
+    builders: &'a HashMap<(String, String), String>,
+}
+
+fn check_module(module: &str, items: &[Item], spec: &Sources<'_>, clashes: &mut Vec<String>) {
     let mut types: BTreeMap<String, usize> = BTreeMap::new();
     let mut values: BTreeMap<String, usize> = BTreeMap::new();
     for item in items {
@@ -57,8 +69,33 @@ fn check_module(module: &str, items: &[Item], spec: &Spec, clashes: &mut Vec<Str
 }
 
 /// `; typify names these component schemas `Name`: #/components/schemas/a, ...`
-fn sources(spec: &Spec, name: &str) -> String {
-    let pointers: Vec<String> = spec
+/// and `; progenitor names the builders of these operations `Name`: GET /a, ...`
+fn sources(sources: &Sources<'_>, name: &str) -> String {
+    let mut operations: Vec<String> = sources
+        .builders
+        .iter()
+        .filter(|(_, builder)| *builder == name)
+        .map(|((method, path), _)| {
+            let id = sources
+                .spec
+                .operations()
+                .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path)
+                .and_then(|op| op.id().map(|id| format!(" ({id})")))
+                .unwrap_or_default();
+            format!("{method} {path}{id}")
+        })
+        .collect();
+    operations.sort();
+    let operations = if operations.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; progenitor names the builders of these operations `{name}` (their operationIds differ only in case or separators): {}",
+            operations.join(", ")
+        )
+    };
+    let pointers: Vec<String> = sources
+        .spec
         .value()
         .pointer("/components/schemas")
         .and_then(serde_json::Value::as_object)
@@ -69,10 +106,10 @@ fn sources(spec: &Spec, name: &str) -> String {
         .map(|component| format!("#{}", pointer::join(["components", "schemas", component])))
         .collect();
     if pointers.is_empty() {
-        String::new()
+        operations
     } else {
         format!(
-            "; typify names these component schemas `{name}`: {}",
+            "; typify names these component schemas `{name}`: {}{operations}",
             pointers.join(", ")
         )
     }

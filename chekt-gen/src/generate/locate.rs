@@ -50,19 +50,77 @@ pub fn run(spec: &Spec, openapi: &OpenAPI, generate: &Run<'_>) -> Result<TokenSt
     })
 }
 
-/// One run, its error or panic as a message.
+/// One run, its error or panic as a message. The panic is not printed:
+/// it becomes the message, with its place, in the report.
 fn attempt(openapi: &OpenAPI, generate: &Run<'_>) -> std::result::Result<TokenStream, String> {
-    match catch_unwind(AssertUnwindSafe(|| generate(openapi))) {
+    quiet_panics::install();
+    let result = quiet_panics::silenced(|| catch_unwind(AssertUnwindSafe(|| generate(openapi))));
+    match result {
         Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(format!("progenitor: {e}")),
+        Ok(Err(e)) => Err(format!("progenitor: {}", condense(&e.to_string()))),
         Err(panic) => Err(format!(
             "progenitor panicked: {}",
             panic
                 .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .map(|s| condense(s))
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| condense(s)))
                 .unwrap_or_else(|| "(no message)".to_string())
         )),
+    }
+}
+
+/// Longest message kept from progenitor, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// progenitor's first line, without the `Debug` dump some of its panics
+/// append (`unhandled not schema Object(` and 200 lines of `SchemaObject`):
+/// the report already names the place.
+fn condense(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default().trim_end();
+    let first = match first.rsplit_once(' ') {
+        Some((head, last)) if last.ends_with(['(', '{', '[']) => head,
+        _ if first.ends_with(['(', '{', '[']) => first.trim_end_matches(['(', '{', '[']),
+        _ => first,
+    };
+    let mut short: String = first.chars().take(MAX_MESSAGE_CHARS).collect();
+    if short.len() < first.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// A panic hook, installed once and never swapped, that stays silent on a
+/// thread while it runs progenitor under [`silenced`] and otherwise defers
+/// to the hook it replaced: progenitor's panics are reported with their
+/// place, not also dumped on stderr, and parallel callers cannot race on
+/// the hook (nothing is restored).
+mod quiet_panics {
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        static SILENT: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Installs the hook (once per process).
+    pub(super) fn install() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !SILENT.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Runs `f` with this thread's panics unprinted.
+    pub(super) fn silenced<T>(f: impl FnOnce() -> T) -> T {
+        let before = SILENT.with(|s| s.replace(true));
+        let result = f();
+        SILENT.with(|s| s.set(before));
+        result
     }
 }
 
@@ -226,5 +284,23 @@ fn collect_refs(value: Option<&Value>, out: &mut Vec<String>) {
         }
         Some(Value::Array(items)) => items.iter().for_each(|v| collect_refs(Some(v), out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::condense;
+
+    #[test]
+    fn debug_dumps_are_cut_from_messages() {
+        assert_eq!(
+            condense("not yet implemented: unhandled not schema Object(\n    SchemaObject {\n"),
+            "not yet implemented: unhandled not schema"
+        );
+        assert_eq!(
+            condense("type error unexpected value type"),
+            "type error unexpected value type"
+        );
+        assert_eq!(condense(&"x".repeat(400)).chars().count(), 301);
     }
 }

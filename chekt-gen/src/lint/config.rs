@@ -2,7 +2,7 @@
 //! from a file next to the spec ([`CONFIG_FILE`]), so a maintainer can
 //! accept a finding knowingly (e.g. `query-array-not-exploded = warning`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{LintConfig, RULES};
 use crate::error::{Error, Result};
@@ -12,6 +12,9 @@ use crate::report::Severity;
 /// one `rule-id = severity` per line (`error`, `warning` or `info`); blank
 /// lines and `#` comments are skipped.
 pub const CONFIG_FILE: &str = "chekt-lint.conf";
+
+/// Largest config read, in bytes (one line per rule fits in a few KiB).
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 impl LintConfig {
     /// Applies one `rule-id=severity` override; unknown ids name the closest.
@@ -30,6 +33,16 @@ impl LintConfig {
     /// Parses a config file's text (see [`CONFIG_FILE`]); errors name the
     /// file and line.
     pub fn parse(file: &str, text: &str) -> Result<Self> {
+        if text.starts_with('\u{feff}') {
+            // Invisible in the "unknown lint rule" message it would cause.
+            return Err(Error::LintConfig {
+                file: file.to_string(),
+                line: 1,
+                message:
+                    "the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+                        .to_string(),
+            });
+        }
         text.lines()
             .enumerate()
             .map(|(index, line)| (index + 1, line.split('#').next().unwrap_or("").trim()))
@@ -45,14 +58,30 @@ impl LintConfig {
             })
     }
 
+    /// Where the config of the spec at `spec` lives: [`CONFIG_FILE`] in its
+    /// directory.
+    pub fn path_for(spec: &Path) -> PathBuf {
+        spec.parent().unwrap_or(Path::new(".")).join(CONFIG_FILE)
+    }
+
     /// The config for the spec at `spec`: [`CONFIG_FILE`] in its directory
     /// when present, then `overrides` (`rule-id=severity`, later wins).
     pub fn for_spec(spec: &Path, overrides: &[String]) -> Result<Self> {
-        let path = spec.parent().unwrap_or(Path::new(".")).join(CONFIG_FILE);
-        let mut config = match std::fs::read_to_string(&path) {
+        let path = Self::path_for(spec);
+        let read = crate::load::read_capped(&path, MAX_CONFIG_BYTES).and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|e| {
+                Error::io(
+                    &path,
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                )
+            })
+        });
+        let mut config = match read {
             Ok(text) => LintConfig::parse(&path.display().to_string(), &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => LintConfig::default(),
-            Err(e) => return Err(Error::io(path, e)),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                LintConfig::default()
+            }
+            Err(e) => return Err(e),
         };
         for (index, text) in overrides.iter().enumerate() {
             config = config
@@ -99,6 +128,14 @@ mod tests {
             typo.to_string(),
             "c.conf:2: unknown lint rule `query-array-not-explode`; did you mean `query-array-not-exploded`? (`cargo xtask lint --list-rules` lists them)"
         );
+        let bom = LintConfig::parse("c.conf", "\u{feff}ref-cycle = warning\n").unwrap_err();
+        assert_eq!(
+            bom.to_string(),
+            "c.conf:1: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM"
+        );
+        // CRLF line ends and trailing comments are fine.
+        let crlf = LintConfig::parse("c.conf", "ref-cycle = warning # knowingly\r\n").unwrap();
+        assert_eq!(crlf.severity_of("ref-cycle"), Some(Severity::Warning));
         let bad = LintConfig::parse("c.conf", "ref-cycle = fatal\n").unwrap_err();
         assert_eq!(
             bad.to_string(),

@@ -80,6 +80,18 @@ pub static RULES: &[Rule] = &[
         "A `default` of another JSON type than the schema's `type`; typify cannot generate it."
     ),
     rule!(
+        "schema-enum-type",
+        Error,
+        schemas::enum_type,
+        "An `enum` value of another JSON type than the schema's `type`; typify cannot generate it."
+    ),
+    rule!(
+        "schema-default-not-in-enum",
+        Error,
+        schemas::default_not_in_enum,
+        "A `default` that is none of the `enum` values; the client would decode a missing field to it."
+    ),
+    rule!(
         "octet-stream-byte",
         Error,
         schemas::octet_stream_byte,

@@ -50,6 +50,75 @@ pub fn ref_cycle(spec: &Spec) -> Vec<Hit> {
             ));
         }
     }
+    hits.extend(reference_chain_cycles(spec));
+    hits
+}
+
+/// The `components` sections other than `schemas`, whose members are
+/// either an object or a `$ref` to another member.
+const REFERABLE_SECTIONS: [&str; 8] = [
+    "parameters",
+    "responses",
+    "requestBodies",
+    "headers",
+    "examples",
+    "links",
+    "callbacks",
+    "securitySchemes",
+];
+
+/// Components of the other sections that are `$ref`s leading back to
+/// themselves (`P: {$ref: Q}`, `Q: {$ref: P}`): they never resolve to an
+/// object, and progenitor overflows its stack following them.
+fn reference_chain_cycles(spec: &Spec) -> Vec<Hit> {
+    let root = spec.value();
+    let components = root.get("components").unwrap_or(&Value::Null);
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    let mut hits = Vec::new();
+    for section in REFERABLE_SECTIONS {
+        for (name, _) in entries(components, section) {
+            let start = pointer::join(["components", section, name]);
+            if reported.contains(&start) {
+                continue;
+            }
+            let mut chain = vec![start.clone()];
+            let mut at = start.clone();
+            while let Some(next) = root
+                .pointer(&at)
+                .and_then(|v| v.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+            {
+                if let Some(position) = chain.iter().position(|p| p == next) {
+                    let cycle = &chain[position..];
+                    if position == 0 {
+                        let route = cycle
+                            .iter()
+                            .chain(std::iter::once(&start))
+                            .map(|p| {
+                                p.rsplit('/')
+                                    .next()
+                                    .map(pointer::unescape)
+                                    .unwrap_or_default()
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" → ");
+                        hits.push(Hit::at(
+                            start.clone(),
+                            format!(
+                                "`$ref` cycle in `components/{section}` ({route}): the reference never reaches an object (progenitor overflows its stack following it); make one of them the object itself"
+                            ),
+                        ));
+                        reported.extend(cycle.iter().cloned());
+                    }
+                    // A chain into a cycle it is not on is reported at the cycle.
+                    break;
+                }
+                chain.push(next.to_string());
+                at = next.to_string();
+            }
+        }
+    }
     hits
 }
 

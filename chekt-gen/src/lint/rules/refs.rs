@@ -13,9 +13,23 @@ pub fn unresolved(spec: &Spec) -> Vec<Hit> {
         if let Some(target) = pointer::from_ref(reference)
             && spec.value().pointer(target).is_none()
         {
+            // RFC 6901 §6: a pointer in a URI fragment is percent-encoded,
+            // but progenitor and typify read it literally.
+            let decoded = percent_encoding::percent_decode_str(reference)
+                .decode_utf8()
+                .ok()
+                .filter(|d| d != reference)
+                .filter(|d| {
+                    pointer::from_ref(d).is_some_and(|t| spec.value().pointer(t).is_some())
+                });
             hits.push(Hit::at(
                 at,
-                format!("`$ref: {reference}` does not resolve to anything in the document"),
+                match decoded {
+                    Some(decoded) => format!(
+                        "`$ref: {reference}` is percent-encoded (it means `{decoded}`), but generation reads references literally: write `{decoded}`"
+                    ),
+                    None => format!("`$ref: {reference}` does not resolve to anything in the document"),
+                },
             ));
         }
     });

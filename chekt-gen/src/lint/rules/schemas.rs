@@ -94,33 +94,100 @@ pub fn object_format(spec: &Spec) -> Vec<Hit> {
     hits
 }
 
+/// Whether `value` is a JSON value of OpenAPI `type` `ty` (`null` only when
+/// the schema is `nullable`).
+fn fits_type(value: &Value, ty: &str, nullable: bool) -> bool {
+    match value {
+        Value::Null => nullable,
+        Value::Bool(_) => ty == "boolean",
+        Value::Number(n) => ty == "number" || (ty == "integer" && (n.is_i64() || n.is_u64())),
+        Value::String(_) => ty == "string",
+        Value::Array(_) => ty == "array",
+        Value::Object(_) => ty == "object",
+    }
+}
+
+/// The schema's `type` and `nullable`, when it states a type.
+fn type_of(schema: &Value) -> Option<(&str, bool)> {
+    let ty = schema.get("type").and_then(Value::as_str)?;
+    Some((
+        ty,
+        schema.get("nullable").and_then(Value::as_bool) == Some(true),
+    ))
+}
+
 /// `schema-default-type`: a `default` whose JSON type is not the schema's
 /// `type` (`{type: boolean, default: "false"}`); typify cannot emit it.
 pub fn default_type(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
     walk_schemas(spec, &mut |at, schema| {
-        let (Some(default), Some(ty)) = (
-            schema.get("default"),
-            schema.get("type").and_then(Value::as_str),
-        ) else {
+        let (Some(default), Some((ty, nullable))) = (schema.get("default"), type_of(schema)) else {
             return;
         };
-        let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
-        let fits = match default {
-            Value::Null => nullable,
-            Value::Bool(_) => ty == "boolean",
-            Value::Number(n) => ty == "number" || (ty == "integer" && (n.is_i64() || n.is_u64())),
-            Value::String(_) => ty == "string",
-            Value::Array(_) => ty == "array",
-            Value::Object(_) => ty == "object",
-        };
-        if !fits {
+        if !fits_type(default, ty, nullable) {
             hits.push(Hit::located(
                 spec,
                 pointer::push(at, "default"),
                 format!(
                     "`default: {default}` is not a valid `{ty}`{}; write the default as a {ty} value",
                     if default.is_string() { " (it is a string)" } else { "" }
+                ),
+            ));
+        }
+    });
+    hits
+}
+
+/// `schema-enum-type`: an `enum` value whose JSON type is not the schema's
+/// `type` (`{type: string, enum: [a, 1]}`); typify fails on the schema
+/// ("unexpected value type") without saying which value. `null` is allowed.
+pub fn enum_type(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_schemas(spec, &mut |at, schema| {
+        let (Some(values), Some((ty, nullable))) = (
+            schema.get("enum").and_then(Value::as_array),
+            type_of(schema),
+        ) else {
+            return;
+        };
+        for (i, value) in values.iter().enumerate() {
+            // typify reads `null` among the values as "nullable" (Dropshot
+            // writes `{type: string, enum: [null]}` for a null body).
+            if !value.is_null() && !fits_type(value, ty, nullable) {
+                hits.push(Hit::located(
+                    spec,
+                    pointer::join_onto(at, ["enum", &i.to_string()]),
+                    format!(
+                        "enum value `{value}` is not a valid `{ty}`{}; every value of an enum has the schema's type",
+                        if value.is_string() { " (it is a string)" } else { "" }
+                    ),
+                ));
+            }
+        }
+    });
+    hits
+}
+
+/// `schema-default-not-in-enum`: a `default` that is none of the schema's
+/// `enum` values; typify drops it or builds the value unchecked, so a
+/// missing field silently decodes to a value the spec forbids.
+pub fn default_not_in_enum(spec: &Spec) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    walk_schemas(spec, &mut |at, schema| {
+        let (Some(default), Some(values)) = (
+            schema.get("default"),
+            schema.get("enum").and_then(Value::as_array),
+        ) else {
+            return;
+        };
+        if !values.contains(default) {
+            let listed: Vec<String> = values.iter().map(Value::to_string).collect();
+            hits.push(Hit::located(
+                spec,
+                pointer::push(at, "default"),
+                format!(
+                    "`default: {default}` is not one of the enum's values ({}); make it one or add it to `enum`",
+                    listed.join(", ")
                 ),
             ));
         }
