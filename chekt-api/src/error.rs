@@ -158,6 +158,34 @@ pub enum Error {
         /// The status.
         status: StatusCode,
     },
+
+    /// The server answered with a redirect (3xx). The client follows no
+    /// redirect, so that no credential or request body reaches another
+    /// origin (see the README's "Reliability" section); nothing more was sent.
+    #[error("the server answered {status} redirecting to {}; redirects are not followed", location.as_deref().unwrap_or("no Location"))]
+    Redirect {
+        /// The 3xx status.
+        status: StatusCode,
+        /// Where it pointed, without userinfo or query.
+        location: Option<String>,
+    },
+
+    /// The body is in a `Content-Encoding` the client did not ask for
+    /// (it asks for and decodes `gzip` and `deflate`).
+    #[error(
+        "the {status} response body is in content-encoding `{encoding}`, which the client did not ask for"
+    )]
+    ContentEncoding {
+        /// The status the server answered with.
+        status: StatusCode,
+        /// The `Content-Encoding` as the server sent it.
+        encoding: String,
+    },
+
+    /// A list did not end: paging stopped with the reason
+    /// ([`pagination`](crate::pagination)).
+    #[error("paging stopped: {0}")]
+    Paging(#[from] crate::pagination::PagingError),
 }
 
 fn describe(
@@ -204,9 +232,11 @@ impl Error {
             | Error::Api { status, .. }
             | Error::UnexpectedStatus { status } => Some(*status),
             Error::UndecodableBody { status, .. } => *status,
-            Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::ResponseTooLarge { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::ContentEncoding { status, .. } => Some(*status),
             Error::Transport { source } | Error::Timeout { source } => source.status(),
-            Error::InvalidRequest { .. } => None,
+            Error::InvalidRequest { .. } | Error::Paging(_) => None,
         }
     }
 
@@ -389,15 +419,8 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_string)
 }
 
-fn excerpt(bytes: &[u8]) -> String {
-    const MAX: usize = 512;
-    let cut = &bytes[..bytes.len().min(MAX)];
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > MAX {
-        text.push('…');
-    }
-    text
-}
+/// At most this many characters of a body are shown in an error.
+pub(crate) const EXCERPT_CHARS: usize = 512;
 
 impl From<crate::auth::TokenError> for Error {
     fn from(error: crate::auth::TokenError) -> Self {
@@ -405,6 +428,7 @@ impl From<crate::auth::TokenError> for Error {
         match error {
             T::Transport(source) if source.is_timeout() => Error::Timeout { source },
             T::Transport(source) => Error::Transport { source },
+            T::Redirect { status, location } => Error::Redirect { status, location },
             T::Rejected {
                 status,
                 code,
@@ -438,6 +462,12 @@ impl From<progenitor_client::Error<types::Error>> for Error {
             P::CommunicationError(source)
             | P::ResponseBodyError(source)
             | P::InvalidUpgrade(source) => {
+                if let Some(refused) = crate::body::refused(&source) {
+                    return Error::ContentEncoding {
+                        status: refused.status,
+                        encoding: refused.encoding.clone(),
+                    };
+                }
                 if source.is_timeout() {
                     Error::Timeout { source }
                 } else {
@@ -446,10 +476,16 @@ impl From<progenitor_client::Error<types::Error>> for Error {
             }
             P::InvalidResponsePayload(bytes, e) => Error::UndecodableBody {
                 status: None,
-                excerpt: excerpt(&bytes),
+                excerpt: crate::redact::excerpt(&bytes, EXCERPT_CHARS),
                 reason: e.to_string(),
                 request_id: None,
             },
+            P::UnexpectedResponse(response) if response.status().is_redirection() => {
+                Error::Redirect {
+                    status: response.status(),
+                    location: crate::redirect::location(response.headers()),
+                }
+            }
             P::UnexpectedResponse(response) => Error::UnexpectedStatus {
                 status: response.status(),
             },

@@ -45,6 +45,7 @@ pub struct ReadmeDoctests;
 mod generated;
 
 pub mod auth;
+mod body;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;
@@ -54,6 +55,8 @@ pub mod mock;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;
+pub mod redact;
+mod redirect;
 pub mod retry;
 mod runtime;
 pub mod webhooks;

@@ -73,6 +73,13 @@ impl Runtime {
         self.inner.credentials.user.as_ref()
     }
 
+    #[cfg(feature = "cli")]
+    pub(crate) fn partner_tokens(
+        &self,
+    ) -> Option<&crate::auth::token::TokenCache<crate::auth::token::PartnerGrant>> {
+        self.inner.credentials.partner.as_ref()
+    }
+
     pub(crate) fn token_url(&self) -> &str {
         &self.inner.token_url
     }
@@ -199,6 +206,9 @@ impl Client {
             if status.is_success() || status.is_informational() || status.is_redirection() {
                 return read_success(response, inner.max_response_bytes).await;
             }
+            if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
+                return Ok(crate::body::refuse(response, encoding));
+            }
             let (parts, body) = read_error(response).await;
             let expired_token = auth.as_ref().filter(|a| {
                 a.refreshable
@@ -293,18 +303,20 @@ async fn read_prefix(
 
 /// Reads a success body into memory, refusing one larger than `limit`
 /// before it is all read.
+/// A body in an encoding the client did not ask for fails to read, naming
+/// it ([`crate::body`]); a leading UTF-8 BOM is dropped.
 async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
-    // A declared length within the limit is enforced by the HTTP layer:
-    // pass the body through without copying it.
-    if response.content_length().is_some_and(|n| n <= limit as u64) {
-        return Ok(response);
+    if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
+        return Ok(crate::body::refuse(response, encoding));
     }
     let Some(body) = read_capped(&mut response, limit).await? else {
         return Ok(body_too_large(response.status(), limit));
     };
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
-    Ok(rebuild(parts, Bytes::from(body)))
+    let body = Bytes::from(body);
+    let start = body.len() - crate::body::strip_bom(&body).len();
+    Ok(rebuild(parts, body.slice(start..)))
 }
 
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body; a body that
@@ -315,7 +327,9 @@ async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
     let _ = read_prefix(&mut response, ERROR_BODY_LIMIT, &mut body).await;
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
-    (parts, Bytes::from(body))
+    let body = Bytes::from(body);
+    let start = body.len() - crate::body::strip_bom(&body).len();
+    (parts, body.slice(start..))
 }
 
 fn is_token_expired(body: &[u8]) -> bool {
@@ -345,7 +359,7 @@ fn normalize(mut parts: http::response::Parts, body: Bytes) -> Response {
         .canonical_reason()
         .unwrap_or("Error")
         .to_string();
-    let excerpt = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
+    let excerpt = crate::redact::excerpt(&body, crate::error::EXCERPT_CHARS);
     let replacement = serde_json::json!({ "error": reason, "message": excerpt });
     parts
         .headers
@@ -412,9 +426,31 @@ fn body_too_large(status: StatusCode, limit: usize) -> Response {
 /// A failure before anything was sent, answered the way the API answers an
 /// unauthenticated call so it flows through the generated code unchanged.
 fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
+    let mut server_said = false;
     let (status, code, message, request_id) = match failure {
         AuthFailure::Missing(message) => (StatusCode::UNAUTHORIZED, None, message, None),
         AuthFailure::Token(TokenError::Transport(error)) => return Err(error),
+        AuthFailure::Token(TokenError::Redirect { status, location }) => {
+            let mut response = http::Response::new(Bytes::new());
+            *response.status_mut() = status;
+            if let Some(value) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                response
+                    .headers_mut()
+                    .insert(reqwest::header::LOCATION, value);
+            }
+            return Ok(Response::from(response));
+        }
+        AuthFailure::Token(
+            e @ (TokenError::Unreachable { .. } | TokenError::ContentEncoding(_)),
+        ) => {
+            let status = match e {
+                TokenError::Unreachable {
+                    timed_out: true, ..
+                } => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            (status, None, e.to_string(), None)
+        }
         AuthFailure::Token(TokenError::Rejected {
             status,
             code,
@@ -426,6 +462,9 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
             } else {
                 status
             };
+            // The token endpoint refused the credentials that were set
+            // (e.g. `invalid_client`): a server's answer, not a missing one.
+            server_said = true;
             (
                 status,
                 code,
@@ -441,7 +480,11 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
         "code": code,
         "request_id": request_id,
     });
-    Ok(local_response(status, body, &[]))
+    let mut response = local_response(status, body, &[]);
+    if server_said {
+        response.headers_mut().remove(LOCAL_HEADER);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
 //! OAuth access tokens from `POST /oauth/token`: cached, refreshed a margin
 //! before they expire, fetched by exactly one request however many tasks
-//! need one at once (single flight), and invalidated on `token_expired`.
+//! need one at once (single flight, failures included), and invalidated on
+//! `token_expired`.
+//!
+//! Lifetimes (RFC 6749 §5.1 makes `expires_in` optional) are read by
+//! [`Lifetime`]; the refresh margin is at most half the lifetime, so a
+//! short-lived token is still reused.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -28,9 +33,33 @@ pub enum TokenError {
         /// Its request id.
         request_id: Option<String>,
     },
-    /// The token endpoint answered 2xx with a body that is not a token.
+    /// The token endpoint answered 2xx with a body that is not a token
+    /// (any token in the body is redacted from the message).
     #[error("token response is not a token: {0}")]
     Malformed(String),
+    /// The token endpoint answered with a redirect (3xx). It is never
+    /// followed: the request's client secret, assertion, refresh token or
+    /// PKCE verifier would go wherever the server points.
+    #[error("the token endpoint answered {status} redirecting to {}; redirects are not followed", location.as_deref().unwrap_or("no Location"))]
+    Redirect {
+        /// The 3xx status.
+        status: reqwest::StatusCode,
+        /// Where it pointed (userinfo and query removed).
+        location: Option<String>,
+    },
+    /// The token endpoint's body is in a `Content-Encoding` the client did
+    /// not ask for.
+    #[error("the token response is in content-encoding `{0}`, which the client did not ask for")]
+    ContentEncoding(String),
+    /// The token endpoint could not be reached by a request another task
+    /// made for this one (single flight): the same failure, shared.
+    #[error("token request {}: {message}", if *timed_out { "timed out" } else { "failed" })]
+    Unreachable {
+        /// Whether that request timed out.
+        timed_out: bool,
+        /// The transport error, as text.
+        message: String,
+    },
     /// The assertion could not be signed.
     #[error("cannot sign the assertion: {0}")]
     Signing(String),
@@ -47,6 +76,45 @@ pub enum TokenError {
     /// The token store failed to load or save.
     #[error("token store: {0}")]
     Store(String),
+}
+
+impl TokenError {
+    /// A copy of this failure for the other tasks that waited on the same
+    /// token request; a transport error (which cannot be copied) becomes
+    /// [`TokenError::Unreachable`] with its text.
+    pub(crate) fn shared(&self) -> TokenError {
+        match self {
+            TokenError::Transport(e) => TokenError::Unreachable {
+                timed_out: e.is_timeout(),
+                message: e.to_string(),
+            },
+            TokenError::Rejected {
+                status,
+                code,
+                message,
+                request_id,
+            } => TokenError::Rejected {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+                request_id: request_id.clone(),
+            },
+            TokenError::Malformed(m) => TokenError::Malformed(m.clone()),
+            TokenError::Redirect { status, location } => TokenError::Redirect {
+                status: *status,
+                location: location.clone(),
+            },
+            TokenError::ContentEncoding(e) => TokenError::ContentEncoding(e.clone()),
+            TokenError::Unreachable { timed_out, message } => TokenError::Unreachable {
+                timed_out: *timed_out,
+                message: message.clone(),
+            },
+            TokenError::Signing(m) => TokenError::Signing(m.clone()),
+            TokenError::NotAuthorized => TokenError::NotAuthorized,
+            TokenError::StateMismatch => TokenError::StateMismatch,
+            TokenError::Store(m) => TokenError::Store(m.clone()),
+        }
+    }
 }
 
 /// The form of one token request.
@@ -107,16 +175,86 @@ impl Grant for ClientCredentials {
 #[derive(Deserialize)]
 pub(crate) struct TokenBody {
     pub access_token: SecretString,
-    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub expires_in: Lifetime,
     pub refresh_token: Option<SecretString>,
+    /// `Bearer` (RFC 6749 §7.1); shown by `chekt auth login`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// The granted scopes, space separated; shown by `chekt auth login`.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
-impl TokenBody {
-    /// How long the access token lives: one hour unless the server says
-    /// otherwise (seed 000).
-    pub fn lifetime(&self) -> Duration {
-        Duration::from_secs(self.expires_in.unwrap_or(3600))
+/// What `chekt auth login` shows of a fresh token (never the token).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Issued {
+    pub lifetime: Duration,
+    pub token_type: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// The token's lifetime as the token endpoint stated it in `expires_in`.
+///
+/// | `expires_in` | lifetime |
+/// | --- | --- |
+/// | absent, `null`, or a string that is not a number | [`DEFAULT_LIFETIME`] (one hour, seed 000) |
+/// | a positive integer, float or numeric string (`"3600"`, a gateway that stringifies numbers) | that many seconds, fractions dropped, at most [`MAX_LIFETIME`] |
+/// | `0` or negative | already expired: used for the calls that waited for it, never reused |
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) enum Lifetime {
+    /// Not stated (or not a number).
+    #[default]
+    Unstated,
+    /// Stated, in whole seconds; `<= 0` means already expired.
+    Seconds(i64),
+}
+
+/// The lifetime assumed when the token endpoint states none: one hour
+/// (seed 000's access-token lifetime).
+pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longer stated lifetimes are cut to this (30 days), so no deadline
+/// overflows.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+impl<'de> Deserialize<'de> for Lifetime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        let seconds = |n: f64| Lifetime::Seconds(n.clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Lifetime::Seconds)
+                .or_else(|| n.as_f64().map(seconds))
+                .unwrap_or_default(),
+            Value::String(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(seconds)
+                .unwrap_or_default(),
+            _ => Lifetime::Unstated,
+        })
     }
+}
+
+impl Lifetime {
+    /// How long the token lives; zero when it is already expired.
+    pub fn duration(self) -> Duration {
+        match self {
+            Lifetime::Unstated => DEFAULT_LIFETIME,
+            Lifetime::Seconds(n) => Duration::from_secs(n.max(0).unsigned_abs()).min(MAX_LIFETIME),
+        }
+    }
+}
+
+/// How long before a token of `lifetime` expires it is refreshed: the
+/// configured `margin`, but at most half the lifetime (so a 30 s token
+/// with the default 60 s margin is reused for 15 s, not refetched on every
+/// call).
+pub(crate) fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
+    lifetime - margin.min(lifetime / 2)
 }
 
 #[derive(Deserialize)]
@@ -134,11 +272,22 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// The outcome of the latest token request, for the tasks that queued
+/// behind it.
+#[derive(Default)]
+struct Latest {
+    /// Counts finished token requests.
+    generation: u64,
+    /// How the latest one ended: the header or the failure.
+    outcome: Option<Result<HeaderValue, TokenError>>,
+}
+
 /// A cached token for one grant.
 pub(crate) struct TokenCache<G> {
     grant: G,
     margin: Duration,
     current: Mutex<Option<Cached>>,
+    latest: Mutex<Latest>,
     fetching: tokio::sync::Mutex<()>,
 }
 
@@ -148,6 +297,7 @@ impl<G: Grant> TokenCache<G> {
             grant,
             margin,
             current: Mutex::new(None),
+            latest: Mutex::new(Latest::default()),
             fetching: tokio::sync::Mutex::new(()),
         }
     }
@@ -160,8 +310,25 @@ impl<G: Grant> TokenCache<G> {
             .map(|c| c.header.clone())
     }
 
-    /// A valid token as its `Authorization` header, fetching one if needed
-    /// (one request at a time).
+    fn generation(&self) -> u64 {
+        self.latest.lock().map(|l| l.generation).unwrap_or(0)
+    }
+
+    /// Records how a token request ended, for the tasks queued behind it.
+    fn finished(&self, outcome: &Result<HeaderValue, TokenError>) {
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.generation += 1;
+            latest.outcome = Some(match outcome {
+                Ok(header) => Ok(header.clone()),
+                Err(e) => Err(e.shared()),
+            });
+        }
+    }
+
+    /// A valid token as its `Authorization` header, fetching one if needed:
+    /// one request at a time, and the tasks that waited for a request get
+    /// its outcome (the same token, or the same failure) instead of
+    /// sending one each.
     pub async fn token(
         &self,
         http: &reqwest::Client,
@@ -170,23 +337,51 @@ impl<G: Grant> TokenCache<G> {
         if let Some(header) = self.valid() {
             return Ok(header);
         }
+        let before = self.generation();
         let _single_flight = self.fetching.lock().await;
         if let Some(header) = self.valid() {
             return Ok(header);
         }
+        if let Ok(latest) = self.latest.lock()
+            && latest.generation != before
+            && let Some(outcome) = &latest.outcome
+        {
+            // A request finished while this task waited: its outcome.
+            return outcome
+                .as_ref()
+                .map(HeaderValue::clone)
+                .map_err(TokenError::shared);
+        }
+        let fetched = match self.grant.form().await {
+            Ok(form) => self.exchange(http, token_url, &form).await.map(|(h, _)| h),
+            Err(e) => Err(e),
+        };
+        self.finished(&fetched);
+        fetched
+    }
+
+    /// Fetches a token now, whatever the cache holds, and caches it;
+    /// returns its lifetime (`chekt auth login`).
+    #[cfg(feature = "cli")]
+    pub async fn fetch_now(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+    ) -> Result<Issued, TokenError> {
+        let _single_flight = self.fetching.lock().await;
         let form = self.grant.form().await?;
-        self.exchange(http, token_url, &form).await
+        self.exchange(http, token_url, &form).await.map(|(_, i)| i)
     }
 
     /// Posts `form` to the token endpoint, lets the grant see the answer
     /// (e.g. to persist a rotated refresh token), and caches the access
-    /// token it brought.
+    /// token it brought; returns it with its lifetime.
     pub async fn exchange(
         &self,
         http: &reqwest::Client,
         token_url: &str,
         form: &Form,
-    ) -> Result<HeaderValue, TokenError> {
+    ) -> Result<(HeaderValue, Issued), TokenError> {
         let body = request_token(http, token_url, form).await?;
         self.grant.accept(&body).await?;
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
@@ -194,14 +389,22 @@ impl<G: Grant> TokenCache<G> {
                 "the access token has characters an HTTP header cannot carry".to_string(),
             )
         })?;
-        let refresh_at = Instant::now() + body.lifetime().saturating_sub(self.margin);
+        let lifetime = body.expires_in.duration();
+        let refresh_at = Instant::now() + refresh_after(lifetime, self.margin);
         if let Ok(mut current) = self.current.lock() {
-            *current = Some(Cached {
+            // An already expired token serves the tasks that waited for it
+            // (they get it from this call's outcome) but is not reused.
+            *current = (!lifetime.is_zero()).then(|| Cached {
                 header: header.clone(),
                 refresh_at,
             });
         }
-        Ok(header)
+        let issued = Issued {
+            lifetime,
+            token_type: body.token_type,
+            scope: body.scope,
+        };
+        Ok((header, issued))
     }
 
     /// Forgets the token sent as `used` if it is still the cached one (a
@@ -224,6 +427,11 @@ impl<G: Grant> TokenCache<G> {
 const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
 /// Posts one token request and reads the token or the refusal.
+///
+/// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
+/// response from any URL but `token_url`, is [`TokenError::Redirect`] and
+/// its body is not read. A leading BOM is ignored; tokens in a body that
+/// cannot be decoded are redacted from the error ([`crate::redact`]).
 pub(crate) async fn request_token(
     http: &reqwest::Client,
     token_url: &str,
@@ -237,6 +445,17 @@ pub(crate) async fn request_token(
         .await
         .map_err(TokenError::Transport)?;
     let status = response.status();
+    let elsewhere = reqwest::Url::parse(token_url).ok().as_ref() != Some(response.url());
+    if status.is_redirection() || elsewhere {
+        return Err(TokenError::Redirect {
+            status,
+            location: crate::redirect::location(response.headers())
+                .or_else(|| Some(crate::redirect::shown(response.url()))),
+        });
+    }
+    if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
+        return Err(TokenError::ContentEncoding(encoding));
+    }
     let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
         .map_err(TokenError::Transport)?
@@ -245,10 +464,19 @@ pub(crate) async fn request_token(
                 "the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"
             ))
         })?;
+    let bytes = crate::body::strip_bom(&bytes);
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| TokenError::Malformed(e.to_string()));
+        let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+        return serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            TokenError::Malformed(format!(
+                "at {path}: {}; body starts with {:?}",
+                e.into_inner(),
+                crate::redact::excerpt(bytes, 200)
+            ))
+        });
     }
-    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
     let (code, message, request_id) = match body {
         Some(b) => (
             b.code
@@ -260,16 +488,55 @@ pub(crate) async fn request_token(
                 .unwrap_or_default(),
             b.request_id,
         ),
-        None => (
-            None,
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-            None,
-        ),
+        None => (None, crate::redact::excerpt(bytes, 200), None),
     };
     Err(TokenError::Rejected {
         status,
         code,
-        message,
+        message: crate::redact::text(&message).into_owned(),
         request_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifetime(json: &str) -> Lifetime {
+        let body = format!(r#"{{"access_token": "t"{json}}}"#);
+        serde_json::from_str::<TokenBody>(&body)
+            .expect("a token body")
+            .expires_in
+    }
+
+    #[test]
+    fn every_expires_in_shape_has_a_lifetime() {
+        let hour = Duration::from_secs(3600);
+        let cases: &[(&str, Duration)] = &[
+            ("", DEFAULT_LIFETIME),
+            (r#", "expires_in": null"#, DEFAULT_LIFETIME),
+            (r#", "expires_in": 3600"#, hour),
+            (r#", "expires_in": 3599.9"#, Duration::from_secs(3599)),
+            (r#", "expires_in": "3600""#, hour),
+            (r#", "expires_in": " 30 ""#, Duration::from_secs(30)),
+            (r#", "expires_in": "soon""#, DEFAULT_LIFETIME),
+            (r#", "expires_in": 0"#, Duration::ZERO),
+            (r#", "expires_in": -5"#, Duration::ZERO),
+            (r#", "expires_in": "-5""#, Duration::ZERO),
+            (r#", "expires_in": 1e30"#, MAX_LIFETIME),
+            (r#", "expires_in": {}"#, DEFAULT_LIFETIME),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(lifetime(json).duration(), *expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_margin_is_at_most_half_the_lifetime() {
+        let secs = Duration::from_secs;
+        assert_eq!(refresh_after(secs(3600), secs(60)), secs(3540));
+        assert_eq!(refresh_after(secs(30), secs(60)), secs(15));
+        assert_eq!(refresh_after(secs(120), secs(60)), secs(60));
+        assert_eq!(refresh_after(Duration::ZERO, secs(60)), Duration::ZERO);
+    }
 }
