@@ -773,6 +773,30 @@ async fn invalid_client_is_the_servers_answer() {
     );
 }
 
+// Threat: the client's redaction and the recordings' secret scan drift apart, so a shape one catches slips past the other.
+#[test]
+fn redaction_and_the_recordings_secret_scan_know_the_same_shapes() {
+    use chekt_gen::contract::secrets;
+    let shapes = [
+        r#"{"access_token": "opaque-at-1234"}"#,
+        r#"{"refresh_token": "opaque-rt-cut-of"#,
+        r#"{"client_secret": "s3cr3t-value"}"#,
+        "grant_type=refresh_token&refresh_token=opaque-rt-5678",
+        "Authorization: Bearer opaque-bearer-1234",
+        "jwt eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+        "key chekt_live_8h2j3kfm2918sndlj",
+    ];
+    for shape in shapes {
+        assert!(!secrets::scan(shape).is_empty(), "the scan misses {shape}");
+        let redacted = chekt_api::redact::text(shape);
+        assert_ne!(redacted, shape, "redaction misses {shape}");
+        assert!(
+            secrets::scan(&redacted.replace("[redacted]", secrets::PLACEHOLDER)).is_empty(),
+            "redaction leaves part of {shape}: {redacted}"
+        );
+    }
+}
+
 // ---- the `chekt` CLI -------------------------------------------------------------------
 
 #[cfg(feature = "cli")]
