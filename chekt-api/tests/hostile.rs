@@ -210,7 +210,11 @@ async fn a_same_origin_redirect_is_not_followed_either() {
 
 // ---- 2. lists that never end ---------------------------------------------------
 
-async fn cursor_server(pages: &[(Option<&str>, &[&str], bool, Option<&str>)]) -> MockServer {
+/// One cursor page: the cursor it answers (`None`: the first request), its
+/// device ids, `has_more` and `next_cursor`.
+type CursorPage<'p> = (Option<&'p str>, &'p [&'p str], bool, Option<&'p str>);
+
+async fn cursor_server(pages: &[CursorPage<'_>]) -> MockServer {
     let server = MockServer::start().await;
     for (cursor, ids, has_more, next) in pages {
         let data: Vec<_> = ids.iter().map(|id| device(id)).collect();

@@ -347,10 +347,10 @@ impl<G: Grant> TokenCache<G> {
             && let Some(outcome) = &latest.outcome
         {
             // A request finished while this task waited: its outcome.
-            return outcome
-                .as_ref()
-                .map(HeaderValue::clone)
-                .map_err(TokenError::shared);
+            return match outcome {
+                Ok(header) => Ok(header.clone()),
+                Err(failure) => Err(failure.shared()),
+            };
         }
         let fetched = match self.grant.form().await {
             Ok(form) => self.exchange(http, token_url, &form).await.map(|(h, _)| h),
