@@ -354,8 +354,12 @@ impl Error {
     pub(crate) fn from_response(
         status: StatusCode,
         headers: &HeaderMap,
-        body: types::Error,
+        mut body: types::Error,
     ) -> Error {
+        // The server's words, without any token it echoed.
+        if let std::borrow::Cow::Owned(redacted) = crate::redact::text(&body.message) {
+            body.message = redacted;
+        }
         let request_id = body
             .request_id
             .clone()

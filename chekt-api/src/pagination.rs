@@ -337,7 +337,7 @@ where
 
     /// Every row, `page_size` (at least 1) per request; stops after the
     /// first page shorter than `page_size`, or with an [`Error::Paging`]
-    /// (a page repeating the one before it, [`DEFAULT_MAX_PAGES`] pages).
+    /// (a page repeating an earlier one, more than [`DEFAULT_MAX_PAGES`] pages).
     ///
     /// ```no_run
     /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {

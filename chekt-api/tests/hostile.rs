@@ -342,6 +342,42 @@ async fn an_offset_server_ignoring_offset_is_caught_on_the_second_page() {
     assert_eq!(requests(&server, "GET", SITES).await, 2);
 }
 
+// Threat: an offset server that alternates two full pages (A, B, A, ...), which a check of only the previous page misses.
+#[tokio::test]
+async fn alternating_offset_pages_are_caught_on_the_third_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(|request: &Request| {
+            let offset: i64 = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "offset")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let start = if (offset / 2) % 2 == 0 { 0 } else { 2 };
+            ResponseTemplate::new(200).set_body_json(vec![site(start), site(start + 1)])
+        })
+        .mount(&server)
+        .await;
+    let client = builder(&server).bearer_token("t-123").build().unwrap();
+    let err = client
+        .list_sites()
+        .dealer_id(42)
+        .into_stream_with_page_size(2)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Paging(PagingError::RepeatedPage { page: 3, rows: 2 })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(requests(&server, "GET", SITES).await, 3);
+}
+
 // Threat: full pages of fresh rows forever (an endless list); the page cap ends it, and the page past the cap is never fetched.
 #[tokio::test]
 async fn full_pages_forever_stop_at_max_pages() {
@@ -704,7 +740,7 @@ async fn an_undecodable_token_body_never_echoes_its_tokens() {
     }
 }
 
-// Threat: an API body that is not what the spec promises is echoed with the tokens it carries (UndecodableBody excerpt).
+// Threat: an API body (undecodable, or an error message echoing a token) is shown with the tokens it carries.
 #[tokio::test]
 async fn undecodable_api_bodies_are_shown_redacted() {
     let server = MockServer::start().await;
@@ -718,6 +754,14 @@ async fn undecodable_api_bodies_are_shown_redacted() {
     Mock::given(method("GET"))
         .and(path(DEVICES))
         .respond_with(ResponseTemplate::new(502).set_body_raw(body, "text/plain"))
+        .mount(&server)
+        .await;
+    let echo = format!("no site for access_token={LEAKED_ACCESS} (Bearer {LEAKED_REFRESH})");
+    Mock::given(method("GET"))
+        .and(path("/partner/v1/dealers/42/sites/7"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            serde_json::json!({"error": "Not Found", "message": echo, "access_token": LEAKED_ACCESS}),
+        ))
         .mount(&server)
         .await;
     let client = builder(&server)
@@ -736,7 +780,16 @@ async fn undecodable_api_bodies_are_shown_redacted() {
         .await
         .map_err(Error::from)
         .unwrap_err();
-    for err in [success, failure] {
+    let echoed = client
+        .get_site()
+        .dealer_id(42)
+        .site_id(7)
+        .send()
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(echoed, Error::NotFound { .. }), "{echoed:?}");
+    for err in [success, failure, echoed] {
         let shown = format!("{err} {err:?}");
         assert_no_token(&shown, "api body");
         assert!(shown.contains("[redacted]"), "{shown}");

@@ -7,7 +7,7 @@
 //! | --- | --- |
 //! | cursors that cycle (`A` → `B` → `A`) or repeat (`A` → `A`) | [`PagingError::CursorRepeated`] |
 //! | `has_more: true` with no `next_cursor`, or an empty one | [`PagingError::MissingCursor`] |
-//! | the same page again (offset or cursor ignored, fresh cursors on the same rows) | [`PagingError::RepeatedPage`] |
+//! | a page seen before (offset or cursor ignored, fresh cursors on the same rows, pages alternating) | [`PagingError::RepeatedPage`] |
 //! | full pages forever (always exactly `limit` rows, or more) | [`PagingError::TooManyPages`] after [`Paging::max_pages`] |
 //! | an offset that would overflow | [`PagingError::OffsetOverflow`] |
 //!
@@ -47,10 +47,10 @@ pub enum PagingError {
         /// The 1-based page.
         page: u64,
     },
-    /// A page has exactly the rows of the page before it: the server
-    /// ignores the offset or cursor.
+    /// A page has exactly the rows of an earlier page: the server ignores
+    /// the offset or cursor.
     #[error(
-        "page {page} repeats the {rows} rows of the page before it; the server ignores the offset or cursor"
+        "page {page} repeats the {rows} rows of an earlier page; the server ignores the offset or cursor"
     )]
     RepeatedPage {
         /// The 1-based page that repeated.
@@ -158,7 +158,8 @@ pub(crate) fn fingerprint<T: Serialize>(rows: &[T]) -> Option<u64> {
 pub(crate) struct Guard {
     max_pages: u64,
     pages: u64,
-    previous: Option<u64>,
+    /// Fingerprints of the non-empty pages so far (at most `max_pages`).
+    seen: HashSet<u64>,
     cursors: HashSet<String>,
 }
 
@@ -167,7 +168,7 @@ impl Guard {
         Guard {
             max_pages: paging.max_pages,
             pages: 0,
-            previous: None,
+            seen: HashSet::new(),
             cursors: HashSet::new(),
         }
     }
@@ -183,17 +184,16 @@ impl Guard {
         Ok(())
     }
 
-    /// After a page arrived: refuses one identical to the page before
+    /// After a page arrived: refuses one identical to an earlier page
     /// (`fingerprint` from [`fingerprint`], `None` to skip the check).
     pub fn page(&mut self, fingerprint: Option<u64>, rows: usize) -> Result<(), PagingError> {
-        if fingerprint.is_some() && fingerprint == self.previous {
-            return Err(PagingError::RepeatedPage {
+        match fingerprint {
+            Some(fp) if !self.seen.insert(fp) => Err(PagingError::RepeatedPage {
                 page: self.pages,
                 rows,
-            });
+            }),
+            _ => Ok(()),
         }
-        self.previous = fingerprint;
-        Ok(())
     }
 
     /// The cursor to follow after a cursor page: `None` at the end, an
@@ -278,13 +278,18 @@ mod tests {
     #[test]
     fn a_repeated_non_empty_page_is_refused() {
         let mut guard = Guard::new(Paging::new());
-        let (a, b) = (fingerprint(&[1, 2]), fingerprint(&[3, 4]));
-        assert_ne!(a, b);
-        for (page, fp) in [(1, a), (2, b), (3, a)] {
+        let (a, b, c) = (
+            fingerprint(&[1, 2]),
+            fingerprint(&[3, 4]),
+            fingerprint(&[2, 1]),
+        );
+        assert!(a != b && a != c && b != c);
+        for (page, fp) in [(1, a), (2, b), (3, c)] {
             guard.request().unwrap();
             assert!(guard.page(fp, 2).is_ok(), "page {page}");
         }
         guard.request().unwrap();
+        // Alternating pages (A, B, A) are caught, not only A, A.
         assert_eq!(
             guard.page(a, 2),
             Err(PagingError::RepeatedPage { page: 4, rows: 2 })
