@@ -18,7 +18,9 @@
 //!   throttling ([`rate_limit`]), timeouts; every operation of the spec is
 //!   a method named after its `operationId` (import [`prelude`]).
 //! * [`Error`]: one error type telling apart transport, timeout, auth, rate
-//!   limiting, not found, validation, server and undecodable bodies.
+//!   limiting, not found, validation, server and undecodable bodies,
+//!   redirects (never followed), unsupported encodings and lists that do
+//!   not end (see the README's "Reliability" section).
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.

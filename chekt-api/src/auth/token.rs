@@ -447,11 +447,14 @@ pub(crate) async fn request_token(
     let status = response.status();
     let elsewhere = reqwest::Url::parse(token_url).ok().as_ref() != Some(response.url());
     if status.is_redirection() || elsewhere {
-        return Err(TokenError::Redirect {
-            status,
-            location: crate::redirect::location(response.headers())
-                .or_else(|| Some(crate::redirect::shown(response.url()))),
-        });
+        // A redirect was followed anyway (an HTTP client that follows
+        // them): the answer came from where it ended.
+        let location = if elsewhere {
+            Some(crate::redirect::shown(response.url()))
+        } else {
+            crate::redirect::location(response.headers())
+        };
+        return Err(TokenError::Redirect { status, location });
     }
     if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
         return Err(TokenError::ContentEncoding(encoding));
