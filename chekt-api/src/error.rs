@@ -423,8 +423,8 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_string)
 }
 
-/// At most this many characters of a body are shown in an error.
-pub(crate) const EXCERPT_CHARS: usize = 512;
+/// At most this many bytes of a body are shown in an error.
+pub(crate) const EXCERPT_BYTES: usize = 512;
 
 impl From<crate::auth::TokenError> for Error {
     fn from(error: crate::auth::TokenError) -> Self {
@@ -433,6 +433,7 @@ impl From<crate::auth::TokenError> for Error {
             T::Transport(source) if source.is_timeout() => Error::Timeout { source },
             T::Transport(source) => Error::Transport { source },
             T::Redirect { status, location } => Error::Redirect { status, location },
+            T::ContentEncoding { status, encoding } => Error::ContentEncoding { status, encoding },
             T::Rejected {
                 status,
                 code,
@@ -480,7 +481,7 @@ impl From<progenitor_client::Error<types::Error>> for Error {
             }
             P::InvalidResponsePayload(bytes, e) => Error::UndecodableBody {
                 status: None,
-                excerpt: crate::redact::excerpt(&bytes, EXCERPT_CHARS),
+                excerpt: crate::redact::excerpt(&bytes, EXCERPT_BYTES),
                 reason: e.to_string(),
                 request_id: None,
             },

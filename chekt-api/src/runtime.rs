@@ -359,7 +359,7 @@ fn normalize(mut parts: http::response::Parts, body: Bytes) -> Response {
         .canonical_reason()
         .unwrap_or("Error")
         .to_string();
-    let excerpt = crate::redact::excerpt(&body, crate::error::EXCERPT_CHARS);
+    let excerpt = crate::redact::excerpt(&body, crate::error::EXCERPT_BYTES);
     let replacement = serde_json::json!({ "error": reason, "message": excerpt });
     parts
         .headers
@@ -440,14 +440,15 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
             }
             return Ok(Response::from(response));
         }
-        AuthFailure::Token(
-            e @ (TokenError::Unreachable { .. } | TokenError::ContentEncoding(_)),
-        ) => {
-            let status = match e {
-                TokenError::Unreachable {
-                    timed_out: true, ..
-                } => StatusCode::GATEWAY_TIMEOUT,
-                _ => StatusCode::BAD_GATEWAY,
+        AuthFailure::Token(TokenError::ContentEncoding { status, encoding }) => {
+            let mut response = http::Response::new(Bytes::new());
+            *response.status_mut() = status;
+            return Ok(crate::body::refuse(Response::from(response), encoding));
+        }
+        AuthFailure::Token(e @ TokenError::Unreachable { timed_out, .. }) => {
+            let status = match timed_out {
+                true => StatusCode::GATEWAY_TIMEOUT,
+                false => StatusCode::BAD_GATEWAY,
             };
             (status, None, e.to_string(), None)
         }

@@ -625,6 +625,21 @@ async fn an_encoding_not_asked_for_is_named() {
         matches!(&err, Error::ContentEncoding { status, encoding } if status.as_u16() == 500 && encoding == "zstd"),
         "{err:?}"
     );
+    // The token endpoint too: a call needing a token names the encoding.
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "br")
+                .set_body_raw(b"\x8b\x02\x80{}\x03".to_vec(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let err = list_sites(&partner(&server)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ContentEncoding { status, encoding } if status.as_u16() == 200 && encoding == "br"),
+        "{err:?}"
+    );
 }
 
 // ---- 5. failures shared, secrets never echoed ----------------------------------------

@@ -49,8 +49,15 @@ pub enum TokenError {
     },
     /// The token endpoint's body is in a `Content-Encoding` the client did
     /// not ask for.
-    #[error("the token response is in content-encoding `{0}`, which the client did not ask for")]
-    ContentEncoding(String),
+    #[error(
+        "the {status} token response is in content-encoding `{encoding}`, which the client did not ask for"
+    )]
+    ContentEncoding {
+        /// The status it answered with.
+        status: reqwest::StatusCode,
+        /// The `Content-Encoding` as sent.
+        encoding: String,
+    },
     /// The token endpoint could not be reached by a request another task
     /// made for this one (single flight): the same failure, shared.
     #[error("token request {}: {message}", if *timed_out { "timed out" } else { "failed" })]
@@ -104,7 +111,10 @@ impl TokenError {
                 status: *status,
                 location: location.clone(),
             },
-            TokenError::ContentEncoding(e) => TokenError::ContentEncoding(e.clone()),
+            TokenError::ContentEncoding { status, encoding } => TokenError::ContentEncoding {
+                status: *status,
+                encoding: encoding.clone(),
+            },
             TokenError::Unreachable { timed_out, message } => TokenError::Unreachable {
                 timed_out: *timed_out,
                 message: message.clone(),
@@ -457,7 +467,7 @@ pub(crate) async fn request_token(
         return Err(TokenError::Redirect { status, location });
     }
     if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
-        return Err(TokenError::ContentEncoding(encoding));
+        return Err(TokenError::ContentEncoding { status, encoding });
     }
     let bytes = crate::runtime::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
