@@ -22,6 +22,13 @@ pub(crate) fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(BOM).unwrap_or(body)
 }
 
+/// `body` as [`Bytes`] without a leading UTF-8 byte-order mark (no copy).
+pub(crate) fn without_bom(body: Vec<u8>) -> bytes::Bytes {
+    let body = bytes::Bytes::from(body);
+    let start = body.len() - strip_bom(&body).len();
+    body.slice(start..)
+}
+
 /// The `Content-Encoding` of a response the HTTP client did not decode
 /// (anything but `identity`), as the server spelled it.
 pub(crate) fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {

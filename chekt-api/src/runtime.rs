@@ -302,9 +302,8 @@ async fn read_prefix(
 }
 
 /// Reads a success body into memory, refusing one larger than `limit`
-/// before it is all read.
-/// A body in an encoding the client did not ask for fails to read, naming
-/// it ([`crate::body`]); a leading UTF-8 BOM is dropped.
+/// before it is all read; drops a leading UTF-8 BOM. A body in an encoding
+/// the client did not ask for is not read ([`crate::body`]).
 async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<Response> {
     if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
         return Ok(crate::body::refuse(response, encoding));
@@ -314,9 +313,7 @@ async fn read_success(mut response: Response, limit: usize) -> reqwest::Result<R
     };
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
-    let body = Bytes::from(body);
-    let start = body.len() - crate::body::strip_bom(&body).len();
-    Ok(rebuild(parts, body.slice(start..)))
+    Ok(rebuild(parts, crate::body::without_bom(body)))
 }
 
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body; a body that
@@ -327,9 +324,7 @@ async fn read_error(mut response: Response) -> (http::response::Parts, Bytes) {
     let _ = read_prefix(&mut response, ERROR_BODY_LIMIT, &mut body).await;
     let http: http::Response<reqwest::Body> = response.into();
     let (parts, _) = http.into_parts();
-    let body = Bytes::from(body);
-    let start = body.len() - crate::body::strip_bom(&body).len();
-    (parts, body.slice(start..))
+    (parts, crate::body::without_bom(body))
 }
 
 fn is_token_expired(body: &[u8]) -> bool {
@@ -446,9 +441,10 @@ fn local_failure(failure: AuthFailure) -> reqwest::Result<Response> {
             return Ok(crate::body::refuse(Response::from(response), encoding));
         }
         AuthFailure::Token(e @ TokenError::Unreachable { timed_out, .. }) => {
-            let status = match timed_out {
-                true => StatusCode::GATEWAY_TIMEOUT,
-                false => StatusCode::BAD_GATEWAY,
+            let status = if timed_out {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
             };
             (status, None, e.to_string(), None)
         }
