@@ -766,7 +766,7 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///The form body of `POST /oauth/token`; which fields a grant needs is listed on the operation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct TokenRequest {
         ///An ES256-signed JWT (the JWT-bearer grant).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -788,6 +788,21 @@ id to quote to support, and `details` the fields that failed.
         ///Space-separated scopes to request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for TokenRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenRequest")
+                .field("assertion", &"[redacted]")
+                .field("client_id", &self.client_id)
+                .field("client_secret", &"[redacted]")
+                .field("code", &self.code)
+                .field("code_verifier", &"[redacted]")
+                .field("grant_type", &self.grant_type)
+                .field("redirect_uri", &self.redirect_uri)
+                .field("refresh_token", &"[redacted]")
+                .field("scope", &self.scope)
+                .finish()
+        }
     }
     impl TokenRequest {
         pub fn builder() -> builder::TokenRequest {
@@ -852,7 +867,7 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///`TokenResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct TokenResponse {
         pub access_token: ::std::string::String,
         ///Lifetime in seconds.
@@ -864,6 +879,17 @@ id to quote to support, and `details` the fields that failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
         pub token_type: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for TokenResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenResponse")
+                .field("access_token", &"[redacted]")
+                .field("expires_in", &self.expires_in)
+                .field("refresh_token", &"[redacted]")
+                .field("scope", &self.scope)
+                .field("token_type", &self.token_type)
+                .finish()
+        }
     }
     impl TokenResponse {
         pub fn builder() -> builder::TokenResponse {
@@ -4515,7 +4541,7 @@ id to quote to support, and `details` the fields that failed.
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct TokenRequest {
             assertion: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4553,6 +4579,21 @@ id to quote to support, and `details` the fields that failed.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for TokenRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("TokenRequest")
+                    .field("assertion", &"[redacted]")
+                    .field("client_id", &self.client_id)
+                    .field("client_secret", &"[redacted]")
+                    .field("code", &self.code)
+                    .field("code_verifier", &"[redacted]")
+                    .field("grant_type", &self.grant_type)
+                    .field("redirect_uri", &self.redirect_uri)
+                    .field("refresh_token", &"[redacted]")
+                    .field("scope", &self.scope)
+                    .finish()
+            }
         }
         impl ::std::default::Default for TokenRequest {
             fn default() -> Self {
@@ -4714,7 +4755,7 @@ id to quote to support, and `details` the fields that failed.
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct TokenResponse {
             access_token: ::std::result::Result<
                 ::std::string::String,
@@ -4733,6 +4774,17 @@ id to quote to support, and `details` the fields that failed.
                 ::std::string::String,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for TokenResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("TokenResponse")
+                    .field("access_token", &"[redacted]")
+                    .field("expires_in", &self.expires_in)
+                    .field("refresh_token", &"[redacted]")
+                    .field("scope", &self.scope)
+                    .field("token_type", &self.token_type)
+                    .finish()
+            }
         }
         impl ::std::default::Default for TokenResponse {
             fn default() -> Self {

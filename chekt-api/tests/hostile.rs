@@ -773,6 +773,34 @@ async fn an_undecodable_token_body_never_echoes_its_tokens() {
     }
 }
 
+// Threat: the generated token types (response, form, their builders) print tokens and secrets in Debug.
+#[test]
+fn generated_token_types_never_debug_print_secrets() {
+    use chekt_api::types::{TokenRequest, TokenResponse};
+    let response: TokenResponse = serde_json::from_value(serde_json::json!({
+        "access_token": LEAKED_ACCESS, "refresh_token": LEAKED_REFRESH,
+        "token_type": "Bearer", "expires_in": 3600,
+    }))
+    .unwrap();
+    let request: TokenRequest = serde_json::from_value(serde_json::json!({
+        "grant_type": "refresh_token", "client_id": "partner-1", "client_secret": SECRET,
+        "refresh_token": LEAKED_REFRESH,
+        // RFC 7636: 43 to 128 characters.
+        "code_verifier": format!("{LEAKED_ACCESS}{}", "v".repeat(43)),
+    }))
+    .unwrap();
+    let builder = TokenResponse::builder()
+        .access_token(LEAKED_ACCESS)
+        .refresh_token(Some(LEAKED_REFRESH.to_string()));
+    let shown = format!("{response:?} {request:?} {builder:?}");
+    assert_no_token(&shown, "Debug");
+    // What is not secret still shows.
+    assert!(
+        shown.contains("expires_in: 3600") && shown.contains("partner-1"),
+        "{shown}"
+    );
+}
+
 // Threat: an API body (undecodable, or an error message echoing a token) is shown with the tokens it carries.
 #[tokio::test]
 async fn undecodable_api_bodies_are_shown_redacted() {
