@@ -918,11 +918,15 @@ mod cli {
     use super::*;
 
     async fn chekt(server: &MockServer, args: &[&str], credentials: &[(&str, &str)]) -> Output {
+        chekt_at(&server.uri(), args, credentials).await
+    }
+
+    async fn chekt_at(base_url: &str, args: &[&str], credentials: &[(&str, &str)]) -> Output {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chekt"));
         command
             .args(args)
             .env_clear()
-            .env("CHEKT_BASE_URL", server.uri());
+            .env("CHEKT_BASE_URL", base_url);
         for (k, v) in credentials {
             command.env(k, v);
         }
@@ -961,6 +965,21 @@ mod cli {
             );
         }
         assert!(foreign.received_requests().await.unwrap().is_empty());
+    }
+
+    // Threat (CLI): an unreachable token endpoint reads as a usage or unknown error instead of "could not be reached".
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_unreachable_token_endpoint_is_exit_4() {
+        // A port nothing listens on any more (wiremock pools its servers).
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", listener.local_addr().unwrap())
+        };
+        let (code, stderr) =
+            exit(&chekt_at(&closed, &["list-sites", "--dealer-id", "42"], PARTNER).await);
+        assert_eq!(code, 4, "{stderr}");
+        assert!(stderr.contains("token endpoint unavailable"), "{stderr}");
+        assert!(!stderr.contains(SECRET), "{stderr}");
     }
 
     // Threat (CLI): `--all` on cycling cursors pages until the server stops answering.

@@ -388,6 +388,8 @@ fn report(error: anyhow::Error) -> u8 {
     }
     match &error {
         Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
+        // The token endpoint could not be reached: no answer either.
+        Error::Token(crate::auth::TokenError::Unavailable { status: None, .. }) => EXIT_TRANSPORT,
         Error::InvalidRequest { .. } => EXIT_USAGE,
         Error::MissingCredential { .. } => EXIT_USAGE,
         Error::UndecodableBody { status: None, .. } | Error::ResponseTooLarge { .. } => EXIT_OTHER,
