@@ -8,7 +8,10 @@
 //! failures (`MissingCredential`, `Token`, `StateMismatch`, `Throttled`,
 //! `ResponseTooLarge`, `InvalidRequest`, transport and timeouts) are typed
 //! values produced where they happen, never dressed up as a response, so
-//! no response header can turn one into the other.
+//! no response header can turn one into the other. A server that
+//! misbehaves gets its own variants (`Redirect`, never followed;
+//! `ContentEncoding`, an encoding not asked for; `Paging`, a list that does
+//! not end), and no token it echoes is shown (`crate::redact`).
 
 use std::time::{Duration, SystemTime};
 
@@ -210,7 +213,8 @@ pub enum Error {
     },
 
     /// A response status that is neither an error nor a success the spec
-    /// declares for the operation (e.g. a 3xx).
+    /// declares for the operation (e.g. an undeclared 2xx; a 3xx is
+    /// [`Error::Redirect`]).
     #[error("unexpected response status {status} from {operation}")]
     UnexpectedStatus {
         /// The operationId.
@@ -470,7 +474,7 @@ impl Error {
         body: &[u8],
     ) -> Error {
         let header_id = request_id_header(headers);
-        let body: ApiError = match decode(body) {
+        let mut body: ApiError = match decode(body) {
             Ok(body) => body,
             Err((path, reason)) => {
                 return Error::UndecodableBody {
@@ -483,7 +487,6 @@ impl Error {
                 };
             }
         };
-        let mut body = body;
         // The server's words, without any token it echoed.
         if let std::borrow::Cow::Owned(redacted) = redact::text(&body.message) {
             body.message = redacted;
