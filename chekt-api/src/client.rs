@@ -351,7 +351,10 @@ impl ClientBuilder {
     /// them on your client. Build it with
     /// `.redirect(reqwest::redirect::Policy::none())`: a redirect followed
     /// with the `Authorization` header or a token request's form would hand
-    /// a credential to whatever host the server names.
+    /// a credential to whatever host the server names. (Even so, a token is
+    /// only accepted from the token endpoint's own URL:
+    /// [`TokenError::Redirect`](crate::auth::TokenError::Redirect)
+    /// otherwise.)
     ///
     /// ```
     /// use std::time::Duration;

@@ -128,6 +128,37 @@ async fn a_redirected_token_endpoint_is_refused_and_the_other_origin_gets_nothin
     assert!(foreign.received_requests().await.unwrap().is_empty());
 }
 
+// Threat: a caller's own HTTP client (ClientBuilder::http_client) follows the token endpoint's redirect and a foreign token is used.
+#[tokio::test]
+async fn a_token_from_anywhere_but_the_token_endpoint_is_refused_even_if_a_redirect_was_followed() {
+    let (server, foreign) = (MockServer::start().await, foreign_server().await);
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(redirect(307, &format!("{}/oauth/token", foreign.uri())))
+        .mount(&server)
+        .await;
+    // Against the docs: a client that follows redirects.
+    let lax = reqwest::Client::builder().build().unwrap();
+    let client = builder(&server)
+        .http_client(lax)
+        .client_credentials("partner-1", SECRET)
+        .build()
+        .unwrap();
+    let err = list_sites(&client).await.unwrap_err();
+    match &err {
+        Error::Token(TokenError::Redirect { location, .. }) => {
+            assert_eq!(
+                location.as_deref(),
+                Some(format!("{}/oauth/token", foreign.uri()).as_str())
+            );
+        }
+        other => panic!("expected TokenError::Redirect, got {other:?}"),
+    }
+    // The foreign token was never used.
+    assert_eq!(requests(&server, "GET", SITES).await, 0);
+    assert_eq!(requests(&foreign, "GET", SITES).await, 0);
+}
+
 // Threat: the authorization code exchange (PKCE verifier, code) is redirected to another origin.
 #[tokio::test]
 async fn a_redirected_code_exchange_sends_no_verifier_elsewhere() {
