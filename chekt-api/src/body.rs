@@ -1,9 +1,49 @@
-//! Reading response bodies with a size cap. A leaf module: the runtime
-//! (API responses) and `auth::token` (token responses) both read through
-//! it, and it depends on neither. Decoding JSON with the failing path
-//! ([`decode`]) lives here for the same reason.
+//! Reading response bodies with a size cap, as real servers send them. A
+//! leaf module: the runtime (API responses) and `auth::token` (token
+//! responses) both read through it, and it depends on neither. Decoding
+//! JSON with the failing path ([`decode`]) lives here for the same reason.
+//!
+//! * RFC 8259 §8.1 lets a parser ignore a leading UTF-8 byte-order mark:
+//!   [`strip_bom`] / [`without_bom`] drop it before any JSON is decoded
+//!   (success, error and token bodies).
+//! * The HTTP client asks for and decodes `gzip` and `deflate` (reqwest's
+//!   `gzip`/`deflate` features), which removes `Content-Encoding` from the
+//!   response it hands on. A `Content-Encoding` still present is one the
+//!   client did not ask for (`br`, `zstd`, `compress`, ...):
+//!   [`unsupported_encoding`] names it, and the caller fails with a typed
+//!   error instead of "undecodable at line 1 column 1".
 
+use bytes::Bytes;
 use reqwest::Response;
+use reqwest::header::{CONTENT_ENCODING, HeaderMap};
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `body` without a leading UTF-8 byte-order mark.
+pub(crate) fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(BOM).unwrap_or(body)
+}
+
+/// `body` without a leading UTF-8 byte-order mark: the same buffer, sliced
+/// (no copy); untouched when it has none.
+pub(crate) fn without_bom(body: Bytes) -> Bytes {
+    if body.starts_with(BOM) {
+        body.slice(BOM.len()..)
+    } else {
+        body
+    }
+}
+
+/// The `Content-Encoding` of a response the HTTP client did not decode
+/// (anything but `identity`), as the server spelled it (at most 64
+/// characters).
+pub(crate) fn unsupported_encoding(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_ENCODING)?;
+    let text = String::from_utf8_lossy(value.as_bytes()).trim().to_string();
+    let identity = text.is_empty() || text.eq_ignore_ascii_case("identity");
+    (!identity).then(|| text.chars().take(64).collect())
+}
 
 /// Reads a body whole unless it is larger than `limit` bytes (by
 /// `Content-Length`, or as it streams in): `None` then, the rest unread.
@@ -36,24 +76,6 @@ pub(crate) async fn read_prefix(
     Ok(true)
 }
 
-/// The first bytes of a body, lossily decoded, for error messages: at most
-/// 512 bytes, ending in `…` when cut.
-pub(crate) fn excerpt(bytes: &[u8]) -> String {
-    const MAX: usize = 512;
-    if bytes.len() <= MAX {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    let ellipsis = '…';
-    let mut text = String::from_utf8_lossy(&bytes[..MAX - ellipsis.len_utf8()]).into_owned();
-    // A multi-byte character cut in half becomes U+FFFD (3 bytes): trim
-    // back to the budget.
-    while text.len() > MAX - ellipsis.len_utf8() {
-        text.pop();
-    }
-    text.push(ellipsis);
-    text
-}
-
 /// Decodes `body` as `T`: serde_json's fast path, and on failure a second
 /// pass with `serde_path_to_error` for the JSON path (`None` at the root)
 /// and the reason. Success costs nothing extra.
@@ -72,16 +94,40 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use super::{decode, excerpt};
+    use super::*;
 
     #[test]
-    fn an_excerpt_is_at_most_512_bytes() {
-        assert_eq!(excerpt(b"short"), "short");
-        let long = excerpt(&[b'x'; 2000]);
-        assert_eq!(long.len(), 512);
-        assert!(long.ends_with('…'));
-        let multibyte = excerpt("é".repeat(600).as_bytes());
-        assert!(multibyte.len() <= 512, "{}", multibyte.len());
+    fn a_bom_is_dropped_once_and_only_at_the_start() {
+        assert_eq!(strip_bom(b"\xEF\xBB\xBF{\"a\":1}"), b"{\"a\":1}");
+        assert_eq!(
+            strip_bom(b"{\"a\":\"\xEF\xBB\xBF\"}"),
+            b"{\"a\":\"\xEF\xBB\xBF\"}"
+        );
+        assert_eq!(strip_bom(b"\xEF\xBB\xBF\xEF\xBB\xBF[]"), b"\xEF\xBB\xBF[]");
+        assert_eq!(strip_bom(b""), b"");
+        let body = Bytes::from_static(b"\xEF\xBB\xBF[1]");
+        assert_eq!(without_bom(body), Bytes::from_static(b"[1]"));
+        assert_eq!(
+            without_bom(Bytes::from_static(b"\xEF\xBB")),
+            Bytes::from_static(b"\xEF\xBB")
+        );
+    }
+
+    #[test]
+    fn only_identity_or_no_encoding_is_unsupported() {
+        use reqwest::header::HeaderValue;
+        let encoded = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_ENCODING, HeaderValue::from_static(v));
+            unsupported_encoding(&h)
+        };
+        assert_eq!(unsupported_encoding(&HeaderMap::new()), None);
+        assert_eq!(encoded("identity"), None);
+        assert_eq!(encoded("br"), Some("br".to_string()));
+        assert_eq!(
+            encoded("x-custom, gzip"),
+            Some("x-custom, gzip".to_string())
+        );
     }
 
     #[test]

@@ -21,10 +21,11 @@ use crate::runtime::{Inner, Runtime};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The base URL is not an absolute `http(s)` URL.
+    /// The base URL is not an absolute `http(s)` URL, or carries
+    /// credentials (`https://user:pass@host`).
     #[error("invalid base URL `{url}`: {reason}")]
     BaseUrl {
-        /// The URL as given.
+        /// The URL as given, any userinfo replaced by `[redacted]`.
         url: String,
         /// What is wrong with it.
         reason: String,
@@ -350,7 +351,10 @@ impl ClientBuilder {
     /// them on your client. Build it with
     /// `.redirect(reqwest::redirect::Policy::none())`: a redirect followed
     /// with the `Authorization` header or a token request's form would hand
-    /// a credential to whatever host the server names.
+    /// a credential to whatever host the server names. (Even so, a token is
+    /// only accepted from the token endpoint's own URL:
+    /// [`TokenError::Redirect`](crate::auth::TokenError::Redirect)
+    /// otherwise.)
     ///
     /// ```
     /// use std::time::Duration;
@@ -382,19 +386,28 @@ impl ClientBuilder {
     /// # let _ = client;
     /// let wrong = chekt_api::Client::builder().base_url("api.chekt.com").build();
     /// assert!(matches!(wrong, Err(BuildError::BaseUrl { .. })));
+    /// // Credentials never ride in the URL, and a build error never shows them:
+    /// let userinfo = chekt_api::Client::builder().base_url("https://me:hunter2@api.chekt.com").build();
+    /// assert!(!userinfo.unwrap_err().to_string().contains("hunter2"));
     /// # Ok::<(), chekt_api::BuildError>(())
     /// ```
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base_url).map_err(|e| BuildError::BaseUrl {
-            url: base_url.clone(),
-            reason: e.to_string(),
-        })?;
+        let invalid = |reason: String| BuildError::BaseUrl {
+            url: without_userinfo(&base_url),
+            reason,
+        };
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| invalid(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(BuildError::BaseUrl {
-                url: base_url,
-                reason: "the scheme must be http or https".to_string(),
-            });
+            return Err(invalid("the scheme must be http or https".to_string()));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            // They would be sent to the token endpoint and every API call,
+            // and shown wherever the URL is: configure a credential instead.
+            return Err(invalid(
+                "credentials in the URL (user:password@) are not supported; use a ClientBuilder credential"
+                    .to_string(),
+            ));
         }
         let user_token = match &self.bearer {
             Some(token) => {
@@ -406,6 +419,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
+                .redirect(crate::redirect::policy())
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
@@ -453,6 +467,20 @@ impl ClientBuilder {
             client: http,
             inner: runtime,
         })
+    }
+}
+
+/// `url` as given, with any userinfo (`user:pass@`) before the host
+/// replaced by `[redacted]@`; works on URLs that do not parse.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let sep = if scheme.is_empty() { "" } else { "://" };
+            format!("{scheme}{sep}[redacted]{}", &rest[at..])
+        }
+        None => url.to_string(),
     }
 }
 
@@ -505,6 +533,18 @@ impl Client {
         user.exchange(&self.client, runtime.token_url(), &form)
             .await?;
         Ok(())
+    }
+
+    /// Fetches a Partner API token with the configured grant now (for
+    /// `chekt auth login`); what it is, or `None` without such a grant.
+    #[cfg(feature = "cli")]
+    pub(crate) async fn fetch_partner_token(
+        &self,
+    ) -> Option<crate::Result<crate::auth::token::Issued>> {
+        let runtime = &self.inner;
+        let cache = runtime.partner_tokens()?;
+        let fetched = cache.fetch_now(&self.client, runtime.token_url()).await;
+        Some(fetched.map_err(crate::Error::from))
     }
 
     /// The rate-limit window reported by the most recent response

@@ -8,7 +8,10 @@
 //! failures (`MissingCredential`, `Token`, `StateMismatch`, `Throttled`,
 //! `ResponseTooLarge`, `InvalidRequest`, transport and timeouts) are typed
 //! values produced where they happen, never dressed up as a response, so
-//! no response header can turn one into the other.
+//! no response header can turn one into the other. A server that
+//! misbehaves gets its own variants (`Redirect`, never followed;
+//! `ContentEncoding`, an encoding not asked for; `Paging`, a list that does
+//! not end), and no token it echoes is shown (`crate::redact`).
 
 use std::time::{Duration, SystemTime};
 
@@ -16,9 +19,10 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::auth::error::TokenError;
-use crate::body::{decode, excerpt};
+use crate::body::decode;
 use crate::operations::Operation;
 use crate::rate_limit::{RateLimit, retry_after};
+use crate::redact;
 use crate::types::{ApiError, ErrorCode, ErrorDetail};
 
 /// Result alias for `chekt-api`.
@@ -209,7 +213,8 @@ pub enum Error {
     },
 
     /// A response status that is neither an error nor a success the spec
-    /// declares for the operation (e.g. a 3xx).
+    /// declares for the operation (e.g. an undeclared 2xx; a 3xx is
+    /// [`Error::Redirect`]).
     #[error("unexpected response status {status} from {operation}")]
     UnexpectedStatus {
         /// The operationId.
@@ -219,6 +224,41 @@ pub enum Error {
         /// The request id from the headers, when present.
         request_id: Option<String>,
     },
+
+    /// The server answered with a redirect (3xx). The client follows no
+    /// redirect, so that no credential or request body reaches another
+    /// origin (see the README's "Reliability" section); nothing more was
+    /// sent. (A redirect from the token endpoint is
+    /// [`TokenError::Redirect`].)
+    #[error("{operation}: the server answered {status} redirecting to {}; redirects are not followed", location.as_deref().unwrap_or("no Location"))]
+    Redirect {
+        /// The operationId.
+        operation: &'static str,
+        /// The 3xx status.
+        status: StatusCode,
+        /// Where it pointed, without userinfo, query or fragment.
+        location: Option<String>,
+    },
+
+    /// The body is in a `Content-Encoding` the client did not ask for (it
+    /// asks for and decodes `gzip` and `deflate`); it was not read. (The
+    /// token endpoint's is [`TokenError::ContentEncoding`].)
+    #[error(
+        "the {status} response body of {operation} is in content-encoding `{encoding}`, which the client did not ask for"
+    )]
+    ContentEncoding {
+        /// The operationId.
+        operation: &'static str,
+        /// The status the server answered with.
+        status: StatusCode,
+        /// The `Content-Encoding` as the server sent it.
+        encoding: String,
+    },
+
+    /// A list did not end: paging stopped with the reason
+    /// ([`pagination`](crate::pagination)).
+    #[error("paging stopped: {0}")]
+    Paging(#[from] crate::pagination::guard::PagingError),
 }
 
 fn describe(
@@ -260,6 +300,8 @@ impl Error {
             | Error::Server { status, .. }
             | Error::Api { status, .. }
             | Error::ResponseTooLarge { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::ContentEncoding { status, .. }
             | Error::UnexpectedStatus { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
@@ -269,7 +311,8 @@ impl Error {
             Error::MissingCredential { .. }
             | Error::StateMismatch
             | Error::Throttled { .. }
-            | Error::InvalidRequest { .. } => None,
+            | Error::InvalidRequest { .. }
+            | Error::Paging(_) => None,
         }
     }
 
@@ -439,19 +482,23 @@ impl Error {
                 .map(ApiError::from)
                 .map_err(|_| e)
         });
-        let body: ApiError = match decoded {
+        let mut body: ApiError = match decoded {
             Ok(body) => body,
             Err((path, reason)) => {
                 return Error::UndecodableBody {
                     operation: op.id,
                     status: Some(status),
                     path,
-                    excerpt: excerpt(body),
+                    excerpt: redact::excerpt(body, EXCERPT_BYTES),
                     reason: format!("the error body is not the API's JSON error shape: {reason}"),
                     request_id: header_id,
                 };
             }
         };
+        // The server's words, without any token it echoed.
+        if let std::borrow::Cow::Owned(redacted) = redact::text(&body.message) {
+            body.message = redacted;
+        }
         let ApiError {
             code,
             details,
@@ -512,7 +559,7 @@ impl Error {
             operation: op.id,
             status: None,
             path,
-            excerpt: excerpt(body),
+            excerpt: redact::excerpt(body, EXCERPT_BYTES),
             reason,
             request_id: request_id_header(headers),
         }
@@ -527,6 +574,9 @@ impl Error {
         }
     }
 }
+
+/// At most this many bytes of a body are shown in an error.
+pub(crate) const EXCERPT_BYTES: usize = 512;
 
 fn request_id_header(headers: &HeaderMap) -> Option<String> {
     headers

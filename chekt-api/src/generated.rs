@@ -907,7 +907,7 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///The form body of `POST /oauth/token`; which fields a grant needs is listed on the operation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct TokenRequest {
         ///An ES256-signed JWT (the JWT-bearer grant).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -929,6 +929,21 @@ code generation uses the full row (`x-chekt-partial-row`).
         ///Space-separated scopes to request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for TokenRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenRequest")
+                .field("assertion", &"[redacted]")
+                .field("client_id", &self.client_id)
+                .field("client_secret", &"[redacted]")
+                .field("code", &self.code)
+                .field("code_verifier", &"[redacted]")
+                .field("grant_type", &self.grant_type)
+                .field("redirect_uri", &self.redirect_uri)
+                .field("refresh_token", &"[redacted]")
+                .field("scope", &self.scope)
+                .finish()
+        }
     }
     impl TokenRequest {
         pub fn builder() -> builder::TokenRequest {
@@ -997,7 +1012,7 @@ and `token_type` are required; `expires_in` is recommended, not
 required: when it is absent the lifetime is unknown (the seeds say
 access tokens last one hour).
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct TokenResponse {
         pub access_token: ::std::string::String,
         ///Lifetime in seconds, when the server sends it (RFC 6749 §5.1 recommends it; no seed shows it).
@@ -1014,6 +1029,17 @@ current refresh token (thirty-day sliding window, seed 000).
         pub scope: ::std::option::Option<::std::string::String>,
         ///`Bearer` (RFC 6749 §7.1); the seeds never show the field.
         pub token_type: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for TokenResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("TokenResponse")
+                .field("access_token", &"[redacted]")
+                .field("expires_in", &self.expires_in)
+                .field("refresh_token", &"[redacted]")
+                .field("scope", &self.scope)
+                .field("token_type", &self.token_type)
+                .finish()
+        }
     }
     impl TokenResponse {
         pub fn builder() -> builder::TokenResponse {
@@ -4951,7 +4977,7 @@ current refresh token (thirty-day sliding window, seed 000).
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct TokenRequest {
             assertion: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4989,6 +5015,21 @@ current refresh token (thirty-day sliding window, seed 000).
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for TokenRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("TokenRequest")
+                    .field("assertion", &"[redacted]")
+                    .field("client_id", &self.client_id)
+                    .field("client_secret", &"[redacted]")
+                    .field("code", &self.code)
+                    .field("code_verifier", &"[redacted]")
+                    .field("grant_type", &self.grant_type)
+                    .field("redirect_uri", &self.redirect_uri)
+                    .field("refresh_token", &"[redacted]")
+                    .field("scope", &self.scope)
+                    .finish()
+            }
         }
         impl ::std::default::Default for TokenRequest {
             fn default() -> Self {
@@ -5150,7 +5191,7 @@ current refresh token (thirty-day sliding window, seed 000).
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct TokenResponse {
             access_token: ::std::result::Result<
                 ::std::string::String,
@@ -5172,6 +5213,17 @@ current refresh token (thirty-day sliding window, seed 000).
                 ::std::string::String,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for TokenResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("TokenResponse")
+                    .field("access_token", &"[redacted]")
+                    .field("expires_in", &self.expires_in)
+                    .field("refresh_token", &"[redacted]")
+                    .field("scope", &self.scope)
+                    .field("token_type", &self.token_type)
+                    .finish()
+            }
         }
         impl ::std::default::Default for TokenResponse {
             fn default() -> Self {

@@ -20,7 +20,9 @@
 //!   `send()` returns [`Result`]`<`[`ResponseValue`]`<T>>`: the decoded
 //!   body, which also gives the status, headers, rate-limit window and
 //!   request id of the successful call.
-//! * [`Error`]: the one error type of every public call (below).
+//! * [`Error`]: the one error type of every public call (below), including
+//!   redirects (never followed), unsupported encodings and lists that do
+//!   not end (see the README's "Reliability" section).
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.
@@ -62,6 +64,10 @@
 //!     Err(Error::Transport { source }) => println!("unreachable: {source}"),
 //!     Err(Error::Timeout { .. }) => println!("too slow"),
 //!     Err(Error::ResponseTooLarge { limit, .. }) => println!("over {limit} bytes"),
+//!     // The server misbehaved: nothing more was sent.
+//!     Err(Error::Redirect { status, location, .. }) => println!("{status} to {location:?}, not followed"),
+//!     Err(Error::ContentEncoding { encoding, .. }) => println!("body in {encoding}, not asked for"),
+//!     Err(Error::Paging(reason)) => println!("the list does not end: {reason}"),
 //!     // Local failures: nothing (or only the token request) was sent.
 //!     Err(Error::MissingCredential { message, .. }) => println!("configure: {message}"),
 //!     Err(Error::Token(TokenError::OAuth { error, description, .. })) => {
@@ -108,6 +114,8 @@ pub mod mock;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;
+pub mod redact;
+mod redirect;
 mod response;
 pub mod retry;
 mod runtime;

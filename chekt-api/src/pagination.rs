@@ -27,11 +27,17 @@
 //!
 //! Streams are boxed (`Unpin`, `Send`), so `try_next()` works directly. An
 //! error ends the stream with that error; it never stops silently.
+//!
+//! The server is not trusted to end its lists: cursors that cycle, pages
+//! that repeat, `has_more` without a cursor and lists longer than
+//! [`Paging::max_pages`] each stop the stream with an
+//! [`Error::Paging`] naming the reason ([`PagingError`], [`guard`]).
 
 use std::marker::PhantomData;
 
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::ResponseValue;
@@ -40,8 +46,10 @@ use crate::error::{Error, Result};
 /// What sending one page yields: the page with its status and headers.
 pub type PageResult<T> = Result<ResponseValue<T>>;
 
-/// Rows per request when streaming offset-paged lists.
-pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub mod guard;
+
+use guard::Guard;
+pub use guard::{DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Paging, PagingError};
 
 /// An offset-paged list operation (`limit`/`offset` → a JSON array).
 pub trait OffsetPaged<'a>: Sized + Clone + Send + 'a {
@@ -158,6 +166,80 @@ where
     }
 }
 
+impl<'a, L, T> RowsAs<L, T>
+where
+    L: FieldsPaged<'a>,
+    T: DeserializeOwned + Send + 'a,
+{
+    /// Every row, [`DEFAULT_PAGE_SIZE`] per request, at most
+    /// [`DEFAULT_MAX_PAGES`] requests. Rows of selected columns may repeat
+    /// legitimately (`fields=is_activated`), so a repeated page is not an
+    /// error here; the page cap still ends a list that cannot end.
+    pub fn into_stream(self) -> BoxStream<'a, Result<T>> {
+        self.into_stream_with(Paging::new())
+    }
+
+    /// Every row, `page_size` (at least 1) per request.
+    pub fn into_stream_with_page_size(self, page_size: i64) -> BoxStream<'a, Result<T>> {
+        self.into_stream_with(Paging::new().page_size(page_size))
+    }
+
+    /// Every row, paged as `paging` says.
+    pub fn into_stream_with(self, paging: Paging) -> BoxStream<'a, Result<T>> {
+        offset_stream(self, paging, |_| None)
+    }
+
+    /// Every row, collected ([`into_stream`](Self::into_stream)).
+    pub fn collect_all(self) -> impl Future<Output = Result<Vec<T>>> + Send + 'a {
+        self.into_stream().try_collect()
+    }
+}
+
+/// Pages an offset list: `limit`/`offset` until an empty or short page,
+/// under a [`Guard`]; `fingerprint` identifies a page for the repeated-page
+/// check (`None` skips it).
+fn offset_stream<'a, B>(
+    builder: B,
+    paging: Paging,
+    fingerprint: fn(&[B::Item]) -> Option<u64>,
+) -> BoxStream<'a, Result<B::Item>>
+where
+    B: OffsetPaged<'a>,
+    B::Item: Send + 'a,
+{
+    let page_size = paging.get_page_size();
+    let start = Some((builder, 0_i64, Guard::new(paging)));
+    let pages = stream::try_unfold(start, move |state| async move {
+        let Some((builder, offset, mut guard)) = state else {
+            return Ok(None);
+        };
+        guard.request()?;
+        let page = builder
+            .clone()
+            .with_page(page_size, offset)
+            .send_page()
+            .await?;
+        let rows = page.into_inner();
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        // A short page ends the list; a full one (or a longer one, from a
+        // server that ignores `limit`) asks for more.
+        let next = if rows.len() as i64 >= page_size {
+            guard.page(fingerprint(&rows), rows.len())?;
+            let offset = Guard::next_offset(offset, rows.len())?;
+            Some((builder, offset, guard))
+        } else {
+            None
+        };
+        Ok::<_, Error>(Some((rows, next)))
+    });
+    pages
+        .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
 /// A cursor-paged list operation (`cursor` → `{data, has_more, next_cursor}`).
 pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
     /// The page type.
@@ -212,9 +294,11 @@ pub trait CursorPaged<'a>: Sized + Clone + Send + 'a {
 /// Streams over [`OffsetPaged`] operations.
 pub trait OffsetPagedExt<'a>: OffsetPaged<'a>
 where
-    Self::Item: Send + 'a,
+    Self::Item: Serialize + Send + 'a,
 {
-    /// Every row, [`DEFAULT_PAGE_SIZE`] per request.
+    /// Every row, [`DEFAULT_PAGE_SIZE`] per request, at most
+    /// [`DEFAULT_MAX_PAGES`] requests; a list that cannot end is an
+    /// [`Error::Paging`].
     ///
     /// ```no_run
     /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
@@ -234,7 +318,8 @@ where
     }
 
     /// Every row, `page_size` (at least 1) per request; stops after the
-    /// first page shorter than `page_size`.
+    /// first page shorter than `page_size`, or with an [`Error::Paging`]
+    /// (a page repeating an earlier one, more than [`DEFAULT_MAX_PAGES`] pages).
     ///
     /// ```no_run
     /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
@@ -254,25 +339,30 @@ where
     /// # }
     /// ```
     fn into_stream_with_page_size(self, page_size: i64) -> BoxStream<'a, Result<Self::Item>> {
-        let page_size = page_size.max(1);
-        let pages = stream::try_unfold(Some((self, 0_i64)), move |state| async move {
-            let Some((builder, offset)) = state else {
-                return Ok(None);
-            };
-            let page = builder
-                .clone()
-                .with_page(page_size, offset)
-                .send_page()
-                .await?;
-            let rows = page.into_inner();
-            let len = rows.len() as i64;
-            let next = (len == page_size).then_some((builder, offset + len));
-            Ok::<_, Error>((len > 0).then_some((rows, next)))
-        });
-        pages
-            .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        self.into_stream_with(Paging::new().page_size(page_size))
+    }
+
+    /// Every row, paged as `paging` says.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::{OffsetPagedExt, Paging};
+    /// use futures::TryStreamExt;
+    ///
+    /// // 500 rows per request, at most 20 requests (then Error::Paging).
+    /// let sites: Vec<_> = client
+    ///     .list_sites()
+    ///     .dealer_id(42)
+    ///     .into_stream_with(Paging::new().page_size(500).max_pages(20))
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = sites;
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn into_stream_with(self, paging: Paging) -> BoxStream<'a, Result<Self::Item>> {
+        offset_stream(self, paging, guard::fingerprint::<Self::Item>)
     }
 
     /// Every row, collected.
@@ -295,17 +385,19 @@ where
 impl<'a, T> OffsetPagedExt<'a> for T
 where
     T: OffsetPaged<'a>,
-    T::Item: Send + 'a,
+    T::Item: Serialize + Send + 'a,
 {
 }
 
 /// Streams over [`CursorPaged`] operations.
 pub trait CursorPagedExt<'a>: CursorPaged<'a>
 where
-    Self::Item: Send + 'a,
+    Self::Item: Serialize + Send + 'a,
     Self::Page: Send + 'a,
 {
-    /// Every item, following `next_cursor` while `has_more`.
+    /// Every item, following `next_cursor` while `has_more`, at most
+    /// [`DEFAULT_MAX_PAGES`] requests; a cursor seen before, `has_more`
+    /// without a cursor or a repeated page is an [`Error::Paging`].
     ///
     /// ```no_run
     /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
@@ -321,23 +413,46 @@ where
     /// # }
     /// ```
     fn into_stream(self) -> BoxStream<'a, Result<Self::Item>> {
-        let pages = stream::try_unfold(Some((self, None::<String>)), |state| async move {
-            let Some((builder, cursor)) = state else {
+        self.into_stream_with(Paging::new())
+    }
+
+    /// Every item, with at most `paging`'s
+    /// [`max_pages`](Paging::max_pages) requests (its page size is not
+    /// used: set the builder's `limit`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::pagination::{CursorPagedExt, Paging};
+    /// use futures::TryStreamExt;
+    ///
+    /// let devices: Vec<_> = client
+    ///     .list_public_devices()
+    ///     .limit(100)
+    ///     .into_stream_with(Paging::new().max_pages(50))
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = devices;
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn into_stream_with(self, paging: Paging) -> BoxStream<'a, Result<Self::Item>> {
+        let start = Some((self, None::<String>, Guard::new(paging)));
+        let pages = stream::try_unfold(start, |state| async move {
+            let Some((builder, cursor, mut guard)) = state else {
                 return Ok(None);
             };
-            let request = match &cursor {
-                Some(cursor) => builder.clone().with_cursor(cursor.clone()),
+            guard.request()?;
+            let request = match cursor {
+                Some(cursor) => builder.clone().with_cursor(cursor),
                 None => builder.clone(),
             };
             let page = request.send_page().await?;
             let (items, has_more, next_cursor) = Self::into_parts(page.into_inner());
-            // Stop on a missing or repeated cursor rather than loop forever.
-            let next = match next_cursor {
-                Some(next) if has_more && Some(&next) != cursor.as_ref() => {
-                    Some((builder, Some(next)))
-                }
-                _ => None,
-            };
+            guard.page(guard::fingerprint(&items), items.len())?;
+            let next = guard
+                .next_cursor(has_more, next_cursor)?
+                .map(|cursor| (builder, Some(cursor), guard));
             Ok::<_, Error>(Some((items, next)))
         });
         pages
@@ -366,7 +481,7 @@ where
 impl<'a, T> CursorPagedExt<'a> for T
 where
     T: CursorPaged<'a>,
-    T::Item: Send + 'a,
+    T::Item: Serialize + Send + 'a,
     T::Page: Send + 'a,
 {
 }

@@ -4,7 +4,10 @@
 //! `token_expired`, rate-limit bookkeeping, and bodies read with a size
 //! cap. Every failure leaves as a typed [`Error`]: an error status is
 //! classified from its status and body, a local failure is its own
-//! variant; nothing is turned into a synthesized response.
+//! variant; nothing is turned into a synthesized response. A 3xx is
+//! [`Error::Redirect`] (never followed, [`crate::redirect`]), a body in an
+//! encoding the client did not ask for [`Error::ContentEncoding`], and a
+//! leading UTF-8 BOM is dropped ([`crate::body`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -19,7 +22,7 @@ pub(crate) use crate::response::ResponseValue;
 
 use crate::Client;
 use crate::auth::{Authorization, Credentials};
-use crate::body::{read_capped, read_prefix};
+use crate::body::{read_capped, read_prefix, unsupported_encoding, without_bom};
 use crate::operations::{Operation, TRACE_HEADER};
 use crate::rate_limit::{RateLimit, Throttler, retry_after};
 use crate::retry::{RetryPolicy, retryable_error, retryable_status};
@@ -74,6 +77,13 @@ impl Runtime {
     ) -> Option<&crate::auth::token::TokenCache<crate::auth::authorization_code::RefreshGrant>>
     {
         self.inner.credentials.user.as_ref()
+    }
+
+    #[cfg(feature = "cli")]
+    pub(crate) fn partner_tokens(
+        &self,
+    ) -> Option<&crate::auth::token::TokenCache<crate::auth::token::PartnerGrant>> {
+        self.inner.credentials.partner.as_ref()
     }
 
     pub(crate) fn token_url(&self) -> &str {
@@ -268,6 +278,21 @@ impl Client {
             span.record("status", status.as_u16());
             tracing::debug!(status = status.as_u16(), "response");
             runtime.observe(response.headers());
+            if status.is_redirection() {
+                // Never followed (crate::redirect): nothing more is sent.
+                return Err(Error::Redirect {
+                    operation: op.id,
+                    status,
+                    location: crate::redirect::location(response.headers()),
+                });
+            }
+            if let Some(encoding) = unsupported_encoding(response.headers()) {
+                return Err(Error::ContentEncoding {
+                    operation: op.id,
+                    status,
+                    encoding,
+                });
+            }
             if !(status.is_client_error() || status.is_server_error()) {
                 return read_reply(response, op, inner.max_response_bytes).await;
             }
@@ -331,7 +356,8 @@ fn duplicate(request: &Request) -> Option<Request> {
 }
 
 /// Reads a non-error response whole, refusing a body larger than `limit`
-/// before it is all read.
+/// before it is all read; a leading UTF-8 BOM is dropped (RFC 8259 §8.1)
+/// without copying.
 async fn read_reply(mut response: Response, op: &'static Operation, limit: usize) -> Result<Reply> {
     let status = response.status();
     // A declared length within the limit is enforced by the HTTP layer:
@@ -342,7 +368,7 @@ async fn read_reply(mut response: Response, op: &'static Operation, limit: usize
         return Ok(Reply {
             status,
             headers,
-            body,
+            body: without_bom(body),
         });
     }
     let body = read_capped(&mut response, limit)
@@ -356,16 +382,18 @@ async fn read_reply(mut response: Response, op: &'static Operation, limit: usize
     Ok(Reply {
         status,
         headers: std::mem::take(response.headers_mut()),
-        body: Bytes::from(body),
+        body: without_bom(Bytes::from(body)),
     })
 }
 
-/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body; a body that
-/// breaks off early keeps what arrived.
+/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body, without a
+/// leading UTF-8 BOM; a body that breaks off early keeps what arrived.
 async fn read_error(mut response: Response) -> (HeaderMap, Vec<u8>) {
     let mut body = Vec::new();
     // A failure part-way keeps the part read: the error reports what came.
     let _ = read_prefix(&mut response, ERROR_BODY_LIMIT, &mut body).await;
+    let bom = body.len() - crate::body::strip_bom(&body).len();
+    body.drain(..bom);
     (std::mem::take(response.headers_mut()), body)
 }
 

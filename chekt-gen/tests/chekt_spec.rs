@@ -449,7 +449,8 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
             "absent_query",
             "lean_headers::append_to_request",
             "rows_as",
-            "own_send"
+            "own_send",
+            "secret_debug"
         ]
     );
     let operations = spec().operations().count();

@@ -2,6 +2,8 @@
 //! generated types only), so the crate's [`Error`](crate::Error) can carry
 //! them while the rest of `auth` returns it.
 
+use std::sync::Arc;
+
 use crate::types::ErrorCode;
 
 /// Why no access token could be obtained, whichever path asked for it (an
@@ -25,7 +27,11 @@ use crate::types::ErrorCode;
 /// }
 /// # let _ = advice;
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// It is `Clone` (underlying errors are shared behind an `Arc`): when
+/// several tasks wait on one token request (single flight), every one of
+/// them gets the same failure.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
     /// The token endpoint refused the request with an OAuth error response
@@ -55,12 +61,37 @@ pub enum TokenError {
         message: String,
         /// Its request id.
         request_id: Option<String>,
-        /// The transport error, when no response arrived.
+        /// The transport error, when no response arrived (shared by every
+        /// task that waited on the request).
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<Arc<reqwest::Error>>,
+    },
+    /// The token endpoint answered with a redirect (3xx), or the answer
+    /// came from another URL (an HTTP client that follows redirects). It is
+    /// never followed and nothing from it is used: the request's client
+    /// secret, assertion, refresh token or PKCE verifier would go wherever
+    /// the server points, and a token would be accepted from there.
+    #[error("the token endpoint answered {} redirecting to {}; redirects are not followed", status.as_u16(), location.as_deref().unwrap_or("no Location"))]
+    Redirect {
+        /// The status (a 3xx, or whatever the other URL answered).
+        status: reqwest::StatusCode,
+        /// Where it pointed, without userinfo, query or fragment.
+        location: Option<String>,
+    },
+    /// The token endpoint's body is in a `Content-Encoding` the client did
+    /// not ask for (it asks for `gzip` and `deflate`); it was not read.
+    #[error(
+        "the {} token response is in content-encoding `{encoding}`, which the client did not ask for", status.as_u16()
+    )]
+    ContentEncoding {
+        /// The status it answered with.
+        status: reqwest::StatusCode,
+        /// The `Content-Encoding` as sent.
+        encoding: String,
     },
     /// The token endpoint answered 2xx with a body that is not a token
-    /// (RFC 6749 §5.1).
+    /// (RFC 6749 §5.1). No token from the body is in `reason`
+    /// ([`redact`](crate::redact)).
     #[error("token response is not a token{}: {reason}", path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default())]
     Malformed {
         /// The JSON path that failed (`expires_in`), when the body was JSON.
@@ -87,6 +118,9 @@ impl TokenError {
         match self {
             TokenError::OAuth { status, .. } => Some(*status),
             TokenError::Unavailable { status, .. } => *status,
+            TokenError::Redirect { status, .. } | TokenError::ContentEncoding { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -113,12 +147,12 @@ impl TokenError {
 /// assert_eq!(err.to_string(), "cannot write");
 /// assert_eq!(std::error::Error::source(&err).map(|s| s.to_string()).as_deref(), Some("disk full"));
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct SignError {
     message: String,
     #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl SignError {
@@ -137,7 +171,7 @@ impl SignError {
     ) -> Self {
         SignError {
             message: message.into(),
-            source: Some(source.into()),
+            source: Some(Arc::from(source.into())),
         }
     }
 }
@@ -153,12 +187,12 @@ impl SignError {
 /// assert_eq!(err.to_string(), "cannot write");
 /// assert_eq!(std::error::Error::source(&err).map(|s| s.to_string()).as_deref(), Some("disk full"));
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct StoreError {
     message: String,
     #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl StoreError {
@@ -177,7 +211,7 @@ impl StoreError {
     ) -> Self {
         StoreError {
             message: message.into(),
-            source: Some(source.into()),
+            source: Some(Arc::from(source.into())),
         }
     }
 }

@@ -1,6 +1,11 @@
 //! OAuth access tokens from `POST /oauth/token`: cached, refreshed a margin
 //! before they expire, fetched by exactly one request however many tasks
-//! need one at once (single flight), and invalidated on `token_expired`.
+//! need one at once (single flight, failures included), and invalidated on
+//! `token_expired`.
+//!
+//! Lifetimes (RFC 6749 §5.1 makes `expires_in` optional) are read by
+//! [`Lifetime`]; the refresh margin is at most half the lifetime, so a
+//! short-lived token is still reused.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -71,16 +76,89 @@ impl Grant for ClientCredentials {
 #[derive(Deserialize)]
 pub(crate) struct TokenBody {
     pub access_token: SecretString,
-    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub expires_in: Lifetime,
     pub refresh_token: Option<SecretString>,
+    /// `Bearer` (RFC 6749 §7.1); shown by `chekt auth login`.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// The granted scopes, space separated; shown by `chekt auth login`.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
-impl TokenBody {
-    /// How long the access token lives: one hour unless the server says
-    /// otherwise (seed 000).
-    pub fn lifetime(&self) -> Duration {
-        Duration::from_secs(self.expires_in.unwrap_or(3600))
+/// What `chekt auth login` shows of a fresh token (never the token).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Issued {
+    pub lifetime: Duration,
+    /// Whether the token endpoint stated the lifetime (`expires_in`), or
+    /// [`DEFAULT_LIFETIME`] was assumed.
+    pub lifetime_stated: bool,
+    pub token_type: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// The token's lifetime as the token endpoint stated it in `expires_in`.
+///
+/// | `expires_in` | lifetime |
+/// | --- | --- |
+/// | absent, `null`, or a string that is not a number | [`DEFAULT_LIFETIME`] (one hour, seed 000) |
+/// | a positive integer, float or numeric string (`"3600"`, a gateway that stringifies numbers) | that many seconds, fractions dropped, at most [`MAX_LIFETIME`] |
+/// | `0` or negative | already expired: used for the calls that waited for it, never reused |
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) enum Lifetime {
+    /// Not stated (or not a number).
+    #[default]
+    Unstated,
+    /// Stated, in whole seconds; `<= 0` means already expired.
+    Seconds(i64),
+}
+
+/// The lifetime assumed when the token endpoint states none: one hour
+/// (seed 000's access-token lifetime).
+pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longer stated lifetimes are cut to this (30 days), so no deadline
+/// overflows.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
+impl<'de> Deserialize<'de> for Lifetime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        let seconds = |n: f64| Lifetime::Seconds(n.clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Lifetime::Seconds)
+                .or_else(|| n.as_f64().map(seconds))
+                .unwrap_or_default(),
+            Value::String(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(seconds)
+                .unwrap_or_default(),
+            _ => Lifetime::Unstated,
+        })
     }
+}
+
+impl Lifetime {
+    /// How long the token lives; zero when it is already expired.
+    pub fn duration(self) -> Duration {
+        match self {
+            Lifetime::Unstated => DEFAULT_LIFETIME,
+            Lifetime::Seconds(n) => Duration::from_secs(n.max(0).unsigned_abs()).min(MAX_LIFETIME),
+        }
+    }
+}
+
+/// How long before a token of `lifetime` expires it is refreshed: the
+/// configured `margin`, but at most half the lifetime (so a 30 s token
+/// with the default 60 s margin is reused for 15 s, not refetched on every
+/// call).
+pub(crate) fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
+    lifetime - margin.min(lifetime / 2)
 }
 
 #[derive(Deserialize)]
@@ -98,11 +176,22 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// The outcome of the latest token request, for the tasks that queued
+/// behind it.
+#[derive(Default)]
+struct Latest {
+    /// Counts finished token requests.
+    generation: u64,
+    /// How the latest one ended: the header or the failure.
+    outcome: Option<Result<HeaderValue, TokenError>>,
+}
+
 /// A cached token for one grant.
 pub(crate) struct TokenCache<G> {
     grant: G,
     margin: Duration,
     current: Mutex<Option<Cached>>,
+    latest: Mutex<Latest>,
     fetching: tokio::sync::Mutex<()>,
 }
 
@@ -112,6 +201,7 @@ impl<G: Grant> TokenCache<G> {
             grant,
             margin,
             current: Mutex::new(None),
+            latest: Mutex::new(Latest::default()),
             fetching: tokio::sync::Mutex::new(()),
         }
     }
@@ -124,8 +214,22 @@ impl<G: Grant> TokenCache<G> {
             .map(|c| c.header.clone())
     }
 
-    /// A valid token as its `Authorization` header, fetching one if needed
-    /// (one request at a time).
+    fn generation(&self) -> u64 {
+        self.latest.lock().map(|l| l.generation).unwrap_or(0)
+    }
+
+    /// Records how a token request ended, for the tasks queued behind it.
+    fn finished(&self, outcome: &Result<HeaderValue, TokenError>) {
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.generation += 1;
+            latest.outcome = Some(outcome.clone());
+        }
+    }
+
+    /// A valid token as its `Authorization` header, fetching one if needed:
+    /// one request at a time, and the tasks that waited for a request get
+    /// its outcome (the same token, or the same failure) instead of
+    /// sending one each.
     pub async fn token(
         &self,
         http: &reqwest::Client,
@@ -134,23 +238,48 @@ impl<G: Grant> TokenCache<G> {
         if let Some(header) = self.valid() {
             return Ok(header);
         }
+        let before = self.generation();
         let _single_flight = self.fetching.lock().await;
         if let Some(header) = self.valid() {
             return Ok(header);
         }
+        if let Ok(latest) = self.latest.lock()
+            && latest.generation != before
+            && let Some(outcome) = &latest.outcome
+        {
+            // A request finished while this task waited: its outcome.
+            return outcome.clone();
+        }
+        let fetched = match self.grant.form().await {
+            Ok(form) => self.exchange(http, token_url, &form).await.map(|(h, _)| h),
+            Err(e) => Err(e),
+        };
+        self.finished(&fetched);
+        fetched
+    }
+
+    /// Fetches a token now, whatever the cache holds, and caches it;
+    /// returns its lifetime (`chekt auth login`).
+    #[cfg(feature = "cli")]
+    pub async fn fetch_now(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+    ) -> Result<Issued, TokenError> {
+        let _single_flight = self.fetching.lock().await;
         let form = self.grant.form().await?;
-        self.exchange(http, token_url, &form).await
+        self.exchange(http, token_url, &form).await.map(|(_, i)| i)
     }
 
     /// Posts `form` to the token endpoint, lets the grant see the answer
-    /// (e.g. to persist a new refresh token, when one comes), and caches the access
-    /// token it brought.
+    /// (e.g. to persist a new refresh token, when one comes), and caches the
+    /// access token it brought; returns it with its lifetime.
     pub async fn exchange(
         &self,
         http: &reqwest::Client,
         token_url: &str,
         form: &Form,
-    ) -> Result<HeaderValue, TokenError> {
+    ) -> Result<(HeaderValue, Issued), TokenError> {
         let body = request_token(http, token_url, form).await?;
         self.grant.accept(&body).await?;
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
@@ -159,14 +288,23 @@ impl<G: Grant> TokenCache<G> {
                 reason: "the access token has characters an HTTP header cannot carry".to_string(),
             }
         })?;
-        let refresh_at = Instant::now() + body.lifetime().saturating_sub(self.margin);
+        let lifetime = body.expires_in.duration();
+        let refresh_at = Instant::now() + refresh_after(lifetime, self.margin);
         if let Ok(mut current) = self.current.lock() {
-            *current = Some(Cached {
+            // An already expired token serves the tasks that waited for it
+            // (they get it from this call's outcome) but is not reused.
+            *current = (!lifetime.is_zero()).then(|| Cached {
                 header: header.clone(),
                 refresh_at,
             });
         }
-        Ok(header)
+        let issued = Issued {
+            lifetime,
+            lifetime_stated: body.expires_in != Lifetime::Unstated,
+            token_type: body.token_type,
+            scope: body.scope,
+        };
+        Ok((header, issued))
     }
 
     /// Forgets the token sent as `used` if it is still the cached one (a
@@ -189,6 +327,12 @@ impl<G: Grant> TokenCache<G> {
 const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
 /// Posts one token request and reads the token or the refusal.
+///
+/// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
+/// response from any URL but `token_url` (a caller's client that follows
+/// them), is [`TokenError::Redirect`] and its body is not read. A leading
+/// BOM is ignored; tokens in a body that cannot be decoded are redacted
+/// from the error ([`crate::redact`]).
 pub(crate) async fn request_token(
     http: &reqwest::Client,
     token_url: &str,
@@ -197,9 +341,14 @@ pub(crate) async fn request_token(
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
     let unreachable = |source: reqwest::Error| TokenError::Unavailable {
         status: None,
-        message: source.to_string(),
+        message: crate::redact::text(&if source.is_timeout() {
+            format!("timed out: {source}")
+        } else {
+            source.to_string()
+        })
+        .into_owned(),
         request_id: None,
-        source: Some(source),
+        source: Some(std::sync::Arc::new(source)),
     };
     let mut response = http
         .post(token_url)
@@ -208,6 +357,19 @@ pub(crate) async fn request_token(
         .await
         .map_err(unreachable)?;
     let status = response.status();
+    let elsewhere = reqwest::Url::parse(token_url).ok().as_ref() != Some(response.url());
+    if status.is_redirection() || elsewhere {
+        // A followed redirect (a caller's client) names where it ended.
+        let location = if elsewhere {
+            Some(crate::redirect::shown(response.url()))
+        } else {
+            crate::redirect::location(response.headers())
+        };
+        return Err(TokenError::Redirect { status, location });
+    }
+    if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
+        return Err(TokenError::ContentEncoding { status, encoding });
+    }
     let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
         .map_err(unreachable)?
@@ -215,11 +377,18 @@ pub(crate) async fn request_token(
             path: None,
             reason: format!("the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"),
         })?;
+    let bytes = crate::body::strip_bom(&bytes);
     if status.is_success() {
-        return crate::body::decode(&bytes)
-            .map_err(|(path, reason)| TokenError::Malformed { path, reason });
+        return crate::body::decode(bytes).map_err(|(path, reason)| TokenError::Malformed {
+            path,
+            reason: format!(
+                "{}; body starts with {:?}",
+                crate::redact::text(&reason),
+                crate::redact::excerpt(bytes, 200)
+            ),
+        });
     }
-    Err(refusal(status, response.headers(), &bytes))
+    Err(refusal(status, response.headers(), bytes))
 }
 
 /// The token endpoint's error response as a [`TokenError`]: 5xx, 429 (and
@@ -238,7 +407,7 @@ fn refusal(
         .map(str::to_string);
     let unavailable = !status.is_client_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
     let Some(body) = body else {
-        let text = crate::body::excerpt(bytes);
+        let text = crate::redact::excerpt(bytes, 512);
         if unavailable {
             return TokenError::Unavailable {
                 status: Some(status),
@@ -255,7 +424,11 @@ fn refusal(
         };
     };
     let request_id = body.request_id.or(header_id);
-    let description = body.error_description.or(body.message);
+    // The server's words, without any token it echoed.
+    let description = body
+        .error_description
+        .or(body.message)
+        .map(|d| crate::redact::text(&d).into_owned());
     if unavailable {
         return TokenError::Unavailable {
             status: Some(status),
@@ -274,5 +447,48 @@ fn refusal(
         error,
         description,
         request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifetime(json: &str) -> Lifetime {
+        let body = format!(r#"{{"access_token": "t"{json}}}"#);
+        serde_json::from_str::<TokenBody>(&body)
+            .expect("a token body")
+            .expires_in
+    }
+
+    #[test]
+    fn every_expires_in_shape_has_a_lifetime() {
+        let hour = Duration::from_secs(3600);
+        let cases: &[(&str, Duration)] = &[
+            ("", DEFAULT_LIFETIME),
+            (r#", "expires_in": null"#, DEFAULT_LIFETIME),
+            (r#", "expires_in": 3600"#, hour),
+            (r#", "expires_in": 3599.9"#, Duration::from_secs(3599)),
+            (r#", "expires_in": "3600""#, hour),
+            (r#", "expires_in": " 30 ""#, Duration::from_secs(30)),
+            (r#", "expires_in": "soon""#, DEFAULT_LIFETIME),
+            (r#", "expires_in": 0"#, Duration::ZERO),
+            (r#", "expires_in": -5"#, Duration::ZERO),
+            (r#", "expires_in": "-5""#, Duration::ZERO),
+            (r#", "expires_in": 1e30"#, MAX_LIFETIME),
+            (r#", "expires_in": {}"#, DEFAULT_LIFETIME),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(lifetime(json).duration(), *expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_margin_is_at_most_half_the_lifetime() {
+        let secs = Duration::from_secs;
+        assert_eq!(refresh_after(secs(3600), secs(60)), secs(3540));
+        assert_eq!(refresh_after(secs(30), secs(60)), secs(15));
+        assert_eq!(refresh_after(secs(120), secs(60)), secs(60));
+        assert_eq!(refresh_after(Duration::ZERO, secs(60)), Duration::ZERO);
     }
 }

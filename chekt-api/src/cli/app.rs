@@ -12,9 +12,10 @@ use serde_json::Value;
 
 use super::generated::{Cli, CliCommand, CliConfig};
 use super::support::{ResponseValue, builder, types};
-use crate::pagination::{CursorPagedExt, DEFAULT_PAGE_SIZE, FieldsPaged, OffsetPagedExt};
-use crate::prelude::*;
-use crate::{Client, Error};
+use crate::pagination::{
+    CursorPagedExt, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, FieldsPaged, OffsetPagedExt, Paging,
+};
+use crate::{Client, Error, redact};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -46,6 +47,8 @@ enum Format {
 struct Output {
     format: Format,
     all: bool,
+    /// `--max-pages` (page size from the command's `--limit`).
+    paging: Paging,
     show_secrets: bool,
 }
 
@@ -184,6 +187,13 @@ pub fn command() -> Command {
                 .help("Trace requests on stderr (-vv for more); RUST_LOG=target=level overrides"),
         )
         .arg(
+            Arg::new("max-pages")
+                .long("max-pages")
+                .value_parser(clap::value_parser!(u64).range(1..))
+                .default_value(DEFAULT_MAX_PAGES.to_string())
+                .help("With --all: the most pages to request; a list that does not end by then is an error"),
+        )
+        .arg(
             Arg::new("show-secrets")
                 .long("show-secrets")
                 .action(ArgAction::SetTrue)
@@ -247,6 +257,12 @@ async fn dispatch(matches: &ArgMatches) -> u8 {
             _ => Format::Json,
         },
         all: matches.get_flag("all"),
+        paging: Paging::new().max_pages(
+            matches
+                .get_one::<u64>("max-pages")
+                .copied()
+                .unwrap_or(DEFAULT_MAX_PAGES),
+        ),
         show_secrets: matches.get_flag("show-secrets"),
     };
     match Cli::new(client, output).execute(cmd, sub).await {
@@ -326,32 +342,21 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
                     }
                 }
             }
-            let (Some(id), Some(secret)) = (
-                matches.get_one::<String>("client-id"),
-                matches.get_one::<String>("client-secret"),
-            ) else {
-                if !configured("api-key") && !configured("token") {
-                    eprintln!(
-                        "error: no credentials; set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, CHEKT_API_KEY, or CHEKT_ACCESS_TOKEN"
-                    );
-                    return EXIT_USAGE;
-                }
-                return EXIT_OK;
-            };
-            let request = client.create_token().body_map(|body| {
-                body.grant_type("client_credentials")
-                    .client_id(Some(id.clone()))
-                    .client_secret(Some(secret.clone()))
-            });
-            match request.send().await {
-                Ok(token) => {
+            // The library's own token request (redirects refused, lenient
+            // `expires_in`), with the client credentials `build_client` set.
+            match client.fetch_partner_token().await {
+                Some(Ok(token)) => {
                     println!(
                         "client credentials: accepted; a {} token valid {}{}",
-                        token.token_type,
-                        token.expires_in.map_or_else(
-                            || "for an unstated time".to_string(),
-                            |s| format!("{s} s")
-                        ),
+                        token.token_type.as_deref().unwrap_or("Bearer"),
+                        if token.lifetime_stated {
+                            format!("{} s", token.lifetime.as_secs())
+                        } else {
+                            format!(
+                                "for an unstated time (reused for {} s)",
+                                token.lifetime.as_secs()
+                            )
+                        },
                         token
                             .scope
                             .as_deref()
@@ -360,7 +365,14 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
                     );
                     EXIT_OK
                 }
-                Err(e) => report(anyhow::Error::new(e)),
+                Some(Err(e)) => report(anyhow::Error::new(e)),
+                None if configured("api-key") || configured("token") => EXIT_OK,
+                None => {
+                    eprintln!(
+                        "error: no credentials; set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, CHEKT_API_KEY, or CHEKT_ACCESS_TOKEN"
+                    );
+                    EXIT_USAGE
+                }
             }
         }
         _ => EXIT_USAGE,
@@ -372,19 +384,24 @@ fn report(error: anyhow::Error) -> u8 {
     let error = match error.downcast::<Error>() {
         Ok(e) => e,
         Err(other) => {
-            eprintln!("error: {other:#}");
+            eprintln!("error: {}", redact::text(&format!("{other:#}")));
             return EXIT_USAGE;
         }
     };
-    eprintln!("error: {error}");
+    // Error bodies are the server's text: no token of theirs is echoed.
+    eprintln!("error: {}", redact::text(&error.to_string()));
     if let Some(hint) = hint(&error) {
         eprintln!("hint: {hint}");
     }
     match &error {
         Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
+        // The token endpoint could not be reached: no answer either.
+        Error::Token(crate::auth::TokenError::Unavailable { status: None, .. }) => EXIT_TRANSPORT,
         Error::InvalidRequest { .. } => EXIT_USAGE,
         Error::MissingCredential { .. } => EXIT_USAGE,
         Error::UndecodableBody { status: None, .. } | Error::ResponseTooLarge { .. } => EXIT_OTHER,
+        // The server's list does not end: its answer was wrong.
+        Error::Paging(_) => EXIT_API,
         _ if error.status().is_some() => EXIT_API,
         _ => EXIT_OTHER,
     }
@@ -414,6 +431,9 @@ fn hint(error: &Error) -> Option<String> {
         Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidClient, .. }) => "invalid_client: the token endpoint does not accept these client credentials; check CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET.".into(),
         Error::Token(crate::auth::TokenError::OAuth { error: C::InvalidScope, .. }) => "invalid_scope: the app may not request these scopes.".into(),
         Error::Token(crate::auth::TokenError::Unavailable { .. }) => "the token endpoint could not be reached or failed; try again later.".into(),
+        Error::Redirect { .. } | Error::Token(crate::auth::TokenError::Redirect { .. }) => "the server redirected; redirects are never followed (credentials stay with --base-url). Check --base-url / CHEKT_BASE_URL.".into(),
+        Error::Paging(crate::pagination::PagingError::TooManyPages { .. }) => "raise --max-pages if the list is really that long.".into(),
+        Error::Paging(_) => "the server's paging is broken; the rows printed so far are incomplete.".into(),
         _ => return None,
     })
 }
@@ -490,15 +510,20 @@ impl Output {
             .get_one::<i64>("limit")
             .copied()
             .unwrap_or(DEFAULT_PAGE_SIZE);
+        let paging = self.paging;
         match (self.all, matches.try_contains_id("fields").unwrap_or(false)) {
             // The generated command sends and prints.
             (false, false) => Ok(()),
-            (true, false) => self.page_all(request.clone().into_stream_with_page_size(page_size)),
+            (true, false) => self.page_all(
+                request
+                    .clone()
+                    .into_stream_with(paging.page_size(page_size)),
+            ),
             (true, true) => self.page_all(
                 request
                     .clone()
                     .rows_as::<Value>()
-                    .into_stream_with_page_size(page_size),
+                    .into_stream_with(paging.page_size(page_size)),
             ),
             (false, true) => {
                 let handle = tokio::runtime::Handle::current();
@@ -518,7 +543,7 @@ impl Output {
         B::Page: Send,
     {
         if self.all {
-            self.page_all(request.clone().into_stream())
+            self.page_all(request.clone().into_stream_with(self.paging))
         } else {
             Ok(())
         }

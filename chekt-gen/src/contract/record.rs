@@ -134,7 +134,10 @@ pub fn declares_header(spec: &Spec, operation_id: &str, name: &str) -> bool {
 }
 
 /// The recording of a finished call, scrubbed: secret headers and JSON
-/// fields become placeholders, ids stay. Response headers are kept when the
+/// fields become placeholders, every credential the request carried is
+/// replaced wherever the response echoes it (headers, JSON strings such as
+/// `error_description`, `body_text`), and anything token-shaped too; ids
+/// stay. Response headers are kept when the
 /// spec declares them for the status, or they are `content-type`,
 /// `retry-after` or `x-request-id`.
 pub fn exchange(
@@ -145,9 +148,10 @@ pub fn exchange(
     response_headers: &BTreeMap<String, String>,
     body: &[u8],
 ) -> Exchange {
-    secrets::scrub_headers(&mut request.headers);
+    let known = secrets::known_secrets(&request.headers, request.body.as_ref());
+    secrets::scrub_headers(&mut request.headers, &known);
     if let Some(body) = &mut request.body {
-        secrets::scrub_json(body);
+        secrets::scrub_json(body, &known);
     }
     let declared = declared_response_headers(spec, operation_id, status);
     let mut headers: BTreeMap<String, String> = response_headers
@@ -155,17 +159,16 @@ pub fn exchange(
         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
         .filter(|(k, _)| KEPT_RESPONSE_HEADERS.contains(&k.as_str()) || declared.contains(k))
         .collect();
-    secrets::scrub_headers(&mut headers);
+    secrets::scrub_headers(&mut headers, &known);
     let (body, body_text) = match serde_json::from_slice::<Value>(body) {
         _ if body.is_empty() => (None, None),
         Ok(mut json) => {
-            secrets::scrub_json(&mut json);
+            secrets::scrub_json(&mut json, &known);
             (Some(json), None)
         }
         Err(_) => {
-            let mut text = Value::String(String::from_utf8_lossy(body).into_owned());
-            secrets::scrub_json(&mut text);
-            (None, text.as_str().map(str::to_string))
+            let text = String::from_utf8_lossy(body);
+            (None, Some(secrets::scrub_text(&text, &known)))
         }
     };
     Exchange {
@@ -347,5 +350,51 @@ mod tests {
             ["content-type", "x-ratelimit-limit"]
         );
         assert_eq!(exchange.response.body.as_ref().unwrap()["expires_in"], 3600);
+    }
+
+    #[test]
+    fn every_given_credential_and_token_shape_is_scrubbed_wherever_it_is_echoed() {
+        let spec = spec();
+        let form = json!({"grant_type": "refresh_token", "client_id": "cid", "client_secret": "opaque-secret-42", "refresh_token": "opaque-refresh-77"});
+        let mut request = plan(&spec, "create_token", &[], Some(form))
+            .unwrap()
+            .request;
+        request
+            .headers
+            .insert("authorization".into(), "Bearer opaque-token-99".into());
+        let echoed = json!({
+            "error": "invalid_grant",
+            "error_description": "refresh token opaque-refresh-77 for secret opaque-secret-42 was revoked",
+            "echo": {"sent": "Bearer opaque-token-99", "raw": "access_token=tok123456&x=1"}
+        });
+        let cut = br#"{"access_token": "opaque-access-55", "refresh_token": "opaque-refr"#;
+        let cases: [(u16, Vec<u8>); 2] =
+            [(400, echoed.to_string().into_bytes()), (200, cut.to_vec())];
+        for (status, body) in cases {
+            let exchange = exchange(
+                &spec,
+                "create_token",
+                request.clone(),
+                status,
+                &BTreeMap::new(),
+                &body,
+            );
+            let text = to_text(&exchange);
+            for secret in [
+                "opaque-secret-42",
+                "opaque-refresh-77",
+                "opaque-token-99",
+                "tok123456",
+                "opaque-access-55",
+                "opaque-refr",
+            ] {
+                assert!(!text.contains(secret), "{status}: {secret} in {text}");
+            }
+            assert!(secrets::scan(&text).is_empty(), "{text}");
+            assert!(
+                text.contains("was revoked") || text.contains("body_text"),
+                "{text}"
+            );
+        }
     }
 }

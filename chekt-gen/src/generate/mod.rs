@@ -39,6 +39,7 @@ pub mod open_enums;
 mod own_send;
 mod repeatable;
 mod rows_as;
+mod secret_debug;
 
 /// How to generate. `Default` suits any spec; [`GenerateOptions::chekt_api`]
 /// is the preset for the `chekt-api` crate.
@@ -58,6 +59,7 @@ pub struct GenerateOptions {
     lint: lint::LintConfig,
     runtime: Option<String>,
     trace_header: Option<String>,
+    secret_fields: Vec<String>,
 }
 
 impl Default for GenerateOptions {
@@ -77,6 +79,7 @@ impl Default for GenerateOptions {
             lint: lint::LintConfig::default(),
             runtime: None,
             trace_header: None,
+            secret_fields: Vec::new(),
         }
     }
 }
@@ -95,6 +98,26 @@ impl GenerateOptions {
             .with_passes_must_fire(true)
             .with_runtime("crate::runtime")
             .with_trace_header("x-partner-trace-id")
+            .with_secret_fields([
+                "access_token",
+                "refresh_token",
+                "id_token",
+                "client_secret",
+                "client_assertion",
+                "assertion",
+                "code_verifier",
+            ])
+    }
+
+    /// Properties that hold secrets (RFC 6749 tokens, client secrets, PKCE
+    /// verifiers): a generated struct with one gets a `Debug` that prints
+    /// them as `[redacted]` instead of the derived one.
+    pub fn with_secret_fields<S: Into<String>>(
+        mut self,
+        fields: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.secret_fields = fields.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Send every request through the hand-written module at `path`
@@ -447,6 +470,13 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
             "lean_headers::move_response_headers",
             "response headers moved, not copied",
             lean_headers::move_response_headers(&mut file),
+        ));
+    }
+    if !options.secret_fields.is_empty() {
+        passes.push(PassCount::new(
+            "secret_debug",
+            "types with secret fields print them as [redacted] in Debug",
+            secret_debug::redact(&mut file, &options.secret_fields),
         ));
     }
 
