@@ -19,20 +19,6 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use support::recordings;
 
-/// `n` site rows of dealer 42: the recorded sites
-/// (`list_sites/200-first-page.json`), then copies of them under the next
-/// `site_id`s, so row `i` has `site_id` `i + 1`.
-fn rows(n: usize) -> Vec<Value> {
-    let recorded = recordings::sites();
-    (0..n)
-        .map(|i| {
-            let mut row = recorded[i % recorded.len()].clone();
-            row["site_id"] = Value::from(i as i64 + 1);
-            row
-        })
-        .collect()
-}
-
 fn typed(rows: &[Value]) -> Vec<ResponseSiteBasicDto> {
     serde_json::from_value(Value::from(rows.to_vec())).unwrap()
 }
@@ -73,7 +59,7 @@ fn active_sites(client: &Client) -> chekt_api::builder::ListSites<'_> {
 #[tokio::test]
 async fn offset_pages_stop_at_the_short_page() {
     let server = MockServer::start_async().await;
-    let rows = rows(5);
+    let rows = recordings::site_rows(5);
     let pages = [0, 2, 4].map(|offset| mount_page(&server, &rows, offset));
     let past = never_fetched(&server, 6);
     let client = client(&server);
@@ -95,7 +81,7 @@ async fn offset_pages_stop_at_the_short_page() {
 #[tokio::test]
 async fn an_exact_multiple_ends_on_an_empty_page() {
     let server = MockServer::start_async().await;
-    let rows = rows(2);
+    let rows = recordings::site_rows(2);
     let pages = [0, 2].map(|offset| mount_page(&server, &rows, offset));
     let past = never_fetched(&server, 4);
     let client = client(&server);
@@ -114,7 +100,7 @@ async fn an_exact_multiple_ends_on_an_empty_page() {
 #[tokio::test]
 async fn an_error_ends_the_stream_with_the_error() {
     let server = MockServer::start_async().await;
-    let rows = rows(4);
+    let rows = recordings::site_rows(4);
     let first = mount_page(&server, &rows, 0);
     let failure: ApiError = recordings::typed("list_sites", "500-internal-error.json");
     let failing = server.list_sites(|when, then| {
@@ -194,18 +180,10 @@ struct SiteName {
     name: String,
 }
 
-/// The `site_id` and `name` columns of `rows`, as `fields=site_id,name`
-/// returns them.
-fn partial(rows: &[Value]) -> Vec<Value> {
-    rows.iter()
-        .map(|row| serde_json::json!({"site_id": row["site_id"], "name": row["name"]}))
-        .collect()
-}
-
 /// Serves the partial `rows[offset..offset + 2]` as the `limit=2` page at
 /// `offset` of `fields=site_id,name`.
 fn mount_partial_page<'a>(server: &'a MockServer, rows: &[Value], offset: usize) -> Mock<'a> {
-    let page = partial(&rows[offset.min(rows.len())..(offset + 2).min(rows.len())]);
+    let page = recordings::site_names(&rows[offset.min(rows.len())..(offset + 2).min(rows.len())]);
     server.list_sites(|when, then| {
         when.dealer_id(42)
             .fields("site_id,name")
@@ -225,13 +203,13 @@ fn partial_sites(client: &Client) -> chekt_api::builder::ListSites<'_> {
 }
 
 fn site_names(rows: &[Value]) -> Vec<SiteName> {
-    serde_json::from_value(Value::from(partial(rows))).unwrap()
+    serde_json::from_value(Value::from(recordings::site_names(rows))).unwrap()
 }
 
 #[tokio::test]
 async fn selected_columns_decode_into_the_callers_type_not_the_full_row() {
     let server = MockServer::start_async().await;
-    let all = rows(2);
+    let all = recordings::site_rows(2);
     let page = mount_partial_page(&server, &all, 0);
     let client = client(&server);
     let rows = partial_sites(&client)
@@ -264,7 +242,7 @@ async fn selected_columns_decode_into_the_callers_type_not_the_full_row() {
 #[tokio::test]
 async fn selected_columns_page_and_stream_like_the_list() {
     let server = MockServer::start_async().await;
-    let all = rows(5);
+    let all = recordings::site_rows(5);
     let pages = [0, 2, 4].map(|offset| mount_partial_page(&server, &all, offset));
     let past = never_fetched(&server, 6);
     let client = client(&server);
@@ -280,6 +258,7 @@ async fn selected_columns_page_and_stream_like_the_list() {
     let ids: Vec<i64> = names.iter().map(|s| s.site_id).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5]);
     assert_eq!(names, site_names(&all));
+    assert_eq!(names[4].name, "Seocho Branch #5");
     for page in &pages {
         page.assert_calls(1);
     }
@@ -310,7 +289,7 @@ async fn a_row_type_asking_for_an_unselected_column_is_an_error_not_a_panic() {
         timezone: String,
     }
     let server = MockServer::start_async().await;
-    let all = rows(2);
+    let all = recordings::site_rows(2);
     let page = mount_partial_page(&server, &all, 0);
     let next = mount_partial_page(&server, &all, 2);
     let client = client(&server);

@@ -61,6 +61,32 @@ pub fn sites() -> Vec<Value> {
         .clone()
 }
 
+/// `n` site rows of dealer 42, for paging: the recorded sites, then copies
+/// of them under the next `site_id`s (a copy's name gains ` #<site_id>`), so
+/// row `i` has `site_id` `i + 1` and every name is different.
+pub fn site_rows(n: usize) -> Vec<Value> {
+    let recorded = sites();
+    (0..n)
+        .map(|i| {
+            let mut row = recorded[i % recorded.len()].clone();
+            let id = i as i64 + 1;
+            row["site_id"] = Value::from(id);
+            if i >= recorded.len() {
+                row["name"] = Value::from(format!("{} #{id}", row["name"].as_str().unwrap()));
+            }
+            row
+        })
+        .collect()
+}
+
+/// The `site_id` and `name` columns of `rows`, as `fields=site_id,name`
+/// returns them.
+pub fn site_names(rows: &[Value]) -> Vec<Value> {
+    rows.iter()
+        .map(|row| serde_json::json!({"site_id": row["site_id"], "name": row["name"]}))
+        .collect()
+}
+
 /// The first recorded site of dealer 42, as a JSON row.
 pub fn site() -> Value {
     sites().swap_remove(0)
