@@ -1,6 +1,9 @@
 //! Assertion tokens and the authorization code flow against a local mock
-//! token endpoint.
+//! token endpoint. Bodies come from `spec/recordings`, except the RFC 6749
+//! §5.2 error bodies the flows are tested against.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
 
 use std::sync::Arc;
 
@@ -14,16 +17,24 @@ use chekt_api::types::ErrorCode;
 use chekt_api::{BuildError, Client, Error};
 use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
+use support::recordings;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+/// The recorded refresh-grant token response, handing out `access` (and
+/// `refresh`, when given).
 fn token(access: &str, refresh: Option<&str>) -> ResponseTemplate {
-    let mut body =
-        serde_json::json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600 });
+    let mut body = recordings::body("create_token", "200-refresh-token.json");
+    body["access_token"] = access.into();
     if let Some(refresh) = refresh {
         body["refresh_token"] = refresh.into();
     }
     ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// The recorded `token_expired` answer to an expired access token.
+fn token_expired() -> ResponseTemplate {
+    recordings::recording("get_dealer", "401-token-expired.json").template(&[])
 }
 
 fn form(request: &Request) -> std::collections::HashMap<String, String> {
@@ -45,7 +56,10 @@ async fn mount_sites(server: &MockServer, bearer: &str) {
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/42/sites"))
         .and(header("authorization", format!("Bearer {bearer}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(recordings::body("list_sites", "200-first-page.json")),
+        )
         .mount(server)
         .await;
 }
@@ -248,10 +262,7 @@ async fn connect(client: &Client) -> Result<(), Error> {
 }
 
 fn dealer() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(serde_json::json!({
-        "dealer_id": 7, "company_name": "Acme Security", "external_dealer_id": "acme-1",
-        "created_at": "2025-01-01 00:00:00"
-    }))
+    ResponseTemplate::new(200).set_body_json(recordings::body("connect_dealer", "200-ok.json"))
 }
 
 #[tokio::test]
@@ -282,9 +293,7 @@ async fn code_exchange_then_refresh_with_a_rotated_refresh_token() {
     Mock::given(method("PUT"))
         .and(path("/partner/v1/dealers/connect"))
         .and(header("authorization", "Bearer at-1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
-            "error": "Unauthorized", "message": "The access token has expired.", "code": "token_expired"
-        })))
+        .respond_with(token_expired())
         .mount(&server)
         .await;
     for at in ["at-2", "at-3"] {
@@ -387,9 +396,7 @@ async fn a_refresh_without_a_new_refresh_token_keeps_the_current_one() {
     Mock::given(method("PUT"))
         .and(path("/partner/v1/dealers/connect"))
         .and(header("authorization", "Bearer at-1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
-            "error": "Unauthorized", "message": "The access token has expired.", "code": "token_expired"
-        })))
+        .respond_with(token_expired())
         .mount(&server)
         .await;
     Mock::given(method("PUT"))

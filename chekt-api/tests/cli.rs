@@ -1,10 +1,14 @@
 //! The `chekt` binary end to end against a local mock server, as a user
-//! runs it: flags, environment, output, paging, exit codes, hints.
+//! runs it: flags, environment, output, paging, exit codes, hints. Bodies
+//! come from `spec/recordings`.
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::process::Output;
 
+use support::recordings;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -31,19 +35,9 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn site(id: i64) -> serde_json::Value {
-    serde_json::json!({
-        "site_id": id, "external_site_id": format!("ext-{id}"), "name": format!("Site {id}"),
-        "monitoring_station_id": null, "external_monitoring_station_id": null, "account_number": null,
-        "address1": null, "address2": null, "timezone": "Asia/Seoul", "is_activated": 1,
-        "created_at": "2025-01-01 00:00:00"
-    })
-}
-
-fn error(status: u16, code: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(serde_json::json!({
-        "error": "Error", "message": format!("{code} happened"), "code": code, "request_id": "req_cli_1"
-    }))
+/// The recorded response of `spec/recordings/<operation>/<name>`.
+fn recorded(operation: &str, name: &str) -> ResponseTemplate {
+    recordings::recording(operation, name).template(&[])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -52,9 +46,7 @@ async fn a_list_prints_json_and_sends_every_flag() {
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/42/sites"))
         .and(query_param("limit", "2"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1), site(2)])),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(recordings::site_rows(2)))
         .expect(1)
         .mount(&server)
         .await;
@@ -78,7 +70,7 @@ async fn a_list_prints_json_and_sends_every_flag() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let printed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(printed.as_array().unwrap().len(), 2);
-    assert_eq!(printed[1]["name"], "Site 2");
+    assert_eq!(printed[1]["name"], "Seocho Branch");
     let request: Request = server.received_requests().await.unwrap().remove(0);
     let filters: Vec<String> = request
         .url
@@ -96,15 +88,12 @@ async fn a_list_prints_json_and_sends_every_flag() {
 #[tokio::test(flavor = "multi_thread")]
 async fn all_pages_through_a_list_into_a_table_with_progress() {
     let server = MockServer::start().await;
-    for (offset, ids) in [("0", vec![1, 2]), ("2", vec![3, 4]), ("4", vec![5])] {
+    let rows = recordings::site_rows(5);
+    for (offset, ids) in [("0", 0..2), ("2", 2..4), ("4", 4..5)] {
         Mock::given(method("GET"))
             .and(path("/partner/v1/dealers/42/sites"))
             .and(query_param("offset", offset))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::Value::Array(
-                    ids.into_iter().map(site).collect(),
-                )),
-            )
+            .respond_with(ResponseTemplate::new(200).set_body_json(&rows[ids]))
             .expect(1)
             .mount(&server)
             .await;
@@ -133,7 +122,7 @@ async fn all_pages_through_a_list_into_a_table_with_progress() {
         lines[0].starts_with("site_id") || lines[0].contains("site_id"),
         "{text}"
     );
-    assert!(lines[5].contains("Site 5"), "{text}");
+    assert!(lines[5].contains("Seocho Branch #5"), "{text}");
     assert!(
         stderr(&out).contains("fetched 5 item(s), done"),
         "{}",
@@ -141,18 +130,17 @@ async fn all_pages_through_a_list_into_a_table_with_progress() {
     );
 }
 
-/// Rows as `--fields site_id,name` returns them.
-fn partial_rows(ids: std::ops::Range<i64>) -> ResponseTemplate {
-    let rows: Vec<_> = ids
-        .map(|id| serde_json::json!({"site_id": id, "name": format!("Site {id}")}))
-        .collect();
-    ResponseTemplate::new(200).set_body_json(rows)
+/// Rows `ids` of [`recordings::site_rows`] as `--fields site_id,name`
+/// returns them.
+fn partial_rows(ids: std::ops::Range<usize>) -> ResponseTemplate {
+    let rows = recordings::site_rows(5);
+    ResponseTemplate::new(200).set_body_json(recordings::site_names(&rows[ids]))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fields_print_the_selected_columns_one_page_or_all() {
     let server = MockServer::start().await;
-    for (offset, ids) in [("0", 1..3), ("2", 3..5), ("4", 5..6)] {
+    for (offset, ids) in [("0", 0..2), ("2", 2..4), ("4", 4..5)] {
         Mock::given(method("GET"))
             .and(path("/partner/v1/dealers/42/sites"))
             .and(query_param("fields", "site_id,name"))
@@ -163,7 +151,7 @@ async fn fields_print_the_selected_columns_one_page_or_all() {
     }
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/43/sites"))
-        .respond_with(error(500, "internal"))
+        .respond_with(recorded("list_sites", "500-internal-error.json"))
         .mount(&server)
         .await;
     let env = [("CHEKT_ACCESS_TOKEN", TOKEN)];
@@ -180,7 +168,10 @@ async fn fields_print_the_selected_columns_one_page_or_all() {
     let printed: serde_json::Value = serde_json::from_str(&stdout(&one)).unwrap();
     assert_eq!(
         printed,
-        serde_json::json!([{"name": "Site 3", "site_id": 3}, {"name": "Site 4", "site_id": 4}])
+        serde_json::json!([
+            {"name": "Busan Warehouse", "site_id": 3},
+            {"name": "Gangnam Headquarters #4", "site_id": 4}
+        ])
     );
 
     let all = chekt(&args("--all", "42", "0"), &env).await;
@@ -202,7 +193,11 @@ async fn fields_print_the_selected_columns_one_page_or_all() {
         stderr(&failed)
     );
     assert!(
-        stderr(&failed).contains("internal happened"),
+        stderr(&failed).contains(
+            recordings::body("list_sites", "500-internal-error.json")["message"]
+                .as_str()
+                .unwrap()
+        ),
         "{}",
         stderr(&failed)
     );
@@ -214,12 +209,15 @@ async fn exit_codes_tell_usage_api_and_transport_errors_apart() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/7"))
-        .respond_with(error(403, "permission_denied"))
+        .respond_with(recorded("get_dealer", "403-permission-denied.json"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/8"))
-        .respond_with(error(429, "rate_limited").insert_header("retry-after", "3600"))
+        // 3600 s replaces the recorded `retry-after: 30`.
+        .respond_with(
+            recorded("get_dealer", "429-rate-limited.json").insert_header("retry-after", "3600"),
+        )
         .mount(&server)
         .await;
     let env = [("CHEKT_ACCESS_TOKEN", TOKEN)];
@@ -246,7 +244,15 @@ async fn exit_codes_tell_usage_api_and_transport_errors_apart() {
         message.contains("hint: permission_denied: the credential is valid but lacks"),
         "{message}"
     );
-    assert!(message.contains("req_cli_1"), "{message}");
+    let denied = recordings::body("get_dealer", "403-permission-denied.json");
+    assert!(
+        message.contains(denied["request_id"].as_str().unwrap()),
+        "{message}"
+    );
+    assert!(
+        message.contains(denied["message"].as_str().unwrap()),
+        "{message}"
+    );
 
     let limited = chekt(
         &[
@@ -313,9 +319,11 @@ async fn credentials_are_never_printed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600, "scope": "sites:read"
-        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json({
+            let mut token = recordings::body("create_token", "200-client-credentials.json");
+            token["access_token"] = TOKEN.into();
+            token
+        }))
         .mount(&server)
         .await;
     let env = [
@@ -327,8 +335,11 @@ async fn credentials_are_never_printed() {
     assert_eq!(login.status.code(), Some(0), "{}", stderr(&login));
     assert!(
         stdout(&login).contains(
-            "client credentials: accepted; a Bearer token valid 3600 s, scopes: sites:read"
-        )
+            "client credentials: accepted; a Bearer token valid 3600 s, scopes: sites:read \
+             sites:write devices:read devices:write alarms:write"
+        ),
+        "{}",
+        stdout(&login)
     );
 
     let status = chekt(&["--base-url", &server.uri(), "auth", "status"], &env).await;
@@ -415,7 +426,7 @@ async fn verbose_traces_requests_on_stderr_without_secrets() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/42/sites"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1)])))
+        .respond_with(recorded("list_sites", "200-first-page.json"))
         .mount(&server)
         .await;
     let uri = server.uri();

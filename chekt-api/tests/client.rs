@@ -1,38 +1,35 @@
-//! The hand-written constructor: base URL, bearer token, errors.
+//! The hand-written constructor: base URL, bearer token, errors. Calls are
+//! answered by the crate's typed mocks (feature `mock`) with bodies from
+//! `spec/recordings`; the exact query string is checked on wiremock, which
+//! records raw requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use chekt_api::prelude::*;
-use chekt_api::{BuildError, Client, Error};
-use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use chekt_api::{BuildError, Client};
+use support::recordings;
 
 const TOKEN: &str = "chekt_test_0123456789abcdefghijklmnop";
 
-fn site() -> serde_json::Value {
-    serde_json::json!({
-        "site_id": 1, "external_site_id": "1234567890", "name": "Gangnam Headquarters",
-        "monitoring_station_id": 12345, "external_monitoring_station_id": "12345",
-        "account_number": "1234567890", "address1": "123 Teheran-ro, Gangnam-gu, Seoul",
-        "address2": "7th Floor, Suite 701", "timezone": "Asia/Seoul", "is_activated": 1,
-        "created_at": "2025-01-01 00:00:00"
-    })
-}
-
+#[cfg(feature = "mock")]
 #[tokio::test]
 async fn list_sites_sends_the_bearer_token_and_decodes_the_page() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/partner/v1/dealers/42/sites"))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .and(query_param("limit", "50"))
-        .and(query_param("filter", "is_activated,1,eq"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site()])))
-        .expect(1)
-        .mount(&server)
-        .await;
+    use chekt_api::mock::MockServerExt;
+    use chekt_api::types::ResponseSiteBasicDto;
+    let server = chekt_api::mock::httpmock::MockServer::start_async().await;
+    let site: ResponseSiteBasicDto = serde_json::from_value(recordings::site()).unwrap();
+    let expected = server.list_sites(|when, then| {
+        when.dealer_id(42)
+            .limit(50)
+            .filter(&vec!["is_activated,1,eq".to_string()])
+            .into_inner()
+            .header("authorization", format!("Bearer {TOKEN}"));
+        then.ok(&vec![site.clone()]);
+    });
 
     let client = Client::builder()
-        .base_url(format!("{}/", server.uri()))
+        .base_url(format!("{}/", server.base_url()))
         .bearer_token(TOKEN)
         .build()
         .unwrap();
@@ -47,6 +44,8 @@ async fn list_sites_sends_the_bearer_token_and_decodes_the_page() {
     assert_eq!(sites.status(), 200);
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0].name, "Gangnam Headquarters");
+    assert_eq!(sites.into_inner(), [site]);
+    expected.assert_calls(1);
 }
 
 /// The exact query strings `list_sites` sends: none at all without options;
@@ -54,10 +53,12 @@ async fn list_sites_sends_the_bearer_token_and_decodes_the_page() {
 /// `filter` once per item (unset ones never appear, not even empty).
 #[tokio::test]
 async fn list_sites_sends_only_the_query_parameters_that_are_set() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer};
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/42/sites"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .respond_with(recordings::recording("list_sites", "200-first-page.json").template(&[]))
         .mount(&server)
         .await;
     let client = Client::builder()
@@ -97,30 +98,39 @@ async fn list_sites_sends_only_the_query_parameters_that_are_set() {
     );
 }
 
+#[cfg(feature = "mock")]
 #[tokio::test]
 async fn error_responses_keep_status_and_body() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/partner/v1/dealers/42"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
-            "error": "Unauthorized", "message": "Invalid or missing API Key"
-        })))
-        .mount(&server)
-        .await;
+    use chekt_api::Error;
+    use chekt_api::mock::MockServerExt;
+    use chekt_api::types::{ApiError, ErrorCode};
+    let server = chekt_api::mock::httpmock::MockServer::start_async().await;
+    let expired: ApiError = recordings::typed("get_dealer", "401-token-expired.json");
+    let dealer = server.get_dealer(|when, then| {
+        when.dealer_id(42);
+        then.unauthorized(&expired);
+    });
     let client = Client::builder()
-        .base_url(server.uri())
+        .base_url(server.base_url())
         .bearer_token(TOKEN)
         .build()
         .unwrap();
     match client.get_dealer().dealer_id(42).send().await {
         Err(Error::Auth {
-            status, message, ..
+            status,
+            message,
+            code,
+            request_id,
+            ..
         }) => {
             assert_eq!(status, 401);
-            assert_eq!(message, "Invalid or missing API Key");
+            assert_eq!(message, expired.message);
+            assert_eq!(code, Some(ErrorCode::TokenExpired));
+            assert_eq!(request_id, expired.request_id);
         }
         other => panic!("expected an error response, got {other:?}"),
     }
+    dealer.assert_calls(1);
 }
 
 #[test]
@@ -159,19 +169,19 @@ fn bad_configuration_is_rejected_at_build_time() {
     );
 }
 
+#[cfg(feature = "mock")]
 #[tokio::test]
 async fn a_reqwest_client_of_your_own_sends_every_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/partner/v1/dealers/42"))
-        .and(header("x-proxy-tag", "mine"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "dealer_id": 42, "company_name": "Acme", "external_dealer_id": "acme-1",
-            "created_at": "2025-01-01 00:00:00"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    use chekt_api::mock::MockServerExt;
+    use chekt_api::types::ResponseDealerDto;
+    let server = chekt_api::mock::httpmock::MockServer::start_async().await;
+    let recorded: ResponseDealerDto = recordings::typed("get_dealer", "200-ok.json");
+    let expected = server.get_dealer(|when, then| {
+        when.dealer_id(42)
+            .into_inner()
+            .header("x-proxy-tag", "mine");
+        then.ok(&recorded);
+    });
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-proxy-tag", "mine".parse().unwrap());
     let http = reqwest::Client::builder()
@@ -180,11 +190,13 @@ async fn a_reqwest_client_of_your_own_sends_every_request() {
         .build()
         .unwrap();
     let client = Client::builder()
-        .base_url(server.uri())
+        .base_url(server.base_url())
         .http_client(http)
         .bearer_token(TOKEN)
         .build()
         .unwrap();
     let dealer = client.get_dealer().dealer_id(42).send().await.unwrap();
-    assert_eq!(dealer.company_name.as_deref(), Some("Acme"));
+    assert_eq!(dealer.company_name.as_deref(), Some("Acme Security"));
+    assert_eq!(dealer.into_inner(), recorded);
+    expected.assert_calls(1);
 }

@@ -18,48 +18,9 @@ use chekt_api::types::ErrorCode;
 use chekt_api::webhooks::WebhookEvent;
 use chekt_api::{Client, Error};
 use serde_json::Value;
+use support::recordings::{Recorded, recording};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// One recorded response: status, headers, body.
-struct Recorded {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-fn recording(operation: &str, name: &str) -> Recorded {
-    let file = support::root()
-        .join("spec/recordings")
-        .join(operation)
-        .join(name);
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
-    let json: Value = serde_json::from_str(&text).unwrap();
-    let response = &json["response"];
-    Recorded {
-        status: response["status"].as_u64().unwrap() as u16,
-        headers: response["headers"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-            .collect(),
-        body: response["body"].clone(),
-    }
-}
-
-fn template(recorded: &Recorded, extra: &[(&str, &str)]) -> ResponseTemplate {
-    let mut template = ResponseTemplate::new(recorded.status).set_body_json(&recorded.body);
-    for (name, value) in &recorded.headers {
-        if name != "content-type" {
-            template = template.insert_header(name.as_str(), value.as_str());
-        }
-    }
-    for (name, value) in extra {
-        template = template.insert_header(*name, *value);
-    }
-    template
-}
 
 async fn serve(on: &str, template: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
@@ -100,7 +61,7 @@ const ERROR_RECORDINGS: [&str; 6] = [
 async fn every_status_keeps_the_servers_code_details_and_request_id() {
     for name in ERROR_RECORDINGS {
         let recorded = recording("list_sites", name);
-        let server = serve(SITES, template(&recorded, &[])).await;
+        let server = serve(SITES, recorded.template(&[])).await;
         let err = list_sites(&server).await.unwrap_err();
         let body = &recorded.body;
         assert_eq!(
@@ -176,10 +137,10 @@ const MARKERS: [(&str, &str); 4] = [
 async fn a_server_sending_client_marker_headers_changes_nothing() {
     for name in ERROR_RECORDINGS {
         let recorded = recording("list_sites", name);
-        let plain = serve(SITES, template(&recorded, &[])).await;
+        let plain = serve(SITES, recorded.template(&[])).await;
         let expected = format!("{:?}", list_sites(&plain).await.unwrap_err());
         for marker in MARKERS {
-            let hostile = serve(SITES, template(&recorded, &[marker])).await;
+            let hostile = serve(SITES, recorded.template(&[marker])).await;
             let got = format!("{:?}", list_sites(&hostile).await.unwrap_err());
             assert_eq!(got, expected, "{name} with {marker:?}");
         }
@@ -187,7 +148,7 @@ async fn a_server_sending_client_marker_headers_changes_nothing() {
     let ok = recording("list_sites", "200-first-page.json");
     let rows = ok.body.as_array().unwrap().len();
     for marker in MARKERS {
-        let hostile = serve(SITES, template(&ok, &[marker])).await;
+        let hostile = serve(SITES, ok.template(&[marker])).await;
         assert_eq!(list_sites(&hostile).await.unwrap(), rows, "{marker:?}");
     }
 }
@@ -196,7 +157,7 @@ async fn a_server_sending_client_marker_headers_changes_nothing() {
 async fn an_undecodable_success_body_names_the_operation_and_the_json_path() {
     let mut recorded = recording("list_sites", "200-first-page.json");
     recorded.body[0]["timezone"] = Value::Null;
-    let server = serve(SITES, template(&recorded, &[])).await;
+    let server = serve(SITES, recorded.template(&[])).await;
     let err = list_sites(&server).await.unwrap_err();
     let Error::UndecodableBody {
         operation,
@@ -219,10 +180,7 @@ async fn a_successful_call_exposes_status_headers_rate_limit_and_request_id() {
     let recorded = recording("list_sites", "200-first-page.json");
     let server = serve(
         SITES,
-        template(
-            &recorded,
-            &[("x-request-id", "req_ok"), ("x-ratelimit-remaining", "41")],
-        ),
+        recorded.template(&[("x-request-id", "req_ok"), ("x-ratelimit-remaining", "41")]),
     )
     .await;
     let sites = client(&server)
@@ -247,7 +205,7 @@ async fn token_server(recorded: &Recorded) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(template(recorded, &[]))
+        .respond_with(recorded.template(&[]))
         .mount(&server)
         .await;
     server
@@ -445,31 +403,13 @@ async fn a_forged_state_is_its_own_variant_and_exchanges_nothing() {
 
 // ---- webhook payloads ------------------------------------------------------
 
-/// Every recorded webhook payload, as (event type, body).
-fn webhook_recordings() -> Vec<(String, Value)> {
-    let dir = support::root().join("spec/recordings/webhooks");
-    let mut found = Vec::new();
-    for event in std::fs::read_dir(&dir).unwrap() {
-        for file in std::fs::read_dir(event.unwrap().path()).unwrap() {
-            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
-            let json: Value = serde_json::from_str(&text).unwrap();
-            found.push((
-                json["event"].as_str().unwrap().to_string(),
-                json["body"].clone(),
-            ));
-        }
-    }
-    assert!(found.len() >= 4, "{dir:?}");
-    found
-}
-
 #[test]
 fn a_webhook_payload_that_does_not_match_names_the_json_path() {
     use chekt_api::webhooks::{Signer, Verifier};
     let secret = "whsec_errors_test";
     let verifier = Verifier::new(secret).unwrap();
     let mut broken = 0;
-    for (event, body) in webhook_recordings() {
+    for support::recordings::Delivery { event, body, .. } in support::recordings::webhooks() {
         let raw = serde_json::to_vec(&body).unwrap();
         let event_parsed = WebhookEvent::from_slice(&raw).unwrap();
         assert_eq!(event_parsed.event_type(), event);

@@ -7,6 +7,8 @@
 //! without reading a huge body whole.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +22,8 @@ use chekt_api::{Client, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
+
+use support::recordings;
 
 const SITES: &str = "/partner/v1/dealers/42/sites";
 const ACTIVATION: &str = "/partner/v1/dealers/42/sites/7/activation-status";
@@ -78,10 +82,18 @@ fn raw(status: u16, content_type: &'static str, body: &str) -> Fault {
     }
 }
 
+/// The response body of a recording, as a JSON answer with its status and
+/// no other header (tests add the headers they are about).
+fn recorded(operation: &str, name: &str) -> Fault {
+    let recorded = recordings::recording(operation, name);
+    json(recorded.status, recorded.body)
+}
+
+/// The recorded `500` body of `list_sites`, sent with `status`.
 fn api_error(status: u16) -> Fault {
     json(
         status,
-        serde_json::json!({"error": "Server Error", "message": format!("status {status}")}),
+        recordings::body("list_sites", "500-internal-error.json"),
     )
 }
 
@@ -105,23 +117,18 @@ fn with_header(fault: Fault, name: &'static str, value: &str) -> Fault {
     }
 }
 
-fn site() -> serde_json::Value {
-    serde_json::json!({
-        "site_id": 1, "external_site_id": "1", "name": "HQ", "monitoring_station_id": null,
-        "external_monitoring_station_id": null, "account_number": null, "address1": null,
-        "address2": null, "timezone": "Asia/Seoul", "is_activated": 1, "created_at": "2025-01-01 00:00:00"
-    })
+/// The recorded first page of dealer 42's sites.
+fn sites_ok() -> Fault {
+    recorded("list_sites", "200-first-page.json")
 }
 
-fn sites_ok() -> Fault {
-    json(200, serde_json::json!([site()]))
+/// How many sites [`sites_ok`] lists.
+fn recorded_sites() -> usize {
+    recordings::sites().len()
 }
 
 fn token_ok() -> Fault {
-    json(
-        200,
-        serde_json::json!({"access_token": "tok", "token_type": "Bearer", "expires_in": 3600}),
-    )
+    recorded("create_token", "200-client-credentials.json")
 }
 
 /// Chooses the fault for a request from its method, path and how many
@@ -394,7 +401,10 @@ async fn a_slow_body_times_out() {
 #[tokio::test]
 async fn a_reset_connection_is_a_transport_error_and_a_get_is_retried() {
     let server = FaultServer::start(|_, _, n| if n < 2 { Fault::Reset } else { sites_ok() }).await;
-    assert_eq!(list_sites(&client(&server)).await.unwrap(), 1);
+    assert_eq!(
+        list_sites(&client(&server)).await.unwrap(),
+        recorded_sites()
+    );
     assert_eq!(server.count("GET", SITES), 3);
 
     let server = FaultServer::start(|_, _, _| Fault::Reset).await;
@@ -475,10 +485,17 @@ async fn a_wrong_content_type_with_html_is_undecodable_and_with_json_is_decoded(
 
     // The body decides, not the label: JSON sent as text/plain is accepted.
     let server = FaultServer::start(|_, _, _| {
-        raw(200, "text/plain", &serde_json::json!([site()]).to_string())
+        raw(
+            200,
+            "text/plain",
+            &recordings::body("list_sites", "200-first-page.json").to_string(),
+        )
     })
     .await;
-    assert_eq!(list_sites(&client(&server)).await.unwrap(), 1);
+    assert_eq!(
+        list_sites(&client(&server)).await.unwrap(),
+        recorded_sites()
+    );
 }
 
 // ---- huge bodies: memory stays bounded --------------------------------------
@@ -549,7 +566,11 @@ async fn a_short_502_503_504_burst_is_ridden_out_by_a_get() {
         let server =
             FaultServer::start(move |_, _, n| if n < 2 { api_error(status) } else { sites_ok() })
                 .await;
-        assert_eq!(list_sites(&client(&server)).await.unwrap(), 1, "{status}");
+        assert_eq!(
+            list_sites(&client(&server)).await.unwrap(),
+            recorded_sites(),
+            "{status}"
+        );
         assert_eq!(server.count("GET", SITES), 3, "{status}");
     }
 }
@@ -585,10 +606,7 @@ async fn a_5xx_burst_never_duplicates_a_post_or_patch() {
 // ---- 429 storms -------------------------------------------------------------------
 
 fn too_many(retry_after: Option<&str>) -> Fault {
-    let fault = json(
-        429,
-        serde_json::json!({"error": "Too Many Requests", "message": "slow down", "code": "rate_limited"}),
-    );
+    let fault = recorded("list_sites", "429-rate-limited.json");
     match retry_after {
         Some(value) => with_header(fault, "retry-after", value),
         None => fault,
@@ -627,7 +645,10 @@ async fn a_429_storm_with_retry_after_is_waited_out_then_reported() {
         }
     })
     .await;
-    assert_eq!(list_sites(&client(&server)).await.unwrap(), 1);
+    assert_eq!(
+        list_sites(&client(&server)).await.unwrap(),
+        recorded_sites()
+    );
     assert_eq!(server.count("GET", SITES), 3);
 }
 
@@ -750,8 +771,8 @@ async fn a_token_endpoint_that_recovers_is_asked_again_on_the_next_call() {
     .await;
     let client = credentials_client(&server);
     assert!(list_sites(&client).await.is_err());
-    assert_eq!(list_sites(&client).await.unwrap(), 1);
-    assert_eq!(list_sites(&client).await.unwrap(), 1);
+    assert_eq!(list_sites(&client).await.unwrap(), recorded_sites());
+    assert_eq!(list_sites(&client).await.unwrap(), recorded_sites());
     assert_eq!(server.count("POST", TOKEN), 2);
     assert_eq!(server.count("GET", SITES), 2);
 }

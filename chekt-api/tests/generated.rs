@@ -2,9 +2,12 @@
 //! seeds show the server sending.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use chekt_api::types::{self, DeviceStatus, DeviceType, ErrorCode};
 use chekt_gen::Spec;
 use chekt_gen::generate::{GenerateOptions, render};
+use support::recordings;
 
 /// Plain `cargo test` catches a stale `generated.rs` too, not only
 /// `cargo xtask gen --check`.
@@ -19,42 +22,24 @@ fn generated_code_is_current() {
     );
 }
 
-/// Seed 003's site list.
-const SITES: &str = r#"[
-  {
-    "site_id": 1,
-    "external_site_id": "1234567890",
-    "name": "Gangnam Headquarters",
-    "monitoring_station_id": 12345,
-    "external_monitoring_station_id": "12345",
-    "account_number": "1234567890",
-    "address1": "123 Teheran-ro, Gangnam-gu, Seoul",
-    "address2": "7th Floor, Suite 701",
-    "timezone": "Asia/Seoul",
-    "is_activated": 1,
-    "created_at": "2025-01-01 00:00:00"
-  }
-]"#;
+/// Seed 003's site list (`spec/recordings/list_sites/200-seed-003-first-call.json`),
+/// pretty-printed.
+fn seed_sites() -> String {
+    let body = recordings::body("list_sites", "200-seed-003-first-call.json");
+    serde_json::to_string_pretty(&body).unwrap()
+}
 
-/// Seed 002's `/v1/devices` page.
-const DEVICES: &str = r#"{
-  "data": [
-    {
-      "id": "dev_8h2j3kfm",
-      "type": "camera",
-      "name": "Main Entrance",
-      "site_id": "site_29snd",
-      "status": "online",
-      "firmware": "2.14.1"
-    }
-  ],
-  "has_more": false,
-  "next_cursor": null
-}"#;
+/// Seed 002's `/v1/devices` page
+/// (`spec/recordings/list_public_devices/200-seed-002-first-call.json`),
+/// pretty-printed.
+fn seed_devices() -> String {
+    let body = recordings::body("list_public_devices", "200-seed-002-first-call.json");
+    serde_json::to_string_pretty(&body).unwrap()
+}
 
 #[test]
 fn seed_site_list_deserializes() {
-    let sites: Vec<types::ResponseSiteBasicDto> = serde_json::from_str(SITES).unwrap();
+    let sites: Vec<types::ResponseSiteBasicDto> = serde_json::from_str(&seed_sites()).unwrap();
     let site = &sites[0];
     assert_eq!(site.site_id, 1);
     assert_eq!(site.monitoring_station_id, Some(12345));
@@ -65,13 +50,13 @@ fn seed_site_list_deserializes() {
     let back: serde_json::Value = serde_json::to_value(&sites).unwrap();
     assert_eq!(
         back,
-        serde_json::from_str::<serde_json::Value>(SITES).unwrap()
+        serde_json::from_str::<serde_json::Value>(&seed_sites()).unwrap()
     );
 }
 
 #[test]
 fn seed_device_page_deserializes() {
-    let page: types::PublicDeviceList = serde_json::from_str(DEVICES).unwrap();
+    let page: types::PublicDeviceList = serde_json::from_str(&seed_devices()).unwrap();
     assert!(!page.has_more);
     assert_eq!(page.next_cursor, None);
     assert_eq!(page.data[0].id, "dev_8h2j3kfm");
@@ -81,19 +66,19 @@ fn seed_device_page_deserializes() {
 
 #[test]
 fn seed_error_bodies_deserialize() {
-    for (body, error, message) in [
+    for (name, error, message) in [
         (
-            r#"{"error": "Unauthorized", "message": "Invalid or missing API Key"}"#,
+            "401-seed-001-invalid-api-key.json",
             "Unauthorized",
             "Invalid or missing API Key",
         ),
         (
-            r#"{"error": "Forbidden", "message": "API Key does not have permission to access this resource"}"#,
+            "403-seed-001-forbidden.json",
             "Forbidden",
             "API Key does not have permission to access this resource",
         ),
     ] {
-        let parsed: types::ApiError = serde_json::from_str(body).unwrap();
+        let parsed: types::ApiError = recordings::typed("list_public_sites", name);
         assert_eq!(
             (parsed.error.as_str(), parsed.message.as_str()),
             (error, message)
@@ -111,17 +96,17 @@ fn seed_error_bodies_deserialize() {
 #[test]
 fn shapes_the_seeds_rule_out_are_rejected() {
     // `created_at` is not RFC 3339 and `is_activated` is 0/1.
-    let bad_time = SITES.replace("2025-01-01 00:00:00", "2025-01-01T00:00:00Z");
+    let bad_time = seed_sites().replace("2025-01-01 00:00:00", "2025-01-01T00:00:00Z");
     assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&bad_time).is_err());
-    let bad_flag = SITES.replace("\"is_activated\": 1", "\"is_activated\": 2");
+    let bad_flag = seed_sites().replace("\"is_activated\": 1", "\"is_activated\": 2");
     assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&bad_flag).is_err());
-    let string_id = SITES.replace("\"site_id\": 1", "\"site_id\": \"1\"");
+    let string_id = seed_sites().replace("\"site_id\": 1", "\"site_id\": \"1\"");
     assert!(serde_json::from_str::<Vec<types::ResponseSiteBasicDto>>(&string_id).is_err());
 }
 
 #[test]
 fn enums_are_forward_compatible() {
-    let page = DEVICES
+    let page = seed_devices()
         .replace("\"online\"", "\"maintenance\"")
         .replace("\"camera\"", "\"doorbell\"");
     let page: types::PublicDeviceList = serde_json::from_str(&page).unwrap();

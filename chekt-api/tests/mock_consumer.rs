@@ -1,21 +1,20 @@
 //! The typed mocks used exactly as a consumer would: only the public API.
+//! Bodies come from `spec/recordings`.
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
 
 use chekt_api::mock::httpmock::MockServer;
 use chekt_api::mock::{self, MockServerExt};
 use chekt_api::prelude::*;
 use chekt_api::types::{self, ErrorCode, ResponseSiteBasicDto};
 use chekt_api::{Client, Error};
+use support::recordings;
 
-fn site(id: i64, name: &str) -> ResponseSiteBasicDto {
-    serde_json::from_value(serde_json::json!({
-        "site_id": id, "external_site_id": id.to_string(), "name": name,
-        "monitoring_station_id": null, "external_monitoring_station_id": null,
-        "account_number": null, "address1": null, "address2": null,
-        "timezone": "Asia/Seoul", "is_activated": 1, "created_at": "2025-01-01 00:00:00"
-    }))
-    .unwrap()
+/// The recorded sites of dealer 42.
+fn sites() -> Vec<ResponseSiteBasicDto> {
+    recordings::typed("list_sites", "200-first-page.json")
 }
 
 /// The code under test: a consumer's function that lists active sites.
@@ -36,17 +35,18 @@ async fn active_site_names(client: &Client, dealer_id: i64) -> Result<Vec<String
 #[tokio::test]
 async fn a_typed_mock_answers_the_matching_call() {
     let server = MockServer::start_async().await;
+    let recorded: Vec<_> = sites().into_iter().take(2).collect();
     let sites = server.list_sites(|when, then| {
         when.dealer_id(42).limit(50).filter(&vec![
             "is_activated,1,eq".to_string(),
             "name,HQ,regex".to_string(),
         ]);
-        then.ok(&vec![site(1, "HQ"), site(2, "HQ annex")]);
+        then.ok(&recorded);
     });
     let client = mock::client(&server).unwrap();
     assert_eq!(
         active_site_names(&client, 42).await.unwrap(),
-        ["HQ", "HQ annex"]
+        ["Gangnam Headquarters", "Seocho Branch"]
     );
     sites.assert();
 }
@@ -56,7 +56,7 @@ async fn a_call_no_mock_expects_fails_and_the_assertion_names_the_expected_call(
     let server = MockServer::start_async().await;
     let sites = server.list_sites(|when, then| {
         when.dealer_id(42);
-        then.ok(&vec![site(1, "HQ")]);
+        then.ok(&sites());
     });
     let client = mock::client(&server).unwrap();
     let err = active_site_names(&client, 43).await.unwrap_err();
@@ -82,18 +82,13 @@ async fn a_call_no_mock_expects_fails_and_the_assertion_names_the_expected_call(
 #[tokio::test]
 async fn typed_error_responses_reach_the_consumer_as_typed_errors() {
     let server = MockServer::start_async().await;
-    server.get_dealer(|when, then| {
-        when.dealer_id(7);
-        then.forbidden(&types::ApiError {
-            code: Some(ErrorCode::PermissionDenied),
-            details: vec![],
-            error: "Forbidden".into(),
-            message: "The token lacks dealers:read.".into(),
-            request_id: Some("req_mock_1".into()),
-        });
+    let denied: types::ApiError = recordings::typed("get_dealer", "403-permission-denied.json");
+    let dealer = server.get_dealer(|when, then| {
+        when.dealer_id(42);
+        then.forbidden(&denied);
     });
     let client = mock::client(&server).unwrap();
-    let err: Error = client.get_dealer().dealer_id(7).send().await.unwrap_err();
+    let err: Error = client.get_dealer().dealer_id(42).send().await.unwrap_err();
     let Error::Auth {
         code, request_id, ..
     } = &err
@@ -101,35 +96,35 @@ async fn typed_error_responses_reach_the_consumer_as_typed_errors() {
         panic!("{err:?}")
     };
     assert_eq!(code, &Some(ErrorCode::PermissionDenied));
-    assert_eq!(request_id.as_deref(), Some("req_mock_1"));
+    assert_eq!(request_id, &denied.request_id);
+    assert!(request_id.is_some());
+    assert!(err.to_string().contains(&denied.message), "{err}");
+    dealer.assert_calls(1);
 }
 
 #[tokio::test]
 async fn client_credentials_work_against_the_mocked_token_endpoint() {
     let server = MockServer::start_async().await;
     let dealer = server.get_dealer(|when, then| {
-        let when = when.dealer_id(7).into_inner();
+        let when = when.dealer_id(42).into_inner();
         when.header(
             "authorization",
             format!("Bearer {}", mock::MOCK_ACCESS_TOKEN),
         );
-        then.ok(&serde_json::from_value(serde_json::json!({
-            "dealer_id": 7, "company_name": "Acme", "created_at": "2025-01-01 00:00:00"
-        }))
-        .unwrap());
+        then.ok(&recordings::typed("get_dealer", "200-ok.json"));
     });
     let client = mock::client(&server).unwrap();
     for _ in 0..3 {
         assert_eq!(
             client
                 .get_dealer()
-                .dealer_id(7)
+                .dealer_id(42)
                 .send()
                 .await
                 .unwrap()
                 .company_name
                 .as_deref(),
-            Some("Acme")
+            Some("Acme Security")
         );
     }
     dealer.assert_calls(3);

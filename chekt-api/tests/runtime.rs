@@ -1,28 +1,34 @@
 //! The runtime against a local mock server: tokens, retries, errors, traces.
+//! Bodies come from `spec/recordings`; wiremock stays for the delays,
+//! call counts and raw requests these tests inspect.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
 
 use std::time::Duration;
 
 use chekt_api::prelude::*;
 use chekt_api::retry::RetryPolicy;
 use chekt_api::{Client, Error};
+use support::recordings;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "s3cr3t-client-secret-value";
 
+/// The recorded client-credentials token response, handing out `token`
+/// valid `expires_in` seconds.
 fn token(expires_in: u64, token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(serde_json::json!({
-        "access_token": token, "token_type": "Bearer", "expires_in": expires_in
-    }))
+    let mut body = recordings::body("create_token", "200-client-credentials.json");
+    body["access_token"] = token.into();
+    body["expires_in"] = expires_in.into();
+    ResponseTemplate::new(200).set_body_json(body)
 }
 
-fn site() -> serde_json::Value {
-    serde_json::json!({
-        "site_id": 1, "external_site_id": "1", "name": "HQ", "monitoring_station_id": null,
-        "external_monitoring_station_id": null, "account_number": null, "address1": null,
-        "address2": null, "timezone": "Asia/Seoul", "is_activated": 1, "created_at": "2025-01-01 00:00:00"
-    })
+/// The recorded response of `spec/recordings/<operation>/<name>`, with its
+/// headers.
+fn recorded(operation: &str, name: &str) -> ResponseTemplate {
+    recordings::recording(operation, name).template(&[])
 }
 
 fn fast_retries() -> RetryPolicy {
@@ -44,7 +50,10 @@ async fn mount_sites(server: &MockServer, bearer: &str) {
     Mock::given(method("GET"))
         .and(path("/partner/v1/dealers/42/sites"))
         .and(header("authorization", format!("Bearer {bearer}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site()])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(recordings::body("list_sites", "200-first-page.json")),
+        )
         .mount(server)
         .await;
 }
@@ -64,7 +73,7 @@ async fn fifty_concurrent_calls_fetch_one_token() {
     let client = client(&server);
     let calls = (0..50).map(|_| async { client.list_sites().dealer_id(42).send().await });
     for result in futures::future::join_all(calls).await {
-        assert_eq!(result.unwrap().len(), 1);
+        assert_eq!(result.unwrap().len(), recordings::sites().len());
     }
 }
 
@@ -101,9 +110,7 @@ async fn token_expired_is_refreshed_once_before_the_caller_sees_it() {
         .await;
     Mock::given(method("GET"))
         .and(header("authorization", "Bearer old"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
-            "error": "Unauthorized", "message": "token expired", "code": "token_expired"
-        })))
+        .respond_with(recorded("get_dealer", "401-token-expired.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -114,7 +121,7 @@ async fn token_expired_is_refreshed_once_before_the_caller_sees_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(sites.len(), 1);
+    assert_eq!(sites.len(), recordings::sites().len());
 }
 
 #[tokio::test]
@@ -133,9 +140,10 @@ async fn retries_a_503_after_retry_after_with_the_same_trace_id() {
                 .insert_header("x-ratelimit-limit", "1000")
                 .insert_header("x-ratelimit-remaining", "998")
                 .insert_header("x-ratelimit-reset", "1735693200")
-                .set_body_json(
-                    serde_json::json!({"data": [], "has_more": false, "next_cursor": null}),
-                ),
+                .set_body_json(recordings::body(
+                    "list_public_devices",
+                    "200-seed-002-first-call.json",
+                )),
         )
         .mount(&server)
         .await;
@@ -147,6 +155,7 @@ async fn retries_a_503_after_retry_after_with_the_same_trace_id() {
         .unwrap();
     let page = client.list_public_devices().send().await.unwrap();
     assert!(!page.has_more);
+    assert_eq!(page.data[0].id, "dev_8h2j3kfm");
     let rl = client.last_rate_limit().unwrap();
     assert_eq!((rl.limit, rl.remaining), (Some(1000), Some(998)));
     let requests = server.received_requests().await.unwrap();
@@ -211,9 +220,7 @@ async fn a_post_is_not_retried_after_a_server_error() {
         .await;
     Mock::given(method("POST"))
         .and(path("/partner/v1/dealers/42/sites"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(
-            serde_json::json!({"error": "Service Unavailable", "message": "try later"}),
-        ))
+        .respond_with(recorded("get_site", "503-unavailable.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -235,12 +242,27 @@ async fn a_post_is_not_retried_after_a_server_error() {
 #[tokio::test]
 async fn error_kinds_are_told_apart() {
     let server = MockServer::start().await;
+    let body = |name| recordings::body("get_dealer", name);
+    let (denied, missing, invalid, limited) = (
+        body("403-permission-denied.json"),
+        body("404-not-found.json"),
+        body("400-validation-failed.json"),
+        body("429-rate-limited.json"),
+    );
     let cases: Vec<(u16, ResponseTemplate)> = vec![
-        (403, ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": "Forbidden", "message": "missing scope", "code": "permission_denied", "request_id": "req_1"}))),
-        (404, ResponseTemplate::new(404).set_body_json(serde_json::json!({"error": "Not Found", "message": "no dealer"}))),
-        (400, ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "Bad Request", "message": "bad tz", "details": [{"field": "timezone", "message": "bad"}]}))),
-        (429, ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_json(serde_json::json!({"error": "Too Many Requests", "message": "slow down", "code": "rate_limited"}))),
-        (502, ResponseTemplate::new(502).set_body_string("<html>upstream down</html>")),
+        (403, recorded("get_dealer", "403-permission-denied.json")),
+        (404, recorded("get_dealer", "404-not-found.json")),
+        (400, recorded("get_dealer", "400-validation-failed.json")),
+        (
+            429,
+            // 120 s replaces the recorded `retry-after: 30`, which the body's
+            // prose also names: the header is what counts.
+            recorded("get_dealer", "429-rate-limited.json").insert_header("retry-after", "120"),
+        ),
+        (
+            502,
+            ResponseTemplate::new(502).set_body_string("<html>upstream down</html>"),
+        ),
     ];
     for (status, response) in cases {
         server.reset().await;
@@ -264,18 +286,24 @@ async fn error_kinds_are_told_apart() {
                 },
             ) => {
                 assert_eq!(code.as_str(), "permission_denied");
-                assert_eq!(err.request_id(), Some("req_1"));
+                let request_id = denied["request_id"].as_str().unwrap();
+                assert_eq!(err.request_id(), Some(request_id));
                 assert_eq!(
                     err.to_string(),
-                    "authentication failed (403 permission_denied): missing scope (request_id req_1)"
+                    format!(
+                        "authentication failed (403 permission_denied): {} (request_id {request_id})",
+                        denied["message"].as_str().unwrap()
+                    )
                 );
             }
-            (404, Error::NotFound { message, .. }) => assert_eq!(message, "no dealer"),
+            (404, Error::NotFound { message, .. }) => assert_eq!(message, &missing["message"]),
             (400, Error::Validation { field, .. }) => {
-                assert_eq!(field.as_deref(), Some("timezone"))
+                assert_eq!(field.as_deref(), invalid["details"][0]["field"].as_str());
+                assert!(field.is_some());
             }
             (429, Error::RateLimited { retry_after, .. }) => {
                 assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+                assert_eq!(err.request_id(), limited["request_id"].as_str());
                 assert!(err.is_retryable());
             }
             (502, Error::UndecodableBody { excerpt, .. }) => {

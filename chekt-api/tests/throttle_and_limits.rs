@@ -1,6 +1,10 @@
 //! Client-side throttling, the response size limit, and what the tracing
 //! spans record (and never record), against a local mock server.
+//! Bodies come from `spec/recordings`; the rate-limit headers are set per
+//! test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -9,16 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use chekt_api::prelude::*;
 use chekt_api::rate_limit::Throttle;
 use chekt_api::{Client, Error};
+use support::recordings;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn site() -> serde_json::Value {
-    serde_json::json!({
-        "site_id": 1, "external_site_id": "1", "name": "HQ", "monitoring_station_id": null,
-        "external_monitoring_station_id": null, "account_number": null, "address1": null,
-        "address2": null, "timezone": "Asia/Seoul", "is_activated": 1, "created_at": "2025-01-01 00:00:00"
-    })
-}
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -37,7 +34,7 @@ fn sites_with_window(remaining: u64, reset_in: u64) -> ResponseTemplate {
             "x-ratelimit-reset",
             (unix_now() + reset_in).to_string().as_str(),
         )
-        .set_body_json(serde_json::json!([site()]))
+        .set_body_json(recordings::body("list_sites", "200-first-page.json"))
 }
 
 async fn sites_server(response: ResponseTemplate, expected_calls: u64) -> MockServer {
@@ -129,7 +126,9 @@ async fn a_budget_spreads_calls_out() {
 
 #[tokio::test]
 async fn a_success_body_over_the_limit_is_refused() {
-    let sites: Vec<_> = (0..200).map(|_| site()).collect();
+    // 200 recorded site rows (the recorded sites over and over).
+    let recorded = recordings::sites();
+    let sites: Vec<_> = recorded.iter().cycle().take(200).cloned().collect();
     let server = sites_server(ResponseTemplate::new(200).set_body_json(sites), 2).await;
     let small = builder(&server).max_response_size(4096).build().unwrap();
     let err: Error = small.list_sites().dealer_id(42).send().await.unwrap_err();
@@ -177,9 +176,11 @@ async fn spans_record_the_call_and_never_a_secret() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600
-        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json({
+            let mut token = recordings::body("create_token", "200-client-credentials.json");
+            token["access_token"] = ACCESS_TOKEN.into();
+            token
+        }))
         .mount(&server)
         .await;
     Mock::given(method("GET"))

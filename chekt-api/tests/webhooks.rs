@@ -2,7 +2,9 @@
 //! replay protection, property tests and (feature `axum`) the extractor.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod support;
+
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chekt_api::webhooks::WebhookEvent;
@@ -13,46 +15,76 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 // ---------------------------------------------------------------------------
 // Test vectors, computed independently of this crate with Python's `hmac`.
-// The bodies are the files in tests/fixtures/webhooks/ (byte for byte; their
-// .gitattributes keeps line endings untouched). Regenerate from chekt-api/:
+// The bodies of the four known events are recorded deliveries from
+// spec/recordings/webhooks/ (their `body` pretty-printed in file order with
+// a final newline, as `serde_json::to_vec_pretty` plus `\n` writes it); the
+// unknown event and the mismatch, which have no recording, are the files in
+// tests/fixtures/webhooks/ (byte for byte; their .gitattributes keeps line
+// endings untouched). Regenerate from the workspace root:
 //
-//   # python3 vectors.py  (run from chekt-api/)
-//   import hmac, hashlib
+//   # python3 vectors.py
+//   import hmac, hashlib, json
 //   def sig(secret: bytes, ts: str, body: bytes) -> str:
 //       return hmac.new(secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-//   fx = lambda n: open(f"tests/fixtures/webhooks/{n}.json", "rb").read()
+//   def rec(event, name):
+//       with open(f"spec/recordings/webhooks/{event}/{name}", encoding="utf-8") as f:
+//           body = json.load(f)["body"]
+//       return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
+//   fx = lambda n: open(f"chekt-api/tests/fixtures/webhooks/{n}.json", "rb").read()
 //   S, OLD, LONG = b"whsec_test_5f2b8c", b"whsec_old_91ad", b"k" * 100
+//   created = rec("alarm.created", "motion.json")
 //   for name, secret, ts, body in [
-//       ("ALARM_CREATED", S, "1772331247", fx("alarm_created")),
-//       ("ALARM_RESOLVED", S, "1772332200", fx("alarm_resolved")),
-//       ("ALARM_DISPATCHED", S, "1772331400", fx("alarm_dispatched")),
-//       ("SNAPSHOT_CREATED_OLD_SECRET", OLD, "1772331248", fx("snapshot_created")),
+//       ("ALARM_CREATED", S, "1772331247", created),
+//       ("ALARM_RESOLVED", S, "1772332200", rec("alarm.resolved", "false-alarm.json")),
+//       ("ALARM_DISPATCHED", S, "1772331400", rec("alarm.dispatched", "dispatched.json")),
+//       ("SNAPSHOT_CREATED_OLD_SECRET", OLD, "1772331248",
+//        rec("snapshot.created", "alarm-snapshot.json")),
 //       ("UNKNOWN_EVENT", S, "1772334000", fx("unknown_event")),
 //       ("MISMATCH", S, "1772331247", fx("alarm_created_mismatch")),
 //       ("EMPTY_BODY", S, "1772331247", b""),
-//       ("LEADING_ZERO_TS", S, "01772331247", fx("alarm_created")),
-//       ("LONG_SECRET", LONG, "1772331247", fx("alarm_created")),
+//       ("LEADING_ZERO_TS", S, "01772331247", created),
+//       ("LONG_SECRET", LONG, "1772331247", created),
 //   ]:
 //       print(f'const {name}: &str = "{sig(secret, ts, body)}";')
 // ---------------------------------------------------------------------------
-const ALARM_CREATED: &str = "5fff3fa766d159679200dad62433ea7136738ba91a6f2588ef6f4c099e7880cc";
-const ALARM_RESOLVED: &str = "44f54f739689897aa9acbf17a8e8c7c0d293cfc78ff30ade317fc055399e67b2";
-const ALARM_DISPATCHED: &str = "232597ccc5f8a44f2743739c607e5683d93301d0e691765f22f5a871a543bc1f";
+const ALARM_CREATED: &str = "99c55abd66d36ab190f2dd38aa4d64bc7c9d6487a811fc81a2ad00e5346d973b";
+const ALARM_RESOLVED: &str = "9706398985b67e1864168ace2989ff91928efaf692c07a2cf33497061ed61d61";
+const ALARM_DISPATCHED: &str = "1967d5d76fbf6ac4d2902bf3847271e396f4fbc7aed22e85442225979fc2ed5e";
 const SNAPSHOT_CREATED_OLD_SECRET: &str =
     "ce598a2b4b73d62941f4dbed0a1ca3dcb12ad91bfc6ac0ba6e14202b7033a85b";
 const UNKNOWN_EVENT: &str = "6b2f41ff4c64d7e59cee293d96056352bf93f123066b5f2935ea212a2811c531";
 const MISMATCH: &str = "4e100de3bc124c052148a9af36276814d5d9cad1f524d0bd454ea5dce951f5c5";
 const EMPTY_BODY: &str = "64a59c005bd623759e19ddc8915cc1281a331aaf7983298ba36b58db8d7cc402";
-const LEADING_ZERO_TS: &str = "ba9cdfc9ba0accd9fd468a21b685f00a68dd8fc1204acd7a3dfc5d06fb2dc320";
-const LONG_SECRET: &str = "72e50ab13d200b0cd6e6c4dddfb8c36bc04261167ce43a3e8be05e14346e0d03";
+const LEADING_ZERO_TS: &str = "336e90c0f91980983e9b10e9910d9e2e8d4475f7ea0d50f11805ae2350f5fbd5";
+const LONG_SECRET: &str = "c55cca9b1b93890e6010e7ebe617b5ce1208c00e675d30146b9dcdfea7a18fb9";
 
 const SECRET: &str = "whsec_test_5f2b8c";
 const OLD_SECRET: &str = "whsec_old_91ad";
 
-const ALARM_CREATED_JSON: &[u8] = include_bytes!("fixtures/webhooks/alarm_created.json");
-const ALARM_RESOLVED_JSON: &[u8] = include_bytes!("fixtures/webhooks/alarm_resolved.json");
-const ALARM_DISPATCHED_JSON: &[u8] = include_bytes!("fixtures/webhooks/alarm_dispatched.json");
-const SNAPSHOT_CREATED_JSON: &[u8] = include_bytes!("fixtures/webhooks/snapshot_created.json");
+/// The body of a recorded delivery, pretty-printed with a final newline
+/// (the bytes the vectors above sign; not what re-serializing gives), read
+/// once.
+macro_rules! recorded_body {
+    ($name:ident, $event:literal, $file:literal) => {
+        fn $name() -> &'static [u8] {
+            static BYTES: LazyLock<Vec<u8>> = LazyLock::new(|| {
+                let body = support::recordings::webhook($event, $file);
+                let mut bytes = serde_json::to_vec_pretty(&body).unwrap();
+                bytes.push(b'\n');
+                bytes
+            });
+            BYTES.as_slice()
+        }
+    };
+}
+recorded_body!(alarm_created_json, "alarm.created", "motion.json");
+recorded_body!(alarm_resolved_json, "alarm.resolved", "false-alarm.json");
+recorded_body!(alarm_dispatched_json, "alarm.dispatched", "dispatched.json");
+recorded_body!(
+    snapshot_created_json,
+    "snapshot.created",
+    "alarm-snapshot.json"
+);
 const UNKNOWN_EVENT_JSON: &[u8] = include_bytes!("fixtures/webhooks/unknown_event.json");
 const MISMATCH_JSON: &[u8] = include_bytes!("fixtures/webhooks/alarm_created_mismatch.json");
 
@@ -86,27 +118,27 @@ mod vectors {
     fn signer_reproduces_the_python_vectors() {
         let signer = Signer::new(SECRET);
         let cases: &[(&str, &[u8], &str)] = &[
-            ("1772331247", ALARM_CREATED_JSON, ALARM_CREATED),
-            ("1772332200", ALARM_RESOLVED_JSON, ALARM_RESOLVED),
-            ("1772331400", ALARM_DISPATCHED_JSON, ALARM_DISPATCHED),
+            ("1772331247", alarm_created_json(), ALARM_CREATED),
+            ("1772332200", alarm_resolved_json(), ALARM_RESOLVED),
+            ("1772331400", alarm_dispatched_json(), ALARM_DISPATCHED),
             ("1772334000", UNKNOWN_EVENT_JSON, UNKNOWN_EVENT),
             ("1772331247", MISMATCH_JSON, MISMATCH),
             ("1772331247", b"", EMPTY_BODY),
-            ("01772331247", ALARM_CREATED_JSON, LEADING_ZERO_TS),
+            ("01772331247", alarm_created_json(), LEADING_ZERO_TS),
         ];
         for (ts, body, expected) in cases {
             assert_eq!(signer.signature(ts, body), *expected, "ts {ts}");
         }
         assert_eq!(
-            Signer::new(OLD_SECRET).signature("1772331248", SNAPSHOT_CREATED_JSON),
+            Signer::new(OLD_SECRET).signature("1772331248", snapshot_created_json()),
             SNAPSHOT_CREATED_OLD_SECRET
         );
         assert_eq!(
-            Signer::new("k".repeat(100)).signature("1772331247", ALARM_CREATED_JSON),
+            Signer::new("k".repeat(100)).signature("1772331247", alarm_created_json()),
             LONG_SECRET
         );
         // `sign` formats the timestamp the way CHeKT sends it.
-        let delivery = signer.sign(TS, ALARM_CREATED_JSON.to_vec());
+        let delivery = signer.sign(TS, alarm_created_json().to_vec());
         assert_eq!(delivery.signature(), ALARM_CREATED);
         assert_eq!(delivery.timestamp(), "1772331247");
     }
@@ -114,7 +146,7 @@ mod vectors {
     #[test]
     fn alarm_created_verifies_into_its_typed_payload() {
         let delivery = verifier_at(TS + 3)
-            .verify(&headers(ALARM_CREATED, "1772331247"), ALARM_CREATED_JSON)
+            .verify(&headers(ALARM_CREATED, "1772331247"), alarm_created_json())
             .unwrap();
         assert_eq!(delivery.event_type(), "alarm.created");
         assert_eq!(delivery.id.as_deref(), Some("evt_1a2b3c4d"));
@@ -136,9 +168,47 @@ mod vectors {
     }
 
     #[test]
+    fn every_recorded_delivery_verifies_into_its_typed_event() {
+        let signer = Signer::new(SECRET);
+        let recorded = support::recordings::webhooks();
+        for delivery in &recorded {
+            let name = &delivery.name;
+            let signed = signer.sign(TS, serde_json::to_vec_pretty(&delivery.body).unwrap());
+            let verified = verifier_at(TS)
+                .verify(&signed.header_map(), signed.body())
+                .unwrap();
+            assert_eq!(verified.event_type(), delivery.event, "{name}");
+            assert_eq!(
+                verified.id.as_deref(),
+                delivery.body["id"].as_str(),
+                "{name}"
+            );
+            assert!(verified.id.is_some(), "{name}");
+            assert!(
+                !matches!(verified.event, WebhookEvent::Unknown { .. }),
+                "{name}: {:?}",
+                verified.event
+            );
+            assert_eq!(verified.mismatch, None, "{name}");
+        }
+        // Every event type under `x-webhooks` has a recording.
+        let mut events: Vec<&str> = recorded.iter().map(|d| d.event.as_str()).collect();
+        events.dedup();
+        assert_eq!(
+            events,
+            [
+                "alarm.created",
+                "alarm.dispatched",
+                "alarm.resolved",
+                "snapshot.created"
+            ]
+        );
+    }
+
+    #[test]
     fn alarm_resolved_and_dispatched_verify() {
         let resolved = verifier_at(1_772_332_200)
-            .verify_parts(ALARM_RESOLVED, "1772332200", ALARM_RESOLVED_JSON)
+            .verify_parts(ALARM_RESOLVED, "1772332200", alarm_resolved_json())
             .unwrap();
         let WebhookEvent::AlarmResolved(event) = resolved.event else {
             panic!("expected AlarmResolved, got {:?}", resolved.event);
@@ -148,12 +218,12 @@ mod vectors {
         assert!(data.resolved_at.is_some());
 
         let dispatched = verifier_at(1_772_331_400)
-            .verify_parts(ALARM_DISPATCHED, "1772331400", ALARM_DISPATCHED_JSON)
+            .verify_parts(ALARM_DISPATCHED, "1772331400", alarm_dispatched_json())
             .unwrap();
         let WebhookEvent::AlarmDispatched(event) = dispatched.event else {
             panic!("expected AlarmDispatched, got {:?}", dispatched.event);
         };
-        assert_eq!(event.data.unwrap().alarm_type.as_deref(), Some("intrusion"));
+        assert_eq!(event.data.unwrap().alarm_type.as_deref(), Some("motion"));
         assert_eq!(dispatched.id.as_deref(), Some("evt_9c0d1e2f"));
     }
 
@@ -169,7 +239,7 @@ mod vectors {
             .verify_parts(
                 SNAPSHOT_CREATED_OLD_SECRET,
                 "1772331248",
-                SNAPSHOT_CREATED_JSON,
+                snapshot_created_json(),
             )
             .unwrap();
         assert_eq!(delivery.secret_index, 1);
@@ -182,7 +252,7 @@ mod vectors {
 
         // Deliveries signed with the new secret still match index 0.
         let new = both
-            .verify_signature(ALARM_CREATED, "1772331247", ALARM_CREATED_JSON)
+            .verify_signature(ALARM_CREATED, "1772331247", alarm_created_json())
             .unwrap();
         assert_eq!(new.secret_index, 0);
 
@@ -191,7 +261,7 @@ mod vectors {
             .verify_parts(
                 SNAPSHOT_CREATED_OLD_SECRET,
                 "1772331248",
-                SNAPSHOT_CREATED_JSON,
+                snapshot_created_json(),
             )
             .unwrap_err();
         assert!(
@@ -221,12 +291,12 @@ mod vectors {
     fn leading_zeros_are_signed_as_sent() {
         let verifier = verifier_at(TS);
         let delivery = verifier
-            .verify_parts(LEADING_ZERO_TS, "01772331247", ALARM_CREATED_JSON)
+            .verify_parts(LEADING_ZERO_TS, "01772331247", alarm_created_json())
             .unwrap();
         assert_eq!(delivery.timestamp, TS);
         // The same number without the zero is a different signed message.
         let err = verifier
-            .verify_parts(LEADING_ZERO_TS, "1772331247", ALARM_CREATED_JSON)
+            .verify_parts(LEADING_ZERO_TS, "1772331247", alarm_created_json())
             .unwrap_err();
         assert!(matches!(err, WebhookError::SignatureMismatch { .. }));
     }
@@ -239,7 +309,7 @@ mod vectors {
             .build()
             .unwrap();
         verifier
-            .verify_parts(LONG_SECRET, "1772331247", ALARM_CREATED_JSON)
+            .verify_parts(LONG_SECRET, "1772331247", alarm_created_json())
             .unwrap();
     }
 
@@ -249,7 +319,7 @@ mod vectors {
             .verify_parts(
                 &ALARM_CREATED.to_ascii_uppercase(),
                 "1772331247",
-                ALARM_CREATED_JSON,
+                alarm_created_json(),
             )
             .unwrap();
     }
@@ -266,7 +336,7 @@ mod rejections {
     fn missing_headers() {
         let mut only_ts = HeaderMap::new();
         only_ts.insert(TIMESTAMP_HEADER, HeaderValue::from_static("1772331247"));
-        let err = verify(&only_ts, ALARM_CREATED_JSON);
+        let err = verify(&only_ts, alarm_created_json());
         assert!(
             matches!(err, WebhookError::MissingHeader { name } if name == SIGNATURE_HEADER),
             "{err:?}"
@@ -274,7 +344,7 @@ mod rejections {
 
         let mut only_sig = HeaderMap::new();
         only_sig.insert(SIGNATURE_HEADER, HeaderValue::from_static(ALARM_CREATED));
-        let err = verify(&only_sig, ALARM_CREATED_JSON);
+        let err = verify(&only_sig, alarm_created_json());
         assert!(
             matches!(err, WebhookError::MissingHeader { name } if name == TIMESTAMP_HEADER),
             "{err:?}"
@@ -282,7 +352,7 @@ mod rejections {
         assert!(err.to_string().contains("x-chekt-timestamp"), "{err}");
 
         assert!(matches!(
-            verify(&HeaderMap::new(), ALARM_CREATED_JSON),
+            verify(&HeaderMap::new(), alarm_created_json()),
             WebhookError::MissingHeader { .. }
         ));
     }
@@ -298,14 +368,14 @@ mod rejections {
             HeaderName::from_bytes(b"X-Chekt-Timestamp").unwrap(),
             HeaderValue::from_static("1772331247"),
         );
-        verifier_at(TS).verify(&map, ALARM_CREATED_JSON).unwrap();
+        verifier_at(TS).verify(&map, alarm_created_json()).unwrap();
     }
 
     #[test]
     fn repeated_header_is_malformed() {
         let mut map = headers(ALARM_CREATED, "1772331247");
         map.append(SIGNATURE_HEADER, HeaderValue::from_static(ALARM_CREATED));
-        let err = verify(&map, ALARM_CREATED_JSON);
+        let err = verify(&map, alarm_created_json());
         assert!(
             matches!(
                 err,
@@ -323,7 +393,7 @@ mod rejections {
             TIMESTAMP_HEADER,
             HeaderValue::from_bytes("177233124٧".as_bytes()).unwrap(),
         );
-        let err = verify(&map, ALARM_CREATED_JSON);
+        let err = verify(&map, alarm_created_json());
         assert!(
             matches!(
                 err,
@@ -340,7 +410,7 @@ mod rejections {
             ("", "1772331247", SIGNATURE_HEADER),
             (ALARM_CREATED, "", TIMESTAMP_HEADER),
         ] {
-            let err = verify(&headers(sig, ts), ALARM_CREATED_JSON);
+            let err = verify(&headers(sig, ts), alarm_created_json());
             assert!(
                 matches!(err, WebhookError::MalformedHeader { name, reason: "empty" } if name == expected),
                 "{err:?}"
@@ -358,7 +428,7 @@ mod rejections {
             "2026-03-01T02:14:07Z",
             "99999999999999999999999",
         ] {
-            let err = verify(&headers(ALARM_CREATED, ts), ALARM_CREATED_JSON);
+            let err = verify(&headers(ALARM_CREATED, ts), alarm_created_json());
             assert!(
                 matches!(err, WebhookError::MalformedTimestamp),
                 "{ts}: {err:?}"
@@ -376,7 +446,7 @@ mod rejections {
             ALARM_CREATED.replace('f', "g"),
             "not a signature".to_owned(),
         ] {
-            let err = verify(&headers(&sig, "1772331247"), ALARM_CREATED_JSON);
+            let err = verify(&headers(&sig, "1772331247"), alarm_created_json());
             assert!(
                 matches!(err, WebhookError::SignatureNotHex),
                 "{sig}: {err:?}"
@@ -392,26 +462,26 @@ mod rejections {
             (&ALARM_CREATED[..40], 40),
             ("00", 2),
         ] {
-            let err = verify(&headers(sig, "1772331247"), ALARM_CREATED_JSON);
+            let err = verify(&headers(sig, "1772331247"), alarm_created_json());
             assert!(
                 matches!(err, WebhookError::SignatureLength { len: l } if l == len),
                 "{err:?}"
             );
         }
         let long = format!("{ALARM_CREATED}00");
-        let err = verify(&headers(&long, "1772331247"), ALARM_CREATED_JSON);
+        let err = verify(&headers(&long, "1772331247"), alarm_created_json());
         assert!(matches!(err, WebhookError::SignatureLength { len: 66 }));
     }
 
     #[test]
     fn tampered_body() {
         let map = headers(ALARM_CREATED, "1772331247");
-        let mut flipped = ALARM_CREATED_JSON.to_vec();
+        let mut flipped = alarm_created_json().to_vec();
         flipped[20] ^= 0x01;
-        let mut trailing_newline_dropped = ALARM_CREATED_JSON.to_vec();
+        let mut trailing_newline_dropped = alarm_created_json().to_vec();
         trailing_newline_dropped.pop();
         // The classic mistake: verifying parsed and re-serialized JSON.
-        let value: serde_json::Value = serde_json::from_slice(ALARM_CREATED_JSON).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(alarm_created_json()).unwrap();
         let reserialized = serde_json::to_vec(&value).unwrap();
         for body in [flipped, trailing_newline_dropped, reserialized, Vec::new()] {
             let err = verify(&map, &body);
@@ -435,12 +505,12 @@ mod rejections {
             .build()
             .unwrap();
         assert!(matches!(
-            other.verify(&headers(ALARM_CREATED, "1772331247"), ALARM_CREATED_JSON),
+            other.verify(&headers(ALARM_CREATED, "1772331247"), alarm_created_json()),
             Err(WebhookError::SignatureMismatch { .. })
         ));
         // A captured signature moved to a fresher timestamp.
         assert!(matches!(
-            verify(&headers(ALARM_CREATED, "1772331250"), ALARM_CREATED_JSON),
+            verify(&headers(ALARM_CREATED, "1772331250"), alarm_created_json()),
             WebhookError::SignatureMismatch { .. }
         ));
     }
@@ -450,10 +520,10 @@ mod rejections {
         let map = headers(ALARM_CREATED, "1772331247");
         // Inclusive at exactly the tolerance, either way.
         for now in [TS - 300, TS, TS + 300] {
-            verifier_at(now).verify(&map, ALARM_CREATED_JSON).unwrap();
+            verifier_at(now).verify(&map, alarm_created_json()).unwrap();
         }
         let err = verifier_at(TS + 301)
-            .verify(&map, ALARM_CREATED_JSON)
+            .verify(&map, alarm_created_json())
             .unwrap_err();
         assert!(
             matches!(
@@ -469,7 +539,7 @@ mod rejections {
         assert_eq!(err.code(), "timestamp_out_of_tolerance");
 
         let err = verifier_at(TS - 301)
-            .verify(&map, ALARM_CREATED_JSON)
+            .verify(&map, alarm_created_json())
             .unwrap_err();
         assert!(
             matches!(
@@ -496,10 +566,10 @@ mod rejections {
             .unwrap();
         assert_eq!(verifier.tolerance(), Duration::from_secs(60));
         let map = headers(ALARM_CREATED, "1772331247");
-        verifier.verify(&map, ALARM_CREATED_JSON).unwrap();
+        verifier.verify(&map, alarm_created_json()).unwrap();
         clock.advance(Duration::from_secs(1));
         assert!(matches!(
-            verifier.verify(&map, ALARM_CREATED_JSON),
+            verifier.verify(&map, alarm_created_json()),
             Err(WebhookError::TimestampTooOld {
                 age_secs: 61,
                 tolerance_secs: 60
@@ -517,7 +587,10 @@ mod rejections {
         // The signature is checked before the clock: a timestamp error
         // means the delivery was authentic.
         let err = verifier_at(TS + 10_000)
-            .verify(&headers(&"0".repeat(64), "1772331247"), ALARM_CREATED_JSON)
+            .verify(
+                &headers(&"0".repeat(64), "1772331247"),
+                alarm_created_json(),
+            )
             .unwrap_err();
         assert!(
             matches!(err, WebhookError::SignatureMismatch { .. }),
@@ -642,8 +715,8 @@ mod rejections {
             .build()
             .unwrap();
         let signer = Signer::new(secret);
-        let good = signer.sign(TS, ALARM_CREATED_JSON.to_vec());
-        let stale = signer.sign(TS - 1_000, ALARM_CREATED_JSON.to_vec());
+        let good = signer.sign(TS, alarm_created_json().to_vec());
+        let stale = signer.sign(TS - 1_000, alarm_created_json().to_vec());
         let errors = [
             verifier.verify(&HeaderMap::new(), b"{}").unwrap_err(),
             verifier
@@ -685,8 +758,8 @@ mod replay {
     fn a_second_delivery_of_an_event_is_a_duplicate() {
         let (verifier, guard, _) = guarded(TS);
         let map = headers(ALARM_CREATED, "1772331247");
-        verifier.verify(&map, ALARM_CREATED_JSON).unwrap();
-        let err = verifier.verify(&map, ALARM_CREATED_JSON).unwrap_err();
+        verifier.verify(&map, alarm_created_json()).unwrap();
+        let err = verifier.verify(&map, alarm_created_json()).unwrap_err();
         assert!(
             matches!(&err, WebhookError::Duplicate { id } if id == "evt_1a2b3c4d"),
             "{err:?}"
@@ -695,7 +768,7 @@ mod replay {
         assert_eq!(err.code(), "duplicate_event");
 
         // A redelivery re-signed later carries the same id: also a duplicate.
-        let resigned = Signer::new(SECRET).sign(TS + 20, ALARM_CREATED_JSON.to_vec());
+        let resigned = Signer::new(SECRET).sign(TS + 20, alarm_created_json().to_vec());
         assert!(matches!(
             verifier.verify(&resigned.header_map(), resigned.body()),
             Err(WebhookError::Duplicate { .. })
@@ -703,23 +776,23 @@ mod replay {
 
         // Forgotten (e.g. the receiver answered 503), it is accepted again.
         assert!(guard.forget("evt_1a2b3c4d"));
-        verifier.verify(&map, ALARM_CREATED_JSON).unwrap();
+        verifier.verify(&map, alarm_created_json()).unwrap();
     }
 
     #[test]
     fn ids_expire_with_the_tolerance_window() {
         let (verifier, guard, clock) = guarded(TS);
         let map = headers(ALARM_CREATED, "1772331247");
-        verifier.verify(&map, ALARM_CREATED_JSON).unwrap();
+        verifier.verify(&map, alarm_created_json()).unwrap();
         clock.advance(Duration::from_secs(300));
         assert!(matches!(
-            verifier.verify(&map, ALARM_CREATED_JSON),
+            verifier.verify(&map, alarm_created_json()),
             Err(WebhookError::Duplicate { .. })
         ));
         // Past the window the timestamp check takes over...
         clock.advance(Duration::from_secs(1));
         assert!(matches!(
-            verifier.verify(&map, ALARM_CREATED_JSON),
+            verifier.verify(&map, alarm_created_json()),
             Err(WebhookError::TimestampTooOld { .. })
         ));
         // ...and the id is dropped at the next record.
@@ -731,14 +804,14 @@ mod replay {
     #[test]
     fn forged_deliveries_do_not_poison_the_guard() {
         let (verifier, guard, _) = guarded(TS);
-        let forged = Signer::new("whsec_attacker").sign(TS, ALARM_CREATED_JSON.to_vec());
+        let forged = Signer::new("whsec_attacker").sign(TS, alarm_created_json().to_vec());
         assert!(matches!(
             verifier.verify(&forged.header_map(), forged.body()),
             Err(WebhookError::SignatureMismatch { .. })
         ));
         assert!(guard.is_empty());
         verifier
-            .verify(&headers(ALARM_CREATED, "1772331247"), ALARM_CREATED_JSON)
+            .verify(&headers(ALARM_CREATED, "1772331247"), alarm_created_json())
             .unwrap();
     }
 
@@ -768,7 +841,7 @@ mod replay {
         let map = headers(ALARM_CREATED, "1772331247");
         let accepted = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..8)
-                .map(|_| scope.spawn(|| verifier.verify(&map, ALARM_CREATED_JSON).is_ok()))
+                .map(|_| scope.spawn(|| verifier.verify(&map, alarm_created_json()).is_ok()))
                 .collect();
             handles
                 .into_iter()
@@ -955,7 +1028,7 @@ mod axum_extractor {
     #[tokio::test]
     async fn a_valid_delivery_reaches_the_handler() {
         let (router, received) = app(verifier_at(TS));
-        let (status, _) = send(&router, signed_request(SECRET, TS, ALARM_CREATED_JSON)).await;
+        let (status, _) = send(&router, signed_request(SECRET, TS, alarm_created_json())).await;
         assert_eq!(status, StatusCode::OK);
         let received = received.lock().unwrap();
         assert_eq!(received.len(), 1);
@@ -979,16 +1052,16 @@ mod axum_extractor {
     async fn failures_answer_400_or_401_with_a_json_body() {
         let (router, received) = app(verifier_at(TS));
         let unsigned = Request::post("/hooks")
-            .body(Body::from(ALARM_CREATED_JSON))
+            .body(Body::from(alarm_created_json()))
             .unwrap();
-        let stale = signed_request(SECRET, TS - 301, ALARM_CREATED_JSON);
-        let forged = signed_request("whsec_attacker", TS, ALARM_CREATED_JSON);
-        let mut tampered = signed_request(SECRET, TS, ALARM_CREATED_JSON);
-        *tampered.body_mut() = Body::from(ALARM_RESOLVED_JSON);
+        let stale = signed_request(SECRET, TS - 301, alarm_created_json());
+        let forged = signed_request("whsec_attacker", TS, alarm_created_json());
+        let mut tampered = signed_request(SECRET, TS, alarm_created_json());
+        *tampered.body_mut() = Body::from(alarm_resolved_json());
         let bad_hex = Request::post("/hooks")
             .header(SIGNATURE_HEADER, "xyz")
             .header(TIMESTAMP_HEADER, "1772331247")
-            .body(Body::from(ALARM_CREATED_JSON))
+            .body(Body::from(alarm_created_json()))
             .unwrap();
 
         let cases = [
@@ -1031,8 +1104,8 @@ mod axum_extractor {
             .build()
             .unwrap();
         let (router, received) = app(verifier);
-        let (first, _) = send(&router, signed_request(SECRET, TS, ALARM_CREATED_JSON)).await;
-        let (second, body) = send(&router, signed_request(SECRET, TS, ALARM_CREATED_JSON)).await;
+        let (first, _) = send(&router, signed_request(SECRET, TS, alarm_created_json())).await;
+        let (second, body) = send(&router, signed_request(SECRET, TS, alarm_created_json())).await;
         assert_eq!(first, StatusCode::OK);
         assert_eq!(second, StatusCode::OK);
         assert_eq!(body["error"], "duplicate_event");
@@ -1043,7 +1116,7 @@ mod axum_extractor {
     async fn the_body_limit_still_applies() {
         let (router, received) = app(verifier_at(TS));
         let router = router.layer(DefaultBodyLimit::max(64));
-        let (status, _) = send(&router, signed_request(SECRET, TS, ALARM_CREATED_JSON)).await;
+        let (status, _) = send(&router, signed_request(SECRET, TS, alarm_created_json())).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(received.lock().unwrap().is_empty());
     }
@@ -1062,7 +1135,7 @@ mod axum_extractor {
         let router = Router::new()
             .route("/hooks", post(handler))
             .with_state(verifier_at(TS));
-        let forged = signed_request("whsec_attacker", TS, ALARM_CREATED_JSON);
+        let forged = signed_request("whsec_attacker", TS, alarm_created_json());
         let (status, body) = send(&router, forged).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, "signature_invalid");

@@ -1,4 +1,6 @@
-//! Finding the third-party tools `.ci/install-tools` installs.
+//! Shared test helpers: finding the third-party tools `.ci/install-tools`
+//! installs (this module) and fixtures from `spec/recordings`
+//! ([`recordings`]).
 //!
 //! A test that needs a missing tool prints `skipped: … not installed; run
 //! .ci/install-tools` and returns, so `cargo test` passes on a bare machine;
@@ -6,6 +8,8 @@
 #![allow(dead_code, clippy::panic)]
 
 use std::path::{Path, PathBuf};
+
+pub mod recordings;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
