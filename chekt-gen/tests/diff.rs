@@ -1818,3 +1818,288 @@ impl Scratch {
         }
     }
 }
+
+/// Kinds of issue 18 in instances the other tables do not try (review):
+/// name, setup applied to both sides, the edit, expected wire pairs.
+fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
+    let new_pet = |rest: &str| format!("{SCHEMAS}/NewPet{rest}");
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    let name_pattern = |p: &str| vec![set(new_pet("/properties/name/pattern"), json!(p))];
+    let id_multiple = |m: u64| vec![set(pet("/properties/id/multipleOf"), json!(m))];
+    let limit_multiple = |m: u64| vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(m))];
+    let filter = |schema: Value| {
+        vec![set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "filter", "in": "query", "content": {"application/json": schema}}),
+        )]
+    };
+    let filter_schema =
+        || filter(json!({"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}));
+    let filter_at = |rest: &str| {
+        at(
+            LIST,
+            &format!("/parameters/3/content/application~1json{rest}"),
+        )
+    };
+    let owned = |property: &str| {
+        vec![
+            set(
+                format!("{SCHEMAS}/Person/properties/kind"),
+                json!({"type": "string"}),
+            ),
+            set(
+                format!("{SCHEMAS}/Company/properties/kind"),
+                json!({"type": "string"}),
+            ),
+            set(
+                format!("{SCHEMAS}/{property}/properties/owner"),
+                json!({
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Person"},
+                        {"$ref": "#/components/schemas/Company"}
+                    ],
+                    "discriminator": {
+                        "propertyName": "kind",
+                        "mapping": {
+                            "person": "#/components/schemas/Person",
+                            "company": "#/components/schemas/Company"
+                        }
+                    }
+                }),
+            ),
+        ]
+    };
+    let discriminator = |property: &str, rest: &str| {
+        format!("{SCHEMAS}/{property}/properties/owner/discriminator{rest}")
+    };
+    vec![
+        // Patterns: adding an anchor narrows, dropping one generalizes.
+        (
+            "request pattern anchored",
+            name_pattern("[a-z]+"),
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern start anchor added",
+            name_pattern("[a-z]+$"),
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern anchor dropped",
+            name_pattern("^[a-z]+$"),
+            name_pattern("[a-z]+"),
+            &[(Additive, "request-pattern-generalized")],
+        ),
+        // multipleOf: neither a multiple nor a divisor of the old one.
+        (
+            "request multipleOf 2 → 3",
+            limit_multiple(2),
+            limit_multiple(3),
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "response multipleOf 2 → 3",
+            id_multiple(2),
+            id_multiple(3),
+            &[(Breaking, "response-constraint-loosened")],
+        ),
+        (
+            "response multipleOf 2 → 4",
+            id_multiple(2),
+            id_multiple(4),
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        // Constraints on parameters in every location.
+        (
+            "path parameter minimum added",
+            vec![],
+            vec![set(
+                "/paths/~1pets~1{petId}/parameters/0/schema/minimum",
+                json!(1),
+            )],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "header parameter maxLength lowered",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "schema": {"type": "string", "maxLength": 64}}),
+            )],
+            vec![set(at(LIST, "/parameters/3/schema/maxLength"), json!(32))],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "query array parameter uniqueItems added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/2/schema/uniqueItems"),
+                json!(true),
+            )],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "query parameter exclusiveMaximum dropped",
+            vec![set(
+                at(LIST, "/parameters/0/schema/exclusiveMaximum"),
+                json!(true),
+            )],
+            vec![remove(at(LIST, "/parameters/0/schema/exclusiveMaximum"))],
+            &[(Additive, "request-constraint-loosened")],
+        ),
+        // Parameters described by `content` rather than `schema`.
+        (
+            "content parameter gains a schema",
+            filter(json!({})),
+            filter_schema(),
+            &[(Breaking, "request-schema-added")],
+        ),
+        (
+            "content parameter property becomes required",
+            filter_schema(),
+            vec![set(filter_at("/schema/required"), json!(["a"]))],
+            &[(Breaking, "request-property-became-required")],
+        ),
+        (
+            "content parameter media type replaced",
+            filter_schema(),
+            vec![Edit::Rename(
+                at(LIST, "/parameters/3/content/application~1json"),
+                "text/plain",
+            )],
+            &[
+                (Breaking, "request-media-type-removed"),
+                (Additive, "request-media-type-added"),
+            ],
+        ),
+        // readOnly in nested objects, array items and allOf members.
+        (
+            "nested readOnly property made required",
+            vec![set(
+                new_pet("/properties/lines"),
+                json!({"type": "array", "items": {"type": "object", "properties": {
+                    "sku": {"type": "string", "readOnly": true},
+                    "qty": {"type": "integer"}
+                }}}),
+            )],
+            vec![set(
+                new_pet("/properties/lines/items/required"),
+                json!(["sku"]),
+            )],
+            &[],
+        ),
+        (
+            "readOnly property of an allOf member made required",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Stamp"),
+                    json!({"type": "object", "properties": {"created": {"type": "string", "readOnly": true}}}),
+                ),
+                set(
+                    new_pet("/allOf"),
+                    json!([{"$ref": "#/components/schemas/Stamp"}]),
+                ),
+            ],
+            vec![set(format!("{SCHEMAS}/Stamp/required"), json!(["created"]))],
+            &[],
+        ),
+        (
+            "readOnly through a $ref'd component tightened",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Id"),
+                    json!({"type": "integer", "readOnly": true}),
+                ),
+                set(
+                    new_pet("/properties/id"),
+                    json!({"$ref": "#/components/schemas/Id"}),
+                ),
+            ],
+            vec![set(format!("{SCHEMAS}/Id/maximum"), json!(10))],
+            &[],
+        ),
+        (
+            "nested writeOnly response property becomes optional",
+            vec![set(
+                pet("/properties/auth"),
+                json!({"type": "object", "required": ["password"], "properties": {
+                    "password": {"type": "string", "writeOnly": true}
+                }}),
+            )],
+            vec![remove(pet("/properties/auth/required"))],
+            &[],
+        ),
+        // Discriminators.
+        (
+            "response discriminator property renamed",
+            owned("Pet"),
+            vec![set(discriminator("Pet", "/propertyName"), json!("type"))],
+            &[(Breaking, "response-discriminator-changed")],
+        ),
+        (
+            "request discriminator property renamed",
+            owned("NewPet"),
+            vec![set(discriminator("NewPet", "/propertyName"), json!("type"))],
+            &[(Breaking, "request-discriminator-changed")],
+        ),
+        (
+            "request discriminator mapping value removed",
+            owned("NewPet"),
+            vec![remove(discriminator("NewPet", "/mapping/company"))],
+            &[(Breaking, "request-discriminator-mapping-removed")],
+        ),
+        (
+            "response discriminator mapping value added",
+            owned("Pet"),
+            vec![set(
+                discriminator("Pet", "/mapping/human"),
+                json!("#/components/schemas/Person"),
+            )],
+            &[(Breaking, "response-discriminator-mapping-added")],
+        ),
+        (
+            "response discriminator mapping value removed",
+            owned("Pet"),
+            vec![remove(discriminator("Pet", "/mapping/company"))],
+            &[(NonFunctional, "response-discriminator-mapping-removed")],
+        ),
+        // Path parameter renamed together with another change.
+        (
+            "path parameter renamed and narrowed",
+            vec![],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+                set(
+                    "/paths/~1pets~1{id}/parameters/0/schema/format",
+                    json!("int32"),
+                ),
+            ],
+            &[
+                (NonFunctional, "path-parameter-renamed"),
+                (Breaking, "request-format-changed"),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn review_cases_are_classified() {
+    let base = load(BASE);
+    let mut failures = Vec::new();
+    for (name, setup, edits, expected) in review_cases() {
+        let old = edited(&base, &setup);
+        let new = edited(&old, &edits);
+        let report = diff(&old, &new).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut want = expected.to_vec();
+        want.sort();
+        if pairs(&report) != want {
+            failures.push(format!(
+                "{name}: expected {want:?}\n{}",
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

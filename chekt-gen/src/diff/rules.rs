@@ -259,6 +259,14 @@ families! {
             "Values clients send must now also match the new `oneOf`/`anyOf` alternatives.";
         REQUEST_ONE_OF_OVERLAP = "request-one-of-overlap", Breaking,
             "A payload valid before can match several `oneOf` alternatives, and `oneOf` rejects a value that matches more than one.";
+        REQUEST_DISCRIMINATOR_CHANGED = "request-discriminator-changed", Breaking,
+            "The `discriminator` property was renamed, added or removed, so the payloads clients send are told apart (or rejected) by another property.";
+        REQUEST_DISCRIMINATOR_MAPPING_REMOVED = "request-discriminator-mapping-removed", Breaking,
+            "Clients sending the removed `discriminator` value are rejected.";
+        REQUEST_DISCRIMINATOR_MAPPING_ADDED = "request-discriminator-mapping-added", Additive,
+            "A new `discriminator` value clients may send.";
+        REQUEST_DISCRIMINATOR_MAPPING_CHANGED = "request-discriminator-mapping-changed", Breaking,
+            "A `discriminator` value now selects another schema, which payloads clients send may not match.";
     }
     /// Schemas in responses, judged from the side of a client that reads.
     response_schema {
@@ -308,6 +316,14 @@ families! {
             "The field is now returned.";
         RESPONSE_COMPOSITION_ADDED = "response-composition-added", NonFunctional,
             "The server documents its values as `oneOf`/`anyOf` alternatives.";
+        RESPONSE_DISCRIMINATOR_CHANGED = "response-discriminator-changed", Breaking,
+            "The `discriminator` property was renamed, added or removed, so readers that tell alternatives apart by the old one misread or reject values.";
+        RESPONSE_DISCRIMINATOR_MAPPING_ADDED = "response-discriminator-mapping-added", Breaking,
+            "Readers may get a `discriminator` value they do not know.";
+        RESPONSE_DISCRIMINATOR_MAPPING_REMOVED = "response-discriminator-mapping-removed", NonFunctional,
+            "The server sends fewer `discriminator` values.";
+        RESPONSE_DISCRIMINATOR_MAPPING_CHANGED = "response-discriminator-mapping-changed", Breaking,
+            "A `discriminator` value now selects another schema, which readers decode as the old one.";
     }
 }
 

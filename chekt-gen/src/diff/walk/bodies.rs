@@ -63,8 +63,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Compares `content` maps (media type → schema) of a body or response.
-    fn content(
+    /// Compares `content` maps (media type → schema) of a body, response,
+    /// parameter or header.
+    pub(super) fn content(
         &mut self,
         dir: Dir,
         (op, ov): (&str, &'a Value),
@@ -218,6 +219,8 @@ impl<'a> Walker<'a> {
                     (pointer::push(&hop, "schema"), os),
                     (pointer::push(&hnp, "schema"), ns),
                 ));
+            } else if hov.get("content").is_some() && hnv.get("content").is_some() {
+                out.extend(self.content(Dir::Response, (&hop, hov), (&hnp, hnv)));
             }
         }
         for (name, _) in entries(nh) {

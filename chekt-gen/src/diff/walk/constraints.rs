@@ -115,9 +115,17 @@ pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
         let (ov, nv) = (o.get(keyword), n.get(keyword));
         let on = |v: Option<&Value>| v.is_some_and(|v| v != &Value::Bool(false));
         if ov != nv && (on(ov) || on(nv)) {
-            // `multipleOf: 2` → `4` narrows, `4` → `2` widens.
+            // `multipleOf: 2` → `4` narrows, `4` → `2` widens; `2` → `3`
+            // does both (2 is rejected, 3 accepted), so it is judged as
+            // whichever breaks this direction's side.
             let tightened = match (ov.and_then(Value::as_f64), nv.and_then(Value::as_f64)) {
-                (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 => (b / a).fract() == 0.0,
+                (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 && b > 0.0 => {
+                    match ((b / a).fract() == 0.0, (a / b).fract() == 0.0) {
+                        (true, _) => true,
+                        (false, true) => false,
+                        (false, false) => dir == Dir::Request,
+                    }
+                }
                 _ => on(nv),
             };
             push(keyword, tightened, ov, nv);
@@ -151,17 +159,19 @@ pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
 }
 
 /// Whether `new` accepts every string `old` does, by what can be seen
-/// without deciding regex inclusion: `new` matches anything, has `old` as
-/// one of its top-level alternatives, or is `old` with every `{m,n}`
-/// quantifier widened. Anything else counts as a change.
+/// without deciding regex inclusion: `new` matches anything, or anchors no
+/// end `old` leaves open and has `old` as one of its top-level
+/// alternatives, or is `old` with every `{m,n}` quantifier widened.
+/// Anything else counts as a change (`[a-z]+` → `^[a-z]+$` narrows).
 fn generalizes(old: &str, new: &str) -> bool {
-    let core = |p: &str| {
-        let p = p.strip_prefix('^').unwrap_or(p);
-        p.strip_suffix('$').unwrap_or(p).to_string()
-    };
-    let (o, n) = (core(old), core(new));
+    let (o, o_anchors) = anchored(old);
+    let (n, n_anchors) = anchored(new);
     if n.is_empty() || n == ".*" {
         return true;
+    }
+    // An anchor is a constraint: `new` may drop one, never add one.
+    if (n_anchors.0 && !o_anchors.0) || (n_anchors.1 && !o_anchors.1) {
+        return false;
     }
     let unwrap = |p: &str| {
         p.strip_prefix("(?:")
@@ -203,6 +213,20 @@ fn generalizes(old: &str, new: &str) -> bool {
                     (Some(b), Some(d)) => d >= *b,
                 }
         })
+}
+
+/// The pattern without its `^` / `$` anchors, and which of them it had
+/// (an escaped `\$` is a literal, not an anchor).
+fn anchored(pattern: &str) -> (String, (bool, bool)) {
+    let start = pattern.strip_prefix('^');
+    let p = start.unwrap_or(pattern);
+    let end = p
+        .strip_suffix('$')
+        .filter(|rest| rest.chars().rev().take_while(|c| *c == '\\').count() % 2 == 0);
+    (
+        end.unwrap_or(p).to_string(),
+        (start.is_some(), end.is_some()),
+    )
 }
 
 /// `a|b(c|d)` → `[a, b(c|d)]`.

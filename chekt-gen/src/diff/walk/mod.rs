@@ -6,7 +6,8 @@
 //! One module per thing walked: [`document`] (servers, security schemes,
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
-//! headers), [`schema`] with [`constraints`], over [`view`]s of schemas.
+//! headers), [`schema`] with [`constraints`] and [`discriminator`], over
+//! [`view`]s of schemas.
 //! Rules are named only through the family constants of [`super::rules`].
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,7 @@ use crate::pointer;
 
 mod bodies;
 mod constraints;
+mod discriminator;
 mod document;
 mod operation;
 mod parameters;

@@ -165,13 +165,22 @@ impl<'a> Walker<'a> {
                 (pointer::push(op, "schema"), os),
                 (pointer::push(np, "schema"), ns),
             ));
+        } else if ov.get("content").is_some() && nv.get("content").is_some() {
+            // A parameter described by `content` is compared like a body:
+            // media types, a schema added where there was none, the schema.
+            out.extend(self.content(Dir::Request, (op, ov), (np, nv)));
         }
         out
     }
 }
 
-/// The parameter's effective `style` and `explode`, defaults applied.
+/// The parameter's effective `style` and `explode`, defaults applied;
+/// `{"content": true}` for a parameter serialized as a media type
+/// (`content`), so that switching between the two is a style change.
 fn serialization(param: &Value) -> Value {
+    if param.get("content").is_some() {
+        return json!({ "content": true });
+    }
     let style = str_of(param, "style").unwrap_or(match str_of(param, "in") {
         Some("query" | "cookie") => "form",
         _ => "simple",

@@ -131,6 +131,7 @@ impl<'a> Walker<'a> {
         for keyword in ["oneOf", "anyOf"] {
             out.extend(self.variants(dir, keyword, o, n));
         }
+        out.extend(self.discriminator(dir, o, n));
         out
     }
 
