@@ -1551,7 +1551,54 @@ fn markdown_escapes_backticks_and_pipes_in_values() {
         .lines()
         .find(|l| l.starts_with("- `request-pattern-added`"))
         .unwrap();
-    assert!(item.contains(r#"```"^(a\|`b``)$"```"#), "{item}");
+    // Outside a table a pipe is plain text, and a backslash inside a code
+    // span would show.
+    assert!(item.contains(r#"```"^(a|`b``)$"```"#), "{item}");
+}
+
+/// Names from the document (properties, paths, media types, servers) reach
+/// the Markdown report as code spans: backticks, pipes, newlines and HTML
+/// in them stay literal, in list items and table rows alike.
+#[test]
+fn review_markdown_keeps_names_literal() {
+    let base = load(BASE);
+    let nasty = "a`b|c<img src=x>\nd";
+    let head = edited(
+        &base,
+        &[
+            set(
+                format!(
+                    "{SCHEMAS}/Pet/properties/{}",
+                    nasty.replace('~', "~0").replace('/', "~1")
+                ),
+                json!({"type": "string"}),
+            ),
+            set(
+                "/paths/~1x`|<b>~1{id}",
+                json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                       "get": {"operationId": "x", "responses": {"204": {"description": "ok"}}}}),
+            ),
+            set("/servers/-", json!({"url": "https://x/<script>"})),
+        ],
+    );
+    let markdown = render(&diff(&base, &head).unwrap(), Format::Markdown);
+    let items: Vec<&str> = markdown.lines().filter(|l| l.starts_with("- `")).collect();
+    let property = items
+        .iter()
+        .find(|l| l.contains("response-property-added"))
+        .unwrap();
+    assert!(property.contains("``a`b|c<img src=x> d``"), "{property}");
+    let endpoint = items.iter().find(|l| l.contains("endpoint-added")).unwrap();
+    assert!(endpoint.contains("``GET /x`|<b>/{id}``"), "{endpoint}");
+    let server = items.iter().find(|l| l.contains("server-added")).unwrap();
+    assert!(server.contains(r#"`"https://x/<script>"`"#), "{server}");
+    // Outside code spans, no `<` from the document reaches the output.
+    for l in &items {
+        assert!(!outside_code_spans(l).contains('<'), "{l}");
+    }
+    for row in markdown.lines().filter(|l| l.starts_with("| `")) {
+        assert_eq!(row.replace("\\|", "").matches('|').count(), 7, "{row}");
+    }
 }
 
 /// A head with changes on both axes and one the wire does not see, for
@@ -2102,4 +2149,181 @@ fn review_cases_are_classified() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Bad input found by review: dangling `$ref`s in every place a `$ref` may
+/// stand, on either side; recursion through properties/items under an
+/// `allOf` is legitimate.
+#[test]
+fn review_bad_references_everywhere_are_errors() {
+    let base = load(BASE);
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "dangling parameter $ref",
+            set(
+                at(LIST, "/parameters/-"),
+                json!({"$ref": "#/components/parameters/Nope"}),
+            ),
+            "/paths/~1pets/get/parameters/3",
+        ),
+        (
+            "dangling parameter schema $ref",
+            set(
+                at(LIST, "/parameters/0/schema"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/paths/~1pets/get/parameters/0/schema",
+        ),
+        (
+            "dangling response $ref",
+            set(
+                at(LIST, "/responses/404"),
+                json!({"$ref": "#/components/responses/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/404",
+        ),
+        (
+            "dangling header $ref",
+            set(
+                at(LIST, "/responses/200/headers/X-Next"),
+                json!({"$ref": "#/components/headers/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/200/headers/X-Next",
+        ),
+        (
+            "dangling header schema $ref",
+            set(
+                at(LIST, "/responses/200/headers/X-Total/schema"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/200/headers/X-Total/schema",
+        ),
+        (
+            "dangling request body $ref",
+            set(
+                at(CREATE, "/requestBody"),
+                json!({"$ref": "#/components/requestBodies/Nope"}),
+            ),
+            "/paths/~1pets/post/requestBody",
+        ),
+        (
+            "dangling content parameter schema $ref",
+            set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "f", "in": "query", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}}),
+            ),
+            "/paths/~1pets/get/parameters/3/content/application~1json/schema",
+        ),
+        (
+            "dangling discriminator-free oneOf member",
+            set(
+                format!("{SCHEMAS}/Pet/properties/owner/oneOf/-"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/components/schemas/Pet/properties/owner/oneOf/2",
+        ),
+        (
+            "allOf cycle through another component",
+            set(
+                format!("{SCHEMAS}/Person/allOf"),
+                json!([{"$ref": "#/components/schemas/Company"}]),
+            ),
+            "",
+        ),
+    ];
+    for (name, edit, pointer) in cases {
+        let mut edits = vec![edit];
+        if name.starts_with("allOf cycle") {
+            edits.push(set(
+                format!("{SCHEMAS}/Company/allOf"),
+                json!([{"$ref": "#/components/schemas/Person"}]),
+            ));
+        }
+        let bad = edited(&base, &edits);
+        for (old, new) in [(&base, &bad), (&bad, &base)] {
+            let err = diff(old, new).map(|r| render(&r, Format::Text));
+            let err = match err {
+                Err(e) => e.to_string(),
+                Ok(text) => panic!("{name}: no error:\n{text}"),
+            };
+            assert!(
+                err.starts_with("head.json: not a valid OpenAPI 3.0 document ")
+                    && err.contains(pointer),
+                "{name}: {err}"
+            );
+        }
+    }
+    // Recursion through a property of an allOf member is legitimate.
+    let recursive = edited(
+        &base,
+        &[
+            set(
+                format!("{SCHEMAS}/Node"),
+                json!({"allOf": [{"$ref": "#/components/schemas/Person"}], "properties": {"next": {"$ref": "#/components/schemas/Node"}}}),
+            ),
+            set(
+                format!("{SCHEMAS}/Pet/properties/node"),
+                json!({"$ref": "#/components/schemas/Node"}),
+            ),
+        ],
+    );
+    let retyped = edited(
+        &recursive,
+        &[set(
+            format!("{SCHEMAS}/Person/properties/name/type"),
+            json!("integer"),
+        )],
+    );
+    let report = diff(&recursive, &retyped).unwrap();
+    assert!(
+        pairs(&report).contains(&(Breaking, "response-type-changed")),
+        "{}",
+        render(&report, Format::Text)
+    );
+    // Swagger 2.0 in JSON says so too.
+    let swagger = Spec::parse(
+        "v2.json",
+        r#"{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(swagger.contains("Swagger 2.0"), "{swagger}");
+}
+
+/// The text of a Markdown line outside its code spans (CommonMark §6.1: a
+/// run of n backticks opens a span that the next run of exactly n closes).
+fn outside_code_spans(line: &str) -> String {
+    let runs = |s: &str| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'`' {
+                let start = i;
+                while i < bytes.len() && bytes[i] == b'`' {
+                    i += 1;
+                }
+                out.push((start, i - start));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let runs = runs(line);
+    let (mut out, mut at, mut k) = (String::new(), 0, 0);
+    while k < runs.len() {
+        let (start, len) = runs[k];
+        match runs[k + 1..].iter().position(|(_, l)| *l == len) {
+            Some(close) => {
+                out.push_str(&line[at..start]);
+                let (cstart, clen) = runs[k + 1 + close];
+                at = cstart + clen;
+                k += close + 2;
+            }
+            None => k += 1,
+        }
+    }
+    out.push_str(&line[at..]);
+    out
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::document::Op;
-use super::{Dir, Raw, Walker, deref, entries, flag, raw};
+use super::{Dir, Raw, Walker, code, deref, entries, flag, raw};
 use crate::diff::rules::{body, response};
 use crate::pointer;
 
@@ -87,7 +87,7 @@ impl<'a> Walker<'a> {
                     &n_at,
                     Some(&Value::from(media.as_str())),
                     None,
-                    format!("media type `{media}` removed"),
+                    format!("media type {media} removed", media = code(media)),
                 ));
                 continue;
             };
@@ -106,7 +106,7 @@ impl<'a> Walker<'a> {
                     &pointer::push(&n_media, "schema"),
                     None,
                     Some(ns),
-                    format!("`{media}` now has a schema"),
+                    format!("{media} now has a schema", media = code(media)),
                 )),
                 (Some(os), None) => out.push(raw(
                     dir.pick(
@@ -117,7 +117,7 @@ impl<'a> Walker<'a> {
                     &n_media,
                     Some(os),
                     None,
-                    format!("`{media}` no longer has a schema"),
+                    format!("{media} no longer has a schema", media = code(media)),
                 )),
                 (None, None) => {}
             }
@@ -134,7 +134,7 @@ impl<'a> Walker<'a> {
                     &pointer::push(&n_at, media),
                     None,
                     Some(&Value::from(media.as_str())),
-                    format!("media type `{media}` added"),
+                    format!("media type {media} added", media = code(media)),
                 ));
             }
         }
@@ -198,7 +198,7 @@ impl<'a> Walker<'a> {
                     &n_at,
                     Some(&Value::from(name.as_str())),
                     None,
-                    format!("response header `{name}` removed"),
+                    format!("response header {name} removed", name = code(name)),
                 ));
                 continue;
             };
@@ -210,7 +210,7 @@ impl<'a> Walker<'a> {
                     &hnp,
                     Some(&Value::Bool(true)),
                     Some(&Value::Bool(false)),
-                    format!("response header `{name}` is now optional"),
+                    format!("response header {name} is now optional", name = code(name)),
                 ));
             }
             if let (Some(os), Some(ns)) = (hov.get("schema"), hnv.get("schema")) {
@@ -231,7 +231,7 @@ impl<'a> Walker<'a> {
                     &pointer::push(&n_at, name),
                     None,
                     Some(&Value::from(name.as_str())),
-                    format!("response header `{name}` added"),
+                    format!("response header {name} added", name = code(name)),
                 ));
             }
         }

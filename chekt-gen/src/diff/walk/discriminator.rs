@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::view::View;
-use super::{Dir, Node, Raw, Walker, entries, raw, show};
+use super::{Dir, Node, Raw, Walker, code, entries, raw, show};
 use crate::diff::rules::{request_schema, response_schema};
 use crate::pointer;
 
@@ -51,10 +51,7 @@ impl<'a> Walker<'a> {
                     np,
                     Some(target),
                     None,
-                    format!(
-                        "discriminator value {} removed",
-                        show(Some(&Value::from(value.as_str())))
-                    ),
+                    format!("discriminator value {} removed", code(value)),
                 ));
                 continue;
             };
@@ -74,7 +71,7 @@ impl<'a> Walker<'a> {
                     Some(new_target),
                     format!(
                         "discriminator value {} now selects {}",
-                        show(Some(&Value::from(value.as_str()))),
+                        code(value),
                         show(Some(new_target))
                     ),
                 ));
@@ -91,10 +88,7 @@ impl<'a> Walker<'a> {
                     &pointer::join_onto(np, ["mapping", value]),
                     None,
                     Some(target),
-                    format!(
-                        "discriminator value {} added",
-                        show(Some(&Value::from(value.as_str())))
-                    ),
+                    format!("discriminator value {} added", code(value)),
                 ));
             }
         }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::operation::effective_security;
-use super::{Node, Raw, Walker, deref, entries, items, raw, str_of};
+use super::{Node, Raw, Walker, code, deref, entries, items, raw, show, str_of};
 use crate::diff::rules::{document, endpoint};
 use crate::load::METHODS;
 use crate::pointer;
@@ -93,7 +93,7 @@ impl<'a> Walker<'a> {
                         "/paths",
                         str_of(o.op, "operationId").map(Value::from).as_ref(),
                         None,
-                        format!("`{}` removed", o.label),
+                        format!("{} removed", code(&o.label)),
                     ),
                 )),
             }
@@ -108,7 +108,7 @@ impl<'a> Walker<'a> {
                         &n.pointer,
                         None,
                         str_of(n.op, "operationId").map(Value::from).as_ref(),
-                        format!("`{}` added", n.label),
+                        format!("{} added", code(&n.label)),
                     ),
                 ));
             }
@@ -132,7 +132,7 @@ impl<'a> Walker<'a> {
                     "/servers",
                     Some(url),
                     None,
-                    format!("server {url} removed"),
+                    format!("server {} removed", show(Some(url))),
                 ));
             }
         }
@@ -144,7 +144,7 @@ impl<'a> Walker<'a> {
                     p,
                     None,
                     Some(url),
-                    format!("server {url} added"),
+                    format!("server {} added", show(Some(url))),
                 ));
             }
         }
@@ -184,7 +184,7 @@ impl<'a> Walker<'a> {
                     "/components/securitySchemes",
                     Some(ov),
                     None,
-                    format!("security scheme `{name}` removed"),
+                    format!("security scheme {name} removed", name = code(name)),
                 ));
                 continue;
             };
@@ -218,7 +218,10 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&os),
                     Some(&ns),
-                    format!("security scheme `{name}` changed (type, location or flow URLs)"),
+                    format!(
+                        "security scheme {name} changed (type, location or flow URLs)",
+                        name = code(name)
+                    ),
                 ));
             }
         }
@@ -230,7 +233,7 @@ impl<'a> Walker<'a> {
                     np,
                     None,
                     Some(nv),
-                    format!("security scheme `{name}` added"),
+                    format!("security scheme {name} added", name = code(name)),
                 ));
             }
         }

@@ -114,9 +114,15 @@ fn items(value: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
 fn list<T: std::fmt::Display>(values: &[T]) -> String {
     values
         .iter()
-        .map(|v| format!("`{v}`"))
+        .map(|v| code(v.to_string()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A name from the document (property, parameter, media type, …) as a
+/// Markdown code span that survives backticks; HTML in it stays literal.
+fn code(text: impl AsRef<str>) -> String {
+    code_span(text.as_ref())
 }
 
 /// A value as a Markdown code span, fenced with more backticks than any

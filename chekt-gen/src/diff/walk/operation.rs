@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::document::Op;
-use super::{Raw, Walker, entries, flag, items, list, raw, show};
+use super::{Raw, Walker, code, entries, flag, items, list, raw, show};
 use crate::diff::FlagExtension;
 use crate::diff::rules::{Rule, endpoint, notice, security};
 use crate::pointer;
@@ -91,7 +91,11 @@ impl<'a> Walker<'a> {
                         &np,
                         Some(&json!(was)),
                         Some(&json!(scopes)),
-                        format!("`{scheme}` now also needs scope {}", list(&added)),
+                        format!(
+                            "{scheme} now also needs scope {}",
+                            list(&added),
+                            scheme = code(scheme)
+                        ),
                     ));
                 }
                 if !removed.is_empty() {
@@ -101,7 +105,11 @@ impl<'a> Walker<'a> {
                         &np,
                         Some(&json!(was)),
                         Some(&json!(scopes)),
-                        format!("`{scheme}` no longer needs scope {}", list(&removed)),
+                        format!(
+                            "{scheme} no longer needs scope {}",
+                            list(&removed),
+                            scheme = code(scheme)
+                        ),
                     ));
                 }
             }
@@ -194,7 +202,13 @@ pub(super) fn flags(
 
 fn requirement(alt: &Requirement) -> String {
     alt.iter()
-        .map(|(scheme, scopes)| format!("`{scheme}` {scopes:?}"))
+        .map(|(scheme, scopes)| {
+            format!(
+                "{} [{}]",
+                code(scheme),
+                list(&scopes.iter().collect::<Vec<_>>())
+            )
+        })
         .collect::<Vec<_>>()
         .join(" + ")
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::document::Op;
 use super::operation::flags;
-use super::{Dir, Node, Raw, Walker, deref, flag, items, raw, str_of};
+use super::{Dir, Node, Raw, Walker, code, deref, flag, items, raw, str_of};
 use crate::diff::rules::{notice, parameter};
 use crate::pointer;
 
@@ -62,7 +62,11 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&Value::from(name.as_str())),
                     Some(&Value::from(key.0.as_str())),
-                    format!("path parameter `{name}` renamed to `{}`", key.0),
+                    format!(
+                        "path parameter {name} renamed to {}",
+                        code(&key.0),
+                        name = code(name)
+                    ),
                 ));
                 out.extend(self.parameter(name, (op, ov), (np, nv)));
                 moved.insert(key);
@@ -80,7 +84,10 @@ impl<'a> Walker<'a> {
                         &pointer::push(np, "in"),
                         Some(&Value::from(loc.as_str())),
                         Some(&Value::from(nloc.as_str())),
-                        format!("parameter `{name}` moved from {loc} to {nloc}"),
+                        format!(
+                            "parameter {name} moved from {loc} to {nloc}",
+                            name = code(name)
+                        ),
                     ));
                 }
                 None => out.push(raw(
@@ -89,7 +96,7 @@ impl<'a> Walker<'a> {
                     &n_list,
                     Some(ov),
                     None,
-                    format!("{loc} parameter `{name}` removed"),
+                    format!("{loc} parameter {name} removed", name = code(name)),
                 )),
             }
         }
@@ -109,7 +116,7 @@ impl<'a> Walker<'a> {
                 np,
                 None,
                 Some(nv),
-                format!("{kind} {loc} parameter `{name}` added"),
+                format!("{kind} {loc} parameter {name} added", name = code(name)),
             ));
         }
         out
@@ -138,7 +145,7 @@ impl<'a> Walker<'a> {
                 &pointer::push(np, "required"),
                 Some(&Value::Bool(oreq)),
                 Some(&Value::Bool(nreq)),
-                format!("parameter `{name}` is now {word}"),
+                format!("parameter {name} is now {word}", name = code(name)),
             ));
         }
         let (os, ns) = (serialization(ov), serialization(nv));
@@ -149,7 +156,10 @@ impl<'a> Walker<'a> {
                 np,
                 Some(&os),
                 Some(&ns),
-                format!("parameter `{name}` style/explode {os} → {ns}"),
+                format!(
+                    "parameter {name} style/explode {os} → {ns}",
+                    name = code(name)
+                ),
             ));
         }
         out.extend(flags(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::constraints::{constraints, enums};
 use super::operation::flags;
 use super::view::View;
-use super::{Dir, Node, Raw, Walker, deref, items, raw, show};
+use super::{Dir, Node, Raw, Walker, code, deref, items, raw, show};
 use crate::diff::rules::{notice, request_schema, response_schema};
 use crate::pointer;
 
@@ -296,7 +296,7 @@ impl<'a> Walker<'a> {
                     n.pointer(),
                     Some(&Value::from(*name)),
                     None,
-                    format!("property `{name}` removed"),
+                    format!("property {name} removed", name = code(name)),
                 ));
                 continue;
             };
@@ -319,7 +319,7 @@ impl<'a> Walker<'a> {
                         np,
                         None,
                         Some(&Value::Bool(true)),
-                        format!("property `{name}` is now {word}"),
+                        format!("property {name} is now {word}", name = code(name)),
                     ));
                     continue;
                 }
@@ -327,15 +327,18 @@ impl<'a> Walker<'a> {
                     let (rule, message) = match dir {
                         Dir::Request if nreq.contains(name) => (
                             request_schema::REQUEST_PROPERTY_ADDED_REQUIRED,
-                            format!("property `{name}` is no longer readOnly and is required"),
+                            format!(
+                                "property {name} is no longer readOnly and is required",
+                                name = code(name)
+                            ),
                         ),
                         Dir::Request => (
                             request_schema::REQUEST_PROPERTY_NO_LONGER_READ_ONLY,
-                            format!("property `{name}` is no longer readOnly"),
+                            format!("property {name} is no longer readOnly", name = code(name)),
                         ),
                         Dir::Response => (
                             response_schema::RESPONSE_PROPERTY_NO_LONGER_WRITE_ONLY,
-                            format!("property `{name}` is no longer writeOnly"),
+                            format!("property {name} is no longer writeOnly", name = code(name)),
                         ),
                     };
                     out.push(raw(rule, op, np, Some(&Value::Bool(true)), None, message));
@@ -358,7 +361,7 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&Value::Bool(was)),
                     Some(&Value::Bool(is)),
-                    format!("property `{name}` is now {word}"),
+                    format!("property {name} is now {word}", name = code(name)),
                 ));
             }
             out.extend(self.schema(dir, (op.clone(), ov), (np.clone(), nv)));
@@ -385,7 +388,7 @@ impl<'a> Walker<'a> {
                 np,
                 None,
                 Some(nv),
-                format!("{word} property `{name}` added"),
+                format!("{word} property {name} added", name = code(name)),
             ));
         }
         out
@@ -456,7 +459,11 @@ impl<'a> Walker<'a> {
                 &a,
                 None,
                 None,
-                format!("oneOf alternatives `{a}` and `{b}` can both match one payload"),
+                format!(
+                    "oneOf alternatives {a} and {b} can both match one payload",
+                    a = code(&a),
+                    b = code(&b)
+                ),
             )
         };
         if old.is_empty() && !new.is_empty() {
