@@ -2111,6 +2111,34 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
             vec![remove(discriminator("Pet", "/mapping/company"))],
             &[(NonFunctional, "response-discriminator-mapping-removed")],
         ),
+        // Only string enums are generated open.
+        (
+            "response integer enum value added",
+            vec![set(
+                pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(pet("/properties/rank/enum/-"), json!(2))],
+            &[(Breaking, "response-closed-enum-value-added")],
+        ),
+        (
+            "request integer enum value added",
+            vec![set(
+                new_pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(new_pet("/properties/rank/enum/-"), json!(2))],
+            &[(Additive, "request-enum-value-added")],
+        ),
+        (
+            "response nullable string enum value added",
+            vec![set(
+                pet("/properties/mood"),
+                json!({"type": "string", "nullable": true, "enum": ["calm", null]}),
+            )],
+            vec![set(pet("/properties/mood/enum/-"), json!("wild"))],
+            &[(Additive, "response-enum-value-added")],
+        ),
         // Path parameter renamed together with another change.
         (
             "path parameter renamed and narrowed",

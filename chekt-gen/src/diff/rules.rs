@@ -280,6 +280,8 @@ families! {
             "The server no longer sends null.";
         RESPONSE_ENUM_VALUE_ADDED = "response-enum-value-added", Additive,
             "Generated enums are open (`Unknown`), so readers cope with new values.";
+        RESPONSE_CLOSED_ENUM_VALUE_ADDED = "response-closed-enum-value-added", Breaking,
+            "Only string enums are generated open; this one (integer, number or mixed) is checked when decoding, so readers fail on the new value.";
         RESPONSE_ENUM_VALUE_REMOVED = "response-enum-value-removed", NonFunctional,
             "The server sends fewer values.";
         RESPONSE_ENUM_ADDED = "response-enum-added", NonFunctional,

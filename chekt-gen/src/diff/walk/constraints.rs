@@ -8,12 +8,16 @@ use super::view::View;
 use super::{Dir, Raw, list, raw, show};
 use crate::diff::rules::{request_schema, response_schema};
 
+/// `enum` changes; `kind` is the new schema's `type`. A value added to a
+/// response enum is additive only when the generated type is open: a
+/// string enum (`type` string or absent, values strings or `null`), the
+/// rule of `crate::generate::open_enums`; any other enum is checked when
+/// decoding.
 pub(super) fn enums(
     dir: Dir,
-    op: &str,
-    np: &str,
-    ov: Option<&Value>,
-    nv: Option<&Value>,
+    (op, np): (&str, &str),
+    (ov, nv): (Option<&Value>, Option<&Value>),
+    kind: Option<&Value>,
 ) -> Vec<Raw> {
     let (old, new) = (ov.and_then(Value::as_array), nv.and_then(Value::as_array));
     let change = |rule, message| raw(rule, op, np, ov, nv, message);
@@ -47,11 +51,16 @@ pub(super) fn enums(
                 ));
             }
             if !added.is_empty() {
+                let open = kind.and_then(Value::as_str).is_none_or(|t| t == "string")
+                    && new.iter().any(Value::is_string)
+                    && new.iter().all(|v| v.is_string() || v.is_null());
+                let response = if open {
+                    response_schema::RESPONSE_ENUM_VALUE_ADDED
+                } else {
+                    response_schema::RESPONSE_CLOSED_ENUM_VALUE_ADDED
+                };
                 out.push(change(
-                    dir.pick(
-                        request_schema::REQUEST_ENUM_VALUE_ADDED,
-                        response_schema::RESPONSE_ENUM_VALUE_ADDED,
-                    ),
+                    dir.pick(request_schema::REQUEST_ENUM_VALUE_ADDED, response),
                     format!("enum value(s) {} added", list(&added)),
                 ));
             }

@@ -99,7 +99,12 @@ impl<'a> Walker<'a> {
                 format!("{word} nullable"),
             ));
         }
-        out.extend(enums(dir, op, np, o.get("enum"), n.get("enum")));
+        out.extend(enums(
+            dir,
+            (op, np),
+            (o.get("enum"), n.get("enum")),
+            n.get("type"),
+        ));
         out.extend(constraints(dir, o, n));
         let (od, nd) = (o.get("default"), n.get("default"));
         if od != nd && od.is_some() {
