@@ -1318,6 +1318,55 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             &[(NonFunctional, "path-parameter-renamed")],
             Bump::Major,
         ),
+        // Review: crate-axis instances the cases above do not try.
+        case(
+            "query parameter setter retyped (int32 → int64)",
+            vec![],
+            vec![set(at(LIST, "/parameters/0/schema/format"), json!("int64"))],
+            &[(Breaking, "request-format-changed")],
+            Bump::Major,
+        ),
+        case(
+            "response oneOf alternative added (a closed Rust enum gains a variant)",
+            vec![set(
+                format!("{SCHEMAS}/Vet"),
+                json!({"type": "object", "required": ["clinic"], "properties": {"clinic": {"type": "integer"}}}),
+            )],
+            vec![set(
+                pet("/properties/owner/oneOf/-"),
+                json!({"$ref": "#/components/schemas/Vet"}),
+            )],
+            &[(Breaking, "response-variant-added")],
+            Bump::Major,
+        ),
+        case(
+            "path parameter renamed in two paths at once",
+            vec![set(
+                "/paths/~1pets~1{petId}~1photos",
+                json!({"parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                       "get": {"operationId": "list_photos", "responses": {"204": {"description": "ok"}}}}),
+            )],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                Edit::Rename("/paths/~1pets~1{petId}~1photos".into(), "/pets/{id}/photos"),
+                Edit::Text(r#""name":"petId""#, r#""name":"id""#),
+            ],
+            &[
+                (NonFunctional, "path-parameter-renamed"),
+                (NonFunctional, "path-parameter-renamed"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "response integer enum value added",
+            vec![set(
+                pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(pet("/properties/rank/enum/-"), json!(2))],
+            &[(Breaking, "response-closed-enum-value-added")],
+            Bump::Patch,
+        ),
         // The crate axis on kinds the wire already knew.
         case(
             "operationId renamed",
