@@ -2160,6 +2160,48 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
             vec![remove(discriminator("Pet", "/mapping/company"))],
             &[(NonFunctional, "response-discriminator-mapping-removed")],
         ),
+        (
+            "parameter switched from schema to content",
+            vec![],
+            vec![
+                remove(at(LIST, "/parameters/2/schema")),
+                set(
+                    at(LIST, "/parameters/2/content"),
+                    json!({"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}),
+                ),
+            ],
+            &[(Breaking, "request-parameter-style-changed")],
+        ),
+        // Security schemes are named by the document only.
+        (
+            "security scheme renamed everywhere",
+            vec![],
+            vec![
+                Edit::Rename("/components/securitySchemes/oauth".into(), "oauth2"),
+                Edit::Text(r#""oauth":["#, r#""oauth2":["#),
+            ],
+            &[(NonFunctional, "security-scheme-renamed")],
+        ),
+        (
+            "used security scheme removed",
+            vec![],
+            vec![
+                set(
+                    "/components/securitySchemes/key",
+                    json!({"type": "apiKey", "in": "header", "name": "X-Key"}),
+                ),
+                remove("/components/securitySchemes/oauth"),
+                Edit::Text(r#""oauth":["#, r#""key":["#),
+            ],
+            &[
+                (Breaking, "security-scheme-removed"),
+                (Additive, "security-scheme-added"),
+                (Breaking, "security-requirement-removed"),
+                (Breaking, "security-requirement-removed"),
+                (Additive, "security-requirement-added"),
+                (Additive, "security-requirement-added"),
+            ],
+        ),
         // Only string enums are generated open.
         (
             "response integer enum value added",

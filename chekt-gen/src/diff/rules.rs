@@ -98,6 +98,8 @@ families! {
             "How clients obtain or send credentials changed.";
         SECURITY_SCHEME_REMOVED_UNUSED = "security-scheme-removed-unused", NonFunctional,
             "No operation used the scheme, so no call changes.";
+        SECURITY_SCHEME_RENAMED = "security-scheme-renamed", NonFunctional,
+            "A scheme's name is the document's own: clients send the same credentials the same way.";
     }
     /// Endpoints and their methods.
     endpoint {

@@ -49,6 +49,31 @@ pub(super) fn operations(root: &Value) -> IndexMap<(String, String), Op<'_>> {
     ops
 }
 
+/// What a security scheme asks of clients: type, location, name and flow
+/// URLs (descriptions and scope texts aside).
+fn shape(s: &Value) -> Value {
+    let flows: BTreeMap<&String, _> = entries(s.get("flows"))
+        .map(|(flow, f)| {
+            (
+                flow,
+                [
+                    f.get("tokenUrl"),
+                    f.get("authorizationUrl"),
+                    f.get("refreshUrl"),
+                ],
+            )
+        })
+        .collect();
+    json!([
+        s.get("type"),
+        s.get("scheme"),
+        s.get("in"),
+        s.get("name"),
+        s.get("openIdConnectUrl"),
+        flows
+    ])
+}
+
 fn blank_parameters(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut inside = false;
@@ -151,7 +176,10 @@ impl<'a> Walker<'a> {
         out
     }
 
-    fn security_schemes(&self) -> Vec<Raw> {
+    /// Schemes removed, added or changed. A removed scheme of the same
+    /// shape (type, location, flow URLs) as an added one was renamed: one
+    /// notice, and operations' requirements are compared under the new name.
+    fn security_schemes(&mut self) -> Vec<Raw> {
         let schemes = |root: &'a Value| -> IndexMap<&'a str, Node<'a>> {
             entries(root.pointer("/components/securitySchemes"))
                 .map(|(name, s)| {
@@ -171,7 +199,32 @@ impl<'a> Walker<'a> {
             })
         };
         let mut out = Vec::new();
+        let mut renamed = std::collections::HashMap::new();
         for (name, (op, ov)) in &old {
+            if new.contains_key(name) {
+                continue;
+            }
+            let to = new.iter().find(|(n, (_, nv))| {
+                !old.contains_key(*n)
+                    && !renamed.values().any(|t: &String| t == *n)
+                    && shape(nv) == shape(ov)
+            });
+            if let Some((to, (np, _))) = to {
+                out.push(raw(
+                    document::SECURITY_SCHEME_RENAMED,
+                    op,
+                    np,
+                    Some(&Value::from(*name)),
+                    Some(&Value::from(*to)),
+                    format!("security scheme {} renamed to {}", code(name), code(to)),
+                ));
+                renamed.insert(name.to_string(), to.to_string());
+            }
+        }
+        for (name, (op, ov)) in &old {
+            if renamed.contains_key(*name) {
+                continue;
+            }
             let Some((np, nv)) = new.get(name) else {
                 let rule = if used(name) {
                     document::SECURITY_SCHEME_REMOVED
@@ -187,28 +240,6 @@ impl<'a> Walker<'a> {
                     format!("security scheme {name} removed", name = code(name)),
                 ));
                 continue;
-            };
-            let shape = |s: &Value| {
-                let flows: BTreeMap<&String, _> = entries(s.get("flows"))
-                    .map(|(flow, f)| {
-                        (
-                            flow,
-                            [
-                                f.get("tokenUrl"),
-                                f.get("authorizationUrl"),
-                                f.get("refreshUrl"),
-                            ],
-                        )
-                    })
-                    .collect();
-                json!([
-                    s.get("type"),
-                    s.get("scheme"),
-                    s.get("in"),
-                    s.get("name"),
-                    s.get("openIdConnectUrl"),
-                    flows
-                ])
             };
             let (os, ns) = (shape(ov), shape(nv));
             if os != ns {
@@ -226,7 +257,7 @@ impl<'a> Walker<'a> {
             }
         }
         for (name, (np, nv)) in &new {
-            if !old.contains_key(name) {
+            if !old.contains_key(name) && !renamed.values().any(|t| t == name) {
                 out.push(raw(
                     document::SECURITY_SCHEME_ADDED,
                     "/components/securitySchemes",
@@ -237,6 +268,7 @@ impl<'a> Walker<'a> {
                 ));
             }
         }
+        self.renamed_schemes = renamed;
         out
     }
 }

@@ -140,6 +140,9 @@ pub(super) struct Walker<'a> {
     memo: HashMap<(String, String, Dir), Vec<Raw>>,
     active: HashSet<(String, String, Dir)>,
     cycles: usize,
+    /// Security schemes renamed (old name → new name), found by
+    /// [`Walker::document`] before operations are compared.
+    renamed_schemes: HashMap<String, String>,
 }
 
 impl<'a> Walker<'a> {
@@ -151,6 +154,7 @@ impl<'a> Walker<'a> {
             memo: HashMap::new(),
             active: HashSet::new(),
             cycles: 0,
+            renamed_schemes: HashMap::new(),
         }
     }
 }

@@ -39,7 +39,17 @@ impl<'a> Walker<'a> {
     }
 
     fn security(&self, o: &Op<'a>, n: &Op<'a>) -> Vec<Raw> {
-        let (op, old) = effective_security(self.old, o);
+        let (op, mut old) = effective_security(self.old, o);
+        // A renamed scheme is compared under its new name.
+        for alt in &mut old {
+            *alt = std::mem::take(alt)
+                .into_iter()
+                .map(|(scheme, scopes)| {
+                    let scheme = self.renamed_schemes.get(&scheme).cloned().unwrap_or(scheme);
+                    (scheme, scopes)
+                })
+                .collect();
+        }
         let (np, new) = effective_security(self.new, n);
         let open = |alts: &[Requirement]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
         let mut out = Vec::new();
