@@ -180,7 +180,7 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
         (
             "operationId renamed",
             vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
-            &[(Breaking, "operation-id-changed")],
+            &[(NonFunctional, "operation-id-changed")],
         ),
         (
             "operation deprecated",
@@ -1372,7 +1372,7 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             "operationId renamed",
             vec![],
             vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
-            &[(Breaking, "operation-id-changed")],
+            &[(NonFunctional, "operation-id-changed")],
             Bump::Major,
         ),
         case(

@@ -107,8 +107,8 @@ families! {
             "Calls to a removed (or renamed) endpoint fail and its method disappears.";
         ENDPOINT_ADDED = "endpoint-added", Additive,
             "A new endpoint and method.";
-        OPERATION_ID_CHANGED = "operation-id-changed", Breaking,
-            "The generated method is renamed, so calling code no longer compiles.";
+        OPERATION_ID_CHANGED = "operation-id-changed", NonFunctional,
+            "Requests and responses are the same; only the name changed (the generated method is renamed: see the crate axis).";
     }
     /// Deprecations and watched flag extensions: never functional.
     notice {
