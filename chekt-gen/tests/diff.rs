@@ -2202,6 +2202,24 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
                 (Additive, "security-requirement-added"),
             ],
         ),
+        (
+            "path parameters swapped in the template",
+            vec![set(
+                "/paths/~1owners~1{ownerId}~1pets~1{petId}",
+                json!({"parameters": [
+                    {"name": "ownerId", "in": "path", "required": true, "schema": {"type": "integer"}},
+                    {"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}
+                ], "get": {"operationId": "owner_pet", "responses": {"204": {"description": "ok"}}}}),
+            )],
+            vec![Edit::Rename(
+                "/paths/~1owners~1{ownerId}~1pets~1{petId}".into(),
+                "/owners/{petId}/pets/{ownerId}",
+            )],
+            &[
+                (Breaking, "path-parameter-moved"),
+                (Breaking, "path-parameter-moved"),
+            ],
+        ),
         // Only string enums are generated open.
         (
             "response integer enum value added",

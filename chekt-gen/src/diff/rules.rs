@@ -154,6 +154,8 @@ families! {
             "The parameter is sent in another place (path, query, header or cookie).";
         REQUEST_PARAMETER_STYLE_CHANGED = "request-parameter-style-changed", Breaking,
             "The parameter is serialized differently (style or explode).";
+        PATH_PARAMETER_MOVED = "path-parameter-moved", Breaking,
+            "The parameter now names another place in the URL (e.g. two names swapped): the value a caller passes by that name, the generated setters included, lands where another value was expected.";
         PATH_PARAMETER_RENAMED = "path-parameter-renamed", NonFunctional,
             "The URL a client builds is the same; only the template's name changed (the generated setter may be renamed: see the crate axis).";
     }

@@ -43,6 +43,22 @@ impl<'a> Walker<'a> {
         let (old_names, new_names) = (template_names(&o.path), template_names(&n.path));
         for ((name, loc), (op, ov)) in &old {
             if let Some((np, nv)) = new.get(&(name.clone(), loc.clone())) {
+                let place = |names: &[String]| names.iter().position(|n| n == name);
+                if loc == "path" && place(&old_names) != place(&new_names) {
+                    out.push(raw(
+                        parameter::PATH_PARAMETER_MOVED,
+                        op,
+                        np,
+                        Some(&Value::from(o.path.as_str())),
+                        Some(&Value::from(n.path.as_str())),
+                        format!(
+                            "path parameter {} moved in the template: {} → {}",
+                            code(name),
+                            code(&o.path),
+                            code(&n.path)
+                        ),
+                    ));
+                }
                 out.extend(self.parameter(name, (op, ov), (np, nv)));
                 continue;
             }
