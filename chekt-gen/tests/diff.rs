@@ -2220,6 +2220,27 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
                 (Breaking, "path-parameter-moved"),
             ],
         ),
+        (
+            "response field wrapped in an anyOf of two identical alternatives",
+            vec![],
+            vec![set(
+                pet("/properties/tag"),
+                json!({"anyOf": [
+                    {"type": "string", "nullable": true},
+                    {"type": "string", "nullable": true, "description": "The same."}
+                ]}),
+            )],
+            &[],
+        ),
+        (
+            "request field wrapped in a oneOf of two identical alternatives",
+            vec![],
+            vec![set(
+                new_pet("/properties/tag"),
+                json!({"oneOf": [{"type": "string"}, {"type": "string"}]}),
+            )],
+            &[(Breaking, "request-one-of-overlap")],
+        ),
         // Only string enums are generated open.
         (
             "response integer enum value added",

@@ -242,10 +242,34 @@ impl<'a> Walker<'a> {
                 format!("{word} nullable ({keyword} with a null-only alternative)"),
             ));
         }
-        let others = alternatives
+        // Alternatives one payload can match make `oneOf` reject it.
+        if !reversed
+            && keyword == "oneOf"
+            && dir == Dir::Request
+            && let Some((a, b)) = overlapping(self.new, &alternatives)
+        {
+            out.push(raw(
+                request_schema::REQUEST_ONE_OF_OVERLAP,
+                top_old,
+                &a,
+                None,
+                None,
+                format!(
+                    "oneOf alternatives {} and {} can both match one payload",
+                    code(&a),
+                    code(&b)
+                ),
+            ));
+        }
+        // An alternative identical in shape to the plain schema adds nothing.
+        let others: Vec<&Node<'a>> = alternatives
             .iter()
-            .filter(|alt| alt.0 != matched.0 && !null_only(alt));
+            .filter(|alt| alt.0 != matched.0 && !null_only(alt))
+            .collect();
         for alt in others {
+            if compare(self, alt).is_empty() {
+                continue;
+            }
             let (rule, message) = if reversed {
                 (
                     dir.pick(
