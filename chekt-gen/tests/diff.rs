@@ -2007,6 +2007,33 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
             id_multiple(4),
             &[(NonFunctional, "response-constraint-tightened")],
         ),
+        (
+            "response multipleOf 0.1 → 0.3 (float ratios)",
+            vec![set(
+                pet("/properties/weight"),
+                json!({"type": "number", "multipleOf": 0.1}),
+            )],
+            vec![set(pet("/properties/weight/multipleOf"), json!(0.3))],
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        (
+            "request pattern group gains an alternative",
+            name_pattern("^(cat|dog)$"),
+            name_pattern("^(cat|dog|bird)$"),
+            &[(Additive, "request-pattern-generalized")],
+        ),
+        (
+            "request pattern group loses an alternative",
+            name_pattern("^(cat|dog)$"),
+            name_pattern("^(cat)$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern: two groups are not one",
+            name_pattern("^(cat)|(dog)$"),
+            name_pattern("^(cat|dog)$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
         // Constraints on parameters in every location.
         (
             "path parameter minimum added",

@@ -129,7 +129,8 @@ pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
             // whichever breaks this direction's side.
             let tightened = match (ov.and_then(Value::as_f64), nv.and_then(Value::as_f64)) {
                 (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 && b > 0.0 => {
-                    match ((b / a).fract() == 0.0, (a / b).fract() == 0.0) {
+                    let whole = |x: f64| (x - x.round()).abs() < 1e-9 * x.abs().max(1.0);
+                    match (whole(b / a), whole(a / b)) {
                         (true, _) => true,
                         (false, true) => false,
                         (false, false) => dir == Dir::Request,
@@ -195,6 +196,17 @@ fn generalizes(old: &str, new: &str) -> bool {
     {
         return true;
     }
+    // `^(a|b)$` → `^(a|b|c)$`: every old alternative is one of the new
+    // group's (only when both are one group, so anchors bind them all).
+    if let (Some(og), Some(ng)) = (group(&o), group(&n)) {
+        let new_alternatives = top_level_alternatives(ng);
+        if top_level_alternatives(og)
+            .iter()
+            .all(|alt| new_alternatives.contains(alt))
+        {
+            return true;
+        }
+    }
     let Ok(quantifier) = regex::Regex::new(r"\{(\d+)(?:,(\d*))?\}") else {
         return false;
     };
@@ -236,6 +248,31 @@ fn anchored(pattern: &str) -> (String, (bool, bool)) {
         end.unwrap_or(p).to_string(),
         (start.is_some(), end.is_some()),
     )
+}
+
+/// The inside of `pattern` when all of it is one group, `(…)` or `(?:…)`.
+fn group(pattern: &str) -> Option<&str> {
+    let inner = pattern
+        .strip_prefix("(?:")
+        .or_else(|| pattern.strip_prefix('('))?
+        .strip_suffix(')')?;
+    // The group opened first must close last: depth never drops below 0.
+    let (mut depth, mut escaped) = (0i32, false);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && !inner.ends_with('\\')).then_some(inner)
 }
 
 /// `a|b(c|d)` → `[a, b(c|d)]`.
