@@ -2512,3 +2512,33 @@ fn outside_code_spans(line: &str) -> String {
     out.push_str(&line[at..]);
     out
 }
+
+/// Review: a paging impl lost with the `offset` parameter is on the crate
+/// axis (major) of the change that removed it.
+#[test]
+fn review_a_lost_paging_impl_is_major_on_the_crate_axis() {
+    let base = load(BASE);
+    let old = edited(
+        &base,
+        &[set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "offset", "in": "query", "schema": {"type": "integer"}}),
+        )],
+    );
+    let new = edited(&old, &[remove(at(LIST, "/parameters/3"))]);
+    let options = DiffOptions {
+        crate_axis: Some(GenerateOptions::default().with_paging_traits("crate::pagination")),
+        ..DiffOptions::default()
+    };
+    let report = diff_with(&old, &new, &options).unwrap();
+    assert_eq!(pairs(&report), [(Breaking, "request-parameter-removed")]);
+    let effect = report.changes[0].crate_api.as_ref().unwrap();
+    assert_eq!(effect.bump, Bump::Major, "{effect:?}");
+    assert!(
+        effect
+            .items
+            .iter()
+            .any(|i| i.item.contains("OffsetPaged") && i.change == "removed"),
+        "{effect:?}"
+    );
+}
