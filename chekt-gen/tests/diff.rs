@@ -2268,6 +2268,25 @@ fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
             )],
             &[(Breaking, "request-one-of-overlap")],
         ),
+        // Header names are case-insensitive.
+        (
+            "header parameter name recased",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "required": true, "schema": {"type": "string"}}),
+            )],
+            vec![set(at(LIST, "/parameters/3/name"), json!("x-trace"))],
+            &[],
+        ),
+        (
+            "response header name recased",
+            vec![],
+            vec![Edit::Rename(
+                at(LIST, "/responses/200/headers/X-Total"),
+                "x-total",
+            )],
+            &[],
+        ),
         // Only string enums are generated open.
         (
             "response integer enum value added",

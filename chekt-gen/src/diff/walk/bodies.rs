@@ -191,7 +191,7 @@ impl<'a> Walker<'a> {
         let mut out = Vec::new();
         for (name, header) in entries(oh) {
             let (hop, hov) = deref(self.old, (pointer::push(&o_at, name), header));
-            let Some(nheader) = nh.and_then(|h| h.get(name)) else {
+            let Some((new_name, nheader)) = header_named(nh, name) else {
                 out.push(raw(
                     response::RESPONSE_HEADER_REMOVED,
                     &hop,
@@ -202,7 +202,7 @@ impl<'a> Walker<'a> {
                 ));
                 continue;
             };
-            let (hnp, hnv) = deref(self.new, (pointer::push(&n_at, name), nheader));
+            let (hnp, hnv) = deref(self.new, (pointer::push(&n_at, new_name), nheader));
             if flag(hov, "required") && !flag(hnv, "required") {
                 out.push(raw(
                     response::RESPONSE_HEADER_BECAME_OPTIONAL,
@@ -224,7 +224,7 @@ impl<'a> Walker<'a> {
             }
         }
         for (name, _) in entries(nh) {
-            if oh.and_then(|h| h.get(name)).is_none() {
+            if header_named(oh, name).is_none() {
                 out.push(raw(
                     response::RESPONSE_HEADER_ADDED,
                     &o_at,
@@ -237,6 +237,12 @@ impl<'a> Walker<'a> {
         }
         out
     }
+}
+
+/// The header `name` of a `headers` map, matched case-insensitively (RFC
+/// 9110 §5.1), with its name as written there.
+fn header_named<'a>(headers: Option<&'a Value>, name: &str) -> Option<(&'a String, &'a Value)> {
+    entries(headers).find(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
 fn is_empty_object(value: &Value) -> bool {

@@ -21,10 +21,17 @@ impl<'a> Walker<'a> {
                     root,
                     (pointer::join_onto(base, ["parameters", &i.to_string()]), p),
                 );
-                let key = (
-                    str_of(node.1, "name").unwrap_or_default().to_string(),
-                    str_of(node.1, "in").unwrap_or_default().to_string(),
+                let (name, loc) = (
+                    str_of(node.1, "name").unwrap_or_default(),
+                    str_of(node.1, "in").unwrap_or_default(),
                 );
+                // Header names are case-insensitive (RFC 9110 §5.1).
+                let name = if loc == "header" {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_string()
+                };
+                let key = (name, loc.to_string());
                 map.insert(key, node);
             }
         }
