@@ -2,7 +2,7 @@
 //! documents' operations (by method and path template with parameter names
 //! blanked, so a renamed path parameter keeps the endpoint).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -199,7 +199,7 @@ impl<'a> Walker<'a> {
             })
         };
         let mut out = Vec::new();
-        let mut renamed = std::collections::HashMap::new();
+        let mut renamed = HashMap::new();
         for (name, (op, ov)) in &old {
             if new.contains_key(name) {
                 continue;

@@ -1,5 +1,7 @@
-//! An operation's parameters (path-level and its own), matched by name and
-//! location; a path parameter renamed in the template is matched by position.
+//! An operation's parameters (path-level and its own), matched by name
+//! (header names case-insensitively) and location; a path parameter renamed
+//! in the template is matched by position, and one whose name moved to
+//! another place in the template is a change of its own.
 
 use std::collections::BTreeSet;
 
