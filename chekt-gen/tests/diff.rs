@@ -180,7 +180,7 @@ fn cases() -> Vec<(&'static str, Vec<Edit>, Expected)> {
         (
             "operationId renamed",
             vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
-            &[(Breaking, "operation-id-changed")],
+            &[(NonFunctional, "operation-id-changed")],
         ),
         (
             "operation deprecated",
@@ -1318,12 +1318,61 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             &[(NonFunctional, "path-parameter-renamed")],
             Bump::Major,
         ),
+        // Review: crate-axis instances the cases above do not try.
+        case(
+            "query parameter setter retyped (int32 → int64)",
+            vec![],
+            vec![set(at(LIST, "/parameters/0/schema/format"), json!("int64"))],
+            &[(Breaking, "request-format-changed")],
+            Bump::Major,
+        ),
+        case(
+            "response oneOf alternative added (a closed Rust enum gains a variant)",
+            vec![set(
+                format!("{SCHEMAS}/Vet"),
+                json!({"type": "object", "required": ["clinic"], "properties": {"clinic": {"type": "integer"}}}),
+            )],
+            vec![set(
+                pet("/properties/owner/oneOf/-"),
+                json!({"$ref": "#/components/schemas/Vet"}),
+            )],
+            &[(Breaking, "response-variant-added")],
+            Bump::Major,
+        ),
+        case(
+            "path parameter renamed in two paths at once",
+            vec![set(
+                "/paths/~1pets~1{petId}~1photos",
+                json!({"parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                       "get": {"operationId": "list_photos", "responses": {"204": {"description": "ok"}}}}),
+            )],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                Edit::Rename("/paths/~1pets~1{petId}~1photos".into(), "/pets/{id}/photos"),
+                Edit::Text(r#""name":"petId""#, r#""name":"id""#),
+            ],
+            &[
+                (NonFunctional, "path-parameter-renamed"),
+                (NonFunctional, "path-parameter-renamed"),
+            ],
+            Bump::Major,
+        ),
+        case(
+            "response integer enum value added",
+            vec![set(
+                pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(pet("/properties/rank/enum/-"), json!(2))],
+            &[(Breaking, "response-closed-enum-value-added")],
+            Bump::Patch,
+        ),
         // The crate axis on kinds the wire already knew.
         case(
             "operationId renamed",
             vec![],
             vec![set(at(GET, "/operationId"), json!("fetch_pet"))],
-            &[(Breaking, "operation-id-changed")],
+            &[(NonFunctional, "operation-id-changed")],
             Bump::Major,
         ),
         case(
@@ -1551,7 +1600,54 @@ fn markdown_escapes_backticks_and_pipes_in_values() {
         .lines()
         .find(|l| l.starts_with("- `request-pattern-added`"))
         .unwrap();
-    assert!(item.contains(r#"```"^(a\|`b``)$"```"#), "{item}");
+    // Outside a table a pipe is plain text, and a backslash inside a code
+    // span would show.
+    assert!(item.contains(r#"```"^(a|`b``)$"```"#), "{item}");
+}
+
+/// Names from the document (properties, paths, media types, servers) reach
+/// the Markdown report as code spans: backticks, pipes, newlines and HTML
+/// in them stay literal, in list items and table rows alike.
+#[test]
+fn review_markdown_keeps_names_literal() {
+    let base = load(BASE);
+    let nasty = "a`b|c<img src=x>\nd";
+    let head = edited(
+        &base,
+        &[
+            set(
+                format!(
+                    "{SCHEMAS}/Pet/properties/{}",
+                    nasty.replace('~', "~0").replace('/', "~1")
+                ),
+                json!({"type": "string"}),
+            ),
+            set(
+                "/paths/~1x`|<b>~1{id}",
+                json!({"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                       "get": {"operationId": "x", "responses": {"204": {"description": "ok"}}}}),
+            ),
+            set("/servers/-", json!({"url": "https://x/<script>"})),
+        ],
+    );
+    let markdown = render(&diff(&base, &head).unwrap(), Format::Markdown);
+    let items: Vec<&str> = markdown.lines().filter(|l| l.starts_with("- `")).collect();
+    let property = items
+        .iter()
+        .find(|l| l.contains("response-property-added"))
+        .unwrap();
+    assert!(property.contains("``a`b|c<img src=x> d``"), "{property}");
+    let endpoint = items.iter().find(|l| l.contains("endpoint-added")).unwrap();
+    assert!(endpoint.contains("``GET /x`|<b>/{id}``"), "{endpoint}");
+    let server = items.iter().find(|l| l.contains("server-added")).unwrap();
+    assert!(server.contains(r#"`"https://x/<script>"`"#), "{server}");
+    // Outside code spans, no `<` from the document reaches the output.
+    for l in &items {
+        assert!(!outside_code_spans(l).contains('<'), "{l}");
+    }
+    for row in markdown.lines().filter(|l| l.starts_with("| `")) {
+        assert_eq!(row.replace("\\|", "").matches('|').count(), 7, "{row}");
+    }
 }
 
 /// A head with changes on both axes and one the wire does not see, for
@@ -1817,4 +1913,651 @@ impl Scratch {
             Err(String::from_utf8_lossy(&out.stderr).into_owned())
         }
     }
+}
+
+/// Kinds of issue 18 in instances the other tables do not try (review):
+/// name, setup applied to both sides, the edit, expected wire pairs.
+fn review_cases() -> Vec<(&'static str, Vec<Edit>, Vec<Edit>, Expected)> {
+    let new_pet = |rest: &str| format!("{SCHEMAS}/NewPet{rest}");
+    let pet = |rest: &str| format!("{SCHEMAS}/Pet{rest}");
+    let name_pattern = |p: &str| vec![set(new_pet("/properties/name/pattern"), json!(p))];
+    let id_multiple = |m: u64| vec![set(pet("/properties/id/multipleOf"), json!(m))];
+    let limit_multiple = |m: u64| vec![set(at(LIST, "/parameters/0/schema/multipleOf"), json!(m))];
+    let filter = |schema: Value| {
+        vec![set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "filter", "in": "query", "content": {"application/json": schema}}),
+        )]
+    };
+    let filter_schema =
+        || filter(json!({"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}));
+    let filter_at = |rest: &str| {
+        at(
+            LIST,
+            &format!("/parameters/3/content/application~1json{rest}"),
+        )
+    };
+    let owned = |property: &str| {
+        vec![
+            set(
+                format!("{SCHEMAS}/Person/properties/kind"),
+                json!({"type": "string"}),
+            ),
+            set(
+                format!("{SCHEMAS}/Company/properties/kind"),
+                json!({"type": "string"}),
+            ),
+            set(
+                format!("{SCHEMAS}/{property}/properties/owner"),
+                json!({
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Person"},
+                        {"$ref": "#/components/schemas/Company"}
+                    ],
+                    "discriminator": {
+                        "propertyName": "kind",
+                        "mapping": {
+                            "person": "#/components/schemas/Person",
+                            "company": "#/components/schemas/Company"
+                        }
+                    }
+                }),
+            ),
+        ]
+    };
+    let discriminator = |property: &str, rest: &str| {
+        format!("{SCHEMAS}/{property}/properties/owner/discriminator{rest}")
+    };
+    vec![
+        // Patterns: adding an anchor narrows, dropping one generalizes.
+        (
+            "request pattern anchored",
+            name_pattern("[a-z]+"),
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern start anchor added",
+            name_pattern("[a-z]+$"),
+            name_pattern("^[a-z]+$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern anchor dropped",
+            name_pattern("^[a-z]+$"),
+            name_pattern("[a-z]+"),
+            &[(Additive, "request-pattern-generalized")],
+        ),
+        // multipleOf: neither a multiple nor a divisor of the old one.
+        (
+            "request multipleOf 2 → 3",
+            limit_multiple(2),
+            limit_multiple(3),
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "response multipleOf 2 → 3",
+            id_multiple(2),
+            id_multiple(3),
+            &[(Breaking, "response-constraint-loosened")],
+        ),
+        (
+            "response multipleOf 2 → 4",
+            id_multiple(2),
+            id_multiple(4),
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        (
+            "response multipleOf 0.1 → 0.3 (float ratios)",
+            vec![set(
+                pet("/properties/weight"),
+                json!({"type": "number", "multipleOf": 0.1}),
+            )],
+            vec![set(pet("/properties/weight/multipleOf"), json!(0.3))],
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        (
+            "request pattern group gains an alternative",
+            name_pattern("^(cat|dog)$"),
+            name_pattern("^(cat|dog|bird)$"),
+            &[(Additive, "request-pattern-generalized")],
+        ),
+        (
+            "request pattern group loses an alternative",
+            name_pattern("^(cat|dog)$"),
+            name_pattern("^(cat)$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        (
+            "request pattern: two groups are not one",
+            name_pattern("^(cat)|(dog)$"),
+            name_pattern("^(cat|dog)$"),
+            &[(Breaking, "request-pattern-changed")],
+        ),
+        // Constraints on parameters in every location.
+        (
+            "path parameter minimum added",
+            vec![],
+            vec![set(
+                "/paths/~1pets~1{petId}/parameters/0/schema/minimum",
+                json!(1),
+            )],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "header parameter maxLength lowered",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "schema": {"type": "string", "maxLength": 64}}),
+            )],
+            vec![set(at(LIST, "/parameters/3/schema/maxLength"), json!(32))],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "query array parameter uniqueItems added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/2/schema/uniqueItems"),
+                json!(true),
+            )],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "query parameter exclusiveMaximum dropped",
+            vec![set(
+                at(LIST, "/parameters/0/schema/exclusiveMaximum"),
+                json!(true),
+            )],
+            vec![remove(at(LIST, "/parameters/0/schema/exclusiveMaximum"))],
+            &[(Additive, "request-constraint-loosened")],
+        ),
+        // Parameters described by `content` rather than `schema`.
+        (
+            "content parameter gains a schema",
+            filter(json!({})),
+            filter_schema(),
+            &[(Breaking, "request-schema-added")],
+        ),
+        (
+            "content parameter property becomes required",
+            filter_schema(),
+            vec![set(filter_at("/schema/required"), json!(["a"]))],
+            &[(Breaking, "request-property-became-required")],
+        ),
+        (
+            "content parameter media type replaced",
+            filter_schema(),
+            vec![Edit::Rename(
+                at(LIST, "/parameters/3/content/application~1json"),
+                "text/plain",
+            )],
+            &[
+                (Breaking, "request-media-type-removed"),
+                (Additive, "request-media-type-added"),
+            ],
+        ),
+        // readOnly in nested objects, array items and allOf members.
+        (
+            "nested readOnly property made required",
+            vec![set(
+                new_pet("/properties/lines"),
+                json!({"type": "array", "items": {"type": "object", "properties": {
+                    "sku": {"type": "string", "readOnly": true},
+                    "qty": {"type": "integer"}
+                }}}),
+            )],
+            vec![set(
+                new_pet("/properties/lines/items/required"),
+                json!(["sku"]),
+            )],
+            &[],
+        ),
+        (
+            "readOnly property of an allOf member made required",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Stamp"),
+                    json!({"type": "object", "properties": {"created": {"type": "string", "readOnly": true}}}),
+                ),
+                set(
+                    new_pet("/allOf"),
+                    json!([{"$ref": "#/components/schemas/Stamp"}]),
+                ),
+            ],
+            vec![set(format!("{SCHEMAS}/Stamp/required"), json!(["created"]))],
+            &[],
+        ),
+        (
+            "readOnly through a $ref'd component tightened",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Id"),
+                    json!({"type": "integer", "readOnly": true}),
+                ),
+                set(
+                    new_pet("/properties/id"),
+                    json!({"$ref": "#/components/schemas/Id"}),
+                ),
+            ],
+            vec![set(format!("{SCHEMAS}/Id/maximum"), json!(10))],
+            &[],
+        ),
+        (
+            "nested writeOnly response property becomes optional",
+            vec![set(
+                pet("/properties/auth"),
+                json!({"type": "object", "required": ["password"], "properties": {
+                    "password": {"type": "string", "writeOnly": true}
+                }}),
+            )],
+            vec![remove(pet("/properties/auth/required"))],
+            &[],
+        ),
+        // Discriminators.
+        (
+            "response discriminator property renamed",
+            owned("Pet"),
+            vec![set(discriminator("Pet", "/propertyName"), json!("type"))],
+            &[(Breaking, "response-discriminator-changed")],
+        ),
+        (
+            "request discriminator property renamed",
+            owned("NewPet"),
+            vec![set(discriminator("NewPet", "/propertyName"), json!("type"))],
+            &[(Breaking, "request-discriminator-changed")],
+        ),
+        (
+            "request discriminator mapping value removed",
+            owned("NewPet"),
+            vec![remove(discriminator("NewPet", "/mapping/company"))],
+            &[(Breaking, "request-discriminator-mapping-removed")],
+        ),
+        (
+            "response discriminator mapping value added",
+            owned("Pet"),
+            vec![set(
+                discriminator("Pet", "/mapping/human"),
+                json!("#/components/schemas/Person"),
+            )],
+            &[(Breaking, "response-discriminator-mapping-added")],
+        ),
+        (
+            "response discriminator mapping value removed",
+            owned("Pet"),
+            vec![remove(discriminator("Pet", "/mapping/company"))],
+            &[(NonFunctional, "response-discriminator-mapping-removed")],
+        ),
+        (
+            "parameter switched from schema to content",
+            vec![],
+            vec![
+                remove(at(LIST, "/parameters/2/schema")),
+                set(
+                    at(LIST, "/parameters/2/content"),
+                    json!({"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}),
+                ),
+            ],
+            &[(Breaking, "request-parameter-style-changed")],
+        ),
+        // Security schemes are named by the document only.
+        (
+            "security scheme renamed everywhere",
+            vec![],
+            vec![
+                Edit::Rename("/components/securitySchemes/oauth".into(), "oauth2"),
+                Edit::Text(r#""oauth":["#, r#""oauth2":["#),
+            ],
+            &[(NonFunctional, "security-scheme-renamed")],
+        ),
+        (
+            "used security scheme removed",
+            vec![],
+            vec![
+                set(
+                    "/components/securitySchemes/key",
+                    json!({"type": "apiKey", "in": "header", "name": "X-Key"}),
+                ),
+                remove("/components/securitySchemes/oauth"),
+                Edit::Text(r#""oauth":["#, r#""key":["#),
+            ],
+            &[
+                (Breaking, "security-scheme-removed"),
+                (Additive, "security-scheme-added"),
+                (Breaking, "security-requirement-removed"),
+                (Breaking, "security-requirement-removed"),
+                (Additive, "security-requirement-added"),
+                (Additive, "security-requirement-added"),
+            ],
+        ),
+        (
+            "path parameters swapped in the template",
+            vec![set(
+                "/paths/~1owners~1{ownerId}~1pets~1{petId}",
+                json!({"parameters": [
+                    {"name": "ownerId", "in": "path", "required": true, "schema": {"type": "integer"}},
+                    {"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}
+                ], "get": {"operationId": "owner_pet", "responses": {"204": {"description": "ok"}}}}),
+            )],
+            vec![Edit::Rename(
+                "/paths/~1owners~1{ownerId}~1pets~1{petId}".into(),
+                "/owners/{petId}/pets/{ownerId}",
+            )],
+            &[
+                (Breaking, "path-parameter-moved"),
+                (Breaking, "path-parameter-moved"),
+            ],
+        ),
+        (
+            "response field wrapped in an anyOf of two identical alternatives",
+            vec![],
+            vec![set(
+                pet("/properties/tag"),
+                json!({"anyOf": [
+                    {"type": "string", "nullable": true},
+                    {"type": "string", "nullable": true, "description": "The same."}
+                ]}),
+            )],
+            &[],
+        ),
+        (
+            "request field wrapped in a oneOf of two identical alternatives",
+            vec![],
+            vec![set(
+                new_pet("/properties/tag"),
+                json!({"oneOf": [{"type": "string"}, {"type": "string"}]}),
+            )],
+            &[(Breaking, "request-one-of-overlap")],
+        ),
+        // Header names are case-insensitive.
+        (
+            "header parameter name recased",
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "required": true, "schema": {"type": "string"}}),
+            )],
+            vec![set(at(LIST, "/parameters/3/name"), json!("x-trace"))],
+            &[],
+        ),
+        (
+            "response header name recased",
+            vec![],
+            vec![Edit::Rename(
+                at(LIST, "/responses/200/headers/X-Total"),
+                "x-total",
+            )],
+            &[],
+        ),
+        // Only string enums are generated open.
+        (
+            "response integer enum value added",
+            vec![set(
+                pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(pet("/properties/rank/enum/-"), json!(2))],
+            &[(Breaking, "response-closed-enum-value-added")],
+        ),
+        (
+            "request integer enum value added",
+            vec![set(
+                new_pet("/properties/rank"),
+                json!({"type": "integer", "enum": [0, 1]}),
+            )],
+            vec![set(new_pet("/properties/rank/enum/-"), json!(2))],
+            &[(Additive, "request-enum-value-added")],
+        ),
+        (
+            "response nullable string enum value added",
+            vec![set(
+                pet("/properties/mood"),
+                json!({"type": "string", "nullable": true, "enum": ["calm", null]}),
+            )],
+            vec![set(pet("/properties/mood/enum/-"), json!("wild"))],
+            &[(Additive, "response-enum-value-added")],
+        ),
+        // Path parameter renamed together with another change.
+        (
+            "path parameter renamed and narrowed",
+            vec![],
+            vec![
+                Edit::Rename("/paths/~1pets~1{petId}".into(), "/pets/{id}"),
+                set("/paths/~1pets~1{id}/parameters/0/name", json!("id")),
+                set(
+                    "/paths/~1pets~1{id}/parameters/0/schema/format",
+                    json!("int32"),
+                ),
+            ],
+            &[
+                (NonFunctional, "path-parameter-renamed"),
+                (Breaking, "request-format-changed"),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn review_cases_are_classified() {
+    let base = load(BASE);
+    let mut failures = Vec::new();
+    for (name, setup, edits, expected) in review_cases() {
+        let old = edited(&base, &setup);
+        let new = edited(&old, &edits);
+        let report = diff(&old, &new).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut want = expected.to_vec();
+        want.sort();
+        if pairs(&report) != want {
+            failures.push(format!(
+                "{name}: expected {want:?}\n{}",
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Bad input found by review: dangling `$ref`s in every place a `$ref` may
+/// stand, on either side; recursion through properties/items under an
+/// `allOf` is legitimate.
+#[test]
+fn review_bad_references_everywhere_are_errors() {
+    let base = load(BASE);
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "dangling parameter $ref",
+            set(
+                at(LIST, "/parameters/-"),
+                json!({"$ref": "#/components/parameters/Nope"}),
+            ),
+            "/paths/~1pets/get/parameters/3",
+        ),
+        (
+            "dangling parameter schema $ref",
+            set(
+                at(LIST, "/parameters/0/schema"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/paths/~1pets/get/parameters/0/schema",
+        ),
+        (
+            "dangling response $ref",
+            set(
+                at(LIST, "/responses/404"),
+                json!({"$ref": "#/components/responses/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/404",
+        ),
+        (
+            "dangling header $ref",
+            set(
+                at(LIST, "/responses/200/headers/X-Next"),
+                json!({"$ref": "#/components/headers/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/200/headers/X-Next",
+        ),
+        (
+            "dangling header schema $ref",
+            set(
+                at(LIST, "/responses/200/headers/X-Total/schema"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/paths/~1pets/get/responses/200/headers/X-Total/schema",
+        ),
+        (
+            "dangling request body $ref",
+            set(
+                at(CREATE, "/requestBody"),
+                json!({"$ref": "#/components/requestBodies/Nope"}),
+            ),
+            "/paths/~1pets/post/requestBody",
+        ),
+        (
+            "dangling content parameter schema $ref",
+            set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "f", "in": "query", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}}),
+            ),
+            "/paths/~1pets/get/parameters/3/content/application~1json/schema",
+        ),
+        (
+            "dangling discriminator-free oneOf member",
+            set(
+                format!("{SCHEMAS}/Pet/properties/owner/oneOf/-"),
+                json!({"$ref": "#/components/schemas/Nope"}),
+            ),
+            "/components/schemas/Pet/properties/owner/oneOf/2",
+        ),
+        (
+            "allOf cycle through another component",
+            set(
+                format!("{SCHEMAS}/Person/allOf"),
+                json!([{"$ref": "#/components/schemas/Company"}]),
+            ),
+            "",
+        ),
+    ];
+    for (name, edit, pointer) in cases {
+        let mut edits = vec![edit];
+        if name.starts_with("allOf cycle") {
+            edits.push(set(
+                format!("{SCHEMAS}/Company/allOf"),
+                json!([{"$ref": "#/components/schemas/Person"}]),
+            ));
+        }
+        let bad = edited(&base, &edits);
+        for (old, new) in [(&base, &bad), (&bad, &base)] {
+            let err = diff(old, new).map(|r| render(&r, Format::Text));
+            let err = match err {
+                Err(e) => e.to_string(),
+                Ok(text) => panic!("{name}: no error:\n{text}"),
+            };
+            assert!(
+                err.starts_with("head.json: not a valid OpenAPI 3.0 document ")
+                    && err.contains(pointer),
+                "{name}: {err}"
+            );
+        }
+    }
+    // Recursion through a property of an allOf member is legitimate.
+    let recursive = edited(
+        &base,
+        &[
+            set(
+                format!("{SCHEMAS}/Node"),
+                json!({"allOf": [{"$ref": "#/components/schemas/Person"}], "properties": {"next": {"$ref": "#/components/schemas/Node"}}}),
+            ),
+            set(
+                format!("{SCHEMAS}/Pet/properties/node"),
+                json!({"$ref": "#/components/schemas/Node"}),
+            ),
+        ],
+    );
+    let retyped = edited(
+        &recursive,
+        &[set(
+            format!("{SCHEMAS}/Person/properties/name/type"),
+            json!("integer"),
+        )],
+    );
+    let report = diff(&recursive, &retyped).unwrap();
+    assert!(
+        pairs(&report).contains(&(Breaking, "response-type-changed")),
+        "{}",
+        render(&report, Format::Text)
+    );
+    // Swagger 2.0 in JSON says so too.
+    let swagger = Spec::parse(
+        "v2.json",
+        r#"{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(swagger.contains("Swagger 2.0"), "{swagger}");
+}
+
+/// The text of a Markdown line outside its code spans (CommonMark §6.1: a
+/// run of n backticks opens a span that the next run of exactly n closes).
+fn outside_code_spans(line: &str) -> String {
+    let runs = |s: &str| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'`' {
+                let start = i;
+                while i < bytes.len() && bytes[i] == b'`' {
+                    i += 1;
+                }
+                out.push((start, i - start));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let runs = runs(line);
+    let (mut out, mut at, mut k) = (String::new(), 0, 0);
+    while k < runs.len() {
+        let (start, len) = runs[k];
+        match runs[k + 1..].iter().position(|(_, l)| *l == len) {
+            Some(close) => {
+                out.push_str(&line[at..start]);
+                let (cstart, clen) = runs[k + 1 + close];
+                at = cstart + clen;
+                k += close + 2;
+            }
+            None => k += 1,
+        }
+    }
+    out.push_str(&line[at..]);
+    out
+}
+
+/// Review: a paging impl lost with the `offset` parameter is on the crate
+/// axis (major) of the change that removed it.
+#[test]
+fn review_a_lost_paging_impl_is_major_on_the_crate_axis() {
+    let base = load(BASE);
+    let old = edited(
+        &base,
+        &[set(
+            at(LIST, "/parameters/-"),
+            json!({"name": "offset", "in": "query", "schema": {"type": "integer"}}),
+        )],
+    );
+    let new = edited(&old, &[remove(at(LIST, "/parameters/3"))]);
+    let options = DiffOptions {
+        crate_axis: Some(GenerateOptions::default().with_paging_traits("crate::pagination")),
+        ..DiffOptions::default()
+    };
+    let report = diff_with(&old, &new, &options).unwrap();
+    assert_eq!(pairs(&report), [(Breaking, "request-parameter-removed")]);
+    let effect = report.changes[0].crate_api.as_ref().unwrap();
+    assert_eq!(effect.bump, Bump::Major, "{effect:?}");
+    assert!(
+        effect
+            .items
+            .iter()
+            .any(|i| i.item.contains("OffsetPaged") && i.change == "removed"),
+        "{effect:?}"
+    );
 }

@@ -337,6 +337,36 @@ fn a_side_is_only_ever_a_file_or_a_revision() {
     assert!(!dir.path().join("F").exists());
 }
 
+/// Review: a file whose name holds `:` is read as the file; a revision
+/// whose path leaves the repository, a lone option or a revision range is
+/// exit 2 and never reaches anything outside the repository.
+#[test]
+fn a_colon_file_is_a_file_and_odd_revisions_exit_2() {
+    let dir = repo();
+    std::fs::write(dir.path().join("v1:chekt.yaml"), BASE).unwrap();
+    let (code, stdout, stderr) = xtask(
+        dir.path(),
+        &["diff", "--wire-only", "v1:chekt.yaml", "spec/chekt.yaml"],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("v1:chekt.yaml"), "{stdout}");
+    for bad in [
+        "-p",
+        "HEAD~1:../../etc/passwd",
+        "HEAD:../../etc/passwd",
+        "HEAD..HEAD:spec/chekt.yaml",
+        "HEAD:spec",
+    ] {
+        let (code, stdout, stderr) = xtask(
+            dir.path(),
+            &["diff", "--wire-only", "--", bad, "spec/chekt.yaml"],
+        );
+        assert_eq!(code, Some(2), "{bad}: {stdout}{stderr}");
+        assert!(stderr.starts_with("error: "), "{bad}: {stderr}");
+        assert!(!stderr.contains("root:"), "{bad}: {stderr}");
+    }
+}
+
 #[test]
 fn fail_on_chooses_the_axis_of_the_exit_code() {
     let dir = repo();

@@ -229,7 +229,7 @@ mod tests {
         );
         let markdown = render(&report, Format::Markdown);
         assert!(
-            markdown.contains("- `response-property-removed` GET /sites: response-property-removed happened (reclassified from breaking)"),
+            markdown.contains("- `response-property-removed` `GET /sites`: response-property-removed happened (reclassified from breaking)"),
             "{markdown}"
         );
     }

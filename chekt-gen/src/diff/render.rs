@@ -108,6 +108,17 @@ fn operations(change: &Change) -> String {
     }
 }
 
+/// The operations as Markdown code spans: a path may hold backticks, pipes,
+/// `*` or HTML, which a code span keeps literal.
+fn operation_spans(change: &Change) -> String {
+    if change.operations.is_empty() {
+        "(document)".to_string()
+    } else {
+        let spans: Vec<String> = change.operations.iter().map(|o| code_span(o)).collect();
+        spans.join(", ")
+    }
+}
+
 /// ` (reclassified from breaking)` for a change a team reclassified.
 fn reclassified(change: &Change) -> String {
     change
@@ -120,8 +131,17 @@ fn value(value: Option<&Value>) -> String {
     value.map_or_else(|| "—".to_string(), Value::to_string)
 }
 
+/// `text` on one line of a list item: line breaks become spaces. Pipes stay
+/// as they are (outside a table they are plain text, and inside a code span
+/// a backslash would show).
+fn line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// `text` in a table cell: one line, pipes escaped (GFM escapes pipes even
+/// inside code spans of a cell).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 
 /// `text` as a Markdown code span inside a table cell, pipes escaped.
@@ -156,11 +176,11 @@ fn markdown(report: &Report) -> String {
                 out,
                 "- `{}` {}: {}{}{}",
                 c.rule,
-                cell(&operations(c)),
-                cell(&c.message),
+                line(&operation_spans(c)),
+                line(&c.message),
                 reclassified(c),
                 effect(c)
-                    .map(|e| format!(" — chekt-api {}", cell(&e)))
+                    .map(|e| format!(" — chekt-api {}", line(&e)))
                     .unwrap_or_default()
             );
         }

@@ -98,6 +98,8 @@ families! {
             "How clients obtain or send credentials changed.";
         SECURITY_SCHEME_REMOVED_UNUSED = "security-scheme-removed-unused", NonFunctional,
             "No operation used the scheme, so no call changes.";
+        SECURITY_SCHEME_RENAMED = "security-scheme-renamed", NonFunctional,
+            "A scheme's name is the document's own: clients send the same credentials the same way.";
     }
     /// Endpoints and their methods.
     endpoint {
@@ -105,8 +107,8 @@ families! {
             "Calls to a removed (or renamed) endpoint fail and its method disappears.";
         ENDPOINT_ADDED = "endpoint-added", Additive,
             "A new endpoint and method.";
-        OPERATION_ID_CHANGED = "operation-id-changed", Breaking,
-            "The generated method is renamed, so calling code no longer compiles.";
+        OPERATION_ID_CHANGED = "operation-id-changed", NonFunctional,
+            "Requests and responses are the same; only the name changed (the generated method is renamed: see the crate axis).";
     }
     /// Deprecations and watched flag extensions: never functional.
     notice {
@@ -152,6 +154,8 @@ families! {
             "The parameter is sent in another place (path, query, header or cookie).";
         REQUEST_PARAMETER_STYLE_CHANGED = "request-parameter-style-changed", Breaking,
             "The parameter is serialized differently (style or explode).";
+        PATH_PARAMETER_MOVED = "path-parameter-moved", Breaking,
+            "The parameter now names another place in the URL (e.g. two names swapped): the value a caller passes by that name, the generated setters included, lands where another value was expected.";
         PATH_PARAMETER_RENAMED = "path-parameter-renamed", NonFunctional,
             "The URL a client builds is the same; only the template's name changed (the generated setter may be renamed: see the crate axis).";
     }
@@ -259,6 +263,14 @@ families! {
             "Values clients send must now also match the new `oneOf`/`anyOf` alternatives.";
         REQUEST_ONE_OF_OVERLAP = "request-one-of-overlap", Breaking,
             "A payload valid before can match several `oneOf` alternatives, and `oneOf` rejects a value that matches more than one.";
+        REQUEST_DISCRIMINATOR_CHANGED = "request-discriminator-changed", Breaking,
+            "The `discriminator` property was renamed, added or removed, so the payloads clients send are told apart (or rejected) by another property.";
+        REQUEST_DISCRIMINATOR_MAPPING_REMOVED = "request-discriminator-mapping-removed", Breaking,
+            "Clients sending the removed `discriminator` value are rejected.";
+        REQUEST_DISCRIMINATOR_MAPPING_ADDED = "request-discriminator-mapping-added", Additive,
+            "A new `discriminator` value clients may send.";
+        REQUEST_DISCRIMINATOR_MAPPING_CHANGED = "request-discriminator-mapping-changed", Breaking,
+            "A `discriminator` value now selects another schema, which payloads clients send may not match.";
     }
     /// Schemas in responses, judged from the side of a client that reads.
     response_schema {
@@ -272,6 +284,8 @@ families! {
             "The server no longer sends null.";
         RESPONSE_ENUM_VALUE_ADDED = "response-enum-value-added", Additive,
             "Generated enums are open (`Unknown`), so readers cope with new values.";
+        RESPONSE_CLOSED_ENUM_VALUE_ADDED = "response-closed-enum-value-added", Breaking,
+            "Only string enums are generated open; this one (integer, number or mixed) is checked when decoding, so readers fail on the new value.";
         RESPONSE_ENUM_VALUE_REMOVED = "response-enum-value-removed", NonFunctional,
             "The server sends fewer values.";
         RESPONSE_ENUM_ADDED = "response-enum-added", NonFunctional,
@@ -308,6 +322,14 @@ families! {
             "The field is now returned.";
         RESPONSE_COMPOSITION_ADDED = "response-composition-added", NonFunctional,
             "The server documents its values as `oneOf`/`anyOf` alternatives.";
+        RESPONSE_DISCRIMINATOR_CHANGED = "response-discriminator-changed", Breaking,
+            "The `discriminator` property was renamed, added or removed, so readers that tell alternatives apart by the old one misread or reject values.";
+        RESPONSE_DISCRIMINATOR_MAPPING_ADDED = "response-discriminator-mapping-added", Breaking,
+            "Readers may get a `discriminator` value they do not know.";
+        RESPONSE_DISCRIMINATOR_MAPPING_REMOVED = "response-discriminator-mapping-removed", NonFunctional,
+            "The server sends fewer `discriminator` values.";
+        RESPONSE_DISCRIMINATOR_MAPPING_CHANGED = "response-discriminator-mapping-changed", Breaking,
+            "A `discriminator` value now selects another schema, which readers decode as the old one.";
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::document::Op;
-use super::{Dir, Raw, Walker, deref, entries, flag, raw};
+use super::{Dir, Raw, Walker, code, deref, entries, flag, raw};
 use crate::diff::rules::{body, response};
 use crate::pointer;
 
@@ -63,8 +63,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Compares `content` maps (media type → schema) of a body or response.
-    fn content(
+    /// Compares `content` maps (media type → schema) of a body, response,
+    /// parameter or header.
+    pub(super) fn content(
         &mut self,
         dir: Dir,
         (op, ov): (&str, &'a Value),
@@ -86,7 +87,7 @@ impl<'a> Walker<'a> {
                     &n_at,
                     Some(&Value::from(media.as_str())),
                     None,
-                    format!("media type `{media}` removed"),
+                    format!("media type {media} removed", media = code(media)),
                 ));
                 continue;
             };
@@ -105,7 +106,7 @@ impl<'a> Walker<'a> {
                     &pointer::push(&n_media, "schema"),
                     None,
                     Some(ns),
-                    format!("`{media}` now has a schema"),
+                    format!("{media} now has a schema", media = code(media)),
                 )),
                 (Some(os), None) => out.push(raw(
                     dir.pick(
@@ -116,7 +117,7 @@ impl<'a> Walker<'a> {
                     &n_media,
                     Some(os),
                     None,
-                    format!("`{media}` no longer has a schema"),
+                    format!("{media} no longer has a schema", media = code(media)),
                 )),
                 (None, None) => {}
             }
@@ -133,7 +134,7 @@ impl<'a> Walker<'a> {
                     &pointer::push(&n_at, media),
                     None,
                     Some(&Value::from(media.as_str())),
-                    format!("media type `{media}` added"),
+                    format!("media type {media} added", media = code(media)),
                 ));
             }
         }
@@ -190,18 +191,18 @@ impl<'a> Walker<'a> {
         let mut out = Vec::new();
         for (name, header) in entries(oh) {
             let (hop, hov) = deref(self.old, (pointer::push(&o_at, name), header));
-            let Some(nheader) = nh.and_then(|h| h.get(name)) else {
+            let Some((new_name, nheader)) = header_named(nh, name) else {
                 out.push(raw(
                     response::RESPONSE_HEADER_REMOVED,
                     &hop,
                     &n_at,
                     Some(&Value::from(name.as_str())),
                     None,
-                    format!("response header `{name}` removed"),
+                    format!("response header {name} removed", name = code(name)),
                 ));
                 continue;
             };
-            let (hnp, hnv) = deref(self.new, (pointer::push(&n_at, name), nheader));
+            let (hnp, hnv) = deref(self.new, (pointer::push(&n_at, new_name), nheader));
             if flag(hov, "required") && !flag(hnv, "required") {
                 out.push(raw(
                     response::RESPONSE_HEADER_BECAME_OPTIONAL,
@@ -209,7 +210,7 @@ impl<'a> Walker<'a> {
                     &hnp,
                     Some(&Value::Bool(true)),
                     Some(&Value::Bool(false)),
-                    format!("response header `{name}` is now optional"),
+                    format!("response header {name} is now optional", name = code(name)),
                 ));
             }
             if let (Some(os), Some(ns)) = (hov.get("schema"), hnv.get("schema")) {
@@ -218,22 +219,30 @@ impl<'a> Walker<'a> {
                     (pointer::push(&hop, "schema"), os),
                     (pointer::push(&hnp, "schema"), ns),
                 ));
+            } else if hov.get("content").is_some() && hnv.get("content").is_some() {
+                out.extend(self.content(Dir::Response, (&hop, hov), (&hnp, hnv)));
             }
         }
         for (name, _) in entries(nh) {
-            if oh.and_then(|h| h.get(name)).is_none() {
+            if header_named(oh, name).is_none() {
                 out.push(raw(
                     response::RESPONSE_HEADER_ADDED,
                     &o_at,
                     &pointer::push(&n_at, name),
                     None,
                     Some(&Value::from(name.as_str())),
-                    format!("response header `{name}` added"),
+                    format!("response header {name} added", name = code(name)),
                 ));
             }
         }
         out
     }
+}
+
+/// The header `name` of a `headers` map, matched case-insensitively (RFC
+/// 9110 §5.1), with its name as written there.
+fn header_named<'a>(headers: Option<&'a Value>, name: &str) -> Option<(&'a String, &'a Value)> {
+    entries(headers).find(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
 fn is_empty_object(value: &Value) -> bool {

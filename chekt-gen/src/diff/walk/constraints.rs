@@ -8,12 +8,16 @@ use super::view::View;
 use super::{Dir, Raw, list, raw, show};
 use crate::diff::rules::{request_schema, response_schema};
 
+/// `enum` changes; `kind` is the new schema's `type`. A value added to a
+/// response enum is additive only when the generated type is open: a
+/// string enum (`type` string or absent, values strings or `null`), the
+/// rule of `crate::generate::open_enums`; any other enum is checked when
+/// decoding.
 pub(super) fn enums(
     dir: Dir,
-    op: &str,
-    np: &str,
-    ov: Option<&Value>,
-    nv: Option<&Value>,
+    (op, np): (&str, &str),
+    (ov, nv): (Option<&Value>, Option<&Value>),
+    kind: Option<&Value>,
 ) -> Vec<Raw> {
     let (old, new) = (ov.and_then(Value::as_array), nv.and_then(Value::as_array));
     let change = |rule, message| raw(rule, op, np, ov, nv, message);
@@ -47,11 +51,16 @@ pub(super) fn enums(
                 ));
             }
             if !added.is_empty() {
+                let open = kind.and_then(Value::as_str).is_none_or(|t| t == "string")
+                    && new.iter().any(Value::is_string)
+                    && new.iter().all(|v| v.is_string() || v.is_null());
+                let response = if open {
+                    response_schema::RESPONSE_ENUM_VALUE_ADDED
+                } else {
+                    response_schema::RESPONSE_CLOSED_ENUM_VALUE_ADDED
+                };
                 out.push(change(
-                    dir.pick(
-                        request_schema::REQUEST_ENUM_VALUE_ADDED,
-                        response_schema::RESPONSE_ENUM_VALUE_ADDED,
-                    ),
+                    dir.pick(request_schema::REQUEST_ENUM_VALUE_ADDED, response),
                     format!("enum value(s) {} added", list(&added)),
                 ));
             }
@@ -115,9 +124,18 @@ pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
         let (ov, nv) = (o.get(keyword), n.get(keyword));
         let on = |v: Option<&Value>| v.is_some_and(|v| v != &Value::Bool(false));
         if ov != nv && (on(ov) || on(nv)) {
-            // `multipleOf: 2` → `4` narrows, `4` → `2` widens.
+            // `multipleOf: 2` → `4` narrows, `4` → `2` widens; `2` → `3`
+            // does both (2 is rejected, 3 accepted), so it is judged as
+            // whichever breaks this direction's side.
             let tightened = match (ov.and_then(Value::as_f64), nv.and_then(Value::as_f64)) {
-                (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 => (b / a).fract() == 0.0,
+                (Some(a), Some(b)) if keyword == "multipleOf" && a > 0.0 && b > 0.0 => {
+                    let whole = |x: f64| (x - x.round()).abs() < 1e-9 * x.abs().max(1.0);
+                    match (whole(b / a), whole(a / b)) {
+                        (true, _) => true,
+                        (false, true) => false,
+                        (false, false) => dir == Dir::Request,
+                    }
+                }
                 _ => on(nv),
             };
             push(keyword, tightened, ov, nv);
@@ -151,17 +169,19 @@ pub(super) fn constraints(dir: Dir, o: &View<'_>, n: &View<'_>) -> Vec<Raw> {
 }
 
 /// Whether `new` accepts every string `old` does, by what can be seen
-/// without deciding regex inclusion: `new` matches anything, has `old` as
-/// one of its top-level alternatives, or is `old` with every `{m,n}`
-/// quantifier widened. Anything else counts as a change.
+/// without deciding regex inclusion: `new` matches anything, or anchors no
+/// end `old` leaves open and has `old` as one of its top-level
+/// alternatives, or is `old` with every `{m,n}` quantifier widened.
+/// Anything else counts as a change (`[a-z]+` → `^[a-z]+$` narrows).
 fn generalizes(old: &str, new: &str) -> bool {
-    let core = |p: &str| {
-        let p = p.strip_prefix('^').unwrap_or(p);
-        p.strip_suffix('$').unwrap_or(p).to_string()
-    };
-    let (o, n) = (core(old), core(new));
+    let (o, o_anchors) = anchored(old);
+    let (n, n_anchors) = anchored(new);
     if n.is_empty() || n == ".*" {
         return true;
+    }
+    // An anchor is a constraint: `new` may drop one, never add one.
+    if (n_anchors.0 && !o_anchors.0) || (n_anchors.1 && !o_anchors.1) {
+        return false;
     }
     let unwrap = |p: &str| {
         p.strip_prefix("(?:")
@@ -175,6 +195,17 @@ fn generalizes(old: &str, new: &str) -> bool {
         .any(|alt| *alt == o || unwrap(alt) == o)
     {
         return true;
+    }
+    // `^(a|b)$` → `^(a|b|c)$`: every old alternative is one of the new
+    // group's (only when both are one group, so anchors bind them all).
+    if let (Some(og), Some(ng)) = (group(&o), group(&n)) {
+        let new_alternatives = top_level_alternatives(ng);
+        if top_level_alternatives(og)
+            .iter()
+            .all(|alt| new_alternatives.contains(alt))
+        {
+            return true;
+        }
     }
     let Ok(quantifier) = regex::Regex::new(r"\{(\d+)(?:,(\d*))?\}") else {
         return false;
@@ -203,6 +234,45 @@ fn generalizes(old: &str, new: &str) -> bool {
                     (Some(b), Some(d)) => d >= *b,
                 }
         })
+}
+
+/// The pattern without its `^` / `$` anchors, and which of them it had
+/// (an escaped `\$` is a literal, not an anchor).
+fn anchored(pattern: &str) -> (String, (bool, bool)) {
+    let start = pattern.strip_prefix('^');
+    let p = start.unwrap_or(pattern);
+    let end = p
+        .strip_suffix('$')
+        .filter(|rest| rest.chars().rev().take_while(|c| *c == '\\').count() % 2 == 0);
+    (
+        end.unwrap_or(p).to_string(),
+        (start.is_some(), end.is_some()),
+    )
+}
+
+/// The inside of `pattern` when all of it is one group, `(…)` or `(?:…)`.
+fn group(pattern: &str) -> Option<&str> {
+    let inner = pattern
+        .strip_prefix("(?:")
+        .or_else(|| pattern.strip_prefix('('))?
+        .strip_suffix(')')?;
+    // The group opened first must close last: depth never drops below 0.
+    let (mut depth, mut escaped) = (0i32, false);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0 && !inner.ends_with('\\')).then_some(inner)
 }
 
 /// `a|b(c|d)` → `[a, b(c|d)]`.

@@ -2,13 +2,13 @@
 //! documents' operations (by method and path template with parameter names
 //! blanked, so a renamed path parameter keeps the endpoint).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::operation::effective_security;
-use super::{Node, Raw, Walker, deref, entries, items, raw, str_of};
+use super::{Node, Raw, Walker, code, deref, entries, items, raw, show, str_of};
 use crate::diff::rules::{document, endpoint};
 use crate::load::METHODS;
 use crate::pointer;
@@ -47,6 +47,31 @@ pub(super) fn operations(root: &Value) -> IndexMap<(String, String), Op<'_>> {
         }
     }
     ops
+}
+
+/// What a security scheme asks of clients: type, location, name and flow
+/// URLs (descriptions and scope texts aside).
+fn shape(s: &Value) -> Value {
+    let flows: BTreeMap<&String, _> = entries(s.get("flows"))
+        .map(|(flow, f)| {
+            (
+                flow,
+                [
+                    f.get("tokenUrl"),
+                    f.get("authorizationUrl"),
+                    f.get("refreshUrl"),
+                ],
+            )
+        })
+        .collect();
+    json!([
+        s.get("type"),
+        s.get("scheme"),
+        s.get("in"),
+        s.get("name"),
+        s.get("openIdConnectUrl"),
+        flows
+    ])
 }
 
 fn blank_parameters(path: &str) -> String {
@@ -93,7 +118,7 @@ impl<'a> Walker<'a> {
                         "/paths",
                         str_of(o.op, "operationId").map(Value::from).as_ref(),
                         None,
-                        format!("`{}` removed", o.label),
+                        format!("{} removed", code(&o.label)),
                     ),
                 )),
             }
@@ -108,7 +133,7 @@ impl<'a> Walker<'a> {
                         &n.pointer,
                         None,
                         str_of(n.op, "operationId").map(Value::from).as_ref(),
-                        format!("`{}` added", n.label),
+                        format!("{} added", code(&n.label)),
                     ),
                 ));
             }
@@ -132,7 +157,7 @@ impl<'a> Walker<'a> {
                     "/servers",
                     Some(url),
                     None,
-                    format!("server {url} removed"),
+                    format!("server {} removed", show(Some(url))),
                 ));
             }
         }
@@ -144,14 +169,17 @@ impl<'a> Walker<'a> {
                     p,
                     None,
                     Some(url),
-                    format!("server {url} added"),
+                    format!("server {} added", show(Some(url))),
                 ));
             }
         }
         out
     }
 
-    fn security_schemes(&self) -> Vec<Raw> {
+    /// Schemes removed, added or changed. A removed scheme of the same
+    /// shape (type, location, flow URLs) as an added one was renamed: one
+    /// notice, and operations' requirements are compared under the new name.
+    fn security_schemes(&mut self) -> Vec<Raw> {
         let schemes = |root: &'a Value| -> IndexMap<&'a str, Node<'a>> {
             entries(root.pointer("/components/securitySchemes"))
                 .map(|(name, s)| {
@@ -171,7 +199,32 @@ impl<'a> Walker<'a> {
             })
         };
         let mut out = Vec::new();
+        let mut renamed = HashMap::new();
         for (name, (op, ov)) in &old {
+            if new.contains_key(name) {
+                continue;
+            }
+            let to = new.iter().find(|(n, (_, nv))| {
+                !old.contains_key(*n)
+                    && !renamed.values().any(|t: &String| t == *n)
+                    && shape(nv) == shape(ov)
+            });
+            if let Some((to, (np, _))) = to {
+                out.push(raw(
+                    document::SECURITY_SCHEME_RENAMED,
+                    op,
+                    np,
+                    Some(&Value::from(*name)),
+                    Some(&Value::from(*to)),
+                    format!("security scheme {} renamed to {}", code(name), code(to)),
+                ));
+                renamed.insert(name.to_string(), to.to_string());
+            }
+        }
+        for (name, (op, ov)) in &old {
+            if renamed.contains_key(*name) {
+                continue;
+            }
             let Some((np, nv)) = new.get(name) else {
                 let rule = if used(name) {
                     document::SECURITY_SCHEME_REMOVED
@@ -184,31 +237,9 @@ impl<'a> Walker<'a> {
                     "/components/securitySchemes",
                     Some(ov),
                     None,
-                    format!("security scheme `{name}` removed"),
+                    format!("security scheme {name} removed", name = code(name)),
                 ));
                 continue;
-            };
-            let shape = |s: &Value| {
-                let flows: BTreeMap<&String, _> = entries(s.get("flows"))
-                    .map(|(flow, f)| {
-                        (
-                            flow,
-                            [
-                                f.get("tokenUrl"),
-                                f.get("authorizationUrl"),
-                                f.get("refreshUrl"),
-                            ],
-                        )
-                    })
-                    .collect();
-                json!([
-                    s.get("type"),
-                    s.get("scheme"),
-                    s.get("in"),
-                    s.get("name"),
-                    s.get("openIdConnectUrl"),
-                    flows
-                ])
             };
             let (os, ns) = (shape(ov), shape(nv));
             if os != ns {
@@ -218,22 +249,26 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&os),
                     Some(&ns),
-                    format!("security scheme `{name}` changed (type, location or flow URLs)"),
+                    format!(
+                        "security scheme {name} changed (type, location or flow URLs)",
+                        name = code(name)
+                    ),
                 ));
             }
         }
         for (name, (np, nv)) in &new {
-            if !old.contains_key(name) {
+            if !old.contains_key(name) && !renamed.values().any(|t| t == name) {
                 out.push(raw(
                     document::SECURITY_SCHEME_ADDED,
                     "/components/securitySchemes",
                     np,
                     None,
                     Some(nv),
-                    format!("security scheme `{name}` added"),
+                    format!("security scheme {name} added", name = code(name)),
                 ));
             }
         }
+        self.renamed_schemes = renamed;
         out
     }
 }

@@ -6,7 +6,8 @@
 //! One module per thing walked: [`document`] (servers, security schemes,
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
-//! headers), [`schema`] with [`constraints`], over [`view`]s of schemas.
+//! headers), [`schema`] with [`constraints`] and [`discriminator`], over
+//! [`view`]s of schemas.
 //! Rules are named only through the family constants of [`super::rules`].
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,7 @@ use crate::pointer;
 
 mod bodies;
 mod constraints;
+mod discriminator;
 mod document;
 mod operation;
 mod parameters;
@@ -112,9 +114,15 @@ fn items(value: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
 fn list<T: std::fmt::Display>(values: &[T]) -> String {
     values
         .iter()
-        .map(|v| format!("`{v}`"))
+        .map(|v| code(v.to_string()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A name from the document (property, parameter, media type, …) as a
+/// Markdown code span that survives backticks; HTML in it stays literal.
+fn code(text: impl AsRef<str>) -> String {
+    code_span(text.as_ref())
 }
 
 /// A value as a Markdown code span, fenced with more backticks than any
@@ -132,6 +140,9 @@ pub(super) struct Walker<'a> {
     memo: HashMap<(String, String, Dir), Vec<Raw>>,
     active: HashSet<(String, String, Dir)>,
     cycles: usize,
+    /// Security schemes renamed (old name → new name), found by
+    /// [`Walker::document`] before operations are compared.
+    renamed_schemes: HashMap<String, String>,
 }
 
 impl<'a> Walker<'a> {
@@ -143,6 +154,7 @@ impl<'a> Walker<'a> {
             memo: HashMap::new(),
             active: HashSet::new(),
             cycles: 0,
+            renamed_schemes: HashMap::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::document::Op;
-use super::{Raw, Walker, entries, flag, items, list, raw, show};
+use super::{Raw, Walker, code, entries, flag, items, list, raw, show};
 use crate::diff::FlagExtension;
 use crate::diff::rules::{Rule, endpoint, notice, security};
 use crate::pointer;
@@ -39,7 +39,17 @@ impl<'a> Walker<'a> {
     }
 
     fn security(&self, o: &Op<'a>, n: &Op<'a>) -> Vec<Raw> {
-        let (op, old) = effective_security(self.old, o);
+        let (op, mut old) = effective_security(self.old, o);
+        // A renamed scheme is compared under its new name.
+        for alt in &mut old {
+            *alt = std::mem::take(alt)
+                .into_iter()
+                .map(|(scheme, scopes)| {
+                    let scheme = self.renamed_schemes.get(&scheme).cloned().unwrap_or(scheme);
+                    (scheme, scopes)
+                })
+                .collect();
+        }
         let (np, new) = effective_security(self.new, n);
         let open = |alts: &[Requirement]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
         let mut out = Vec::new();
@@ -91,7 +101,11 @@ impl<'a> Walker<'a> {
                         &np,
                         Some(&json!(was)),
                         Some(&json!(scopes)),
-                        format!("`{scheme}` now also needs scope {}", list(&added)),
+                        format!(
+                            "{scheme} now also needs scope {}",
+                            list(&added),
+                            scheme = code(scheme)
+                        ),
                     ));
                 }
                 if !removed.is_empty() {
@@ -101,7 +115,11 @@ impl<'a> Walker<'a> {
                         &np,
                         Some(&json!(was)),
                         Some(&json!(scopes)),
-                        format!("`{scheme}` no longer needs scope {}", list(&removed)),
+                        format!(
+                            "{scheme} no longer needs scope {}",
+                            list(&removed),
+                            scheme = code(scheme)
+                        ),
                     ));
                 }
             }
@@ -194,7 +212,13 @@ pub(super) fn flags(
 
 fn requirement(alt: &Requirement) -> String {
     alt.iter()
-        .map(|(scheme, scopes)| format!("`{scheme}` {scopes:?}"))
+        .map(|(scheme, scopes)| {
+            format!(
+                "{} [{}]",
+                code(scheme),
+                list(&scopes.iter().collect::<Vec<_>>())
+            )
+        })
         .collect::<Vec<_>>()
         .join(" + ")
 }

@@ -1,5 +1,7 @@
-//! An operation's parameters (path-level and its own), matched by name and
-//! location; a path parameter renamed in the template is matched by position.
+//! An operation's parameters (path-level and its own), matched by name
+//! (header names case-insensitively) and location; a path parameter renamed
+//! in the template is matched by position, and one whose name moved to
+//! another place in the template is a change of its own.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::document::Op;
 use super::operation::flags;
-use super::{Dir, Node, Raw, Walker, deref, flag, items, raw, str_of};
+use super::{Dir, Node, Raw, Walker, code, deref, flag, items, raw, str_of};
 use crate::diff::rules::{notice, parameter};
 use crate::pointer;
 
@@ -21,10 +23,17 @@ impl<'a> Walker<'a> {
                     root,
                     (pointer::join_onto(base, ["parameters", &i.to_string()]), p),
                 );
-                let key = (
-                    str_of(node.1, "name").unwrap_or_default().to_string(),
-                    str_of(node.1, "in").unwrap_or_default().to_string(),
+                let (name, loc) = (
+                    str_of(node.1, "name").unwrap_or_default(),
+                    str_of(node.1, "in").unwrap_or_default(),
                 );
+                // Header names are case-insensitive (RFC 9110 §5.1).
+                let name = if loc == "header" {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_string()
+                };
+                let key = (name, loc.to_string());
                 map.insert(key, node);
             }
         }
@@ -43,6 +52,22 @@ impl<'a> Walker<'a> {
         let (old_names, new_names) = (template_names(&o.path), template_names(&n.path));
         for ((name, loc), (op, ov)) in &old {
             if let Some((np, nv)) = new.get(&(name.clone(), loc.clone())) {
+                let place = |names: &[String]| names.iter().position(|n| n == name);
+                if loc == "path" && place(&old_names) != place(&new_names) {
+                    out.push(raw(
+                        parameter::PATH_PARAMETER_MOVED,
+                        op,
+                        np,
+                        Some(&Value::from(o.path.as_str())),
+                        Some(&Value::from(n.path.as_str())),
+                        format!(
+                            "path parameter {} moved in the template: {} → {}",
+                            code(name),
+                            code(&o.path),
+                            code(&n.path)
+                        ),
+                    ));
+                }
                 out.extend(self.parameter(name, (op, ov), (np, nv)));
                 continue;
             }
@@ -62,7 +87,11 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&Value::from(name.as_str())),
                     Some(&Value::from(key.0.as_str())),
-                    format!("path parameter `{name}` renamed to `{}`", key.0),
+                    format!(
+                        "path parameter {name} renamed to {}",
+                        code(&key.0),
+                        name = code(name)
+                    ),
                 ));
                 out.extend(self.parameter(name, (op, ov), (np, nv)));
                 moved.insert(key);
@@ -80,7 +109,10 @@ impl<'a> Walker<'a> {
                         &pointer::push(np, "in"),
                         Some(&Value::from(loc.as_str())),
                         Some(&Value::from(nloc.as_str())),
-                        format!("parameter `{name}` moved from {loc} to {nloc}"),
+                        format!(
+                            "parameter {name} moved from {loc} to {nloc}",
+                            name = code(name)
+                        ),
                     ));
                 }
                 None => out.push(raw(
@@ -89,7 +121,7 @@ impl<'a> Walker<'a> {
                     &n_list,
                     Some(ov),
                     None,
-                    format!("{loc} parameter `{name}` removed"),
+                    format!("{loc} parameter {name} removed", name = code(name)),
                 )),
             }
         }
@@ -109,7 +141,7 @@ impl<'a> Walker<'a> {
                 np,
                 None,
                 Some(nv),
-                format!("{kind} {loc} parameter `{name}` added"),
+                format!("{kind} {loc} parameter {name} added", name = code(name)),
             ));
         }
         out
@@ -138,7 +170,7 @@ impl<'a> Walker<'a> {
                 &pointer::push(np, "required"),
                 Some(&Value::Bool(oreq)),
                 Some(&Value::Bool(nreq)),
-                format!("parameter `{name}` is now {word}"),
+                format!("parameter {name} is now {word}", name = code(name)),
             ));
         }
         let (os, ns) = (serialization(ov), serialization(nv));
@@ -149,7 +181,10 @@ impl<'a> Walker<'a> {
                 np,
                 Some(&os),
                 Some(&ns),
-                format!("parameter `{name}` style/explode {os} → {ns}"),
+                format!(
+                    "parameter {name} style/explode {os} → {ns}",
+                    name = code(name)
+                ),
             ));
         }
         out.extend(flags(
@@ -165,13 +200,22 @@ impl<'a> Walker<'a> {
                 (pointer::push(op, "schema"), os),
                 (pointer::push(np, "schema"), ns),
             ));
+        } else if ov.get("content").is_some() && nv.get("content").is_some() {
+            // A parameter described by `content` is compared like a body:
+            // media types, a schema added where there was none, the schema.
+            out.extend(self.content(Dir::Request, (op, ov), (np, nv)));
         }
         out
     }
 }
 
-/// The parameter's effective `style` and `explode`, defaults applied.
+/// The parameter's effective `style` and `explode`, defaults applied;
+/// `{"content": true}` for a parameter serialized as a media type
+/// (`content`), so that switching between the two is a style change.
 fn serialization(param: &Value) -> Value {
+    if param.get("content").is_some() {
+        return json!({ "content": true });
+    }
     let style = str_of(param, "style").unwrap_or(match str_of(param, "in") {
         Some("query" | "cookie") => "form",
         _ => "simple",

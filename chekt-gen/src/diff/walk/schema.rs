@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::constraints::{constraints, enums};
 use super::operation::flags;
 use super::view::View;
-use super::{Dir, Node, Raw, Walker, deref, items, raw, show};
+use super::{Dir, Node, Raw, Walker, code, deref, items, raw, show};
 use crate::diff::rules::{notice, request_schema, response_schema};
 use crate::pointer;
 
@@ -99,7 +99,12 @@ impl<'a> Walker<'a> {
                 format!("{word} nullable"),
             ));
         }
-        out.extend(enums(dir, op, np, o.get("enum"), n.get("enum")));
+        out.extend(enums(
+            dir,
+            (op, np),
+            (o.get("enum"), n.get("enum")),
+            n.get("type"),
+        ));
         out.extend(constraints(dir, o, n));
         let (od, nd) = (o.get("default"), n.get("default"));
         if od != nd && od.is_some() {
@@ -131,6 +136,7 @@ impl<'a> Walker<'a> {
         for keyword in ["oneOf", "anyOf"] {
             out.extend(self.variants(dir, keyword, o, n));
         }
+        out.extend(self.discriminator(dir, o, n));
         out
     }
 
@@ -236,10 +242,34 @@ impl<'a> Walker<'a> {
                 format!("{word} nullable ({keyword} with a null-only alternative)"),
             ));
         }
-        let others = alternatives
+        // Alternatives one payload can match make `oneOf` reject it.
+        if !reversed
+            && keyword == "oneOf"
+            && dir == Dir::Request
+            && let Some((a, b)) = overlapping(self.new, &alternatives)
+        {
+            out.push(raw(
+                request_schema::REQUEST_ONE_OF_OVERLAP,
+                top_old,
+                &a,
+                None,
+                None,
+                format!(
+                    "oneOf alternatives {} and {} can both match one payload",
+                    code(&a),
+                    code(&b)
+                ),
+            ));
+        }
+        // An alternative identical in shape to the plain schema adds nothing.
+        let others: Vec<&Node<'a>> = alternatives
             .iter()
-            .filter(|alt| alt.0 != matched.0 && !null_only(alt));
+            .filter(|alt| alt.0 != matched.0 && !null_only(alt))
+            .collect();
         for alt in others {
+            if compare(self, alt).is_empty() {
+                continue;
+            }
             let (rule, message) = if reversed {
                 (
                     dir.pick(
@@ -295,7 +325,7 @@ impl<'a> Walker<'a> {
                     n.pointer(),
                     Some(&Value::from(*name)),
                     None,
-                    format!("property `{name}` removed"),
+                    format!("property {name} removed", name = code(name)),
                 ));
                 continue;
             };
@@ -318,7 +348,7 @@ impl<'a> Walker<'a> {
                         np,
                         None,
                         Some(&Value::Bool(true)),
-                        format!("property `{name}` is now {word}"),
+                        format!("property {name} is now {word}", name = code(name)),
                     ));
                     continue;
                 }
@@ -326,15 +356,18 @@ impl<'a> Walker<'a> {
                     let (rule, message) = match dir {
                         Dir::Request if nreq.contains(name) => (
                             request_schema::REQUEST_PROPERTY_ADDED_REQUIRED,
-                            format!("property `{name}` is no longer readOnly and is required"),
+                            format!(
+                                "property {name} is no longer readOnly and is required",
+                                name = code(name)
+                            ),
                         ),
                         Dir::Request => (
                             request_schema::REQUEST_PROPERTY_NO_LONGER_READ_ONLY,
-                            format!("property `{name}` is no longer readOnly"),
+                            format!("property {name} is no longer readOnly", name = code(name)),
                         ),
                         Dir::Response => (
                             response_schema::RESPONSE_PROPERTY_NO_LONGER_WRITE_ONLY,
-                            format!("property `{name}` is no longer writeOnly"),
+                            format!("property {name} is no longer writeOnly", name = code(name)),
                         ),
                     };
                     out.push(raw(rule, op, np, Some(&Value::Bool(true)), None, message));
@@ -357,7 +390,7 @@ impl<'a> Walker<'a> {
                     np,
                     Some(&Value::Bool(was)),
                     Some(&Value::Bool(is)),
-                    format!("property `{name}` is now {word}"),
+                    format!("property {name} is now {word}", name = code(name)),
                 ));
             }
             out.extend(self.schema(dir, (op.clone(), ov), (np.clone(), nv)));
@@ -384,7 +417,7 @@ impl<'a> Walker<'a> {
                 np,
                 None,
                 Some(nv),
-                format!("{word} property `{name}` added"),
+                format!("{word} property {name} added", name = code(name)),
             ));
         }
         out
@@ -455,7 +488,11 @@ impl<'a> Walker<'a> {
                 &a,
                 None,
                 None,
-                format!("oneOf alternatives `{a}` and `{b}` can both match one payload"),
+                format!(
+                    "oneOf alternatives {a} and {b} can both match one payload",
+                    a = code(&a),
+                    b = code(&b)
+                ),
             )
         };
         if old.is_empty() && !new.is_empty() {
