@@ -81,24 +81,12 @@ impl<'a> Walker<'a> {
                 format!("format {} → {}", show(of), show(nf)),
             ));
         }
-        let (on, nn) = (o.flag("nullable"), n.flag("nullable"));
-        if on != nn {
-            let rule = match (dir, nn) {
-                (Dir::Request, true) => request_schema::REQUEST_NULLABLE_ADDED,
-                (Dir::Request, false) => request_schema::REQUEST_NULLABLE_REMOVED,
-                (Dir::Response, true) => response_schema::RESPONSE_NULLABLE_ADDED,
-                (Dir::Response, false) => response_schema::RESPONSE_NULLABLE_REMOVED,
-            };
-            let word = if nn { "now" } else { "no longer" };
-            out.push(raw(
-                rule,
-                op,
-                np,
-                Some(&Value::Bool(on)),
-                Some(&Value::Bool(nn)),
-                format!("{word} nullable"),
-            ));
-        }
+        out.extend(nullability(
+            dir,
+            (op, o.flag("nullable")),
+            (np, n.flag("nullable")),
+            "",
+        ));
         out.extend(enums(
             dir,
             (op, np),
@@ -225,23 +213,12 @@ impl<'a> Walker<'a> {
         } else {
             (plain_nullable, composed_nullable)
         };
-        if was != is {
-            let rule = match (dir, is) {
-                (Dir::Request, true) => request_schema::REQUEST_NULLABLE_ADDED,
-                (Dir::Request, false) => request_schema::REQUEST_NULLABLE_REMOVED,
-                (Dir::Response, true) => response_schema::RESPONSE_NULLABLE_ADDED,
-                (Dir::Response, false) => response_schema::RESPONSE_NULLABLE_REMOVED,
-            };
-            let word = if is { "now" } else { "no longer" };
-            out.push(raw(
-                rule,
-                top_old,
-                top_new,
-                Some(&Value::Bool(was)),
-                Some(&Value::Bool(is)),
-                format!("{word} nullable ({keyword} with a null-only alternative)"),
-            ));
-        }
+        out.extend(nullability(
+            dir,
+            (top_old, was),
+            (top_new, is),
+            &format!(" ({keyword} with a null-only alternative)"),
+        ));
         // Alternatives one payload can match make `oneOf` reject it.
         if !reversed
             && keyword == "oneOf"
@@ -570,6 +547,30 @@ impl<'a> Walker<'a> {
         }
         out
     }
+}
+
+/// The change of nullability between `old` and `new` (pointer, nullable),
+/// if any; `how` ends the message.
+fn nullability(dir: Dir, old: (&str, bool), new: (&str, bool), how: &str) -> Option<Raw> {
+    let ((op, was), (np, is)) = (old, new);
+    if was == is {
+        return None;
+    }
+    let rule = match (dir, is) {
+        (Dir::Request, true) => request_schema::REQUEST_NULLABLE_ADDED,
+        (Dir::Request, false) => request_schema::REQUEST_NULLABLE_REMOVED,
+        (Dir::Response, true) => response_schema::RESPONSE_NULLABLE_ADDED,
+        (Dir::Response, false) => response_schema::RESPONSE_NULLABLE_REMOVED,
+    };
+    let word = if is { "now" } else { "no longer" };
+    Some(raw(
+        rule,
+        op,
+        np,
+        Some(&Value::Bool(was)),
+        Some(&Value::Bool(is)),
+        format!("{word} nullable{how}"),
+    ))
 }
 
 /// Two `oneOf` alternatives one payload can match, if there are: equal in

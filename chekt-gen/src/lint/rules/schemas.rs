@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::entries;
+use super::{entries, subschemas};
 use crate::lint::Hit;
 use crate::load::Spec;
 use crate::pointer;
@@ -52,24 +52,8 @@ fn walk(schema: &Value, at: &str, found: &mut dyn FnMut(&str, &Value)) {
         return;
     }
     found(at, schema);
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = schema.get(key) {
-            walk(child, &pointer::push(at, key), found);
-        }
-    }
-    for (name, child) in entries(schema, "properties") {
-        walk(child, &pointer::join_onto(at, ["properties", name]), found);
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for (i, child) in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            walk(child, &pointer::join_onto(at, [key, &i.to_string()]), found);
-        }
+    for sub in subschemas(schema, at) {
+        walk(sub.schema, &sub.pointer, found);
     }
 }
 

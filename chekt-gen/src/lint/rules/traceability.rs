@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::{entries, operations};
+use super::{entries, operations, subschemas};
 use crate::lint::Hit;
 use crate::load::{METHODS, Spec};
 use crate::pointer;
@@ -240,39 +240,21 @@ fn walk_schema(schema: &Value, at: &str, covered: bool, hits: &mut Vec<Hit>) {
         return;
     }
     let covered = covered || marked(schema);
-    for (name, property) in entries(schema, "properties") {
-        let here = pointer::join_onto(at, ["properties", name.as_str()]);
-        if !covered && property.get("$ref").is_none() && !marked(property) {
+    for sub in subschemas(schema, at) {
+        if let Some(name) = sub.property
+            && !covered
+            && sub.schema.get("$ref").is_none()
+            && !marked(sub.schema)
+        {
             hits.push(Hit::at(
-                here.clone(),
+                sub.pointer.clone(),
                 format!(
                     "property `{name}` names no `{SOURCE}` and is not `{INFERRED}: true`, \
                      and neither is its schema"
                 ),
             ));
         }
-        walk_schema(property, &here, covered, hits);
-    }
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = schema.get(key).filter(|c| c.is_object()) {
-            walk_schema(child, &pointer::push(at, key), covered, hits);
-        }
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for (i, child) in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            walk_schema(
-                child,
-                &pointer::join_onto(at, [key, &i.to_string()]),
-                covered,
-                hits,
-            );
-        }
+        walk_schema(sub.schema, &sub.pointer, covered, hits);
     }
 }
 
