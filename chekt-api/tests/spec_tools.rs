@@ -124,6 +124,8 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
             "components.schemas.Thing.properties.name",
         ),
         ("chekt-statement-traced", "paths./things.get"),
+        ("chekt-statement-traced", "paths./things.parameters.0"),
+        ("chekt-statement-traced", "components.headers.X-Guess"),
         ("oas3-schema", "paths./things.get.responses.200"),
     ];
     for (code, path) in expected {
