@@ -146,6 +146,33 @@ async fn cursor_pages_follow_next_cursor_while_has_more() {
     assert_eq!(ids, ["dev_1", "dev_2", "dev_3", "dev_4"]);
 }
 
+/// `/v1/sites`'s envelope is inferred (issue 17: inferred means tolerant):
+/// a page that carries neither `has_more` nor `next_cursor` decodes and is
+/// the last: the stream stops after it, even with a cursor in the body.
+#[tokio::test]
+async fn a_public_site_page_without_has_more_is_the_last() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/sites"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [{"id": "site_29snd", "name": "Gangnam Headquarters", "timezone": "Asia/Seoul"}],
+            "next_cursor": "cur_never_followed"
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("chekt_test_0123456789abcdefghijklmnop")
+        .build()
+        .unwrap();
+    let page = client.list_public_sites().send().await.unwrap();
+    assert_eq!(page.has_more, None);
+    let sites = client.list_public_sites().collect_all().await.unwrap();
+    let ids: Vec<Option<&str>> = sites.iter().map(|s| s.id.as_deref()).collect();
+    assert_eq!(ids, [Some("site_29snd")]);
+}
+
 /// A site row as `fields=site_id,name` returns it.
 #[derive(Debug, PartialEq, serde::Deserialize)]
 struct SiteName {
