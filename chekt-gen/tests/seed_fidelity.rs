@@ -375,3 +375,74 @@ fn no_inferred_field_reached_by_a_response_or_webhook_is_required() {
     }
     assert_eq!(bad, Vec::<String>::new());
 }
+
+/// Every `x-chekt-source` (string or list item) in `value`, with its pointer.
+fn cited<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                if key == "x-chekt-source" {
+                    match child {
+                        Value::String(s) => out.push((here, s)),
+                        Value::Array(items) => out.extend(
+                            items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(|s| (here.clone(), s)),
+                        ),
+                        _ => {}
+                    }
+                } else {
+                    cited(child, here, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                cited(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A cited seed section exists: the file is one of `../shared/seeds`, and
+/// each part of the section (`Endpoints by resource family: Sites` is the
+/// heading, then the sub-heading) is a line of it. The lint checks only the
+/// form of a citation; this checks that it points somewhere.
+#[test]
+fn every_cited_seed_section_exists() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds");
+    if !seeds.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no seeds at {}",
+            seeds.display()
+        );
+        eprintln!("skipped: no seeds at {}", seeds.display());
+        return;
+    }
+    let spec = spec();
+    let mut citations = Vec::new();
+    cited(spec.value(), String::new(), &mut citations);
+    assert!(citations.len() > 50, "{}", citations.len());
+    let mut bad = Vec::new();
+    for (at, citation) in citations {
+        let (document, section) = citation.split_once(" § ").unwrap();
+        if document.starts_with("RFC ") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(seeds.join(document)) else {
+            bad.push(format!("{at}: no seed {document}"));
+            continue;
+        };
+        let lines: std::collections::BTreeSet<&str> = text.lines().map(str::trim).collect();
+        for part in section.split(": ") {
+            if !lines.contains(part) {
+                bad.push(format!("{at}: {document} has no section `{part}`"));
+            }
+        }
+    }
+    assert_eq!(bad, Vec::<String>::new());
+}
