@@ -64,6 +64,8 @@ fn unmarked_statements_outside_operations_and_schemas_fail_the_lint() {
         pointers,
         [
             "/components/headers/X-Guess",
+            "/components/parameters/Filter",
+            "/components/parameters/Filter/content/application~1json/schema/properties/column",
             "/components/requestBodies/Body/content/application~1json/schema/properties/guessed",
             "/components/responses/Oops/content/application~1json/schema/properties/reason",
             "/paths/~1things~1{thingId}/parameters/0",

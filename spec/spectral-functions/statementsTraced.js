@@ -111,7 +111,8 @@ module.exports = (spec) => {
     if (isObject(param) && param.$ref === undefined && !marked(param)) {
       report(path, `parameter \`${name}\` names no x-chekt-source and is not x-chekt-inferred`);
     }
-    if (isObject(param)) walkSchema(param.schema, [...path, "schema"], marked(param));
+    // `schema`, or `content.<media type>.schema`.
+    if (isObject(param)) schemasIn(param, path, marked(param));
   }
   return results;
 };

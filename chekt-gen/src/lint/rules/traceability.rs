@@ -180,14 +180,8 @@ pub fn check(spec: &Spec) -> Vec<Hit> {
                     format!("parameter `{name}` names no `{SOURCE}` and is not `{INFERRED}: true`"),
                 ));
             }
-            if let Some(schema) = param.get("schema") {
-                walk_schema(
-                    schema,
-                    &pointer::push(&at, "schema"),
-                    marked(param),
-                    &mut hits,
-                );
-            }
+            // `schema`, or `content.<media type>.schema`.
+            schemas_in(param, &at, marked(param), &mut hits);
         }
     }
     hits
