@@ -173,6 +173,28 @@ async fn cursor_pages_follow_next_cursor_while_has_more() {
     }
 }
 
+/// `/v1/sites`'s envelope is inferred (issue 17: inferred means tolerant):
+/// a page that carries neither `has_more` nor `next_cursor` decodes and is
+/// the last: the stream stops after it, even with a cursor in the body.
+#[tokio::test]
+async fn a_public_site_page_without_has_more_is_the_last() {
+    let server = MockServer::start_async().await;
+    let page = server.list_public_sites(|_when, then| {
+        then.into_inner().status(200).json_body(serde_json::json!({
+            "data": [{"id": "site_29snd", "name": "Gangnam Headquarters", "timezone": "Asia/Seoul"}],
+            "next_cursor": "cur_never_followed"
+        }));
+    });
+    let client = client(&server);
+    let first = client.list_public_sites().send().await.unwrap();
+    assert_eq!(first.has_more, None);
+    let sites = client.list_public_sites().collect_all().await.unwrap();
+    let ids: Vec<Option<&str>> = sites.iter().map(|s| s.id.as_deref()).collect();
+    assert_eq!(ids, [Some("site_29snd")]);
+    // One request for `send`, one for the whole list: the cursor is never followed.
+    page.assert_hits(2);
+}
+
 /// A site row as `fields=site_id,name` returns it.
 #[derive(Debug, PartialEq, serde::Deserialize)]
 struct SiteName {

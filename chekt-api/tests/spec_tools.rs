@@ -124,6 +124,8 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
             "components.schemas.Thing.properties.name",
         ),
         ("chekt-statement-traced", "paths./things.get"),
+        ("chekt-statement-traced", "paths./things.parameters.0"),
+        ("chekt-statement-traced", "components.headers.X-Guess"),
         ("oas3-schema", "paths./things.get.responses.200"),
     ];
     for (code, path) in expected {
@@ -132,6 +134,36 @@ fn spectral_reports_every_chekt_rule_on_a_spec_that_breaks_them() {
             "no {code} at {path}: {findings:#?}"
         );
     }
+}
+
+/// Spectral's `chekt-statement-traced` finds what chekt-gen's
+/// `statement-untraced` finds on the same fixture
+/// (`chekt-gen/tests/traceability.rs`): statements outside operations and
+/// component schemas.
+#[test]
+fn spectral_traces_statements_outside_operations_like_the_lint() {
+    let Some(tool) = support::require("spectral") else {
+        return;
+    };
+    let fixture =
+        support::root().join("chekt-gen/tests/specs/traceability/unmarked_elsewhere.yaml");
+    let mut traced: Vec<String> = spectral(&tool, &fixture)
+        .into_iter()
+        .filter(|(code, _)| code == "chekt-statement-traced")
+        .map(|(_, path)| path)
+        .collect();
+    traced.sort();
+    assert_eq!(
+        traced,
+        [
+            "components.headers.X-Guess",
+            "components.parameters.Filter",
+            "components.parameters.Filter.content.application/json.schema.properties.column",
+            "components.requestBodies.Body.content.application/json.schema.properties.guessed",
+            "components.responses.Oops.content.application/json.schema.properties.reason",
+            "paths./things/{thingId}.parameters.0",
+        ]
+    );
 }
 
 #[test]

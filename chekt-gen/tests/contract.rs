@@ -147,7 +147,7 @@ fn removing_a_response_field_is_drift_a_warning_that_strict_fails() {
     let spec = Spec::parse(
         "edited.yaml",
         text.replacen("        - address2\n", "", 1).replacen(
-            "        address2:\n          type: string\n          nullable: true\n          example: 7th Floor, Suite 701\n",
+            "        address2:\n          type: string\n          nullable: true\n          description: Seed 003 shows a value; that it may be `null` is inferred.\n          x-chekt-inferred: true\n          example: 7th Floor, Suite 701\n",
             "",
             1,
         ),

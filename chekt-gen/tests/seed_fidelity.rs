@@ -304,3 +304,145 @@ fn inferred_response_and_webhook_schemas_require_nothing_the_seeds_do_not_show()
         );
     }
 }
+
+/// The component schemas a value refers to, transitively, by name.
+fn reachable<'a>(spec: &'a Spec, value: &'a Value, out: &mut std::collections::BTreeSet<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && out.insert(name)
+            {
+                reachable(spec, schema(spec, name), out);
+            }
+            map.values().for_each(|v| reachable(spec, v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| reachable(spec, v, out)),
+        _ => {}
+    }
+}
+
+/// The kind, not a list of instances: every inferred schema that a success
+/// response or a webhook payload reaches, and every inferred property of
+/// such a schema, is optional, unless it is the envelope's `type` a webhook
+/// handler dispatches on (seed 002: `event.type`). A property whose mark
+/// says only that it may be `null` (seed shows it) stays required.
+#[test]
+fn no_inferred_field_reached_by_a_response_or_webhook_is_required() {
+    let spec = spec();
+    let doc = spec.value();
+    let mut names = std::collections::BTreeSet::new();
+    for root in ["paths", "x-webhooks"] {
+        for item in doc[root].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                    if status.starts_with('2') {
+                        reachable(&spec, response, &mut names);
+                    }
+                }
+                if root == "x-webhooks" {
+                    reachable(&spec, &op["requestBody"], &mut names);
+                }
+            }
+        }
+    }
+    assert!(
+        names.contains("PublicSiteList") && names.contains("Alarm"),
+        "{names:?}"
+    );
+    let mut bad = Vec::new();
+    for name in names {
+        let s = schema(&spec, name);
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for field in required {
+            let property = &s["properties"][field];
+            let only_null_inferred = property["nullable"] == true
+                && property["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("may be `null` is inferred"));
+            let guessed = (inferred(s) && field != "type") || inferred(property);
+            if guessed && !only_null_inferred {
+                bad.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert_eq!(bad, Vec::<String>::new());
+}
+
+/// Every `x-chekt-source` (string or list item) in `value`, with its pointer.
+fn cited<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                if key == "x-chekt-source" {
+                    match child {
+                        Value::String(s) => out.push((here, s)),
+                        Value::Array(items) => out.extend(
+                            items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(|s| (here.clone(), s)),
+                        ),
+                        _ => {}
+                    }
+                } else {
+                    cited(child, here, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                cited(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A cited seed section exists: the file is one of `../shared/seeds`, and
+/// each part of the section (`Endpoints by resource family: Sites` is the
+/// heading, then the sub-heading) is a line of it. The lint checks only the
+/// form of a citation; this checks that it points somewhere.
+#[test]
+fn every_cited_seed_section_exists() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds");
+    if !seeds.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no seeds at {}",
+            seeds.display()
+        );
+        eprintln!("skipped: no seeds at {}", seeds.display());
+        return;
+    }
+    let spec = spec();
+    let mut citations = Vec::new();
+    cited(spec.value(), String::new(), &mut citations);
+    assert!(citations.len() > 50, "{}", citations.len());
+    let mut bad = Vec::new();
+    for (at, citation) in citations {
+        let (document, section) = citation.split_once(" § ").unwrap();
+        if document.starts_with("RFC ") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(seeds.join(document)) else {
+            bad.push(format!("{at}: no seed {document}"));
+            continue;
+        };
+        let lines: std::collections::BTreeSet<&str> = text.lines().map(str::trim).collect();
+        for part in section.split(": ") {
+            if !lines.contains(part) {
+                bad.push(format!("{at}: {document} has no section `{part}`"));
+            }
+        }
+    }
+    assert_eq!(bad, Vec::<String>::new());
+}

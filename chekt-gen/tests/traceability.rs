@@ -57,6 +57,32 @@ fn an_unmarked_property_fails_the_lint() {
 }
 
 #[test]
+fn unmarked_statements_outside_operations_and_schemas_fail_the_lint() {
+    let spec = fixture("unmarked_elsewhere.yaml");
+    let pointers: Vec<String> = untraced(&spec).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/components/headers/X-Guess",
+            "/components/parameters/Filter",
+            "/components/parameters/Filter/content/application~1json/schema/properties/column",
+            "/components/requestBodies/Body/content/application~1json/schema/properties/guessed",
+            "/components/responses/Oops/content/application~1json/schema/properties/reason",
+            "/paths/~1things~1{thingId}/parameters/0",
+        ]
+    );
+    let err = lint::lint(&spec)
+        .into_result(&spec)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("path-level parameter `thingId` names no `x-chekt-source`"),
+        "{err}"
+    );
+    assert!(err.contains("header `X-Guess` names no"), "{err}");
+}
+
+#[test]
 fn a_spec_without_marks_is_not_held_to_the_rule() {
     let text = std::fs::read_to_string(format!(
         "{}/tests/specs/petstore.yaml",

@@ -1,5 +1,7 @@
-// Spectral function: every operation (paths and x-webhooks), component
-// schema, component parameter and property names its source
+// Spectral function: every operation (paths and x-webhooks), path-level
+// parameter, component schema, component parameter, component header and
+// property (also in inline schemas of component responses, request bodies
+// and headers) names its source
 // (`x-chekt-source: <seed file name> § <section>` or `RFC <n> § <section>`,
 // a string or a list) or is `x-chekt-inferred: true`. A property inherits its
 // schema's (or, inline, its operation's) mark; a `$ref` is traced by its
@@ -77,7 +79,28 @@ module.exports = (spec) => {
       }
     }
   }
+  for (const root of ["paths", "x-webhooks"]) {
+    for (const [key, item] of Object.entries(isObject(spec[root]) ? spec[root] : {})) {
+      const params = isObject(item) && Array.isArray(item.parameters) ? item.parameters : [];
+      params.forEach((param, i) => {
+        const path = [root, key, "parameters", i];
+        if (isObject(param) && param.$ref === undefined && !marked(param)) {
+          report(path, `path-level parameter \`${param.name}\` names no x-chekt-source and is not x-chekt-inferred`);
+        }
+        schemasIn(param, path, marked(param));
+      });
+    }
+  }
   const components = isObject(spec.components) ? spec.components : {};
+  for (const kind of ["responses", "requestBodies", "headers"]) {
+    for (const [name, component] of Object.entries(isObject(components[kind]) ? components[kind] : {})) {
+      const path = ["components", kind, name];
+      if (kind === "headers" && isObject(component) && component.$ref === undefined && !marked(component)) {
+        report(path, `header \`${name}\` names no x-chekt-source and is not x-chekt-inferred`);
+      }
+      schemasIn(component, path, marked(component));
+    }
+  }
   for (const [name, schema] of Object.entries(isObject(components.schemas) ? components.schemas : {})) {
     const path = ["components", "schemas", name];
     if (!marked(schema)) report(path, `schema \`${name}\` names no x-chekt-source and is not x-chekt-inferred`);
@@ -88,7 +111,8 @@ module.exports = (spec) => {
     if (isObject(param) && param.$ref === undefined && !marked(param)) {
       report(path, `parameter \`${name}\` names no x-chekt-source and is not x-chekt-inferred`);
     }
-    if (isObject(param)) walkSchema(param.schema, [...path, "schema"], marked(param));
+    // `schema`, or `content.<media type>.schema`.
+    if (isObject(param)) schemasIn(param, path, marked(param));
   }
   return results;
 };

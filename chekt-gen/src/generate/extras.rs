@@ -266,6 +266,17 @@ pub fn paging_impls(
             for field in ["has_more", "next_cursor"] {
                 page_schema.pointer(&pointer::join(["properties", field]))?;
             }
+            // An inferred envelope requires nothing (an optional `has_more`
+            // decodes as `Option<bool>`): a page without it is the last.
+            let has_more_required = page_schema
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|f| f == "has_more"));
+            let has_more = if has_more_required {
+                quote! { page.has_more }
+            } else {
+                quote! { page.has_more.unwrap_or(false) }
+            };
             let page = format_ident!("{}", crate::generate::names::type_name(page_ref));
             let item = format_ident!("{}", crate::generate::names::type_name(item));
             Some(quote! {
@@ -286,7 +297,7 @@ pub fn paging_impls(
                     }
 
                     fn into_parts(page: Self::Page) -> (::std::vec::Vec<Self::Item>, bool, Option<::std::string::String>) {
-                        (page.data, page.has_more, page.next_cursor)
+                        (page.data, #has_more, page.next_cursor)
                     }
                 }
             })

@@ -262,7 +262,7 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: traceability::UNTRACED,
         severity: Error,
-        description: "A statement (operation, schema, parameter, property) that names no source and is not marked inferred, in a spec that names sources.",
+        description: "A statement (operation, schema, parameter, header, property) that names no source and is not marked inferred, in a spec that names sources.",
         check: traceability::check,
     },
 ];

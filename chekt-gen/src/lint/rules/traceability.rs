@@ -1,8 +1,10 @@
 //! Traceability: every statement of a spec that opts in names its source or
 //! says it is a guess.
 //!
-//! An operation (under `paths` or `x-webhooks`), a component schema, a
-//! component parameter and every property either carries
+//! An operation (under `paths` or `x-webhooks`), a path item's own
+//! parameter, a component schema, a component parameter, a component header
+//! and every property (including those of inline schemas in component
+//! responses, request bodies and headers) either carries
 //! `x-chekt-source: <seed file name> § <section>` (or `RFC <n> § <section>`;
 //! a string or a list of them) or `x-chekt-inferred: true`. A property
 //! inherits the mark of its schema (or, inline, of its operation) unless it
@@ -108,8 +110,9 @@ pub fn all_operations(spec: &Spec) -> Vec<(String, String, &Value)> {
     out
 }
 
-/// `statement-untraced`: an operation, component schema, component
-/// parameter or property with neither mark, or a malformed source.
+/// `statement-untraced`: an operation, path-level parameter, component
+/// schema, component parameter, component header or property with neither
+/// mark, or a malformed source.
 pub fn check(spec: &Spec) -> Vec<Hit> {
     let doc = spec.value();
     if !opted_in(doc) {
@@ -129,6 +132,27 @@ pub fn check(spec: &Spec) -> Vec<Hit> {
             if let Some(child) = op.get(key) {
                 schemas_in(child, &pointer::push(&at, key), marked(op), &mut hits);
             }
+        }
+    }
+    for root in ["paths", "x-webhooks"] {
+        for (path, item) in entries(doc, root) {
+            let at = pointer::join([root, path.as_str(), "parameters"]);
+            path_parameters(item, &at, &mut hits);
+        }
+    }
+    for kind in ["responses", "requestBodies", "headers"] {
+        for (name, component) in entries(doc, "components")
+            .filter(|(k, _)| k.as_str() == kind)
+            .flat_map(|(_, v)| v.as_object().into_iter().flatten())
+        {
+            let at = pointer::join(["components", kind, name.as_str()]);
+            if kind == "headers" && component.get("$ref").is_none() && !marked(component) {
+                hits.push(Hit::at(
+                    at.clone(),
+                    format!("header `{name}` names no `{SOURCE}` and is not `{INFERRED}: true`"),
+                ));
+            }
+            schemas_in(component, &at, marked(component), &mut hits);
         }
     }
     for (name, schema) in entries(doc, "components")
@@ -156,17 +180,37 @@ pub fn check(spec: &Spec) -> Vec<Hit> {
                     format!("parameter `{name}` names no `{SOURCE}` and is not `{INFERRED}: true`"),
                 ));
             }
-            if let Some(schema) = param.get("schema") {
-                walk_schema(
-                    schema,
-                    &pointer::push(&at, "schema"),
-                    marked(param),
-                    &mut hits,
-                );
-            }
+            // `schema`, or `content.<media type>.schema`.
+            schemas_in(param, &at, marked(param), &mut hits);
         }
     }
     hits
+}
+
+/// Reports the parameters a path item declares for all its operations
+/// (`paths./x.parameters`): no operation's mark covers them, so each inline
+/// one carries its own; their schemas are walked like any other.
+fn path_parameters(item: &Value, at: &str, hits: &mut Vec<Hit>) {
+    for (i, param) in item
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let here = pointer::push(at, i.to_string());
+        if param.get("$ref").is_none() && !marked(param) {
+            let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
+            hits.push(Hit::at(
+                here.clone(),
+                format!(
+                    "path-level parameter `{name}` names no `{SOURCE}` and is not \
+                     `{INFERRED}: true`"
+                ),
+            ));
+        }
+        schemas_in(param, &here, marked(param), hits);
+    }
 }
 
 /// Reports every `x-chekt-source` that is not a well-formed source.
