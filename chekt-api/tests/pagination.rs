@@ -192,7 +192,7 @@ async fn a_public_site_page_without_has_more_is_the_last() {
     let ids: Vec<Option<&str>> = sites.iter().map(|s| s.id.as_deref()).collect();
     assert_eq!(ids, [Some("site_29snd")]);
     // One request for `send`, one for the whole list: the cursor is never followed.
-    page.assert_hits(2);
+    page.assert_calls(2);
 }
 
 /// A site row as `fields=site_id,name` returns it.

@@ -73,7 +73,7 @@ pub fn serve(total: usize, page_size: usize) -> SocketAddr {
                     get(|State(p): State<Pages>, RawQuery(q): RawQuery| async move {
                         let at = offset(q.as_deref());
                         let body = match p.full.get(at / p.page_size) {
-                            Some(page) if at % p.page_size == 0 => page.clone(),
+                            Some(page) if at.is_multiple_of(p.page_size) => page.clone(),
                             _ => Bytes::from_static(b"[]"),
                         };
                         ([(CONTENT_TYPE, "application/json")], body)
