@@ -1,5 +1,6 @@
 //! OAuth 2.0 authorization code + PKCE (preview): a user approves scopes in
-//! the browser; the app keeps (and rotates) their refresh token.
+//! the browser; the app keeps their refresh token (replaced only when a
+//! token response brings a new one).
 //!
 //! ```text
 //! CHEKT_CLIENT_ID=… CHEKT_REDIRECT_URI=https://app.example.com/callback \

@@ -210,7 +210,8 @@ impl ClientBuilder {
 
     /// Act for a user who authorized the app with the authorization code
     /// flow: their refresh token is kept in `store`, and access tokens are
-    /// refreshed (rotating the refresh token) as needed. Start with
+    /// refreshed with it as needed (a new refresh token, when a response
+    /// brings one, replaces it in `store`). Start with
     /// [`AuthorizationCode::authorize_url`], finish with
     /// [`Client::complete_authorization`].
     ///

@@ -373,7 +373,7 @@ impl TokenStore for MemoryTokenStore {
 }
 
 /// The refresh-token grant over a store: loads the refresh token, and
-/// saves the rotated one.
+/// saves a new one when a token response brings one.
 pub(crate) struct RefreshGrant {
     pub flow: AuthorizationCode,
     pub store: std::sync::Arc<dyn TokenStore>,
@@ -407,7 +407,7 @@ impl Grant for RefreshGrant {
     }
 
     /// Saves the refresh token of a token response, when it carries one
-    /// (servers that do not rotate leave the stored one in place).
+    /// (a response without one leaves the stored one in place).
     async fn accept(&self, tokens: &TokenBody) -> Result<(), TokenError> {
         if let Some(refresh_token) = &tokens.refresh_token {
             self.store

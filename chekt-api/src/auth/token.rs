@@ -26,8 +26,8 @@ pub(crate) trait Grant: Send + Sync {
     /// The form fields of one token request.
     fn form(&self) -> impl std::future::Future<Output = Result<Form, TokenError>> + Send;
 
-    /// Sees each token the grant obtained (e.g. to persist a rotated
-    /// refresh token) before it is used.
+    /// Sees each token the grant obtained (e.g. to persist a new refresh
+    /// token, when the response brings one) before it is used.
     fn accept(
         &self,
         _tokens: &TokenBody,
