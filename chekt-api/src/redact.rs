@@ -85,6 +85,18 @@ pub fn text(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// `text` with every occurrence of each of `secrets` (values this client
+/// sent, e.g. a token request's client secret) replaced by [`REDACTED`],
+/// whatever shape the server echoed them in; empty secrets are ignored.
+pub(crate) fn known(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(text.to_string(), |out, secret| {
+            out.replace(secret, REDACTED)
+        })
+}
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
 /// redacted and ending in `…` when cut. Redaction runs on the whole body
 /// before the cut, so a secret straddling the cut is not half shown.

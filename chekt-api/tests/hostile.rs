@@ -916,6 +916,43 @@ async fn invalid_client_is_the_servers_answer() {
     );
 }
 
+// Threat: a token endpoint echoes the client secret it was sent, verbatim and in no token-like shape, into its refusal.
+#[tokio::test]
+async fn a_refusal_echoing_the_sent_client_secret_never_shows_it() {
+    let echoes = [
+        (
+            401,
+            serde_json::json!({"error": "invalid_client", "error_description": format!("secret {SECRET} unknown")}),
+        ),
+        (
+            401,
+            serde_json::json!({"error": "invalid_client", "message": format!("secret {SECRET} unknown")}),
+        ),
+        (400, serde_json::json!({"error": format!("bad:{SECRET}")})),
+        (
+            400,
+            serde_json::json!({"code": SECRET, "request_id": SECRET}),
+        ),
+        (
+            503,
+            serde_json::json!({"error": format!("down for {SECRET}")}),
+        ),
+        (401, serde_json::json!(format!("plain {SECRET}"))),
+    ];
+    for (status, body) in echoes {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let err = list_sites(&partner(&server)).await.unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}"), format!("{err:#}")] {
+            assert!(!shown.contains(SECRET), "{body}: {shown}");
+        }
+    }
+}
+
 // Threat: the client's redaction and the recordings' secret scan drift apart, so a shape one catches slips past the other.
 #[test]
 fn redaction_and_the_recordings_secret_scan_know_the_same_shapes() {

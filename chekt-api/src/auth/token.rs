@@ -339,6 +339,23 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+    // The secrets this request carries: never shown, however a failure
+    // echoes them.
+    let secrets: Vec<&str> = exposed
+        .iter()
+        .filter(|(k, _)| *k == "code" || crate::redact::SECRET_FIELDS.contains(k))
+        .map(|(_, v)| *v)
+        .collect();
+    request_token_exposing(http, token_url, &exposed)
+        .await
+        .map_err(|e| e.without(&secrets))
+}
+
+async fn request_token_exposing(
+    http: &reqwest::Client,
+    token_url: &str,
+    exposed: &[(&str, &str)],
+) -> Result<TokenBody, TokenError> {
     let unreachable = |source: reqwest::Error| TokenError::Unavailable {
         status: None,
         message: crate::redact::text(&if source.is_timeout() {
@@ -352,7 +369,7 @@ pub(crate) async fn request_token(
     };
     let mut response = http
         .post(token_url)
-        .form(&exposed)
+        .form(exposed)
         .send()
         .await
         .map_err(unreachable)?;
