@@ -322,7 +322,13 @@ impl Client {
                     continue;
                 }
             }
-            return Err(Error::from_response(op, status, &headers, &body));
+            // The credential sent (`Bearer <token>`): never shown.
+            let sent = auth
+                .as_ref()
+                .and_then(|a| a.header.to_str().ok())
+                .map(|h| h.split_once(' ').map_or(h, |(_, token)| token.trim()));
+            let secrets: Vec<&str> = sent.into_iter().collect();
+            return Err(Error::from_response(op, status, &headers, &body, &secrets));
         }
     }
 }

@@ -916,6 +916,42 @@ async fn invalid_client_is_the_servers_answer() {
     );
 }
 
+// Threat: an API error body echoes the caller's own token verbatim (no `Bearer`, no JWT shape), or a token in a field other than `message`.
+#[tokio::test]
+async fn an_api_error_echoing_the_sent_token_in_any_field_never_shows_it() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let bodies = [
+        (
+            404,
+            serde_json::json!({"error": "Not Found", "message": format!("no site for {OPAQUE}")}),
+        ),
+        (
+            400,
+            serde_json::json!({"error": "Bad Request", "message": "bad", "code": OPAQUE,
+            "details": [{"field": "x", "message": format!("Bearer {LEAKED_ACCESS}")}]}),
+        ),
+        (
+            418,
+            serde_json::json!({"error": format!("Bearer {LEAKED_ACCESS}"), "message": OPAQUE,
+            "request_id": OPAQUE}),
+        ),
+    ];
+    for (status, body) in bodies {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        let shown = format!("{err} {err:?} {err:#}");
+        assert!(!shown.contains(OPAQUE), "{body}: {shown}");
+        assert_no_token(&shown, "api error body");
+    }
+}
+
 // Threat: a token endpoint echoes the client secret it was sent, verbatim and in no token-like shape, into its refusal.
 #[tokio::test]
 async fn a_refusal_echoing_the_sent_client_secret_never_shows_it() {
