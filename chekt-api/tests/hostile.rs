@@ -547,6 +547,38 @@ async fn every_expires_in_shape_works_with_a_defined_reuse() {
     }
 }
 
+// Threat: an `expires_in` serde_json cannot hold as a number (out of f64 range), or of another JSON type, takes the whole client down.
+#[tokio::test]
+async fn an_expires_in_out_of_range_or_of_any_type_still_yields_the_token() {
+    let shapes = [
+        "1e400",
+        "-1e400",
+        "1E+999",
+        "184467440737095516160",
+        "true",
+        "[]",
+        "{}",
+        r#""3600s""#,
+    ];
+    for expires_in in shapes {
+        let server = MockServer::start().await;
+        let body = format!(r#"{{"access_token": "tok-1", "expires_in": {expires_in}}}"#);
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1)])))
+            .mount(&server)
+            .await;
+        let client = partner(&server);
+        let listed = list_sites(&client).await;
+        assert_eq!(listed.as_ref().ok(), Some(&1), "{expires_in}: {listed:?}");
+    }
+}
+
 // ---- 4. bodies as real servers send them -------------------------------------------
 
 fn with_bom(json: &serde_json::Value) -> Vec<u8> {
