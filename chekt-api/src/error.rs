@@ -550,20 +550,25 @@ impl Error {
         }
     }
 
-    /// A success body of `op` that does not decode as its type.
+    /// A success body of `op` that does not decode as its type; token
+    /// shapes and `secrets` (the credential sent) are redacted from the
+    /// excerpt and the reason.
     pub(crate) fn undecodable_success(
         op: &Operation,
         headers: &HeaderMap,
         body: &[u8],
         path: Option<String>,
         reason: String,
+        secrets: &[&str],
     ) -> Error {
+        let body = redact::known(&String::from_utf8_lossy(body), secrets);
         Error::UndecodableBody {
             operation: op.id,
             status: None,
             path,
-            excerpt: redact::excerpt(body, EXCERPT_BYTES),
-            reason,
+            excerpt: redact::excerpt(body.as_bytes(), EXCERPT_BYTES),
+            // The reason may quote a value of the body.
+            reason: redact::known(&redact::text(&reason), secrets),
             request_id: request_id_header(headers),
         }
     }

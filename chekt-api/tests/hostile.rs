@@ -984,6 +984,35 @@ async fn an_api_error_echoing_the_sent_token_in_any_field_never_shows_it() {
     }
 }
 
+// Threat: a success body that does not decode echoes the sent token, or a token in a value serde quotes in its reason (`invalid type: string "…"`).
+#[tokio::test]
+async fn an_undecodable_success_never_shows_the_sent_token_or_one_in_the_reason() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    let bodies = [
+        serde_json::json!(OPAQUE),
+        serde_json::json!({"echo": OPAQUE}),
+        serde_json::json!(jwt),
+        serde_json::json!([{"site_id": jwt}]),
+    ];
+    for body in bodies {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert!(matches!(err, Error::UndecodableBody { .. }), "{err:?}");
+        let shown = format!("{err} {err:?} {err:#}");
+        assert!(
+            !shown.contains(OPAQUE) && !shown.contains(jwt),
+            "{body}: {shown}"
+        );
+    }
+}
+
 // Threat: a token endpoint echoes the client secret it was sent, verbatim and in no token-like shape, into its refusal.
 #[tokio::test]
 async fn a_refusal_echoing_the_sent_client_secret_never_shows_it() {
