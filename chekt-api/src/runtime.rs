@@ -296,7 +296,10 @@ impl Client {
                 return Err(Error::Redirect {
                     operation: op.id,
                     status,
-                    location: crate::redirect::location(response.headers()),
+                    location: crate::redirect::location(
+                        response.headers(),
+                        &sent_secrets(auth.as_ref().map(|a| &a.header)),
+                    ),
                 });
             }
             if let Some(encoding) = unsupported_encoding(response.headers()) {

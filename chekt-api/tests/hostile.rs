@@ -1013,6 +1013,33 @@ async fn an_undecodable_success_never_shows_the_sent_token_or_one_in_the_reason(
     }
 }
 
+// Threat: a redirect's Location carries a token in its path (not its query), or echoes the sent token, and the error shows it.
+#[tokio::test]
+async fn a_redirect_location_never_shows_a_token_in_its_path() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    for to in [
+        format!("https://evil.example/cb/{jwt}"),
+        format!("/retry/{OPAQUE}/sites"),
+        format!("https://evil.example/t/{OPAQUE}"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(redirect(302, &to))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+        let shown = format!("{err} {err:?}");
+        assert!(
+            !shown.contains(OPAQUE) && !shown.contains(jwt),
+            "{to}: {shown}"
+        );
+    }
+}
+
 // Threat: a token endpoint echoes the client secret it was sent, verbatim and in no token-like shape, into its refusal.
 #[tokio::test]
 async fn a_refusal_echoing_the_sent_client_secret_never_shows_it() {

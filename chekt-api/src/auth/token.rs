@@ -383,9 +383,10 @@ async fn request_token_exposing(
     if status.is_redirection() || elsewhere {
         // A followed redirect (a caller's client) names where it ended.
         let location = if elsewhere {
-            Some(crate::redirect::shown(response.url()))
+            Some(crate::redact::text(&crate::redirect::shown(response.url())).into_owned())
         } else {
-            crate::redirect::location(response.headers())
+            // The request's own secrets are removed by the caller.
+            crate::redirect::location(response.headers(), &[])
         };
         return Err(TokenError::Redirect { status, location });
     }
