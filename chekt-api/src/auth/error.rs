@@ -125,50 +125,6 @@ impl TokenError {
         }
     }
 
-    /// This error with every occurrence of `secrets` (the values the
-    /// token request carried) in the server's words replaced by
-    /// [`REDACTED`](crate::redact::REDACTED).
-    pub(crate) fn without(self, secrets: &[&str]) -> Self {
-        let scrub = |text: String| crate::redact::known(&text, secrets);
-        let scrub_opt = |text: Option<String>| text.map(scrub);
-        match self {
-            TokenError::OAuth {
-                status,
-                error,
-                description,
-                request_id,
-            } => TokenError::OAuth {
-                status,
-                error: match error {
-                    ErrorCode::Unknown(code) => ErrorCode::Unknown(scrub(code)),
-                    known => known,
-                },
-                description: scrub_opt(description),
-                request_id: scrub_opt(request_id),
-            },
-            TokenError::Unavailable {
-                status,
-                message,
-                request_id,
-                source,
-            } => TokenError::Unavailable {
-                status,
-                message: scrub(message),
-                request_id: scrub_opt(request_id),
-                source,
-            },
-            TokenError::Malformed { path, reason } => TokenError::Malformed {
-                path: scrub_opt(path),
-                reason: scrub(reason),
-            },
-            TokenError::Redirect { status, location } => TokenError::Redirect {
-                status,
-                location: scrub_opt(location),
-            },
-            other => other,
-        }
-    }
-
     /// The token endpoint's request id, when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {

@@ -353,7 +353,7 @@ pub(crate) async fn request_token(
         .collect();
     request_token_exposing(http, token_url, &exposed)
         .await
-        .map_err(|e| e.without(&secrets))
+        .map_err(|e| without(e, &secrets))
 }
 
 async fn request_token_exposing(
@@ -412,6 +412,50 @@ async fn request_token_exposing(
         });
     }
     Err(refusal(status, response.headers(), bytes))
+}
+
+/// `error` with every occurrence of `secrets` (the values the
+/// token request carried) in the server's words replaced by
+/// [`REDACTED`](crate::redact::REDACTED).
+fn without(error: TokenError, secrets: &[&str]) -> TokenError {
+    let scrub = |text: String| crate::redact::known(&text, secrets);
+    let scrub_opt = |text: Option<String>| text.map(scrub);
+    match error {
+        TokenError::OAuth {
+            status,
+            error,
+            description,
+            request_id,
+        } => TokenError::OAuth {
+            status,
+            error: match error {
+                ErrorCode::Unknown(code) => ErrorCode::Unknown(scrub(code)),
+                known => known,
+            },
+            description: scrub_opt(description),
+            request_id: scrub_opt(request_id),
+        },
+        TokenError::Unavailable {
+            status,
+            message,
+            request_id,
+            source,
+        } => TokenError::Unavailable {
+            status,
+            message: scrub(message),
+            request_id: scrub_opt(request_id),
+            source,
+        },
+        TokenError::Malformed { path, reason } => TokenError::Malformed {
+            path: scrub_opt(path),
+            reason: scrub(reason),
+        },
+        TokenError::Redirect { status, location } => TokenError::Redirect {
+            status,
+            location: scrub_opt(location),
+        },
+        other => other,
+    }
 }
 
 /// The token endpoint's error response as a [`TokenError`]: 5xx, 429 (and
