@@ -469,20 +469,27 @@ impl Error {
 
     /// Classifies an error response of `op` from its status, headers and
     /// (capped) body. Only the status and the body decide the variant; no
-    /// header can change it.
+    /// header can change it. Before anything is read from the body, every
+    /// token-shaped secret ([`redact::text`]) and every one of `secrets`
+    /// (the credential the request carried) is redacted from all of it, so
+    /// no field (`message`, `error`, `code`, `details`, `request_id`) can
+    /// echo one.
     pub(crate) fn from_response(
         op: &Operation,
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
+        secrets: &[&str],
     ) -> Error {
+        let redacted = redact::known(&redact::text(&String::from_utf8_lossy(body)), secrets);
+        let body = redacted.as_bytes();
         let header_id = request_id_header(headers);
         let decoded = decode::<ApiError>(body).or_else(|e| {
             decode::<crate::types::OAuthError>(body)
                 .map(ApiError::from)
                 .map_err(|_| e)
         });
-        let mut body: ApiError = match decoded {
+        let body: ApiError = match decoded {
             Ok(body) => body,
             Err((path, reason)) => {
                 return Error::UndecodableBody {
@@ -495,10 +502,6 @@ impl Error {
                 };
             }
         };
-        // The server's words, without any token it echoed.
-        if let std::borrow::Cow::Owned(redacted) = redact::text(&body.message) {
-            body.message = redacted;
-        }
         let ApiError {
             code,
             details,
@@ -547,20 +550,25 @@ impl Error {
         }
     }
 
-    /// A success body of `op` that does not decode as its type.
+    /// A success body of `op` that does not decode as its type; token
+    /// shapes and `secrets` (the credential sent) are redacted from the
+    /// excerpt and the reason.
     pub(crate) fn undecodable_success(
         op: &Operation,
         headers: &HeaderMap,
         body: &[u8],
         path: Option<String>,
         reason: String,
+        secrets: &[&str],
     ) -> Error {
+        let body = redact::known(&String::from_utf8_lossy(body), secrets);
         Error::UndecodableBody {
             operation: op.id,
             status: None,
             path,
-            excerpt: redact::excerpt(body, EXCERPT_BYTES),
-            reason,
+            excerpt: redact::excerpt(body.as_bytes(), EXCERPT_BYTES),
+            // The reason may quote a value of the body.
+            reason: redact::known(&redact::text(&reason), secrets),
             request_id: request_id_header(headers),
         }
     }

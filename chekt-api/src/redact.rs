@@ -85,6 +85,39 @@ pub fn text(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// Secrets at least this long are redacted wherever they occur; shorter
+/// ones (a test's `tok`) only as a whole word, so `token` stays readable.
+const ANYWHERE: usize = 8;
+
+/// `text` with every occurrence of each of `secrets` (values this client
+/// sent, e.g. a token request's client secret) replaced by [`REDACTED`],
+/// whatever shape the server echoed them in; empty secrets are ignored.
+pub(crate) fn known(text: &str, secrets: &[&str]) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(text.to_string(), |out, secret| {
+            if secret.len() >= ANYWHERE {
+                return out.replace(secret, REDACTED);
+            }
+            let mut shown = String::with_capacity(out.len());
+            let mut rest = 0;
+            for (at, _) in out.match_indices(secret) {
+                let end = at + secret.len();
+                let whole =
+                    !word(out[..at].chars().next_back()) && !word(out[end..].chars().next());
+                if whole && at >= rest {
+                    shown.push_str(&out[rest..at]);
+                    shown.push_str(REDACTED);
+                    rest = end;
+                }
+            }
+            shown.push_str(&out[rest..]);
+            shown
+        })
+}
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
 /// redacted and ending in `…` when cut. Redaction runs on the whole body
 /// before the cut, so a secret straddling the cut is not half shown.
@@ -110,6 +143,20 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_secret_is_redacted_wherever_a_short_one_only_as_a_word() {
+        let long = "s3cr3t-client-secret";
+        assert_eq!(
+            known(&format!("x{long}x and {long}"), &[long, ""]),
+            "x[redacted]x and [redacted]"
+        );
+        assert_eq!(
+            known("the token tok, \"tok\"", &["tok"]),
+            "the token [redacted], \"[redacted]\""
+        );
+        assert_eq!(known("nothing", &[]), "nothing");
+    }
 
     #[test]
     fn every_secret_shape_is_redacted_and_nothing_else() {

@@ -20,9 +20,11 @@ pub(crate) fn policy() -> reqwest::redirect::Policy {
 }
 
 /// The `Location` a 3xx pointed at, fit for an error message: userinfo,
-/// query and fragment removed (they may carry credentials or codes), at
-/// most 200 characters; `None` without a `Location` header.
-pub(crate) fn location(headers: &HeaderMap) -> Option<String> {
+/// query and fragment removed (they may carry credentials or codes),
+/// token shapes in the path and each of `secrets` (the credential sent)
+/// redacted ([`crate::redact`]), at most 200 characters; `None` without a
+/// `Location` header.
+pub(crate) fn location(headers: &HeaderMap, secrets: &[&str]) -> Option<String> {
     let raw = headers.get(LOCATION)?;
     let text = String::from_utf8_lossy(raw.as_bytes());
     let shown = match reqwest::Url::parse(&text) {
@@ -34,6 +36,7 @@ pub(crate) fn location(headers: &HeaderMap) -> Option<String> {
             format!("{path}{}", if elided { "?…" } else { "" })
         }
     };
+    let shown = crate::redact::known(&crate::redact::text(&shown), secrets);
     Some(shown.chars().take(200).collect())
 }
 
@@ -58,7 +61,7 @@ mod tests {
     fn shown(value: &'static str) -> Option<String> {
         let mut headers = HeaderMap::new();
         headers.insert(LOCATION, HeaderValue::from_static(value));
-        location(&headers)
+        location(&headers, &["opaque-1"])
     }
 
     #[test]
@@ -77,10 +80,15 @@ mod tests {
                 "/partner/v1/dealers/42/sites?…",
             ),
             ("/v1/devices", "/v1/devices"),
+            ("/cb/eyJhbGciOiJIUzI1NiJ9.e30.c2ln", "/cb/[redacted]"),
+            (
+                "https://x.example/t/opaque-1/a",
+                "https://x.example/t/[redacted]/a",
+            ),
         ];
         for (given, expected) in cases {
             assert_eq!(shown(given).as_deref(), Some(expected), "{given}");
         }
-        assert_eq!(location(&HeaderMap::new()), None);
+        assert_eq!(location(&HeaderMap::new(), &[]), None);
     }
 }

@@ -111,6 +111,18 @@ pub(crate) struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// The credential the request carried (marked sensitive), never to be
+    /// shown in an error about this reply.
+    sent: Option<HeaderValue>,
+}
+
+/// The secret in a credential header sent (`Bearer <token>`: the token),
+/// as the list [`crate::redact::known`] takes.
+fn sent_secrets(sent: Option<&HeaderValue>) -> Vec<&str> {
+    sent.and_then(|h| h.to_str().ok())
+        .map(|h| h.split_once(' ').map_or(h, |(_, token)| token.trim()))
+        .into_iter()
+        .collect()
 }
 
 impl Reply {
@@ -143,6 +155,7 @@ pub(crate) fn success<T: serde::de::DeserializeOwned>(
             &reply.body,
             path,
             reason,
+            &sent_secrets(reply.sent.as_ref()),
         )),
     }
 }
@@ -283,7 +296,10 @@ impl Client {
                 return Err(Error::Redirect {
                     operation: op.id,
                     status,
-                    location: crate::redirect::location(response.headers()),
+                    location: crate::redirect::location(
+                        response.headers(),
+                        &sent_secrets(auth.as_ref().map(|a| &a.header)),
+                    ),
                 });
             }
             if let Some(encoding) = unsupported_encoding(response.headers()) {
@@ -294,7 +310,8 @@ impl Client {
                 });
             }
             if !(status.is_client_error() || status.is_server_error()) {
-                return read_reply(response, op, inner.max_response_bytes).await;
+                let sent = auth.as_ref().map(|a| a.header.clone());
+                return read_reply(response, op, inner.max_response_bytes, sent).await;
             }
             let (headers, body) = read_error(response).await;
             let expired_token = auth.as_ref().filter(|a| {
@@ -322,7 +339,8 @@ impl Client {
                     continue;
                 }
             }
-            return Err(Error::from_response(op, status, &headers, &body));
+            let secrets = sent_secrets(auth.as_ref().map(|a| &a.header));
+            return Err(Error::from_response(op, status, &headers, &body, &secrets));
         }
     }
 }
@@ -358,7 +376,12 @@ fn duplicate(request: &Request) -> Option<Request> {
 /// Reads a non-error response whole, refusing a body larger than `limit`
 /// before it is all read; a leading UTF-8 BOM is dropped (RFC 8259 §8.1)
 /// without copying.
-async fn read_reply(mut response: Response, op: &'static Operation, limit: usize) -> Result<Reply> {
+async fn read_reply(
+    mut response: Response,
+    op: &'static Operation,
+    limit: usize,
+    sent: Option<HeaderValue>,
+) -> Result<Reply> {
     let status = response.status();
     // A declared length within the limit is enforced by the HTTP layer:
     // let reqwest collect the body without an extra copy.
@@ -369,6 +392,7 @@ async fn read_reply(mut response: Response, op: &'static Operation, limit: usize
             status,
             headers,
             body: without_bom(body),
+            sent,
         });
     }
     let body = read_capped(&mut response, limit)
@@ -383,6 +407,7 @@ async fn read_reply(mut response: Response, op: &'static Operation, limit: usize
         status,
         headers: std::mem::take(response.headers_mut()),
         body: without_bom(Bytes::from(body)),
+        sent,
     })
 }
 

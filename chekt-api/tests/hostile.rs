@@ -547,6 +547,38 @@ async fn every_expires_in_shape_works_with_a_defined_reuse() {
     }
 }
 
+// Threat: an `expires_in` serde_json cannot hold as a number (out of f64 range), or of another JSON type, takes the whole client down.
+#[tokio::test]
+async fn an_expires_in_out_of_range_or_of_any_type_still_yields_the_token() {
+    let shapes = [
+        "1e400",
+        "-1e400",
+        "1E+999",
+        "184467440737095516160",
+        "true",
+        "[]",
+        "{}",
+        r#""3600s""#,
+    ];
+    for expires_in in shapes {
+        let server = MockServer::start().await;
+        let body = format!(r#"{{"access_token": "tok-1", "expires_in": {expires_in}}}"#);
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([site(1)])))
+            .mount(&server)
+            .await;
+        let client = partner(&server);
+        let listed = list_sites(&client).await;
+        assert_eq!(listed.as_ref().ok(), Some(&1), "{expires_in}: {listed:?}");
+    }
+}
+
 // ---- 4. bodies as real servers send them -------------------------------------------
 
 fn with_bom(json: &serde_json::Value) -> Vec<u8> {
@@ -914,6 +946,135 @@ async fn invalid_client_is_the_servers_answer() {
         err.to_string().contains("unknown client partner-1"),
         "{err}"
     );
+}
+
+// Threat: an API error body echoes the caller's own token verbatim (no `Bearer`, no JWT shape), or a token in a field other than `message`.
+#[tokio::test]
+async fn an_api_error_echoing_the_sent_token_in_any_field_never_shows_it() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let bodies = [
+        (
+            404,
+            serde_json::json!({"error": "Not Found", "message": format!("no site for {OPAQUE}")}),
+        ),
+        (
+            400,
+            serde_json::json!({"error": "Bad Request", "message": "bad", "code": OPAQUE,
+            "details": [{"field": "x", "message": format!("Bearer {LEAKED_ACCESS}")}]}),
+        ),
+        (
+            418,
+            serde_json::json!({"error": format!("Bearer {LEAKED_ACCESS}"), "message": OPAQUE,
+            "request_id": OPAQUE}),
+        ),
+    ];
+    for (status, body) in bodies {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        let shown = format!("{err} {err:?} {err:#}");
+        assert!(!shown.contains(OPAQUE), "{body}: {shown}");
+        assert_no_token(&shown, "api error body");
+    }
+}
+
+// Threat: a success body that does not decode echoes the sent token, or a token in a value serde quotes in its reason (`invalid type: string "…"`).
+#[tokio::test]
+async fn an_undecodable_success_never_shows_the_sent_token_or_one_in_the_reason() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    let bodies = [
+        serde_json::json!(OPAQUE),
+        serde_json::json!({"echo": OPAQUE}),
+        serde_json::json!(jwt),
+        serde_json::json!([{"site_id": jwt}]),
+    ];
+    for body in bodies {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert!(matches!(err, Error::UndecodableBody { .. }), "{err:?}");
+        let shown = format!("{err} {err:?} {err:#}");
+        assert!(
+            !shown.contains(OPAQUE) && !shown.contains(jwt),
+            "{body}: {shown}"
+        );
+    }
+}
+
+// Threat: a redirect's Location carries a token in its path (not its query), or echoes the sent token, and the error shows it.
+#[tokio::test]
+async fn a_redirect_location_never_shows_a_token_in_its_path() {
+    const OPAQUE: &str = "opaque-bearer-9f8e7d6c";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    for to in [
+        format!("https://evil.example/cb/{jwt}"),
+        format!("/retry/{OPAQUE}/sites"),
+        format!("https://evil.example/t/{OPAQUE}"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(SITES))
+            .respond_with(redirect(302, &to))
+            .mount(&server)
+            .await;
+        let client = builder(&server).bearer_token(OPAQUE).build().unwrap();
+        let err = list_sites(&client).await.unwrap_err();
+        assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+        let shown = format!("{err} {err:?}");
+        assert!(
+            !shown.contains(OPAQUE) && !shown.contains(jwt),
+            "{to}: {shown}"
+        );
+    }
+}
+
+// Threat: a token endpoint echoes the client secret it was sent, verbatim and in no token-like shape, into its refusal.
+#[tokio::test]
+async fn a_refusal_echoing_the_sent_client_secret_never_shows_it() {
+    let echoes = [
+        (
+            401,
+            serde_json::json!({"error": "invalid_client", "error_description": format!("secret {SECRET} unknown")}),
+        ),
+        (
+            401,
+            serde_json::json!({"error": "invalid_client", "message": format!("secret {SECRET} unknown")}),
+        ),
+        (400, serde_json::json!({"error": format!("bad:{SECRET}")})),
+        (
+            400,
+            serde_json::json!({"code": SECRET, "request_id": SECRET}),
+        ),
+        (
+            503,
+            serde_json::json!({"error": format!("down for {SECRET}")}),
+        ),
+        (401, serde_json::json!(format!("plain {SECRET}"))),
+    ];
+    for (status, body) in echoes {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .mount(&server)
+            .await;
+        let err = list_sites(&partner(&server)).await.unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}"), format!("{err:#}")] {
+            assert!(!shown.contains(SECRET), "{body}: {shown}");
+        }
+    }
 }
 
 // Threat: the client's redaction and the recordings' secret scan drift apart, so a shape one catches slips past the other.

@@ -102,8 +102,8 @@ pub(crate) struct Issued {
 ///
 /// | `expires_in` | lifetime |
 /// | --- | --- |
-/// | absent, `null`, or a string that is not a number | [`DEFAULT_LIFETIME`] (one hour, seed 000) |
-/// | a positive integer, float or numeric string (`"3600"`, a gateway that stringifies numbers) | that many seconds, fractions dropped, at most [`MAX_LIFETIME`] |
+/// | absent, `null`, a string that is not a (finite) number, or any other JSON type | [`DEFAULT_LIFETIME`] (one hour, seed 000) |
+/// | a positive integer, float or numeric string (`"3600"`, a gateway that stringifies numbers) | that many seconds, fractions dropped, at most [`MAX_LIFETIME`] (also a number no `f64` holds, `1e400`) |
 /// | `0` or negative | already expired: used for the calls that waited for it, never reused |
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) enum Lifetime {
@@ -122,16 +122,21 @@ pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl<'de> Deserialize<'de> for Lifetime {
+    /// Read from the raw JSON text, so a number no `f64` holds (`1e400`)
+    /// is a (clamped) lifetime, not a failed token response.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde_json::Value;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
         let seconds = |n: f64| Lifetime::Seconds(n.clamp(i64::MIN as f64, i64::MAX as f64) as i64);
-        Ok(match Value::deserialize(deserializer)? {
-            Value::Number(n) => n
-                .as_i64()
-                .map(Lifetime::Seconds)
-                .or_else(|| n.as_f64().map(seconds))
-                .unwrap_or_default(),
-            Value::String(text) => text
+        let text = raw.get().trim();
+        if let Ok(n) = text.parse::<i64>() {
+            return Ok(Lifetime::Seconds(n));
+        }
+        if text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+            // A JSON number: out of range parses as ±infinity, clamped.
+            return Ok(text.parse::<f64>().map_or(Lifetime::Unstated, seconds));
+        }
+        Ok(match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::String(text)) => text
                 .trim()
                 .parse::<f64>()
                 .ok()
@@ -339,6 +344,23 @@ pub(crate) async fn request_token(
     form: &Form,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
+    // The secrets this request carries: never shown, however a failure
+    // echoes them.
+    let secrets: Vec<&str> = exposed
+        .iter()
+        .filter(|(k, _)| *k == "code" || crate::redact::SECRET_FIELDS.contains(k))
+        .map(|(_, v)| *v)
+        .collect();
+    request_token_exposing(http, token_url, &exposed)
+        .await
+        .map_err(|e| without(e, &secrets))
+}
+
+async fn request_token_exposing(
+    http: &reqwest::Client,
+    token_url: &str,
+    exposed: &[(&str, &str)],
+) -> Result<TokenBody, TokenError> {
     let unreachable = |source: reqwest::Error| TokenError::Unavailable {
         status: None,
         message: crate::redact::text(&if source.is_timeout() {
@@ -352,7 +374,7 @@ pub(crate) async fn request_token(
     };
     let mut response = http
         .post(token_url)
-        .form(&exposed)
+        .form(exposed)
         .send()
         .await
         .map_err(unreachable)?;
@@ -361,9 +383,10 @@ pub(crate) async fn request_token(
     if status.is_redirection() || elsewhere {
         // A followed redirect (a caller's client) names where it ended.
         let location = if elsewhere {
-            Some(crate::redirect::shown(response.url()))
+            Some(crate::redact::text(&crate::redirect::shown(response.url())).into_owned())
         } else {
-            crate::redirect::location(response.headers())
+            // The request's own secrets are removed by the caller.
+            crate::redirect::location(response.headers(), &[])
         };
         return Err(TokenError::Redirect { status, location });
     }
@@ -389,6 +412,50 @@ pub(crate) async fn request_token(
         });
     }
     Err(refusal(status, response.headers(), bytes))
+}
+
+/// `error` with every occurrence of `secrets` (the values the
+/// token request carried) in the server's words replaced by
+/// [`REDACTED`](crate::redact::REDACTED).
+fn without(error: TokenError, secrets: &[&str]) -> TokenError {
+    let scrub = |text: String| crate::redact::known(&text, secrets);
+    let scrub_opt = |text: Option<String>| text.map(scrub);
+    match error {
+        TokenError::OAuth {
+            status,
+            error,
+            description,
+            request_id,
+        } => TokenError::OAuth {
+            status,
+            error: match error {
+                ErrorCode::Unknown(code) => ErrorCode::Unknown(scrub(code)),
+                known => known,
+            },
+            description: scrub_opt(description),
+            request_id: scrub_opt(request_id),
+        },
+        TokenError::Unavailable {
+            status,
+            message,
+            request_id,
+            source,
+        } => TokenError::Unavailable {
+            status,
+            message: scrub(message),
+            request_id: scrub_opt(request_id),
+            source,
+        },
+        TokenError::Malformed { path, reason } => TokenError::Malformed {
+            path: scrub_opt(path),
+            reason: scrub(reason),
+        },
+        TokenError::Redirect { status, location } => TokenError::Redirect {
+            status,
+            location: scrub_opt(location),
+        },
+        other => other,
+    }
 }
 
 /// The token endpoint's error response as a [`TokenError`]: 5xx, 429 (and
@@ -477,7 +544,19 @@ mod tests {
             (r#", "expires_in": "-5""#, Duration::ZERO),
             (r#", "expires_in": 1e30"#, MAX_LIFETIME),
             (r#", "expires_in": {}"#, DEFAULT_LIFETIME),
+            (r#", "expires_in": 1e400"#, MAX_LIFETIME),
+            (r#", "expires_in": -1E+400"#, Duration::ZERO),
+            (r#", "expires_in": 99999999999999999999999"#, MAX_LIFETIME),
+            (r#", "expires_in": "1e400""#, DEFAULT_LIFETIME),
+            (r#", "expires_in": true"#, DEFAULT_LIFETIME),
         ];
+        // The JSON path of a failure elsewhere is still found.
+        let failed =
+            crate::body::decode::<TokenBody>(br#"{"access_token": 7, "expires_in": 1e400}"#);
+        assert_eq!(
+            failed.err().and_then(|(path, _)| path).as_deref(),
+            Some("access_token")
+        );
         for (json, expected) in cases {
             assert_eq!(lifetime(json).duration(), *expected, "{json}");
         }
