@@ -22,6 +22,7 @@ pub mod load;
 pub mod output;
 pub mod pointer;
 pub mod report;
+mod rule_file;
 pub mod verify;
 
 pub use error::{Error, Failure, Result};

@@ -52,16 +52,7 @@ impl FromStr for Reclassify {
 
 /// Names the closest rule id when there is one near enough.
 fn unknown_rule(id: &str) -> String {
-    let closest = RULES
-        .iter()
-        .map(|rule| (strsim::levenshtein(id, rule.id), rule.id))
-        .min();
-    let hint = match closest {
-        Some((distance, near)) if distance <= near.len() / 3 => {
-            format!("; did you mean `{near}`?")
-        }
-        _ => String::new(),
-    };
+    let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
     format!("unknown diff rule `{id}`{hint} (the rules: chekt-gen/src/diff/rules.rs)")
 }
 
@@ -78,10 +69,7 @@ fn unknown_rule(id: &str) -> String {
 /// # Ok::<(), chekt_gen::Error>(())
 /// ```
 pub fn parse_rules(file: &str, text: &str) -> Result<Vec<Reclassify>> {
-    text.lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line.split('#').next().unwrap_or("").trim()))
-        .filter(|(_, line)| !line.is_empty())
+    crate::rule_file::setting_lines(text)
         .map(|(line, text)| {
             text.parse().map_err(|message| Error::DiffRules {
                 file: file.to_string(),

@@ -43,11 +43,9 @@ impl LintConfig {
                         .to_string(),
             });
         }
-        text.lines()
-            .enumerate()
-            .map(|(index, line)| (index + 1, line.split('#').next().unwrap_or("").trim()))
-            .filter(|(_, line)| !line.is_empty())
-            .try_fold(LintConfig::default(), |config, (line, text)| {
+        crate::rule_file::setting_lines(text).try_fold(
+            LintConfig::default(),
+            |config, (line, text)| {
                 config
                     .with_override(text)
                     .map_err(|message| Error::LintConfig {
@@ -55,7 +53,8 @@ impl LintConfig {
                         line,
                         message,
                     })
-            })
+            },
+        )
     }
 
     /// Where the config of the spec at `spec` lives: [`CONFIG_FILE`] in its
@@ -97,14 +96,7 @@ impl LintConfig {
 }
 
 fn unknown_rule(id: &str) -> String {
-    let closest = RULES
-        .iter()
-        .map(|rule| (strsim::levenshtein(id, rule.id), rule.id))
-        .min();
-    let hint = match closest {
-        Some((distance, near)) if distance <= near.len() / 3 => format!("; did you mean `{near}`?"),
-        _ => String::new(),
-    };
+    let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
     format!("unknown lint rule `{id}`{hint} (`cargo xtask lint --list-rules` lists them)")
 }
 
