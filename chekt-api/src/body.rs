@@ -20,6 +20,15 @@ use reqwest::header::{CONTENT_ENCODING, HeaderMap};
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The server's `x-request-id` header, when it is text.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")?
+        .to_str()
+        .ok()
+        .map(str::to_string)
+}
+
 /// `body` without a leading UTF-8 byte-order mark.
 pub(crate) fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(BOM).unwrap_or(body)

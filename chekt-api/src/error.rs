@@ -483,7 +483,7 @@ impl Error {
     ) -> Error {
         let redacted = redact::known(&redact::text(&String::from_utf8_lossy(body)), secrets);
         let body = redacted.as_bytes();
-        let header_id = request_id_header(headers);
+        let header_id = crate::body::request_id(headers);
         let decoded = decode::<ApiError>(body).or_else(|e| {
             decode::<crate::types::OAuthError>(body)
                 .map(ApiError::from)
@@ -496,7 +496,7 @@ impl Error {
                     operation: op.id,
                     status: Some(status),
                     path,
-                    excerpt: redact::excerpt(body, EXCERPT_BYTES),
+                    excerpt: redact::excerpt(body, redact::EXCERPT_BYTES),
                     reason: format!("the error body is not the API's JSON error shape: {reason}"),
                     request_id: header_id,
                 };
@@ -566,10 +566,10 @@ impl Error {
             operation: op.id,
             status: None,
             path,
-            excerpt: redact::excerpt(body.as_bytes(), EXCERPT_BYTES),
+            excerpt: redact::excerpt(body.as_bytes(), redact::EXCERPT_BYTES),
             // The reason may quote a value of the body.
             reason: redact::known(&redact::text(&reason), secrets),
-            request_id: request_id_header(headers),
+            request_id: crate::body::request_id(headers),
         }
     }
 
@@ -581,17 +581,6 @@ impl Error {
             Error::Transport { source }
         }
     }
-}
-
-/// At most this many bytes of a body are shown in an error.
-pub(crate) const EXCERPT_BYTES: usize = 512;
-
-fn request_id_header(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")?
-        .to_str()
-        .ok()
-        .map(str::to_string)
 }
 
 /// The token endpoint's RFC 6749 §5.2 body (`create_token` called as an

@@ -118,6 +118,9 @@ pub(crate) fn known(text: &str, secrets: &[&str]) -> String {
         })
 }
 
+/// At most this many bytes of a body are shown in an error.
+pub(crate) const EXCERPT_BYTES: usize = 512;
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
 /// redacted and ending in `…` when cut. Redaction runs on the whole body
 /// before the cut, so a secret straddling the cut is not half shown.

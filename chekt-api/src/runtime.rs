@@ -171,11 +171,7 @@ pub(crate) fn unexpected(reply: Reply, op: &'static Operation) -> Error {
     Error::UnexpectedStatus {
         operation: op.id,
         status: reply.status,
-        request_id: reply
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        request_id: crate::body::request_id(&reply.headers),
     }
 }
 

@@ -468,13 +468,10 @@ fn refusal(
     bytes: &[u8],
 ) -> TokenError {
     let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
-    let header_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let header_id = crate::body::request_id(headers);
     let unavailable = !status.is_client_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
     let Some(body) = body else {
-        let text = crate::redact::excerpt(bytes, 512);
+        let text = crate::redact::excerpt(bytes, crate::redact::EXCERPT_BYTES);
         if unavailable {
             return TokenError::Unavailable {
                 status: Some(status),
