@@ -19,9 +19,72 @@ pub struct RateLimit {
     pub reset: Option<SystemTime>,
 }
 
+/// The longest wait a server's `Retry-After` is read as (one day): a
+/// larger one (or one in milliseconds) is cut to this, so no value can make
+/// a caller sleep forever. Whether the client waits it out is
+/// [`RetryPolicy::max_retry_after`](crate::retry::RetryPolicy::max_retry_after).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The furthest ahead a rate-limit window's reset is believed (one hour,
+/// the longest window the seeds name: 1000 requests an hour per API key).
+/// A reset further away (an epoch in milliseconds, a server clock far
+/// ahead of ours, a clock of ours that stepped back) is cut to this, so a
+/// throttled client is never locked out for longer.
+pub const MAX_RESET: Duration = Duration::from_secs(3600);
+
+/// An `X-RateLimit-Reset` at least this large is Unix time in milliseconds
+/// (1e11 s is the year 5138; 1e11 ms is 1973).
+const EPOCH_MILLIS_FROM: f64 = 1e11;
+/// An `X-RateLimit-Reset` below this (2001-09-09 as Unix seconds) is
+/// seconds until the reset, as some gateways send it, not a Unix time.
+const EPOCH_SECONDS_FROM: f64 = 1e9;
+
+/// A number as a server wrote it in a header: an optional sign, digits,
+/// fraction and exponent (`"30"`, `"+5"`, `"1.5"`, `"1e3"`, `" 007 "`);
+/// `None` for anything else, `NaN` and infinities included. Never panics.
+pub(crate) fn server_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    // `f64::from_str` also takes "inf", "NaN" and "infinity": not numbers here.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// `seconds` as a duration, negative as zero and at most `max`.
+fn clamped_seconds(seconds: f64, max: Duration) -> Duration {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(seconds).map_or(max, |d| d.min(max))
+}
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// The server's clock: its `Date` header (RFC 9110 §6.6.1), when readable.
+fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
+    httpdate::parse_http_date(header_text(headers, &reqwest::header::DATE)?.trim()).ok()
+}
+
+/// How far `at` (a time on the server's clock) is from the response's
+/// `Date` (or from `now` when it sent none): zero when past, at most `max`.
+fn until(at: SystemTime, headers: &HeaderMap, now: SystemTime, max: Duration) -> Duration {
+    let from = server_date(headers).unwrap_or(now);
+    at.duration_since(from).unwrap_or_default().min(max)
+}
+
 impl RateLimit {
     /// Reads the `X-RateLimit-*` headers; `None` when none is present.
     /// Malformed values are ignored rather than failing the response.
+    ///
+    /// Every value is read without overflow: counts are whole numbers
+    /// (fractions dropped, negative as 0, huge as `u64::MAX`); the reset is
+    /// a Unix time in seconds, in milliseconds (from 1e11), or seconds from
+    /// now (below 1e9), measured against the response's `Date` when it
+    /// sent one (so a server clock ahead of ours does not stretch it), and
+    /// at most [`MAX_RESET`] away.
     ///
     /// ```
     /// use chekt_api::http::header::{HeaderMap, HeaderValue};
@@ -35,18 +98,35 @@ impl RateLimit {
     /// assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        Self::from_headers_at(headers, SystemTime::now())
+    }
+
+    /// [`from_headers`](Self::from_headers) with our clock reading `now`.
+    pub(crate) fn from_headers_at(headers: &HeaderMap, now: SystemTime) -> Option<RateLimit> {
         static LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
         static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
         static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
-        let number = |name: &HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
-        let limit = number(&LIMIT);
-        let remaining = number(&REMAINING);
-        let reset = number(&RESET).map(|s| UNIX_EPOCH + Duration::from_secs(s));
+        let number = |name: &HeaderName| header_text(headers, name).and_then(server_number);
+        // `as` saturates: negative is 0, beyond u64 is u64::MAX.
+        let count = |name: &HeaderName| number(name).map(|n| n as u64);
+        let limit = count(&LIMIT);
+        let remaining = count(&REMAINING);
+        let reset = number(&RESET).filter(|n| *n >= 0.0).map(|n| {
+            let wait = if n >= EPOCH_SECONDS_FROM {
+                let seconds = if n >= EPOCH_MILLIS_FROM {
+                    n / 1000.0
+                } else {
+                    n
+                };
+                let since_epoch = clamped_seconds(seconds, Duration::MAX);
+                UNIX_EPOCH
+                    .checked_add(since_epoch)
+                    .map_or(MAX_RESET, |at| until(at, headers, now, MAX_RESET))
+            } else {
+                clamped_seconds(n, MAX_RESET)
+            };
+            now.checked_add(wait).unwrap_or(now)
+        });
         (limit.is_some() || remaining.is_some() || reset.is_some()).then_some(RateLimit {
             limit,
             remaining,
@@ -84,15 +164,18 @@ impl RateLimit {
     }
 }
 
-/// `Retry-After` as a delay: delta-seconds or an HTTP date (RFC 9110
-/// §10.2.3); `None` when absent or unreadable.
+/// `Retry-After` as a delay (RFC 9110 §10.2.3); `None` when absent or
+/// unreadable. Delta-seconds may carry a sign or a fraction (`"1.5"`), and
+/// a negative one is zero; an HTTP date is measured against the response's
+/// `Date` when it sent one (the server's clock, not ours), else `now`.
+/// Never more than [`MAX_RETRY_AFTER`].
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    let value = header_text(headers, &reqwest::header::RETRY_AFTER)?.trim();
+    if let Some(seconds) = server_number(value) {
+        return Some(clamped_seconds(seconds, MAX_RETRY_AFTER));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or_default())
+    Some(until(date, headers, now, MAX_RETRY_AFTER))
 }
 
 /// Client-side throttling, so a service spends its quota evenly instead of
@@ -105,8 +188,9 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 /// * the **server's window**: once a response reports
 ///   `X-RateLimit-Remaining: 0`, further requests wait until
 ///   `X-RateLimit-Reset`, or fail at once with
-///   [`Error::RateLimited`](crate::Error::RateLimited) when that is further
-///   away than [`max_wait`](Self::max_wait).
+///   [`Error::Throttled`](crate::Error::Throttled) (nothing sent) when that
+///   is further away than [`max_wait`](Self::max_wait). The wait is at most
+///   [`MAX_RESET`] whatever the server sent or our clock does.
 ///
 /// ```
 /// use std::time::Duration;
@@ -184,7 +268,8 @@ impl Throttle {
     }
 
     /// The longest a request waits for the server's window to reset before
-    /// failing with `RateLimited` instead (default 60 s).
+    /// failing with [`Error::Throttled`](crate::Error::Throttled) instead
+    /// (default 60 s).
     ///
     /// ```
     /// use std::time::Duration;
@@ -230,7 +315,9 @@ impl Throttler {
     pub async fn acquire(&self, last: Option<RateLimit>) -> Result<(), Duration> {
         if self.config.respect_server
             && let Some(window) = last.filter(RateLimit::is_exhausted)
-            && let Some(wait) = window.resets_in(SystemTime::now())
+            // A clock of ours that stepped back since the window was read
+            // must not stretch the wait past the bound.
+            && let Some(wait) = window.resets_in(SystemTime::now()).map(|w| w.min(MAX_RESET))
             && !wait.is_zero()
         {
             if wait > self.config.max_wait {
@@ -257,7 +344,9 @@ impl Throttler {
                     bucket.tokens -= 1.0;
                     return Ok(());
                 }
-                Duration::from_secs_f64((1.0 - bucket.tokens) / rate)
+                // At most one period, however the budget was configured.
+                Duration::try_from_secs_f64((1.0 - bucket.tokens) / rate)
+                    .map_or(per, |w| w.min(per))
             };
             tracing::debug!(?wait, "client-side budget spent; waiting");
             tokio::time::sleep(wait).await;
@@ -280,15 +369,18 @@ mod tests {
 
     #[test]
     fn parses_rate_limit_headers() {
-        let rl = RateLimit::from_headers(&headers(&[
-            ("x-ratelimit-limit", "1000"),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "1735693200"),
-        ]))
+        let now = UNIX_EPOCH + Duration::from_secs(1_735_693_170);
+        let rl = RateLimit::from_headers_at(
+            &headers(&[
+                ("x-ratelimit-limit", "1000"),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1735693200"),
+            ]),
+            now,
+        )
         .unwrap();
         assert_eq!(rl.limit, Some(1000));
         assert!(rl.is_exhausted());
-        let now = UNIX_EPOCH + Duration::from_secs(1_735_693_170);
         assert_eq!(rl.resets_in(now), Some(Duration::from_secs(30)));
         assert_eq!(RateLimit::from_headers(&headers(&[])), None);
         let garbage = RateLimit::from_headers(&headers(&[("x-ratelimit-limit", "lots")]));
@@ -306,6 +398,169 @@ mod tests {
         assert_eq!(retry_after(&date, now), Some(Duration::from_secs(10)));
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
         assert_eq!(retry_after(&headers(&[]), now), None);
+    }
+
+    #[test]
+    fn every_number_shape_a_server_sends_is_read_without_overflow() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let window = |pairs: &[(&'static str, &str)]| {
+            RateLimit::from_headers_at(&headers(pairs), now).unwrap()
+        };
+        let reset_in = |value: &str| window(&[("x-ratelimit-reset", value)]).resets_in(now);
+        let secs = |n| Some(Duration::from_secs(n));
+        assert_eq!(reset_in("1800000030"), secs(30), "Unix seconds");
+        assert_eq!(reset_in("1800000030000"), secs(30), "Unix milliseconds");
+        assert_eq!(reset_in("30"), secs(30), "seconds from now");
+        assert_eq!(reset_in("+30.9"), Some(Duration::from_millis(30_900)));
+        assert_eq!(reset_in("1799999000"), secs(0), "already past");
+        assert_eq!(reset_in("99999999999999999999999"), Some(MAX_RESET));
+        assert_eq!(reset_in("1e308"), Some(MAX_RESET));
+        assert_eq!(reset_in("4102444800"), Some(MAX_RESET), "the year 2100");
+        let negative = headers(&[("x-ratelimit-reset", "-5")]);
+        assert_eq!(RateLimit::from_headers_at(&negative, now), None);
+        // Against the server's Date: its clock is an hour ahead of ours.
+        let ahead = window(&[
+            ("date", "Fri, 15 Jan 2027 09:20:00 GMT"), // 1_800_004_800
+            ("x-ratelimit-reset", "1800004830"),
+        ]);
+        assert_eq!(ahead.resets_in(now), secs(30));
+        let counts = window(&[
+            ("x-ratelimit-limit", "+0060"),
+            ("x-ratelimit-remaining", "-1"),
+        ]);
+        assert_eq!((counts.limit, counts.remaining), (Some(60), Some(0)));
+        let huge = window(&[
+            ("x-ratelimit-limit", "1e40"),
+            ("x-ratelimit-remaining", "2.9"),
+        ]);
+        assert_eq!((huge.limit, huge.remaining), (Some(u64::MAX), Some(2)));
+        for junk in ["inf", "NaN", "-infinity", "", "0x10", "1,000"] {
+            assert_eq!(server_number(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_bounded_and_read_against_the_server_clock() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let wait = |pairs: &[(&'static str, &str)]| retry_after(&headers(pairs), now);
+        assert_eq!(
+            wait(&[("retry-after", "1.5")]),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(wait(&[("retry-after", "-3")]), Some(Duration::ZERO));
+        assert_eq!(
+            wait(&[("retry-after", "+007")]),
+            Some(Duration::from_secs(7))
+        );
+        for huge in ["18446744073709551616", "1e300", "5000000000000"] {
+            assert_eq!(
+                wait(&[("retry-after", huge)]),
+                Some(MAX_RETRY_AFTER),
+                "{huge}"
+            );
+        }
+        // The date is 10 s after the server's Date, however far our clock is.
+        let dated = [
+            ("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT"),
+            ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ];
+        assert_eq!(
+            retry_after(&headers(&dated), now + Duration::from_secs(3600)),
+            Some(Duration::from_secs(10))
+        );
+        let far = [("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")];
+        assert_eq!(wait(&far), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after(&headers(&far), UNIX_EPOCH),
+            Some(MAX_RETRY_AFTER)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_reset_never_locks_the_client_out_for_longer_than_the_bound() {
+        let throttler = Throttler::new(Throttle::new().max_wait(MAX_RESET));
+        // Our clock stepped back a day after the window was read.
+        let window = RateLimit {
+            limit: Some(60),
+            remaining: Some(0),
+            reset: Some(SystemTime::now() + Duration::from_secs(86_400)),
+        };
+        let start = tokio::time::Instant::now();
+        throttler.acquire(Some(window)).await.unwrap();
+        assert!(start.elapsed() <= MAX_RESET, "{:?}", start.elapsed());
+        // A budget whose refill interval no `Duration` holds waits one period.
+        let slow = Throttler::new(Throttle::new().budget(1, Duration::MAX));
+        slow.acquire(None).await.unwrap();
+        let next = tokio::time::timeout(Duration::from_secs(1), slow.acquire(None)).await;
+        assert!(next.is_err(), "the second request waits for the refill");
+    }
+
+    /// Fuzzing of every parser of server numbers here: bounded and
+    /// deterministic, so it runs in CI with `cargo test`.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        fn config() -> Config {
+            Config {
+                cases: 4000,
+                rng_seed: RngSeed::Fixed(24),
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// Header values as hostile servers write numbers and dates.
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<i128>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| format!("{n}000")),
+                "[-+]?[0-9]{0,30}(\\.[0-9]{0,5})?([eE][-+]?[0-9]{1,4})?",
+                "[ -~]{0,40}",
+                any::<u32>().prop_map(|n| {
+                    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(u64::from(n) * 58))
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn no_server_number_panics_or_exceeds_its_bound(
+                reset in value(),
+                retry in value(),
+                date in value(),
+                count in value(),
+                now_secs in any::<u64>(),
+            ) {
+                let now = UNIX_EPOCH
+                    .checked_add(Duration::from_secs(now_secs % (1 << 40)))
+                    .unwrap_or(UNIX_EPOCH);
+                let mut map = HeaderMap::new();
+                for (name, text) in [
+                    ("x-ratelimit-reset", &reset),
+                    ("x-ratelimit-limit", &count),
+                    ("x-ratelimit-remaining", &count),
+                    ("retry-after", &retry),
+                    ("date", &date),
+                ] {
+                    if let Ok(v) = HeaderValue::from_str(text) {
+                        map.insert(name, v);
+                    }
+                }
+                if let Some(wait) = retry_after(&map, now) {
+                    prop_assert!(wait <= MAX_RETRY_AFTER);
+                }
+                if let Some(window) = RateLimit::from_headers_at(&map, now)
+                    && let Some(wait) = window.resets_in(now)
+                {
+                    prop_assert!(wait <= MAX_RESET);
+                }
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]
