@@ -13,15 +13,14 @@
 //! `ContentEncoding`, an encoding not asked for; `Paging`, a list that does
 //! not end), and no token it echoes is shown (`crate::redact`).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::auth::error::TokenError;
-use crate::body::decode;
 use crate::operations::Operation;
-use crate::rate_limit::{RateLimit, retry_after};
+use crate::rate_limit::RateLimit;
 use crate::redact;
 use crate::types::{ApiError, ErrorCode, ErrorDetail};
 
@@ -176,7 +175,8 @@ pub enum Error {
     UndecodableBody {
         /// The operationId.
         operation: &'static str,
-        /// The error status; `None` for a success body.
+        /// Always `None` (a success body): an error status is classified
+        /// by the status whatever its body ([`crate::classify`]).
         status: Option<StatusCode>,
         /// The JSON path that failed (`[0].timezone`, `data.device_id`),
         /// when the body was JSON.
@@ -467,89 +467,6 @@ impl Error {
         }
     }
 
-    /// Classifies an error response of `op` from its status, headers and
-    /// (capped) body. Only the status and the body decide the variant; no
-    /// header can change it. Before anything is read from the body, every
-    /// token-shaped secret ([`redact::text`]) and every one of `secrets`
-    /// (the credential the request carried) is redacted from all of it, so
-    /// no field (`message`, `error`, `code`, `details`, `request_id`) can
-    /// echo one.
-    pub(crate) fn from_response(
-        op: &Operation,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-        secrets: &[&str],
-    ) -> Error {
-        let redacted = redact::known(&redact::text(&String::from_utf8_lossy(body)), secrets);
-        let body = redacted.as_bytes();
-        let header_id = crate::body::request_id(headers);
-        let decoded = decode::<ApiError>(body).or_else(|e| {
-            decode::<crate::types::OAuthError>(body)
-                .map(ApiError::from)
-                .map_err(|_| e)
-        });
-        let body: ApiError = match decoded {
-            Ok(body) => body,
-            Err((path, reason)) => {
-                return Error::UndecodableBody {
-                    operation: op.id,
-                    status: Some(status),
-                    path,
-                    excerpt: redact::excerpt(body, redact::EXCERPT_BYTES),
-                    reason: format!("the error body is not the API's JSON error shape: {reason}"),
-                    request_id: header_id,
-                };
-            }
-        };
-        let ApiError {
-            code,
-            details,
-            message,
-            request_id,
-            ..
-        } = body.clone();
-        let request_id = request_id.or(header_id);
-        match status.as_u16() {
-            401 | 403 => Error::Auth {
-                status,
-                code,
-                message,
-                request_id,
-            },
-            429 => Error::RateLimited {
-                retry_after: retry_after(headers, SystemTime::now()),
-                rate_limit: RateLimit::from_headers(headers).map(Box::new),
-                code,
-                message,
-                request_id,
-            },
-            404 => Error::NotFound {
-                code,
-                message,
-                request_id,
-            },
-            400 | 422 => Error::Validation {
-                status,
-                code,
-                field: details.first().and_then(|d| d.field.clone()),
-                details,
-                message,
-                request_id,
-            },
-            500..=599 => Error::Server {
-                status,
-                code,
-                message,
-                request_id,
-            },
-            _ => Error::Api {
-                status,
-                body: Box::new(ApiError { request_id, ..body }),
-            },
-        }
-    }
-
     /// A success body of `op` that does not decode as its type; token
     /// shapes and `secrets` (the credential sent) are redacted from the
     /// excerpt and the reason.
@@ -579,26 +496,6 @@ impl Error {
             Error::Timeout { source }
         } else {
             Error::Transport { source }
-        }
-    }
-}
-
-/// The token endpoint's RFC 6749 §5.2 body (`create_token` called as an
-/// operation) read as the common error shape: `error` (e.g.
-/// `invalid_grant`) becomes the machine code unless the body carries
-/// CHeKT's own `code`, and `error_description` the message.
-impl From<crate::types::OAuthError> for ApiError {
-    fn from(body: crate::types::OAuthError) -> Self {
-        let code = body.code.as_deref().unwrap_or(&body.error).into();
-        ApiError {
-            message: body
-                .error_description
-                .or(body.message)
-                .unwrap_or_else(|| body.error.clone()),
-            code: Some(code),
-            details: Vec::new(),
-            error: body.error,
-            request_id: body.request_id,
         }
     }
 }

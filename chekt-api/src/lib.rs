@@ -105,6 +105,7 @@ mod generated;
 
 pub mod auth;
 mod body;
+mod classify;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client;

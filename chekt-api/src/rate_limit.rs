@@ -41,14 +41,19 @@ const EPOCH_SECONDS_FROM: f64 = 1e9;
 
 /// A number as a server wrote it in a header: an optional sign, digits,
 /// fraction and exponent (`"30"`, `"+5"`, `"1.5"`, `"1e3"`, `" 007 "`);
-/// `None` for anything else, `NaN` and infinities included. Never panics.
+/// one too large for `f64` (`"1e400"`) is infinite, which every caller
+/// clamps. `None` for anything else (`inf`, `NaN`, `0x10`, `1,000`).
+/// Never panics.
 pub(crate) fn server_number(text: &str) -> Option<f64> {
     let text = text.trim();
     // `f64::from_str` also takes "inf", "NaN" and "infinity": not numbers here.
-    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
         return None;
     }
-    text.parse::<f64>().ok().filter(|n| n.is_finite())
+    text.parse::<f64>().ok().filter(|n| !n.is_nan())
 }
 
 /// `seconds` as a duration, negative as zero and at most `max`.
@@ -73,6 +78,27 @@ fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
 fn until(at: SystemTime, headers: &HeaderMap, now: SystemTime, max: Duration) -> Duration {
     let from = server_date(headers).unwrap_or(now);
     at.duration_since(from).unwrap_or_default().min(max)
+}
+
+/// `at` (a time on the server's clock; `None` beyond what a `SystemTime`
+/// holds) on ours: moved by how far the response's `Date` is from `now`
+/// (unmoved when it sent none), and at most `max` after `now`.
+fn on_our_clock(
+    at: Option<SystemTime>,
+    headers: &HeaderMap,
+    now: SystemTime,
+    max: Duration,
+) -> SystemTime {
+    let latest = now.checked_add(max).unwrap_or(now);
+    let Some(at) = at else { return latest };
+    let moved = match server_date(headers) {
+        None => Some(at),
+        Some(date) => match now.duration_since(date) {
+            Ok(behind) => at.checked_add(behind),
+            Err(ahead) => at.checked_sub(ahead.duration()),
+        },
+    };
+    moved.map_or(latest, |at| at.min(latest))
 }
 
 impl RateLimit {
@@ -112,20 +138,18 @@ impl RateLimit {
         let limit = count(&LIMIT);
         let remaining = count(&REMAINING);
         let reset = number(&RESET).filter(|n| *n >= 0.0).map(|n| {
-            let wait = if n >= EPOCH_SECONDS_FROM {
-                let seconds = if n >= EPOCH_MILLIS_FROM {
-                    n / 1000.0
-                } else {
-                    n
-                };
-                let since_epoch = clamped_seconds(seconds, Duration::MAX);
-                UNIX_EPOCH
-                    .checked_add(since_epoch)
-                    .map_or(MAX_RESET, |at| until(at, headers, now, MAX_RESET))
+            if n < EPOCH_SECONDS_FROM {
+                return now
+                    .checked_add(clamped_seconds(n, MAX_RESET))
+                    .unwrap_or(now);
+            }
+            let seconds = if n >= EPOCH_MILLIS_FROM {
+                n / 1000.0
             } else {
-                clamped_seconds(n, MAX_RESET)
+                n
             };
-            now.checked_add(wait).unwrap_or(now)
+            let at = UNIX_EPOCH.checked_add(clamped_seconds(seconds, Duration::MAX));
+            on_our_clock(at, headers, now, MAX_RESET)
         });
         (limit.is_some() || remaining.is_some() || reset.is_some()).then_some(RateLimit {
             limit,
@@ -434,7 +458,8 @@ mod tests {
             ("x-ratelimit-remaining", "2.9"),
         ]);
         assert_eq!((huge.limit, huge.remaining), (Some(u64::MAX), Some(2)));
-        for junk in ["inf", "NaN", "-infinity", "", "0x10", "1,000"] {
+        assert_eq!(server_number("1e400"), Some(f64::INFINITY));
+        for junk in ["inf", "NaN", "-infinity", "", "0x10", "1,000", "e", "1.2.3"] {
             assert_eq!(server_number(junk), None, "{junk:?}");
         }
     }

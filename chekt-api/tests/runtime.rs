@@ -306,8 +306,8 @@ async fn error_kinds_are_told_apart() {
                 assert_eq!(err.request_id(), limited["request_id"].as_str());
                 assert!(err.is_retryable());
             }
-            (502, Error::UndecodableBody { excerpt, .. }) => {
-                assert!(excerpt.contains("upstream down"), "{excerpt}")
+            (502, Error::Server { message, .. }) => {
+                assert!(message.contains("upstream down"), "{message}")
             }
             _ => panic!("status {status}: unexpected {err:?}"),
         }
