@@ -795,10 +795,36 @@ mod replay {
             verifier.verify(&map, alarm_created_json()),
             Err(WebhookError::TimestampTooOld { .. })
         ));
-        // ...and the id is dropped at the next record.
+        // ...and the id is dropped once the monotonic clock agrees (only
+        // the test's wall clock moved here, so it is still remembered).
         let fresh = Signer::new(SECRET).sign(TS + 301, UNKNOWN_EVENT_JSON.to_vec());
         verifier.verify(&fresh.header_map(), fresh.body()).unwrap();
-        assert_eq!(guard.len(), 1);
+        assert_eq!(guard.len(), 2);
+    }
+
+    // Threat: the receiver's clock is stepped forward (NTP, a resumed VM)
+    // and back; a captured delivery replayed in between is accepted again.
+    #[test]
+    fn a_replay_is_a_duplicate_however_the_clock_steps() {
+        let (verifier, _, clock) = guarded(TS);
+        let map = headers(ALARM_CREATED, "1772331247");
+        verifier.verify(&map, alarm_created_json()).unwrap();
+        // A day ahead: a new delivery there must not forget the first.
+        clock.advance(Duration::from_secs(86_400));
+        let later = Signer::new(SECRET).sign(TS + 86_400, UNKNOWN_EVENT_JSON.to_vec());
+        verifier.verify(&later.header_map(), later.body()).unwrap();
+        // Back to the right time: the replay is still a duplicate.
+        clock.rewind(Duration::from_secs(86_400 - 30));
+        assert!(matches!(
+            verifier.verify(&map, alarm_created_json()),
+            Err(WebhookError::Duplicate { .. })
+        ));
+        // Stepped back further (within the tolerance): still a duplicate.
+        clock.rewind(Duration::from_secs(200));
+        assert!(matches!(
+            verifier.verify(&map, alarm_created_json()),
+            Err(WebhookError::Duplicate { .. })
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::WebhookError;
 
@@ -20,6 +21,13 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 /// capacity above the number of events you receive per tolerance window
 /// (the default, 10 000, covers 33 events a second with a 5-minute
 /// tolerance).
+///
+/// Clock steps: the `now` a caller passes is the wall clock, which can be
+/// stepped (NTP, a VM resumed, an operator). An id is forgotten only once
+/// *both* the wall clock and a monotonic clock say its window has passed
+/// (the monotonic one counting from when it was recorded), so a wall clock
+/// stepped forward forgets nothing early (a replay after it is stepped
+/// back again is still a duplicate), and one stepped back keeps every id.
 ///
 /// The guard is a process-local, in-memory safety net. For exactly-once
 /// processing across restarts, several replicas, or redeliveries hours
@@ -48,26 +56,45 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 pub struct ReplayGuard {
     capacity: usize,
     state: Mutex<State>,
+    /// The monotonic clock (`Instant::now`, or a test's).
+    monotonic: Box<dyn Fn() -> Instant + Send + Sync>,
+}
+
+/// One remembered id.
+struct Entry {
+    /// Its key in `by_expiry`.
+    key: (u64, u64),
+    /// When its window has passed by the monotonic clock; `None` when that
+    /// is beyond what an `Instant` holds.
+    passes: Option<Instant>,
 }
 
 #[derive(Default)]
 struct State {
-    /// id → its key in `by_expiry`.
-    by_id: HashMap<Arc<str>, (u64, u64)>,
+    by_id: HashMap<Arc<str>, Entry>,
     /// (expires_at, insertion sequence) → id, oldest expiry first.
     by_expiry: BTreeMap<(u64, u64), Arc<str>>,
     next_seq: u64,
 }
 
 impl State {
-    /// Drops every id whose expiry is before `now`.
-    fn purge_expired(&mut self, now: u64) {
-        while let Some(entry) = self.by_expiry.first_entry() {
-            if entry.key().0 >= now {
-                break;
+    /// Drops every id whose expiry is before `now` on the wall clock and
+    /// whose window has passed on the monotonic clock (`mono`).
+    fn purge_expired(&mut self, now: u64, mono: Instant) {
+        let expired: Vec<(u64, u64)> = self
+            .by_expiry
+            .range(..(now, 0))
+            .filter(|(_, id)| {
+                self.by_id
+                    .get(*id)
+                    .is_some_and(|e| e.passes.is_some_and(|at| at < mono))
+            })
+            .map(|(key, _)| *key)
+            .collect();
+        for key in expired {
+            if let Some(id) = self.by_expiry.remove(&key) {
+                self.by_id.remove(&id);
             }
-            let id = entry.remove();
-            self.by_id.remove(&id);
         }
     }
 
@@ -111,9 +138,18 @@ impl ReplayGuard {
     /// # Ok::<(), chekt_api::webhooks::ConfigError>(())
     /// ```
     pub fn new(capacity: usize) -> Self {
+        Self::with_monotonic(capacity, Instant::now)
+    }
+
+    /// A guard reading the monotonic clock from `monotonic` (tests).
+    fn with_monotonic(
+        capacity: usize,
+        monotonic: impl Fn() -> Instant + Send + Sync + 'static,
+    ) -> Self {
         Self {
             capacity: capacity.max(1),
             state: Mutex::new(State::default()),
+            monotonic: Box::new(monotonic),
         }
     }
 
@@ -156,9 +192,10 @@ impl ReplayGuard {
     }
 
     /// Records `id` until `expires_at`, or fails with
-    /// [`WebhookError::Duplicate`] if it is already remembered and not
-    /// expired at `now` (both in Unix seconds; an id is still remembered at
-    /// exactly `expires_at`).
+    /// [`WebhookError::Duplicate`] if it is already remembered (both in Unix
+    /// seconds; an id is still remembered at exactly `expires_at`, and until
+    /// as long as its window, `expires_at - now`, has also passed on the
+    /// monotonic clock: see "Clock steps" above).
     ///
     /// [`Verifier`](super::Verifier) calls this after the signature and
     /// timestamp checks pass, with `expires_at = timestamp + tolerance`;
@@ -173,13 +210,15 @@ impl ReplayGuard {
     /// guard.record("evt_1a2b3c4d", now, now + tolerance)?;
     /// let replay = guard.record("evt_1a2b3c4d", now + 60, now + 60 + tolerance);
     /// assert!(matches!(replay, Err(WebhookError::Duplicate { .. })));
-    /// // Once the first delivery's window has passed, the timestamp check takes over.
-    /// guard.record("evt_1a2b3c4d", now + tolerance + 1, now + 2 * tolerance + 1)?;
+    /// // However the wall clock steps, inside the window it stays a duplicate.
+    /// let stepped = guard.record("evt_1a2b3c4d", now + 86_400, now + 86_400 + tolerance);
+    /// assert!(matches!(stepped, Err(WebhookError::Duplicate { .. })));
     /// # Ok::<(), WebhookError>(())
     /// ```
     pub fn record(&self, id: &str, now: u64, expires_at: u64) -> Result<(), WebhookError> {
+        let mono = (self.monotonic)();
         let mut state = self.lock();
-        state.purge_expired(now);
+        state.purge_expired(now, mono);
         if state.by_id.contains_key(id) {
             return Err(WebhookError::Duplicate { id: id.to_owned() });
         }
@@ -190,7 +229,9 @@ impl ReplayGuard {
         state.next_seq = state.next_seq.wrapping_add(1);
         let id: Arc<str> = Arc::from(id);
         state.by_expiry.insert(key, Arc::clone(&id));
-        state.by_id.insert(id, key);
+        let window = Duration::from_secs(expires_at.saturating_sub(now));
+        let passes = mono.checked_add(window);
+        state.by_id.insert(id, Entry { key, passes });
         Ok(())
     }
 
@@ -212,8 +253,8 @@ impl ReplayGuard {
     pub fn forget(&self, id: &str) -> bool {
         let mut state = self.lock();
         match state.by_id.remove(id) {
-            Some(key) => {
-                state.by_expiry.remove(&key);
+            Some(entry) => {
+                state.by_expiry.remove(&entry.key);
                 true
             }
             None => false,
@@ -252,9 +293,81 @@ mod tests {
         matches!(result, Err(WebhookError::Duplicate { .. }))
     }
 
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+
+    /// A guard and a monotonic clock the test moves (in seconds).
+    struct Stepped {
+        guard: ReplayGuard,
+        mono: Arc<AtomicU64>,
+    }
+
+    impl Stepped {
+        fn new(capacity: usize) -> Self {
+            let mono = Arc::new(AtomicU64::new(0));
+            let (start, secs) = (Instant::now(), Arc::clone(&mono));
+            let guard = ReplayGuard::with_monotonic(capacity, move || {
+                start + Duration::from_secs(secs.load(SeqCst))
+            });
+            Stepped { guard, mono }
+        }
+
+        /// Records with both clocks at `now` (no step).
+        fn record(&self, id: &str, now: u64, expires_at: u64) -> Result<(), WebhookError> {
+            self.mono.store(now, SeqCst);
+            self.guard.record(id, now, expires_at)
+        }
+    }
+
+    impl std::ops::Deref for Stepped {
+        type Target = ReplayGuard;
+        fn deref(&self) -> &ReplayGuard {
+            &self.guard
+        }
+    }
+
+    #[test]
+    fn a_clock_step_never_lets_a_replay_in_inside_its_window() {
+        let stepped = Stepped::new(10);
+        let guard = &stepped.guard;
+        let (t, tolerance) = (1_700_000_000, 300);
+        stepped.record("evt_1", t, t + tolerance).unwrap();
+        // The wall clock jumps a day ahead (the monotonic one does not): a
+        // new delivery there forgets nothing.
+        guard
+            .record("evt_2", t + 86_400, t + 86_400 + tolerance)
+            .unwrap();
+        // Stepped back to the right time: the replay is still a duplicate.
+        assert!(is_duplicate(guard.record(
+            "evt_1",
+            t + 10,
+            t + 10 + tolerance
+        )));
+        // The wall clock steps back an hour: still a duplicate, and kept.
+        assert!(is_duplicate(guard.record(
+            "evt_1",
+            t - 3600,
+            t - 3600 + tolerance
+        )));
+        assert_eq!(guard.len(), 2);
+        // The monotonic clock past the window but the wall clock stepped
+        // back before it: still remembered.
+        stepped.mono.store(t + tolerance + 1, SeqCst);
+        assert!(is_duplicate(guard.record(
+            "evt_1",
+            t + 100,
+            t + 100 + tolerance
+        )));
+        // Both clocks past the window: forgotten (the timestamp check
+        // rejects the replay from then on).
+        stepped
+            .record("evt_1", t + tolerance + 1, t + 2 * tolerance + 1)
+            .unwrap();
+        assert_eq!(guard.len(), 2, "evt_1 again and evt_2");
+    }
+
     #[test]
     fn rejects_a_second_record_until_expiry() {
-        let guard = ReplayGuard::new(10);
+        let guard = Stepped::new(10);
         guard.record("evt_1", 100, 400).unwrap();
         assert!(is_duplicate(guard.record("evt_1", 101, 401)));
         assert!(
@@ -267,7 +380,7 @@ mod tests {
 
     #[test]
     fn expired_ids_are_purged() {
-        let guard = ReplayGuard::new(10);
+        let guard = Stepped::new(10);
         for (i, expiry) in [110, 120, 130].into_iter().enumerate() {
             guard.record(&format!("evt_{i}"), 100, expiry).unwrap();
         }
@@ -279,7 +392,7 @@ mod tests {
 
     #[test]
     fn capacity_evicts_the_entry_closest_to_expiry() {
-        let guard = ReplayGuard::new(3);
+        let guard = Stepped::new(3);
         guard.record("late", 100, 500).unwrap();
         guard.record("soon", 100, 200).unwrap();
         guard.record("mid", 100, 300).unwrap();
@@ -317,7 +430,7 @@ mod tests {
 
     #[test]
     fn same_expiry_for_many_ids_is_fine() {
-        let guard = ReplayGuard::new(100);
+        let guard = Stepped::new(100);
         for i in 0..100 {
             guard.record(&i.to_string(), 0, 300).unwrap();
         }
