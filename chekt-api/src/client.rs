@@ -58,7 +58,6 @@ pub enum BuildError {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct ClientBuilder {
     base_url: String,
     bearer: Option<SecretString>,
@@ -74,6 +73,28 @@ pub struct ClientBuilder {
     throttle: Option<Throttle>,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+}
+
+/// Credentials show as `[redacted]`, also user info in the base URL
+/// (refused at `build`, but it may be in the builder until then).
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &crate::redact::text(&self.base_url))
+            .field("bearer", &self.bearer)
+            .field("api_key", &self.api_key)
+            .field("client_credentials", &self.client_credentials)
+            .field("assertion", &self.assertion)
+            .field("authorization_code", &self.authorization_code)
+            .field("scope", &self.scope)
+            .field("retry", &self.retry)
+            .field("token_margin", &self.token_margin)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("throttle", &self.throttle)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The default limit on a success body: 16 MiB.

@@ -479,13 +479,14 @@ impl Error {
         secrets: &[&str],
     ) -> Error {
         let body = redact::known(&String::from_utf8_lossy(body), secrets);
+        // The reason may quote a value of the body.
+        let reason = redact::known(&redact::parser_message(&reason, path.as_deref()), secrets);
         Error::UndecodableBody {
             operation: op.id,
             status: None,
             path,
             excerpt: redact::excerpt(body.as_bytes(), redact::EXCERPT_BYTES),
-            // The reason may quote a value of the body.
-            reason: redact::known(&redact::text(&reason), secrets),
+            reason,
             request_id: crate::body::request_id(headers),
         }
     }

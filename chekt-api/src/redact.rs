@@ -7,10 +7,16 @@
 //!
 //! * the value of a JSON field or form field named like a credential
 //!   ([`SECRET_FIELDS`]: `access_token`, `refresh_token`, `client_secret`,
-//!   ...), also when the body is cut off inside it;
+//!   ...) whatever its JSON type (string, number, `true`, a nested object
+//!   or array), also when the body is cut off inside it ([`text`]; a parsed
+//!   value: [`value`]);
 //! * `Bearer <token>`;
 //! * a JWT (`eyJ…`);
-//! * a CHeKT API key (`chekt_live_…` / `chekt_test_…`).
+//! * a CHeKT API key (`chekt_live_…` / `chekt_test_…`);
+//! * the user info of a URL (`https://user:pass@host` shows
+//!   `https://[redacted]@host`);
+//! * a value a JSON parser quotes in its message about a secret field
+//!   ([`parser_message`]).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -40,11 +46,6 @@ pub const SECRET_FIELDS: &[&str] = &[
 static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.join("|");
     [
-        // "field": "value" — the value may be cut off (no closing quote).
-        (
-            format!(r#"(?i)("(?:{fields})"\s*:\s*")(?:[^"\\]|\\.)*("?)"#),
-            "${1}[redacted]${2}",
-        ),
         // field=value in a form or query string.
         (format!(r"(?i)\b((?:{fields})=)[^&\s]+"), "${1}[redacted]"),
         (
@@ -58,6 +59,11 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (
             r"chekt_(?:live|test)_[A-Za-z0-9]+".to_string(),
             "[redacted]",
+        ),
+        // scheme://userinfo@ (RFC 3986 §3.2.1).
+        (
+            r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+@".to_string(),
+            "${1}[redacted]@",
         ),
     ]
     .into_iter()
@@ -76,13 +82,156 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// assert_eq!(text("Authorization: Bearer abc.def"), "Authorization: Bearer [redacted]");
 /// ```
 pub fn text(text: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(text);
+    let mut out = json_fields(text);
     for (pattern, with) in RULES.iter() {
         if let Cow::Owned(replaced) = pattern.replace_all(&out, *with) {
             out = Cow::Owned(replaced);
         }
     }
     out
+}
+
+/// `"field": value` with a secret field name (any case): the start of the
+/// value is the match's end.
+static SECRET_KEY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(&format!(r#"(?i)"(?:{})"\s*:\s*"#, SECRET_FIELDS.join("|"))).ok());
+
+/// `text` with the value of every secret JSON field replaced by
+/// `"[redacted]"`, whatever its type; a value cut off by the end of the
+/// text is redacted to the end (a cut-off string keeps no closing quote).
+fn json_fields(text: &str) -> Cow<'_, str> {
+    let Some(key) = SECRET_KEY.as_ref() else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::new();
+    let mut rest = 0;
+    for found in key.find_iter(text) {
+        let start = found.end();
+        if start < rest {
+            continue; // inside a value already redacted
+        }
+        let (end, closed) = json_value_end(&text.as_bytes()[start..]);
+        if end == 0 {
+            continue;
+        }
+        out.push_str(&text[rest..start]);
+        out.push_str(if closed {
+            "\"[redacted]\""
+        } else {
+            "\"[redacted]"
+        });
+        rest = start + end;
+    }
+    if rest == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[rest..]);
+    Cow::Owned(out)
+}
+
+/// The length of the JSON value at the start of `bytes` (a string, object
+/// or array with its nesting, or a scalar up to the next delimiter), and
+/// whether it ended before the text did.
+fn json_value_end(bytes: &[u8]) -> (usize, bool) {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => {
+                    in_string = false;
+                    if depth == 0 {
+                        return (i + 1, true);
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    return (i + 1, true);
+                }
+            }
+            b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => return (i, true),
+            _ => {}
+        }
+    }
+    (bytes.len(), false)
+}
+
+/// Replaces the value of every field named in [`SECRET_FIELDS`] (any case,
+/// at any depth, of any JSON type but `null`) with `"[redacted]"`: the
+/// CLI's output, and any body shown as JSON.
+///
+/// ```
+/// use chekt_api::redact::value;
+///
+/// let mut body = serde_json::json!({"token_type": "Bearer", "Access_Token": 12345,
+///     "nested": [{"client_secret": {"v": "s"}}], "refresh_token": null});
+/// value(&mut body);
+/// assert_eq!(body, serde_json::json!({"token_type": "Bearer", "Access_Token": "[redacted]",
+///     "nested": [{"client_secret": "[redacted]"}], "refresh_token": null}));
+/// ```
+pub fn value(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if is_secret_field(key) && !field.is_null() {
+                    *field = Value::String(REDACTED.into());
+                } else {
+                    self::value(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(self::value),
+        _ => {}
+    }
+}
+
+/// Whether `name` is one of [`SECRET_FIELDS`] (any case).
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(name))
+}
+
+/// A JSON parser's message about the value at `path` (`data.access_token`,
+/// `[0].refresh_token`): when the path ends in a secret field, every value
+/// the message quotes (serde's `` `123` `` and `"text"`) is redacted, so
+/// "invalid type: integer `123`" does not show a numeric token; then
+/// [`text`] as for any text.
+///
+/// ```
+/// use chekt_api::redact::parser_message;
+///
+/// let reason = "invalid type: integer `8812345`, expected a string";
+/// assert_eq!(parser_message(reason, Some("access_token")),
+///     "invalid type: integer `[redacted]`, expected a string");
+/// assert_eq!(parser_message(reason, Some("site_id")), reason);
+/// ```
+pub fn parser_message(message: &str, path: Option<&str>) -> String {
+    static QUOTED: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#"`[^`]*`|"(?:[^"\\]|\\.)*""#).ok());
+    let field = path
+        .and_then(|p| p.rsplit(['.', '[']).next())
+        .map(|f| f.trim_end_matches(']'));
+    let message = match (&*QUOTED, field.is_some_and(is_secret_field)) {
+        (Some(quoted), true) => quoted
+            .replace_all(message, |c: &regex::Captures<'_>| {
+                let q = &c[0][..1];
+                format!("{q}{REDACTED}{q}")
+            })
+            .into_owned(),
+        _ => message.to_string(),
+    };
+    text(&message).into_owned()
 }
 
 /// Secrets at least this long are redacted wherever they occur; shorter
@@ -195,6 +344,65 @@ mod tests {
             assert_eq!(text(given), expected, "{given}");
         }
         assert!(matches!(text("nothing secret"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_secret_field_is_redacted_whatever_its_json_type() {
+        let cases = [
+            (
+                r#"{"access_token": 8812345, "n": 1}"#,
+                r#"{"access_token": "[redacted]", "n": 1}"#,
+            ),
+            (
+                r#"{"refresh_token":-1.5e3}"#,
+                r#"{"refresh_token":"[redacted]"}"#,
+            ),
+            (
+                r#"{"client_secret": true}"#,
+                r#"{"client_secret": "[redacted]"}"#,
+            ),
+            (
+                r#"{"access_token": {"value": "at-9", "exp": [1, {"x": "}"}]}, "ok": 1}"#,
+                r#"{"access_token": "[redacted]", "ok": 1}"#,
+            ),
+            (
+                r#"{"api_key": ["k1", "k2"]}"#,
+                r#"{"api_key": "[redacted]"}"#,
+            ),
+            (
+                r#"{"password": {"cut": "off"#,
+                r#"{"password": "[redacted]"#,
+            ),
+            (r#"{"secret": 12"#, r#"{"secret": "[redacted]"#),
+            (
+                r#"{"access_token": null}"#,
+                r#"{"access_token": "[redacted]"}"#,
+            ),
+            (r#"{"token_type": 5}"#, r#"{"token_type": 5}"#),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(text(given), expected, "{given}");
+        }
+    }
+
+    #[test]
+    fn url_user_info_and_parser_messages_are_redacted() {
+        assert_eq!(
+            text("error sending request for url (https://partner:hunter2@api.chekt.com/x)"),
+            "error sending request for url (https://[redacted]@api.chekt.com/x)"
+        );
+        assert_eq!(
+            text("see http://tok-only@host/"),
+            "see http://[redacted]@host/"
+        );
+        assert_eq!(text("mail me@example.com"), "mail me@example.com");
+        let reason = r#"invalid type: string "at-77", expected u64"#;
+        assert_eq!(
+            parser_message(reason, Some("[0].Refresh_Token")),
+            r#"invalid type: string "[redacted]", expected u64"#
+        );
+        assert_eq!(parser_message(reason, Some("data.site_id")), reason);
+        assert_eq!(parser_message(reason, None), reason);
     }
 
     #[test]

@@ -253,3 +253,69 @@ async fn a_reset_is_read_against_the_servers_date() {
         "{left:?}"
     );
 }
+
+// Threat: a secret that is not a JSON string (a number, a nested object)
+// or sits in a URL's user info slips past redaction into an error, its
+// Debug, or a builder's Debug.
+#[tokio::test]
+async fn secrets_of_any_json_type_never_reach_an_error() {
+    const NUMERIC: &str = "99887766554433";
+    const NESTED: &str = "nested-secret-4d3c2b1a";
+    let bodies = [
+        (200, format!(r#"{{"access_token": {NUMERIC}}}"#)),
+        (
+            200,
+            format!(r#"{{"refresh_token": {{"value": "{NESTED}"}}, "rows": ["#),
+        ),
+        (
+            503,
+            format!(r#"<p>{{"client_secret": [{NUMERIC}, "{NESTED}"]}}</p>"#),
+        ),
+        (
+            502,
+            format!("upstream https://svc:{NESTED}@10.0.0.7/ refused"),
+        ),
+    ];
+    for (status, body) in bodies {
+        let server = MockServer::start().await;
+        mount(
+            &server,
+            ResponseTemplate::new(status).set_body_string(body.clone()),
+            None,
+        )
+        .await;
+        let err = list_sites(&client(&server, RetryPolicy::none()))
+            .await
+            .unwrap_err();
+        let shown = format!("{err} {err:?} {err:#}");
+        assert!(
+            !shown.contains(NUMERIC) && !shown.contains(NESTED),
+            "{body}: {shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{body}: {shown}");
+    }
+
+    // The token endpoint answers a token that is a number.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            r#"{{"access_token": {NUMERIC}, "expires_in": 60}}"#
+        )))
+        .mount(&server)
+        .await;
+    let partner = Client::builder()
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .client_credentials("partner-1", "client-secret-0a1b2c3d")
+        .build()
+        .unwrap();
+    let err = list_sites(&partner).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, Error::Token(_)), "{shown}");
+    assert!(!shown.contains(NUMERIC), "{shown}");
+
+    let builder = Client::builder().base_url(format!("https://partner:{NESTED}@api.chekt.com"));
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains(NESTED), "{shown}");
+}

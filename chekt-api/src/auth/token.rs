@@ -403,12 +403,12 @@ async fn request_token_exposing(
     let bytes = crate::body::strip_bom(&bytes);
     if status.is_success() {
         return crate::body::decode(bytes).map_err(|(path, reason)| TokenError::Malformed {
-            path,
             reason: format!(
                 "{}; body starts with {:?}",
-                crate::redact::text(&reason),
+                crate::redact::parser_message(&reason, path.as_deref()),
                 crate::redact::excerpt(bytes, 200)
             ),
+            path,
         });
     }
     Err(refusal(status, response.headers(), bytes))

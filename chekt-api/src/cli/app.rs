@@ -28,14 +28,6 @@ pub const EXIT_API: u8 = 3;
 /// Exit code: the API could not be reached (connection, TLS, timeout).
 pub const EXIT_TRANSPORT: u8 = 4;
 
-/// Fields never printed unless `--show-secrets` is given.
-const SECRET_FIELDS: [&str; 4] = [
-    "access_token",
-    "refresh_token",
-    "client_secret",
-    "assertion",
-];
-
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -441,7 +433,7 @@ fn hint(error: &Error) -> Option<String> {
 impl Output {
     fn print(&self, mut value: Value) {
         if !self.show_secrets {
-            redact(&mut value);
+            redact::value(&mut value);
         }
         let text = match self.format {
             Format::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
@@ -471,7 +463,7 @@ impl Output {
                 while let Some(item) = stream.next().await {
                     let mut value = serde_json::to_value(item?)?;
                     if !self.show_secrets {
-                        redact(&mut value);
+                        redact::value(&mut value);
                     }
                     if self.format == Format::Json {
                         let separator = if count == 0 { "" } else { ",\n" };
@@ -547,23 +539,6 @@ impl Output {
         } else {
             Ok(())
         }
-    }
-}
-
-/// Replaces secret-looking fields, at any depth, with `[redacted]`.
-fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, field) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&key.as_str()) && !field.is_null() {
-                    *field = Value::String("[redacted]".into());
-                } else {
-                    redact(field);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
     }
 }
 
