@@ -3,9 +3,12 @@
 //! subcommands are generated ([`Cli`], [`CliCommand`]).
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::fmt;
+use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 
+use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde::Serialize;
 use serde_json::Value;
@@ -27,6 +30,77 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_API: u8 = 3;
 /// Exit code: the API could not be reached (connection, TLS, timeout).
 pub const EXIT_TRANSPORT: u8 = 4;
+/// Exit code: interrupted by Ctrl-C (SIGINT), 128 + 2 as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The credential options: (flag, environment variable, help). A value
+/// given as a flag gets a warning naming the variable ([`warn_secret_flags`]).
+const SECRET_OPTIONS: [(&str, &str, &str); 3] = [
+    (
+        "client-secret",
+        "CHEKT_CLIENT_SECRET",
+        "OAuth client secret (never printed)",
+    ),
+    (
+        "api-key",
+        "CHEKT_API_KEY",
+        "API key, chekt_live_… or chekt_test_… (never printed)",
+    ),
+    (
+        "token",
+        "CHEKT_ACCESS_TOKEN",
+        "A ready access token, e.g. the connect flow's (never printed)",
+    ),
+];
+
+/// Standard output that never panics (`println!` does, once a reader such
+/// as `| head` has quit): the first failed write is kept, every later one
+/// is skipped, and `--all` stops fetching pages.
+#[derive(Clone, Default)]
+struct Stdout(Arc<OnceLock<io::Error>>);
+
+impl Stdout {
+    /// Writes `text`; `false` once stdout has failed.
+    fn write(&self, text: fmt::Arguments<'_>) -> bool {
+        if self.0.get().is_some() {
+            return false;
+        }
+        let mut out = io::stdout().lock();
+        match out.write_fmt(text).and_then(|()| out.flush()) {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = self.0.set(e);
+                false
+            }
+        }
+    }
+
+    /// The write that failed, if one did.
+    fn failure(&self) -> Option<&io::Error> {
+        self.0.get()
+    }
+}
+
+/// Writes a message to stderr, ignoring a closed stderr (`eprintln!`
+/// would panic).
+fn note(text: fmt::Arguments<'_>) {
+    let _ = io::stderr().lock().write_fmt(text);
+}
+
+/// `println!` for one-off lines (`auth`): a closed stdout loses the line,
+/// never panics.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        Stdout::default().write(format_args!("{}\n", format_args!($($arg)*)));
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! err {
+    ($($arg:tt)*) => {
+        note(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +116,7 @@ struct Output {
     /// `--max-pages` (page size from the command's `--limit`).
     paging: Paging,
     show_secrets: bool,
+    stdout: Stdout,
 }
 
 /// Marks a command whose output its hook already printed (`--all`,
@@ -52,6 +127,15 @@ struct AlreadyPrinted;
 
 /// Runs `chekt` with `args` (the first is the program name) and returns
 /// its exit code; output goes to stdout, messages to stderr.
+///
+/// A good Unix citizen: once stdout is closed (`chekt --all … | head`) no
+/// further page is fetched and the exit is quiet with [`EXIT_OK`] (not
+/// 141, so `set -o pipefail` pipelines do not fail); another write error is
+/// reported with [`EXIT_OTHER`]. A closed stderr is ignored. Arguments that
+/// are not UTF-8 are a usage error naming them; numbers take what
+/// `str::parse` takes (`+5`, `007`, `-3`). A credential given as a flag is
+/// warned about, naming its environment variable. Ctrl-C exits with
+/// [`EXIT_INTERRUPTED`] ([`exit_on_ctrl_c`], called by the binary).
 ///
 /// ```
 /// use std::process::ExitCode;
@@ -78,7 +162,32 @@ where
         }
     };
     init_tracing(matches.get_count("verbose"));
+    warn_secret_flags(&matches);
     ExitCode::from(dispatch(&matches).await)
+}
+
+/// Exits the process with [`EXIT_INTERRUPTED`] on the first Ctrl-C
+/// (SIGINT), quietly (no panic, no trace), even while a request or a page
+/// is in flight. Call it once, from `main`, inside the Tokio runtime.
+pub fn exit_on_ctrl_c() {
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            err!("");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+}
+
+/// Warns about each credential given as a flag: other users of the machine
+/// see it in the process list, and it stays in the shell's history.
+fn warn_secret_flags(matches: &ArgMatches) {
+    for (id, env, _) in SECRET_OPTIONS {
+        if matches.value_source(id) == Some(ValueSource::CommandLine) {
+            err!(
+                "warning: --{id} on the command line is visible to other users (ps) and kept in shell history; set {env} instead"
+            );
+        }
+    }
 }
 
 /// Sends tracing output to stderr: `RUST_LOG` (`target=level,...`, e.g.
@@ -118,13 +227,6 @@ fn init_tracing(verbose: u8) {
 /// assert!(chekt.find_subcommand("auth").is_some());
 /// ```
 pub fn command() -> Command {
-    let secret = |id: &'static str, env: &'static str, help: &'static str| {
-        Arg::new(id)
-            .long(id)
-            .env(env)
-            .hide_env_values(true)
-            .help(help)
-    };
     let mut root = Command::new("chekt")
         .about("The CHeKT API from a terminal: one subcommand per operation, JSON output")
         .version(env!("CARGO_PKG_VERSION"))
@@ -142,21 +244,13 @@ pub fn command() -> Command {
                 .env("CHEKT_CLIENT_ID")
                 .help("OAuth client id (Partner API, with --client-secret)"),
         )
-        .arg(secret(
-            "client-secret",
-            "CHEKT_CLIENT_SECRET",
-            "OAuth client secret (never printed)",
-        ))
-        .arg(secret(
-            "api-key",
-            "CHEKT_API_KEY",
-            "API key, chekt_live_… or chekt_test_… (never printed)",
-        ))
-        .arg(secret(
-            "token",
-            "CHEKT_ACCESS_TOKEN",
-            "A ready access token, e.g. the connect flow's (never printed)",
-        ))
+        .args(SECRET_OPTIONS.map(|(id, env, help)| {
+            Arg::new(id)
+                .long(id)
+                .env(env)
+                .hide_env_values(true)
+                .help(help)
+        }))
         .arg(
             Arg::new("format")
                 .long("format")
@@ -205,7 +299,13 @@ pub fn command() -> Command {
         );
     for cmd in CliCommand::iter() {
         root = root.subcommand(one_line_about(
-            Cli::<Output>::get_command(cmd).name(subcommand_name(cmd)),
+            Cli::<Output>::get_command(cmd)
+                .name(subcommand_name(cmd))
+                // `--dealer-id -3` is a value, as `str::parse` reads it.
+                .mut_args(|arg| {
+                    let takes_values = arg.get_action().takes_values();
+                    arg.allow_negative_numbers(takes_values)
+                }),
         ));
     }
     root
@@ -229,7 +329,7 @@ async fn dispatch(matches: &ArgMatches) -> u8 {
     let client = match build_client(matches) {
         Ok(client) => client,
         Err(message) => {
-            eprintln!("error: {message}");
+            err!("error: {message}");
             return EXIT_USAGE;
         }
     };
@@ -240,7 +340,7 @@ async fn dispatch(matches: &ArgMatches) -> u8 {
         return auth(matches, sub, &client).await;
     }
     let Some(cmd) = CliCommand::iter().find(|c| subcommand_name(*c) == name) else {
-        eprintln!("error: unknown command {name}");
+        err!("error: unknown command {name}");
         return EXIT_USAGE;
     };
     let output = Output {
@@ -256,11 +356,20 @@ async fn dispatch(matches: &ArgMatches) -> u8 {
                 .unwrap_or(DEFAULT_MAX_PAGES),
         ),
         show_secrets: matches.get_flag("show-secrets"),
+        stdout: Stdout::default(),
     };
-    match Cli::new(client, output).execute(cmd, sub).await {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.is::<AlreadyPrinted>() => EXIT_OK,
-        Err(e) => report(e),
+    let stdout = output.stdout.clone();
+    let result = Cli::new(client, output).execute(cmd, sub).await;
+    match (stdout.failure(), result) {
+        // The reader quit (`| head`): nothing more is wanted.
+        (Some(e), _) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        (Some(e), _) => {
+            err!("error: cannot write the output: {e}");
+            EXIT_OTHER
+        }
+        (None, Ok(())) => EXIT_OK,
+        (None, Err(e)) if e.is::<AlreadyPrinted>() => EXIT_OK,
+        (None, Err(e)) => report(e),
     }
 }
 
@@ -296,15 +405,15 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
             let base = matches
                 .get_one::<String>("base-url")
                 .map_or("", String::as_str);
-            println!("base URL:           {base}");
+            out!("base URL:           {base}");
             let client_id = matches.get_one::<String>("client-id");
-            println!(
+            out!(
                 "client credentials: {}",
                 client_id.map_or("not set".to_string(), |id| format!(
                     "client id {id}, secret [redacted]"
                 ))
             );
-            println!(
+            out!(
                 "API key:            {}",
                 if configured("api-key") {
                     "[redacted]"
@@ -312,7 +421,7 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
                     "not set"
                 }
             );
-            println!(
+            out!(
                 "access token:       {}",
                 if configured("token") {
                     "[redacted]"
@@ -326,10 +435,10 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
             if let Some(key) = matches.get_one::<String>("api-key") {
                 match crate::auth::ApiKey::new(key.as_str()) {
                     Ok(key) => {
-                        println!("API key: well-formed, {:?} environment", key.environment())
+                        out!("API key: well-formed, {:?} environment", key.environment())
                     }
                     Err(e) => {
-                        eprintln!("error: invalid API key: {e}");
+                        err!("error: invalid API key: {e}");
                         return EXIT_USAGE;
                     }
                 }
@@ -338,7 +447,7 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
             // `expires_in`), with the client credentials `build_client` set.
             match client.fetch_partner_token().await {
                 Some(Ok(token)) => {
-                    println!(
+                    out!(
                         "client credentials: accepted; a {} token valid {}{}",
                         token.token_type.as_deref().unwrap_or("Bearer"),
                         if token.lifetime_stated {
@@ -360,7 +469,7 @@ async fn auth(matches: &ArgMatches, sub: &ArgMatches, client: &Client) -> u8 {
                 Some(Err(e)) => report(anyhow::Error::new(e)),
                 None if configured("api-key") || configured("token") => EXIT_OK,
                 None => {
-                    eprintln!(
+                    err!(
                         "error: no credentials; set CHEKT_CLIENT_ID and CHEKT_CLIENT_SECRET, CHEKT_API_KEY, or CHEKT_ACCESS_TOKEN"
                     );
                     EXIT_USAGE
@@ -376,14 +485,14 @@ fn report(error: anyhow::Error) -> u8 {
     let error = match error.downcast::<Error>() {
         Ok(e) => e,
         Err(other) => {
-            eprintln!("error: {}", redact::text(&format!("{other:#}")));
+            err!("error: {}", redact::text(&format!("{other:#}")));
             return EXIT_USAGE;
         }
     };
     // Error bodies are the server's text: no token of theirs is echoed.
-    eprintln!("error: {}", redact::text(&error.to_string()));
+    err!("error: {}", redact::text(&error.to_string()));
     if let Some(hint) = hint(&error) {
-        eprintln!("hint: {hint}");
+        err!("hint: {hint}");
     }
     match &error {
         Error::Transport { .. } | Error::Timeout { .. } => EXIT_TRANSPORT,
@@ -439,7 +548,7 @@ impl Output {
             Format::Json => serde_json::to_string_pretty(&value).unwrap_or_default(),
             Format::Table => table(&value),
         };
-        let _ = writeln!(std::io::stdout().lock(), "{text}");
+        self.stdout.write(format_args!("{text}\n"));
     }
 
     /// Pages `stream` to the end, printing items as they come (JSON) or in
@@ -456,9 +565,9 @@ impl Output {
                 let mut stream = stream;
                 let mut items = Vec::new();
                 let mut count = 0usize;
-                let stdout = std::io::stdout();
+                let stdout = &self.stdout;
                 if self.format == Format::Json {
-                    let _ = writeln!(stdout.lock(), "[");
+                    stdout.write(format_args!("[\n"));
                 }
                 while let Some(item) = stream.next().await {
                     let mut value = serde_json::to_value(item?)?;
@@ -467,22 +576,23 @@ impl Output {
                     }
                     if self.format == Format::Json {
                         let separator = if count == 0 { "" } else { ",\n" };
-                        let _ = write!(
-                            stdout.lock(),
-                            "{separator}{}",
-                            serde_json::to_string_pretty(&value)?
-                        );
+                        let item = serde_json::to_string_pretty(&value)?;
+                        stdout.write(format_args!("{separator}{item}"));
                     } else {
                         items.push(value);
                     }
+                    if stdout.failure().is_some() {
+                        // The reader quit: no further page is fetched.
+                        return Err(anyhow::Error::new(AlreadyPrinted));
+                    }
                     count += 1;
-                    eprint!("\rfetched {count} item(s)");
+                    note(format_args!("\rfetched {count} item(s)"));
                 }
-                eprintln!("\rfetched {count} item(s), done");
+                err!("\rfetched {count} item(s), done");
                 if self.format == Format::Json {
-                    let _ = writeln!(stdout.lock(), "\n]");
+                    stdout.write(format_args!("\n]\n"));
                 } else {
-                    let _ = writeln!(stdout.lock(), "{}", table(&Value::Array(items)));
+                    stdout.write(format_args!("{}\n", table(&Value::Array(items))));
                 }
                 Err(anyhow::Error::new(AlreadyPrinted))
             })

@@ -5,7 +5,10 @@
 
 mod app;
 
-pub use app::{EXIT_API, EXIT_OK, EXIT_OTHER, EXIT_TRANSPORT, EXIT_USAGE, command, run};
+pub use app::{
+    EXIT_API, EXIT_INTERRUPTED, EXIT_OK, EXIT_OTHER, EXIT_TRANSPORT, EXIT_USAGE, command,
+    exit_on_ctrl_c, run,
+};
 
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::unwrap_used, missing_docs, unused_imports, unused_variables)]
