@@ -470,10 +470,10 @@ impl ClientBuilder {
         };
         let credentials = Credentials {
             api_key,
-            partner: grant.map(|grant| TokenCache::new(grant, self.token_margin)),
+            partner: grant.map(|grant| TokenCache::new(grant, self.token_margin, self.retry)),
             user: self
                 .authorization_code
-                .map(|grant| TokenCache::new(grant, self.token_margin)),
+                .map(|grant| TokenCache::new(grant, self.token_margin, self.retry)),
             user_token,
         };
         let runtime = Runtime::new(Inner {

@@ -241,6 +241,7 @@ async fn via_complete_authorization(server: &MockServer) -> Error {
     let client = Client::builder()
         .base_url(server.uri())
         .authorization_code(flow.clone(), Arc::new(MemoryTokenStore::default()))
+        .retry(RetryPolicy::none())
         .build()
         .unwrap();
     let pending = flow.authorize_url(&[]);
@@ -402,6 +403,7 @@ async fn a_forged_state_is_its_own_variant_and_exchanges_nothing() {
     let client = Client::builder()
         .base_url(server.uri())
         .authorization_code(flow.clone(), Arc::new(MemoryTokenStore::default()))
+        .retry(RetryPolicy::none())
         .build()
         .unwrap();
     let err = client

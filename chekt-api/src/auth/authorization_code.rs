@@ -37,7 +37,7 @@ use futures::future::BoxFuture;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
-use super::token::{Form, Grant, TokenBody, TokenError};
+use super::token::{Form, Grant, TokenError};
 
 /// Where users are sent to sign in and approve scopes.
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://auth.chekt.com/oauth/authorize";
@@ -406,18 +406,10 @@ impl Grant for RefreshGrant {
         Ok(form)
     }
 
-    /// Saves the refresh token of a token response, when it carries one
-    /// (a response without one leaves the stored one in place).
-    async fn accept(&self, tokens: &TokenBody) -> Result<(), TokenError> {
-        if let Some(refresh_token) = &tokens.refresh_token {
-            self.store
-                .save(StoredTokens {
-                    refresh_token: refresh_token.clone(),
-                })
-                .await
-                .map_err(TokenError::Store)?;
-        }
-        Ok(())
+    /// A new refresh token a response brings is saved here (a response
+    /// without one leaves the stored one in place).
+    fn store(&self) -> Option<&std::sync::Arc<dyn TokenStore>> {
+        Some(&self.store)
     }
 }
 

@@ -3,17 +3,28 @@
 //! need one at once (single flight, failures included), and invalidated on
 //! `token_expired`.
 //!
+//! The token endpoint is a server like any other ([`request_token`]): its
+//! transient failures (429, 5xx, a connection refused or reset, a timeout)
+//! are retried under the client's [`RetryPolicy`] (backoff, `Retry-After`,
+//! attempts) and an optional deadline; RFC 6749 §5.2 refusals
+//! (`invalid_client`, `invalid_grant`, ...) are not. A token request runs
+//! to its end in a task of its own, holding the single-flight lock, even
+//! when the call that needed it is dropped: a rotated refresh token is
+//! always saved before the next request loads it.
+//!
 //! Lifetimes (RFC 6749 §5.1 makes `expires_in` optional) are read by
 //! [`Lifetime`]; the refresh margin is at most half the lifetime, so a
 //! short-lived token is still reused.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::authorization_code::{StoredTokens, TokenStore};
+use crate::retry::RetryPolicy;
 use crate::types::ErrorCode;
 
 pub use super::error::TokenError;
@@ -26,13 +37,10 @@ pub(crate) trait Grant: Send + Sync {
     /// The form fields of one token request.
     fn form(&self) -> impl std::future::Future<Output = Result<Form, TokenError>> + Send;
 
-    /// Sees each token the grant obtained (e.g. to persist a new refresh
-    /// token, when the response brings one) before it is used.
-    fn accept(
-        &self,
-        _tokens: &TokenBody,
-    ) -> impl std::future::Future<Output = Result<(), TokenError>> + Send {
-        std::future::ready(Ok(()))
+    /// Where a new refresh token a response brings is saved before the
+    /// access token is used (`None`: the grant keeps none).
+    fn store(&self) -> Option<&Arc<dyn TokenStore>> {
+        None
     }
 }
 
@@ -195,20 +203,33 @@ struct Latest {
 pub(crate) struct TokenCache<G> {
     grant: G,
     margin: Duration,
+    retry: RetryPolicy,
     current: Mutex<Option<Cached>>,
     latest: Mutex<Latest>,
-    fetching: tokio::sync::Mutex<()>,
+    /// Held from the check of the cache to the end of the token request
+    /// (by the request's own task once it is sent).
+    fetching: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// The single-flight lock, held.
+type Fetching = tokio::sync::OwnedMutexGuard<()>;
+
 impl<G: Grant> TokenCache<G> {
-    pub fn new(grant: G, margin: Duration) -> Self {
+    /// A cache for `grant`, refreshing `margin` before expiry, retrying the
+    /// token endpoint under `retry`.
+    pub fn new(grant: G, margin: Duration, retry: RetryPolicy) -> Self {
         TokenCache {
             grant,
             margin,
+            retry,
             current: Mutex::new(None),
             latest: Mutex::new(Latest::default()),
-            fetching: tokio::sync::Mutex::new(()),
+            fetching: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    async fn lock(&self) -> Fetching {
+        Arc::clone(&self.fetching).lock_owned().await
     }
 
     fn valid(&self) -> Option<HeaderValue> {
@@ -240,11 +261,22 @@ impl<G: Grant> TokenCache<G> {
         http: &reqwest::Client,
         token_url: &str,
     ) -> Result<HeaderValue, TokenError> {
+        self.token_within(http, token_url, None).await
+    }
+
+    /// [`token`](Self::token), giving up on the token endpoint (retries
+    /// included) at `deadline` (the whole call's).
+    pub async fn token_within(
+        &self,
+        http: &reqwest::Client,
+        token_url: &str,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<HeaderValue, TokenError> {
         if let Some(header) = self.valid() {
             return Ok(header);
         }
         let before = self.generation();
-        let _single_flight = self.fetching.lock().await;
+        let single_flight = self.lock().await;
         if let Some(header) = self.valid() {
             return Ok(header);
         }
@@ -255,11 +287,18 @@ impl<G: Grant> TokenCache<G> {
             // A request finished while this task waited: its outcome.
             return outcome.clone();
         }
-        let fetched = match self.grant.form().await {
-            Ok(form) => self.exchange(http, token_url, &form).await.map(|(h, _)| h),
-            Err(e) => Err(e),
+        let (held, fetched) = match self.grant.form().await {
+            Ok(form) => {
+                let (held, fetched) = self
+                    .exchange_holding(single_flight, http, token_url, &form, deadline)
+                    .await;
+                (held, fetched.map(|(h, _)| h))
+            }
+            Err(e) => (Some(single_flight), Err(e)),
         };
+        // Recorded before the lock is released, for the tasks queued on it.
         self.finished(&fetched);
+        drop(held);
         fetched
     }
 
@@ -271,9 +310,12 @@ impl<G: Grant> TokenCache<G> {
         http: &reqwest::Client,
         token_url: &str,
     ) -> Result<Issued, TokenError> {
-        let _single_flight = self.fetching.lock().await;
+        let single_flight = self.lock().await;
         let form = self.grant.form().await?;
-        self.exchange(http, token_url, &form).await.map(|(_, i)| i)
+        let (_held, fetched) = self
+            .exchange_holding(single_flight, http, token_url, &form, None)
+            .await;
+        fetched.map(|(_, i)| i)
     }
 
     /// Posts `form` to the token endpoint, lets the grant see the answer
@@ -285,8 +327,59 @@ impl<G: Grant> TokenCache<G> {
         token_url: &str,
         form: &Form,
     ) -> Result<(HeaderValue, Issued), TokenError> {
-        let body = request_token(http, token_url, form).await?;
-        self.grant.accept(&body).await?;
+        let single_flight = self.lock().await;
+        let (_held, fetched) = self
+            .exchange_holding(single_flight, http, token_url, form, None)
+            .await;
+        fetched
+    }
+
+    /// [`exchange`](Self::exchange) with the single-flight lock held. The
+    /// request and the saving of a new refresh token run in a task of their
+    /// own that keeps the lock to its end, so dropping this future at any
+    /// await point loses no rotated refresh token, and the next request
+    /// waits for it to be saved. The lock comes back (`None` if the task
+    /// failed) with the outcome, once the token is cached.
+    async fn exchange_holding(
+        &self,
+        single_flight: Fetching,
+        http: &reqwest::Client,
+        token_url: &str,
+        form: &Form,
+        deadline: Option<tokio::time::Instant>,
+    ) -> (Option<Fetching>, Result<(HeaderValue, Issued), TokenError>) {
+        let (http, token_url, form) = (http.clone(), token_url.to_owned(), form.clone());
+        let (retry, store) = (self.retry, self.grant.store().cloned());
+        let request = tokio::spawn(async move {
+            let saved = async {
+                let body = request_token(&http, &token_url, &form, &retry, deadline).await?;
+                if let (Some(store), Some(refresh_token)) = (store, &body.refresh_token) {
+                    let refresh_token = refresh_token.clone();
+                    let saving = store.save(StoredTokens { refresh_token });
+                    saving.await.map_err(TokenError::Store)?;
+                }
+                Ok(body)
+            };
+            let outcome = saved.await;
+            (single_flight, outcome)
+        });
+        match request.await {
+            Ok((held, outcome)) => (Some(held), outcome.and_then(|body| self.cache(body))),
+            Err(e) => {
+                let message = format!("the token request did not finish: {e}");
+                let error = TokenError::Unavailable {
+                    status: None,
+                    message,
+                    request_id: None,
+                    source: None,
+                };
+                (None, Err(error))
+            }
+        }
+    }
+
+    /// Caches the access token of `body`; it with its lifetime.
+    fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
             TokenError::Malformed {
                 path: Some("access_token".to_string()),
@@ -331,7 +424,12 @@ impl<G: Grant> TokenCache<G> {
 /// Token responses (and refusals) larger than this are not read further.
 const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
-/// Posts one token request and reads the token or the refusal.
+/// Posts a token request and reads the token or the refusal, retrying a
+/// transient failure ([`TokenError::Unavailable`]: 429, 5xx, no response)
+/// as `retry` allows: after the server's `Retry-After` when it sent one
+/// (one longer than [`RetryPolicy::max_retry_after`] is not waited out),
+/// else after the policy's backoff; never past `deadline`, which also
+/// bounds each attempt. A refusal (RFC 6749 §5.2) is returned at once.
 ///
 /// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
 /// response from any URL but `token_url` (a caller's client that follows
@@ -342,6 +440,8 @@ pub(crate) async fn request_token(
     http: &reqwest::Client,
     token_url: &str,
     form: &Form,
+    retry: &RetryPolicy,
+    deadline: Option<tokio::time::Instant>,
 ) -> Result<TokenBody, TokenError> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
     // The secrets this request carries: never shown, however a failure
@@ -351,16 +451,61 @@ pub(crate) async fn request_token(
         .filter(|(k, _)| *k == "code" || crate::redact::SECRET_FIELDS.contains(k))
         .map(|(_, v)| *v)
         .collect();
-    request_token_exposing(http, token_url, &exposed)
-        .await
-        .map_err(|e| without(e, &secrets))
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let once = request_token_exposing(http, token_url, &exposed);
+        let outcome = match deadline {
+            Some(at) => tokio::time::timeout_at(at, once)
+                .await
+                .unwrap_or_else(|_| Err(deadline_passed())),
+            None => once.await,
+        };
+        let (error, wait) = match outcome {
+            Ok(body) => return Ok(body),
+            Err(failed) => failed,
+        };
+        let transient = matches!(error, TokenError::Unavailable { .. });
+        let delay = match wait {
+            Some(wait) if wait > retry.max_retry_after => None,
+            Some(wait) => Some(wait),
+            None => Some(retry.backoff(attempt, rand::random::<f64>())),
+        };
+        let in_time = |delay: Duration| {
+            let after = tokio::time::Instant::now().checked_add(delay);
+            deadline.is_none_or(|at| after.is_some_and(|after| after < at))
+        };
+        match delay {
+            Some(delay) if transient && attempt < retry.max_attempts && in_time(delay) => {
+                tracing::debug!(?delay, %error, "retrying the token request");
+                tokio::time::sleep(delay).await;
+            }
+            _ => return Err(without(error, &secrets)),
+        }
+    }
 }
 
+/// The whole call's deadline passed during a token request.
+fn deadline_passed() -> (TokenError, Option<Duration>) {
+    let error = TokenError::Unavailable {
+        status: None,
+        message: "timed out: the call's deadline passed during the token request".to_string(),
+        request_id: None,
+        source: None,
+    };
+    (error, None)
+}
+
+/// One token request: the token, or the failure with the server's
+/// `Retry-After`.
 async fn request_token_exposing(
     http: &reqwest::Client,
     token_url: &str,
     exposed: &[(&str, &str)],
-) -> Result<TokenBody, TokenError> {
+) -> Result<TokenBody, (TokenError, Option<Duration>)> {
+    let wait = |response: &reqwest::Response| {
+        crate::rate_limit::retry_after(response.headers(), SystemTime::now())
+    };
     let unreachable = |source: reqwest::Error| TokenError::Unavailable {
         status: None,
         message: crate::redact::text(&if source.is_timeout() {
@@ -377,7 +522,7 @@ async fn request_token_exposing(
         .form(exposed)
         .send()
         .await
-        .map_err(unreachable)?;
+        .map_err(|e| (unreachable(e), None))?;
     let status = response.status();
     let elsewhere = reqwest::Url::parse(token_url).ok().as_ref() != Some(response.url());
     if status.is_redirection() || elsewhere {
@@ -388,30 +533,31 @@ async fn request_token_exposing(
             // The request's own secrets are removed by the caller.
             crate::redirect::location(response.headers(), &[])
         };
-        return Err(TokenError::Redirect { status, location });
+        return Err((TokenError::Redirect { status, location }, None));
     }
     if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
-        return Err(TokenError::ContentEncoding { status, encoding });
+        return Err((TokenError::ContentEncoding { status, encoding }, None));
     }
+    let retry_after = wait(&response);
     let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
-        .map_err(unreachable)?
-        .ok_or_else(|| TokenError::Malformed {
-            path: None,
-            reason: format!("the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further"),
+        .map_err(|e| (unreachable(e), retry_after))?
+        .ok_or_else(|| {
+            let reason = format!("the body exceeds {TOKEN_BODY_LIMIT} bytes; not read further");
+            (TokenError::Malformed { path: None, reason }, None)
         })?;
     let bytes = crate::body::strip_bom(&bytes);
     if status.is_success() {
-        return crate::body::decode(bytes).map_err(|(path, reason)| TokenError::Malformed {
-            reason: format!(
+        return crate::body::decode(bytes).map_err(|(path, reason)| {
+            let reason = format!(
                 "{}; body starts with {:?}",
                 crate::redact::parser_message(&reason, path.as_deref()),
                 crate::redact::excerpt(bytes, 200)
-            ),
-            path,
+            );
+            (TokenError::Malformed { path, reason }, None)
         });
     }
-    Err(refusal(status, response.headers(), bytes))
+    Err((refusal(status, response.headers(), bytes), retry_after))
 }
 
 /// `error` with every occurrence of `secrets` (the values the

@@ -1,0 +1,286 @@
+//! The token endpoint is a server like any other: transient failures are
+//! retried under the client's retry policy, refusals are not, and a
+//! rotated refresh token survives the caller being cancelled at any await
+//! point. Loopback wiremock servers only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chekt_api::auth::TokenError;
+use chekt_api::auth::authorization_code::{
+    AuthorizationCode, MemoryTokenStore, StoreError, StoredTokens, TokenStore,
+};
+use chekt_api::prelude::*;
+use chekt_api::retry::RetryPolicy;
+use chekt_api::secrecy::ExposeSecret;
+use chekt_api::{Client, Error};
+use futures::future::BoxFuture;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SITES: &str = "/partner/v1/dealers/42/sites";
+const TOKEN: &str = "/oauth/token";
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(50))
+        .max_retry_after(Duration::from_secs(5))
+}
+
+fn partner(server: &MockServer, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .base_url(server.uri())
+        .timeout(Duration::from_secs(5))
+        .retry(retry)
+        .client_credentials("partner-1", "client-secret-7e6d5c4b")
+        .build()
+        .unwrap()
+}
+
+fn token(access: &str, refresh: Option<&str>) -> ResponseTemplate {
+    let mut body =
+        serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": 3600});
+    if let Some(refresh) = refresh {
+        body["refresh_token"] = refresh.into();
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+async fn sites_ok(server: &MockServer, bearer: &str) {
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(header("authorization", format!("Bearer {bearer}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(server)
+        .await;
+}
+
+async fn token_requests(server: &MockServer) -> usize {
+    let all = server.received_requests().await.unwrap();
+    all.iter().filter(|r| r.url.path() == TOKEN).count()
+}
+
+async fn list_sites(client: &Client) -> Result<usize, Error> {
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        client.list_sites().dealer_id(42).send(),
+    )
+    .await
+    .expect("the call finished")
+    .map(|sites| sites.len())
+}
+
+// Threat: one failed token request (a gateway's 503 page, a 429, an empty
+// 500) fails the call although the API's own calls are retried.
+#[tokio::test]
+async fn transient_token_endpoint_failures_are_retried() {
+    let server = MockServer::start().await;
+    let failures = [
+        ResponseTemplate::new(503).set_body_raw(b"<html>busy</html>".to_vec(), "text/html"),
+        ResponseTemplate::new(429).insert_header("retry-after", "0.05"),
+        ResponseTemplate::new(500),
+    ];
+    for (priority, failure) in failures.into_iter().enumerate() {
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(failure)
+            .up_to_n_times(1)
+            .with_priority(u8::try_from(priority + 1).unwrap())
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(token("at-ok", None))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    sites_ok(&server, "at-ok").await;
+    assert_eq!(
+        list_sites(&partner(&server, quick_retries()))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(token_requests(&server).await, 4);
+
+    // With retries off, the first failure is the call's.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let err = list_sites(&partner(&server, RetryPolicy::none()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Token(TokenError::Unavailable { .. })),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert_eq!(token_requests(&server).await, 1);
+}
+
+// Threat: a refused credential (RFC 6749 §5.2) is hammered with retries,
+// or a Retry-After longer than the policy allows is slept through.
+#[tokio::test]
+async fn refusals_and_long_retry_afters_are_not_retried() {
+    for (status, body) in [
+        (401, serde_json::json!({"error": "invalid_client"})),
+        (
+            400,
+            serde_json::json!({"error": "invalid_grant", "error_description": "revoked"}),
+        ),
+        (400, serde_json::json!({"error": "unsupported_grant_type"})),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body))
+            .mount(&server)
+            .await;
+        let err = list_sites(&partner(&server, quick_retries()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Token(TokenError::OAuth { .. })),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(token_requests(&server).await, 1, "{body}");
+    }
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let started = tokio::time::Instant::now();
+    let err = list_sites(&partner(&server, quick_retries()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Token(TokenError::Unavailable { .. })),
+        "{err:?}"
+    );
+    assert_eq!(token_requests(&server).await, 1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A store whose saves take `delay` (a remote secret manager).
+struct SlowStore {
+    inner: MemoryTokenStore,
+    delay: Duration,
+}
+
+impl TokenStore for SlowStore {
+    fn load(&self) -> BoxFuture<'_, Result<Option<StoredTokens>, StoreError>> {
+        self.inner.load()
+    }
+
+    fn save(&self, tokens: StoredTokens) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            tokio::time::sleep(self.delay).await;
+            self.inner.save(tokens).await
+        })
+    }
+}
+
+async fn stored(store: &SlowStore) -> String {
+    let tokens = store.inner.load().await.unwrap().unwrap();
+    tokens.refresh_token.expose_secret().to_string()
+}
+
+// Threat: the call that triggered a refresh is cancelled (a timeout, a
+// select, a dropped request handler) after the server rotated the refresh
+// token: the new one is lost and the next call sends the revoked one.
+#[tokio::test]
+async fn a_rotated_refresh_token_survives_a_cancelled_call() {
+    // Cancelled while waiting for the token response, then while the new
+    // refresh token is being saved.
+    for (response_delay, save_delay) in [
+        (Duration::from_millis(400), Duration::ZERO),
+        (Duration::ZERO, Duration::from_millis(400)),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .and(body_string_contains("refresh_token=rt-1"))
+            .respond_with(token("at-2", Some("rt-2")).set_delay(response_delay))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .and(body_string_contains("refresh_token=rt-2"))
+            .respond_with(token("at-3", Some("rt-3")))
+            .mount(&server)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/partner/v1/dealers/connect"))
+            .and(header("authorization", "Bearer at-3"))
+            .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+                "error": "Forbidden", "code": "permission_denied", "message": "not this dealer"
+            })))
+            .mount(&server)
+            .await;
+        let store = Arc::new(SlowStore {
+            inner: MemoryTokenStore::default(),
+            delay: save_delay,
+        });
+        store
+            .inner
+            .save(StoredTokens {
+                refresh_token: "rt-1".into(),
+            })
+            .await
+            .unwrap();
+        let flow = AuthorizationCode::new("app-1", "https://app.example.com/cb");
+        let client = Client::builder()
+            .base_url(server.uri())
+            .retry(RetryPolicy::none())
+            .authorization_code(flow, store.clone())
+            .build()
+            .unwrap();
+        let connect = || {
+            let body = chekt_api::types::ConnectDealerRequestDto {
+                company_name: "Acme Security".into(),
+                external_dealer_id: "acme-1".into(),
+            };
+            client.connect_dealer().body(body).send()
+        };
+
+        let cancelled = tokio::time::timeout(Duration::from_millis(100), connect()).await;
+        assert!(
+            cancelled.is_err(),
+            "the first call is cancelled mid-refresh"
+        );
+        // At once, with no pause: the next call waits for the cancelled
+        // refresh to finish and uses the token it rotated to.
+        let next = tokio::time::timeout(Duration::from_secs(10), connect())
+            .await
+            .unwrap();
+        let next = next.unwrap_err();
+        assert!(
+            matches!(next, Error::Auth { .. }),
+            "sent with at-3: {next:?}"
+        );
+        let sent: Vec<String> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == TOKEN)
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect();
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert!(sent[1].contains("refresh_token=rt-2"), "{sent:?}");
+        tokio::time::sleep(save_delay + Duration::from_millis(50)).await;
+        assert_eq!(stored(&store).await, "rt-3");
+    }
+}
