@@ -36,8 +36,10 @@
 //! `match` sees every case. What the server answered keeps its status,
 //! machine code ([`Error::code`]), per-field details ([`Error::details`])
 //! and request id ([`Error::request_id`]); what failed locally is its own
-//! variant and has no status. Only the status and the body classify a
-//! response; no response header can turn one variant into another.
+//! variant and has no status. The status alone classifies an error
+//! response, whatever its body (the body only fills in the code, message
+//! and request id: `classify`); no response header can turn one variant
+//! into another.
 //!
 //! ```no_run
 //! use chekt_api::auth::TokenError;
