@@ -274,4 +274,44 @@ mod tests {
         assert_eq!(said(599, r#"{"message": 7}"#).message, r#"{"message": 7}"#);
         assert!(said(500, &"x".repeat(4096)).message.len() <= redact::EXCERPT_BYTES);
     }
+
+    /// Fuzzing of what a body can do to classification and redaction:
+    /// bounded and deterministic, so it runs in CI with `cargo test`.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..600),
+                "[ -~]{0,300}".prop_map(String::into_bytes),
+                // JSON-ish text with secret fields, nesting and cuts.
+                "[{}\\[\\],:\"a-z_0-9 .eE+-]{0,200}".prop_map(|s| {
+                    format!(r#"{{"access_token": {s}, "message": "m""#).into_bytes()
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 3000,
+                rng_seed: RngSeed::Fixed(24),
+                failure_persistence: None,
+                ..Config::default()
+            })]
+
+            #[test]
+            fn no_body_panics_classification_or_redaction(status in 400u16..600, body in body()) {
+                let status = StatusCode::from_u16(status).unwrap();
+                let text = String::from_utf8_lossy(&body);
+                let redacted = redact::text(&text);
+                let said = Said::read(status, redacted.as_bytes());
+                prop_assert!(!said.message.is_empty());
+                let excerpt = redact::excerpt(&body, redact::EXCERPT_BYTES);
+                prop_assert!(excerpt.len() <= redact::EXCERPT_BYTES);
+                let _ = redact::parser_message(&text, Some("access_token"));
+            }
+        }
+    }
 }

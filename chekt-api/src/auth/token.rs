@@ -705,6 +705,35 @@ mod tests {
         }
     }
 
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 3000,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(24),
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Fuzzing of `expires_in` as servers write it: no panic, no
+        /// lifetime beyond the bound.
+        #[test]
+        fn no_expires_in_panics_or_exceeds_the_bound(
+            value in proptest::prop_oneof![
+                "-?[0-9]{1,40}(\\.[0-9]{0,8})?([eE][-+]?[0-9]{1,5})?",
+                "\"[ -~]{0,30}\"",
+                proptest::prelude::any::<f64>().prop_map(|n| n.to_string()),
+            ]
+        ) {
+            let body = format!(r#"{{"access_token": "t", "expires_in": {value}}}"#);
+            if let Ok(token) = serde_json::from_str::<TokenBody>(&body) {
+                proptest::prop_assert!(token.expires_in.duration() <= MAX_LIFETIME);
+                let at = refresh_after(token.expires_in.duration(), Duration::from_secs(60));
+                proptest::prop_assert!(at <= MAX_LIFETIME);
+            }
+        }
+    }
+
     #[test]
     fn the_margin_is_at_most_half_the_lifetime() {
         let secs = Duration::from_secs;
