@@ -44,7 +44,7 @@ const EPOCH_SECONDS_FROM: f64 = 1e9;
 /// one too large for `f64` (`"1e400"`) is infinite, which every caller
 /// clamps. `None` for anything else (`inf`, `NaN`, `0x10`, `1,000`).
 /// Never panics.
-pub(crate) fn server_number(text: &str) -> Option<f64> {
+fn server_number(text: &str) -> Option<f64> {
     let text = text.trim();
     // `f64::from_str` also takes "inf", "NaN" and "infinity": not numbers here.
     if !text

@@ -503,9 +503,6 @@ async fn request_token_exposing(
     token_url: &str,
     exposed: &[(&str, &str)],
 ) -> Result<TokenBody, (TokenError, Option<Duration>)> {
-    let wait = |response: &reqwest::Response| {
-        crate::rate_limit::retry_after(response.headers(), SystemTime::now())
-    };
     let unreachable = |source: reqwest::Error| TokenError::Unavailable {
         status: None,
         message: crate::redact::text(&if source.is_timeout() {
@@ -538,7 +535,7 @@ async fn request_token_exposing(
     if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
         return Err((TokenError::ContentEncoding { status, encoding }, None));
     }
-    let retry_after = wait(&response);
+    let retry_after = crate::rate_limit::retry_after(response.headers(), SystemTime::now());
     let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
         .map_err(|e| (unreachable(e), retry_after))?
