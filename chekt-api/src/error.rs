@@ -176,7 +176,7 @@ pub enum Error {
         /// The operationId.
         operation: &'static str,
         /// Always `None` (a success body): an error status is classified
-        /// by the status whatever its body ([`crate::classify`]).
+        /// by the status whatever its body (the crate docs' "Errors").
         status: Option<StatusCode>,
         /// The JSON path that failed (`[0].timezone`, `data.device_id`),
         /// when the body was JSON.
