@@ -731,6 +731,47 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_deadline_bounds_every_attempt_and_every_retry() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let form: Form = vec![("grant_type", SecretString::from("client_credentials"))];
+        let patient = RetryPolicy::default()
+            .max_attempts(50)
+            .base_delay(Duration::from_millis(40))
+            .max_delay(Duration::from_millis(40));
+        let http = reqwest::Client::new();
+        for (response, most) in [
+            (ResponseTemplate::new(503), 20),
+            (
+                ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
+                1,
+            ),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .respond_with(response)
+                .mount(&server)
+                .await;
+            let url = format!("{}/oauth/token", server.uri());
+            let start = tokio::time::Instant::now();
+            let deadline = start + Duration::from_millis(300);
+            let err = request_token(&http, &url, &form, &patient, Some(deadline))
+                .await
+                .err()
+                .expect("no token before the deadline");
+            assert!(matches!(err, TokenError::Unavailable { .. }), "{err:?}");
+            // Generous bounds: it stopped at the deadline, not after 50 tries.
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{:?}",
+                start.elapsed()
+            );
+            let sent = server.received_requests().await.unwrap_or_default().len();
+            assert!((1..=most).contains(&sent), "{sent} requests");
+        }
+    }
+
     #[test]
     fn the_margin_is_at_most_half_the_lifetime() {
         let secs = Duration::from_secs;
