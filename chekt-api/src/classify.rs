@@ -15,7 +15,8 @@
 //!
 //! The body only fills in what the server said ([`Said`]): its code,
 //! message, details and request id when it has them, else a redacted
-//! excerpt of it as the message. Retrying is decided by the status too
+//! excerpt of it as the message (or, for a body in a `Content-Encoding`
+//! the client cannot decode, that encoding's name). Retrying is decided by the status too
 //! ([`crate::retry`]), so a 503 or 429 with an HTML body is retried after
 //! its `Retry-After` like any other.
 
@@ -39,7 +40,8 @@ impl Error {
     /// read from the body, every token-shaped secret ([`redact::text`]) and
     /// every one of `secrets` (the credential the request carried) is
     /// redacted from all of it, so no field (`message`, `code`, `details`,
-    /// `request_id`) can echo one.
+    /// `request_id`) can echo one; the decoded message is redacted again,
+    /// for a secret the body's JSON escapes hid.
     pub(crate) fn from_response(
         op: &Operation,
         status: StatusCode,
@@ -48,9 +50,15 @@ impl Error {
         secrets: &[&str],
     ) -> Error {
         let redacted = redact::known(&redact::text(&String::from_utf8_lossy(body)), secrets);
-        let said = Said::read(status, redacted.as_bytes());
+        let said = match crate::body::unsupported_encoding(headers) {
+            // Bytes in an encoding the client cannot decode say nothing.
+            Some(encoding) => Said::unreadable(status, &encoding),
+            None => Said::read(status, redacted.as_bytes()),
+        };
         let request_id = said.request_id.or_else(|| crate::body::request_id(headers));
-        let (code, message) = (said.code, said.message);
+        // Decoding can reveal a secret the raw text hid (`\u0061ccess_token`).
+        let message = redact::known(&redact::text(&said.message), secrets);
+        let code = said.code;
         tracing::trace!(operation = op.id, status = status.as_u16(), "classified");
         match status.as_u16() {
             401 | 403 => Error::Auth {
@@ -111,6 +119,19 @@ struct Said {
 }
 
 impl Said {
+    /// A body in a `Content-Encoding` the client did not ask for and cannot
+    /// decode: the message names the encoding.
+    fn unreadable(status: StatusCode, encoding: &str) -> Said {
+        let reason = status.canonical_reason().unwrap_or("error");
+        Said {
+            code: None,
+            message: format!("{reason} (body in unsupported Content-Encoding `{encoding}`)"),
+            details: Vec::new(),
+            error: reason.to_string(),
+            request_id: None,
+        }
+    }
+
     /// Reads, in order: the API's error shape; RFC 6749 §5.2's (`error`,
     /// `error_description`); any other JSON object's `message` /
     /// `error_description` / `detail` / `title` / `error.message`,
@@ -306,7 +327,11 @@ mod tests {
                 let status = StatusCode::from_u16(status).unwrap();
                 let text = String::from_utf8_lossy(&body);
                 let redacted = redact::text(&text);
-                let said = Said::read(status, redacted.as_bytes());
+                let said = match crate::body::unsupported_encoding(headers) {
+            // Bytes in an encoding the client cannot decode say nothing.
+            Some(encoding) => Said::unreadable(status, &encoding),
+            None => Said::read(status, redacted.as_bytes()),
+        };
                 prop_assert!(!said.message.is_empty());
                 let excerpt = redact::excerpt(&body, redact::EXCERPT_BYTES);
                 prop_assert!(excerpt.len() <= redact::EXCERPT_BYTES);

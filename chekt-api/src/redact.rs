@@ -91,14 +91,18 @@ pub fn text(text: &str) -> Cow<'_, str> {
     out
 }
 
-/// `"field": value` with a secret field name (any case): the start of the
-/// value is the match's end.
-static SECRET_KEY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(&format!(r#"(?i)"(?:{})"\s*:\s*"#, SECRET_FIELDS.join("|"))).ok());
+/// `"field": value` with a secret field name (any case), also quoted
+/// `'field'` (a Python or JavaScript repr) or `\"field\"` (JSON quoted
+/// inside a JSON string): the start of the value is the match's end.
+static SECRET_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let fields = SECRET_FIELDS.join("|");
+    Regex::new(&format!(r#"(?i)(?:"|'|\\")(?:{fields})(?:"|'|\\")\s*:\s*"#)).ok()
+});
 
-/// `text` with the value of every secret JSON field replaced by
-/// `"[redacted]"`, whatever its type; a value cut off by the end of the
-/// text is redacted to the end (a cut-off string keeps no closing quote).
+/// `text` with the value of every secret field replaced by `"[redacted]"`
+/// (quoted as the value was), whatever its type; a value cut off by the
+/// end of the text is redacted to the end (a cut-off string keeps no
+/// closing quote).
 fn json_fields(text: &str) -> Cow<'_, str> {
     let Some(key) = SECRET_KEY.as_ref() else {
         return Cow::Borrowed(text);
@@ -110,16 +114,22 @@ fn json_fields(text: &str) -> Cow<'_, str> {
         if start < rest {
             continue; // inside a value already redacted
         }
-        let (end, closed) = json_value_end(&text.as_bytes()[start..]);
+        let value = &text.as_bytes()[start..];
+        let (end, closed) = json_value_end(value);
         if end == 0 {
             continue;
         }
+        let quote = match value {
+            [b'\\', b'"', ..] => "\\\"",
+            [b'\'', ..] => "'",
+            _ => "\"",
+        };
         out.push_str(&text[rest..start]);
-        out.push_str(if closed {
-            "\"[redacted]\""
-        } else {
-            "\"[redacted]"
-        });
+        out.push_str(quote);
+        out.push_str(REDACTED);
+        if closed {
+            out.push_str(quote);
+        }
         rest = start + end;
     }
     if rest == 0 {
@@ -129,10 +139,18 @@ fn json_fields(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The length of the JSON value at the start of `bytes` (a string, object
-/// or array with its nesting, or a scalar up to the next delimiter), and
-/// whether it ended before the text did.
+/// The length of the value at the start of `bytes` (a string, object or
+/// array with its nesting, or a scalar up to the next delimiter), and
+/// whether it ended before the text did. Strings may also be quoted `'…'`
+/// or, inside a JSON string, `\"…\"`.
 fn json_value_end(bytes: &[u8]) -> (usize, bool) {
+    match bytes {
+        [b'\\', b'"', ..] => return escaped_string_end(bytes),
+        [b'\'', ..] => {
+            return quoted_end(&bytes[1..], b'\'').map_or((bytes.len(), false), |i| (i + 2, true));
+        }
+        _ => {}
+    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -162,6 +180,33 @@ fn json_value_end(bytes: &[u8]) -> (usize, bool) {
             }
             b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => return (i, true),
             _ => {}
+        }
+    }
+    (bytes.len(), false)
+}
+
+/// The index of the first `quote` in `bytes` not escaped by a backslash.
+fn quoted_end(bytes: &[u8], quote: u8) -> Option<usize> {
+    let mut escaped = false;
+    bytes.iter().position(|&b| {
+        let end = b == quote && !escaped;
+        escaped = b == b'\\' && !escaped;
+        end
+    })
+}
+
+/// The length of a JSON string quoted inside another JSON string
+/// (`\"a\\\"b\"`) at the start of `bytes`, and whether it ended. Its end is
+/// a quote after 1, 5, 9, ... backslashes: the inner string's own escaped
+/// backslashes come in pairs (doubled again), and an inner escaped quote
+/// shows as `\\\"`.
+fn escaped_string_end(bytes: &[u8]) -> (usize, bool) {
+    let mut backslashes = 0usize;
+    for (i, &b) in bytes.iter().enumerate().skip(2) {
+        match b {
+            b'\\' => backslashes += 1,
+            b'"' if backslashes % 4 == 1 => return (i + 1, true),
+            _ => backslashes = 0,
         }
     }
     (bytes.len(), false)
@@ -379,6 +424,31 @@ mod tests {
                 r#"{"access_token": "[redacted]"}"#,
             ),
             (r#"{"token_type": 5}"#, r#"{"token_type": 5}"#),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(text(given), expected, "{given}");
+        }
+    }
+
+    #[test]
+    fn a_secret_field_quoted_inside_a_string_or_a_repr_is_redacted() {
+        let cases = [
+            (
+                r#"{"message":"upstream said {\"access_token\":\"at-1\",\"n\":1}"}"#,
+                r#"{"message":"upstream said {\"access_token\":\"[redacted]\",\"n\":1}"}"#,
+            ),
+            (
+                r#""{\"password\": \"a\\\"b\\\\\", \"ok\": 1}""#,
+                r#""{\"password\": \"[redacted]\", \"ok\": 1}""#,
+            ),
+            (r#"{\"secret\": \"cut-of"#, r#"{\"secret\": \"[redacted]"#),
+            (r#"{\"api_key\": 991}"#, r#"{\"api_key\": "[redacted]"}"#),
+            (
+                r"failed: {'refresh_token': 'rt-\'9', 'x': 1}",
+                r"failed: {'refresh_token': '[redacted]', 'x': 1}",
+            ),
+            (r"{'client_secret': 'cut", r"{'client_secret': '[redacted]"),
+            (r"{'token_type': 'Bearer'}", r"{'token_type': 'Bearer'}"),
         ];
         for (given, expected) in cases {
             assert_eq!(text(given), expected, "{given}");
