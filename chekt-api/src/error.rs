@@ -240,8 +240,9 @@ pub enum Error {
         location: Option<String>,
     },
 
-    /// The body is in a `Content-Encoding` the client did not ask for (it
-    /// asks for and decodes `gzip` and `deflate`); it was not read. (The
+    /// A success's body is in a `Content-Encoding` the client did not ask
+    /// for (it asks for and decodes `gzip` and `deflate`); it was not read.
+    /// (An error status is classified by its status instead. The
     /// token endpoint's is [`TokenError::ContentEncoding`].)
     #[error(
         "the {status} response body of {operation} is in content-encoding `{encoding}`, which the client did not ask for"

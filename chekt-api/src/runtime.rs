@@ -298,14 +298,15 @@ impl Client {
                     ),
                 });
             }
-            if let Some(encoding) = unsupported_encoding(response.headers()) {
-                return Err(Error::ContentEncoding {
-                    operation: op.id,
-                    status,
-                    encoding,
-                });
-            }
             if !(status.is_client_error() || status.is_server_error()) {
+                // An error status is classified whatever its encoding (status first).
+                if let Some(encoding) = unsupported_encoding(response.headers()) {
+                    return Err(Error::ContentEncoding {
+                        operation: op.id,
+                        status,
+                        encoding,
+                    });
+                }
                 let sent = auth.as_ref().map(|a| a.header.clone());
                 return read_reply(response, op, inner.max_response_bytes, sent).await;
             }

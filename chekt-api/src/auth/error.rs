@@ -78,7 +78,7 @@ pub enum TokenError {
         /// Where it pointed, without userinfo, query or fragment.
         location: Option<String>,
     },
-    /// The token endpoint's body is in a `Content-Encoding` the client did
+    /// The token endpoint's success body is in a `Content-Encoding` the client did
     /// not ask for (it asks for `gzip` and `deflate`); it was not read.
     #[error(
         "the {} token response is in content-encoding `{encoding}`, which the client did not ask for", status.as_u16()

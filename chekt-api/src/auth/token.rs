@@ -532,10 +532,19 @@ async fn request_token_exposing(
         };
         return Err((TokenError::Redirect { status, location }, None));
     }
-    if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
-        return Err((TokenError::ContentEncoding { status, encoding }, None));
-    }
     let retry_after = crate::rate_limit::retry_after(response.headers(), SystemTime::now());
+    if let Some(encoding) = crate::body::unsupported_encoding(response.headers()) {
+        if status.is_success() {
+            return Err((TokenError::ContentEncoding { status, encoding }, None));
+        }
+        // Status first: an error is classified (and retried) whatever its
+        // body's encoding; the body, not decodable, is not read.
+        let said = format!("(body in unsupported Content-Encoding `{encoding}`)");
+        return Err((
+            refusal(status, response.headers(), said.as_bytes()),
+            retry_after,
+        ));
+    }
     let bytes = crate::body::read_capped(&mut response, TOKEN_BODY_LIMIT)
         .await
         .map_err(|e| (unreachable(e), retry_after))?
