@@ -129,7 +129,9 @@ pub enum WebhookError {
         source: serde_json::Error,
     },
 
-    /// The event was already accepted within the tolerance window (see
+    /// The event was already accepted within the tolerance window, or its
+    /// window ends no later than one the guard already closed (the clock
+    /// stepped back past it, so a replay cannot be ruled out; see
     /// [`ReplayGuard`](super::ReplayGuard)).
     #[error("duplicate delivery of event `{id}`: it was already accepted")]
     Duplicate {

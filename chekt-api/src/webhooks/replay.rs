@@ -28,6 +28,12 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 /// (the monotonic one counting from when it was recorded), so a wall clock
 /// stepped forward forgets nothing early (a replay after it is stepped
 /// back again is still a duplicate), and one stepped back keeps every id.
+/// Once an id has been forgotten that way, a wall clock stepped back past
+/// its window would let the timestamp check pass again; so the guard also
+/// remembers the latest window it closed, and a delivery whose window ends
+/// no later than that is a [`WebhookError::Duplicate`] too. A delivery
+/// signed after the forgotten one always ends later, so none is refused
+/// for it.
 ///
 /// The guard is a process-local, in-memory safety net. For exactly-once
 /// processing across restarts, several replicas, or redeliveries hours
@@ -75,6 +81,9 @@ struct State {
     /// (expires_at, insertion sequence) → id, oldest expiry first.
     by_expiry: BTreeMap<(u64, u64), Arc<str>>,
     next_seq: u64,
+    /// The latest `expires_at` of an id forgotten because both clocks said
+    /// its window had passed: a window ending no later is closed for good.
+    closed_until: u64,
 }
 
 impl State {
@@ -94,6 +103,7 @@ impl State {
         for key in expired {
             if let Some(id) = self.by_expiry.remove(&key) {
                 self.by_id.remove(&id);
+                self.closed_until = self.closed_until.max(key.0);
             }
         }
     }
@@ -195,7 +205,8 @@ impl ReplayGuard {
     /// [`WebhookError::Duplicate`] if it is already remembered (both in Unix
     /// seconds; an id is still remembered at exactly `expires_at`, and until
     /// as long as its window, `expires_at - now`, has also passed on the
-    /// monotonic clock: see "Clock steps" above).
+    /// monotonic clock: see "Clock steps" above). A window ending no later
+    /// than one the guard already closed is refused as a duplicate too.
     ///
     /// [`Verifier`](super::Verifier) calls this after the signature and
     /// timestamp checks pass, with `expires_at = timestamp + tolerance`;
@@ -219,7 +230,7 @@ impl ReplayGuard {
         let mono = (self.monotonic)();
         let mut state = self.lock();
         state.purge_expired(now, mono);
-        if state.by_id.contains_key(id) {
+        if state.by_id.contains_key(id) || expires_at <= state.closed_until {
             return Err(WebhookError::Duplicate { id: id.to_owned() });
         }
         while state.by_id.len() >= self.capacity {
@@ -273,9 +284,7 @@ impl ReplayGuard {
     /// # Ok::<(), chekt_api::webhooks::WebhookError>(())
     /// ```
     pub fn clear(&self) {
-        let mut state = self.lock();
-        state.by_id.clear();
-        state.by_expiry.clear();
+        *self.lock() = State::default();
     }
 
     /// The state, even if another thread panicked while holding the lock:
@@ -363,6 +372,38 @@ mod tests {
             .record("evt_1", t + tolerance + 1, t + 2 * tolerance + 1)
             .unwrap();
         assert_eq!(guard.len(), 2, "evt_1 again and evt_2");
+    }
+
+    #[test]
+    fn a_clock_stepped_back_past_a_closed_window_never_lets_its_replay_in() {
+        let stepped = Stepped::new(10);
+        let (t, tolerance) = (1_700_000_000, 300);
+        stepped.record("evt_1", t, t + tolerance).unwrap();
+        // Both clocks pass the window: evt_1 is forgotten.
+        stepped.record("evt_2", t + 400, t + 700).unwrap();
+        assert_eq!(stepped.len(), 1);
+        // The wall clock steps back 300 s: evt_1's timestamp would pass the
+        // verifier's check again, and the guard no longer has its id.
+        let back = t + 100;
+        assert!(is_duplicate(stepped.guard.record(
+            "evt_1",
+            back,
+            t + tolerance
+        )));
+        // So is any delivery signed no later than it, whatever its id.
+        assert!(is_duplicate(stepped.guard.record(
+            "evt_0",
+            back,
+            t + tolerance - 5
+        )));
+        // A delivery signed after evt_1 is accepted.
+        stepped
+            .guard
+            .record("evt_3", back, t + 1 + tolerance)
+            .unwrap();
+        // `clear` forgets the closed windows too.
+        stepped.clear();
+        stepped.guard.record("evt_1", back, t + tolerance).unwrap();
     }
 
     #[test]
