@@ -239,3 +239,98 @@ async fn numbers_are_read_as_str_parse_reads_them() {
         assert_eq!(last.url.query(), Some("limit=5"));
     }
 }
+
+// Threat: pages keep being fetched after the reader quits, as long as the
+// pipe's buffer takes them: at most the page in flight may follow.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_page_is_requested_after_the_reader_quits_but_the_one_in_flight() {
+    let server = endless_sites(Duration::from_millis(50)).await;
+    let mut child = chekt(&server.uri())
+        .args(["--all", "list-sites", "--dealer-id", "42", "--limit", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        // `head -1`: one line, then the reader is gone.
+        lines.next().unwrap().unwrap();
+    });
+    tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .unwrap()
+        .unwrap();
+    let when_it_quit = sites_requested(&server).await;
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_OK)), "{stderr}");
+    let requested = sites_requested(&server).await;
+    assert!(
+        requested <= when_it_quit + 1,
+        "{requested} pages requested, {when_it_quit} when the reader quit"
+    );
+}
+
+// Threat: `chekt … 2>&-` (stderr not open at all, not a closed pipe): the
+// error report panics, or goes to whatever the next open file is.
+#[test]
+fn stderr_not_open_at_all_never_panics() {
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            r#"exec "$0" "$@" 2>&-"#,
+            env!("CARGO_BIN_EXE_chekt"),
+            "list-sites",
+            "--dealer-id",
+            "42",
+        ])
+        .env_clear()
+        .env("CHEKT_BASE_URL", "http://127.0.0.1:9")
+        .env("CHEKT_ACCESS_TOKEN", "cli-unix-token")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(i32::from(EXIT_TRANSPORT)));
+    assert!(output.stdout.is_empty());
+}
+
+// Threat: a credential flag's value that is not UTF-8 is echoed in the
+// usage error; a number in a form `str::parse` refuses (`1_000`, ` 5`,
+// `0x10`) is accepted or panics instead of naming the flag.
+#[test]
+fn bad_flag_values_are_usage_errors_naming_the_flag_not_the_secret() {
+    let secret = std::ffi::OsStr::from_bytes(b"sekr\xffet-value");
+    let output = chekt("http://127.0.0.1:9")
+        .arg("--token")
+        .arg(secret)
+        .args(["list-sites", "--dealer-id", "42"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(EXIT_USAGE)),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid UTF-8"), "{stderr}");
+    assert!(
+        !stderr.contains("sekr") && !stderr.contains("et-value"),
+        "{stderr}"
+    );
+    for number in ["1_000", " 5", "0x10", "5.0", "99999999999999999999"] {
+        let output = chekt("http://127.0.0.1:9")
+            .args(["list-sites", "--dealer-id", "42", "--limit", number])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_USAGE)),
+            "{number:?}: {stderr}"
+        );
+        assert!(stderr.contains("--limit"), "{number:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{number:?}: {stderr}");
+    }
+}
