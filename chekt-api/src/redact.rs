@@ -14,7 +14,7 @@
 //! * a JWT (`eyJ…`);
 //! * a CHeKT API key (`chekt_live_…` / `chekt_test_…`);
 //! * the user info of a URL (`https://user:pass@host` shows
-//!   `https://[redacted]@host`);
+//!   `https://[redacted]@host`, `//user:pass@host` likewise);
 //! * a value a JSON parser quotes in its message about a secret field
 //!   ([`parser_message`]).
 
@@ -60,9 +60,10 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"chekt_(?:live|test)_[A-Za-z0-9]+".to_string(),
             "[redacted]",
         ),
-        // scheme://userinfo@ (RFC 3986 §3.2.1).
+        // scheme://userinfo@ (RFC 3986 §3.2.1), also in a network-path
+        // reference without a scheme (`//userinfo@host`, §4.2).
         (
-            r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+@".to_string(),
+            r"(?i)((?:\b[a-z][a-z0-9+.-]*:)?//)[^/?#\s@]+@".to_string(),
             "${1}[redacted]@",
         ),
     ]
@@ -466,6 +467,10 @@ mod tests {
             "see http://[redacted]@host/"
         );
         assert_eq!(text("mail me@example.com"), "mail me@example.com");
+        assert_eq!(
+            text("moved to //svc:hunter2@evil.example/x"),
+            "moved to //[redacted]@evil.example/x"
+        );
         let reason = r#"invalid type: string "at-77", expected u64"#;
         assert_eq!(
             parser_message(reason, Some("[0].Refresh_Token")),

@@ -231,3 +231,19 @@ async fn a_token_endpoint_503_in_an_unasked_encoding_is_retried() {
         .count();
     assert_eq!(token_requests, 2);
 }
+
+// Threat: a redirect's Location is a network-path reference (no scheme)
+// carrying user info; it is not a URL the parser reads, so it is shown raw.
+#[tokio::test]
+async fn a_scheme_less_location_with_user_info_is_redacted() {
+    let server = serve(
+        ResponseTemplate::new(302).insert_header("location", "//svc:hunter2-secret@evil.example/x"),
+    )
+    .await;
+    let err = list_sites(&client(&server, RetryPolicy::none()))
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, Error::Redirect { .. }), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
