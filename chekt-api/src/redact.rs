@@ -10,7 +10,8 @@
 //!   ...) whatever its JSON type (string, number, `true`, a nested object
 //!   or array), also when the body is cut off inside it ([`text`]; a parsed
 //!   value: [`value`]);
-//! * `Bearer <token>`;
+//! * `Bearer <token>`, and the credentials of an echoed `Authorization`
+//!   header of any scheme (`Authorization: Basic <base64>`);
 //! * a JWT (`eyJ…`);
 //! * a CHeKT API key (`chekt_live_…` / `chekt_test_…`);
 //! * the user info of a URL (`https://user:pass@host` shows
@@ -50,6 +51,13 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (format!(r"(?i)\b((?:{fields})=)[^&\s]+"), "${1}[redacted]"),
         (
             r"(?i)\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*".to_string(),
+            "${1}[redacted]",
+        ),
+        // An echoed `Authorization` header (or JSON field) of any scheme:
+        // `Basic <base64>`, `Token <t>`, ... (RFC 9110 §11.6.2).
+        (
+            r#"(?i)\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[a-z][a-z0-9_-]*\s+)?)[^\s"',;&]+"#
+                .to_string(),
             "${1}[redacted]",
         ),
         (
@@ -376,6 +384,19 @@ mod tests {
                 "grant_type=refresh_token&refresh_token=[redacted]&client_secret=[redacted]",
             ),
             ("bearer abc/def+ghi==", "bearer [redacted]"),
+            (
+                "echo: Authorization: Basic cGFydG5lcjpzM2NyM3Q=\nHost: x",
+                "echo: Authorization: Basic [redacted]\nHost: x",
+            ),
+            (
+                r#"{"headers":{"Authorization":"Token t-9a8b","accept":"*/*"}}"#,
+                r#"{"headers":{"Authorization":"Token [redacted]","accept":"*/*"}}"#,
+            ),
+            (
+                "proxy-authorization=opaque9",
+                "proxy-authorization=[redacted]",
+            ),
+            ("no authorization header", "no authorization header"),
             (
                 "token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln here",
                 "token [redacted] here",
