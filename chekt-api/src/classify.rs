@@ -122,10 +122,17 @@ impl Said {
     /// A body in a `Content-Encoding` the client did not ask for and cannot
     /// decode: the message names the encoding.
     fn unreadable(status: StatusCode, encoding: &str) -> Said {
+        Said::only(status, |reason| {
+            format!("{reason} (body in unsupported Content-Encoding `{encoding}`)")
+        })
+    }
+
+    /// Nothing but a message (made from the status's reason phrase).
+    fn only(status: StatusCode, message: impl FnOnce(&str) -> String) -> Said {
         let reason = status.canonical_reason().unwrap_or("error");
         Said {
             code: None,
-            message: format!("{reason} (body in unsupported Content-Encoding `{encoding}`)"),
+            message: message(reason),
             details: Vec::new(),
             error: reason.to_string(),
             request_id: None,
@@ -188,18 +195,13 @@ impl Said {
                 };
             }
         }
-        let message = if body.iter().all(u8::is_ascii_whitespace) {
-            format!("{reason} (empty body)")
-        } else {
-            redact::excerpt(body, redact::EXCERPT_BYTES)
-        };
-        Said {
-            code: None,
-            message,
-            details: Vec::new(),
-            error: reason,
-            request_id: None,
-        }
+        Said::only(status, |reason| {
+            if body.iter().all(u8::is_ascii_whitespace) {
+                format!("{reason} (empty body)")
+            } else {
+                redact::excerpt(body, redact::EXCERPT_BYTES)
+            }
+        })
     }
 }
 
