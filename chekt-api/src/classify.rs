@@ -16,9 +16,9 @@
 //! The body only fills in what the server said ([`Said`]): its code,
 //! message, details and request id when it has them, else a redacted
 //! excerpt of it as the message (or, for a body in a `Content-Encoding`
-//! the client cannot decode, that encoding's name). Retrying is decided by the status too
-//! ([`crate::retry`]), so a 503 or 429 with an HTML body is retried after
-//! its `Retry-After` like any other.
+//! the client cannot decode, that encoding's name). Retrying is decided by
+//! the status too ([`crate::retry`]), so a 503 or 429 with an HTML body is
+//! retried after its `Retry-After` like any other.
 
 use std::time::SystemTime;
 

@@ -78,8 +78,9 @@ pub enum TokenError {
         /// Where it pointed, without userinfo, query or fragment.
         location: Option<String>,
     },
-    /// The token endpoint's success body is in a `Content-Encoding` the client did
-    /// not ask for (it asks for `gzip` and `deflate`); it was not read.
+    /// The token endpoint's success body is in a `Content-Encoding` the
+    /// client did not ask for (it asks for `gzip` and `deflate`); it was not
+    /// read. (An error status is classified by its status instead.)
     #[error(
         "the {} token response is in content-encoding `{encoding}`, which the client did not ask for", status.as_u16()
     )]
