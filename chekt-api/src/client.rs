@@ -7,14 +7,16 @@ use secrecy::SecretString;
 use crate::{Client, DEFAULT_BASE_URL};
 use std::sync::Arc;
 
+use crate::RequestOptions;
 use crate::auth::assertion::Assertion;
 use crate::auth::authorization_code::{
     AuthorizationCode, PendingAuthorization, RefreshGrant, TokenStore,
 };
 use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache};
 use crate::auth::{ApiKey, ApiKeyError, Credentials};
+use crate::pipeline::intercept::{Interceptor, Interceptors};
 use crate::rate_limit::{Throttle, Throttler};
-use crate::retry::RetryPolicy;
+use crate::retry::{Bucket, DefaultClassifier, RetryBudget, RetryClassifier, RetryPolicy};
 use crate::runtime::{Inner, Runtime};
 
 /// Why a [`Client`] could not be built.
@@ -74,6 +76,10 @@ pub struct ClientBuilder {
     throttle: Option<Throttle>,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+    defaults: RequestOptions,
+    classifier: Arc<dyn RetryClassifier>,
+    budget: RetryBudget,
+    interceptors: Interceptors,
 }
 
 /// The default limit on a success body: 16 MiB.
@@ -96,6 +102,10 @@ impl Default for ClientBuilder {
             throttle: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
+            defaults: RequestOptions::default(),
+            classifier: Arc::new(DefaultClassifier),
+            budget: RetryBudget::default(),
+            interceptors: Interceptors::default(),
         }
     }
 }
@@ -283,7 +293,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout for a whole request, headers and body (default 30 s).
+    /// Timeout for each attempt of a call, headers and body (default
+    /// 30 s); with retries and waits a call can take longer. A call's
+    /// whole-call deadline is [`RequestOptions::timeout`] (per call, or for
+    /// every call with [`default_options`](Self::default_options)); a
+    /// call's own [`RequestOptions::attempt_timeout`] replaces this one.
     ///
     /// ```
     /// use std::time::Duration;
@@ -378,6 +392,51 @@ impl ClientBuilder {
         self
     }
 
+    /// Options for every call (none by default); a call's own
+    /// [`RequestOptions`] (`.with_options(..)`) override them field by
+    /// field, and headers from both are sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::RequestOptions;
+    /// use chekt_api::http::{HeaderName, HeaderValue};
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .default_options(
+    ///         RequestOptions::new()
+    ///             .timeout(Duration::from_secs(10))
+    ///             .header(HeaderName::from_static("x-integration"), HeaderValue::from_static("crm-sync")),
+    ///     )
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
+    pub fn default_options(mut self, options: RequestOptions) -> Self {
+        self.defaults = options;
+        self
+    }
+
+    /// Decides which failed attempts are retried (default
+    /// [`DefaultClassifier`]); see [`RetryClassifier`].
+    pub fn retry_classifier(mut self, classifier: impl RetryClassifier) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// The share of extra attempts the client may make (default
+    /// [`RetryBudget::default`]); see [`RetryBudget`].
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Adds an [`Interceptor`], called around every attempt of every call
+    /// (after those added before it).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.0.push(Arc::new(interceptor));
+        self
+    }
+
     /// Builds the client.
     ///
     /// ```
@@ -462,6 +521,10 @@ impl ClientBuilder {
             throttle: self.throttle.map(Throttler::new),
             max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
+            defaults: self.defaults,
+            classifier: self.classifier,
+            budget: Arc::new(Bucket::new(self.budget)),
+            interceptors: self.interceptors.0.into(),
         });
         Ok(Client {
             baseurl: base_url,
@@ -524,10 +587,9 @@ impl Client {
     ) -> crate::Result<()> {
         let runtime = &self.inner;
         let Some(user) = runtime.user_tokens() else {
-            return Err(crate::Error::InvalidRequest {
-                message: "complete_authorization needs ClientBuilder::authorization_code"
-                    .to_string(),
-            });
+            return Err(crate::Error::invalid(
+                "complete_authorization needs ClientBuilder::authorization_code",
+            ));
         };
         pending.check_state(returned_state)?;
         let form = user.grant().flow.exchange_form(code, pending.verifier());

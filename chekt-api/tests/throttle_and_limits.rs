@@ -82,7 +82,7 @@ async fn a_reset_beyond_max_wait_fails_fast_without_sending() {
         .unwrap();
     client.list_sites().dealer_id(42).send().await.unwrap();
     let err: Error = client.list_sites().dealer_id(42).send().await.unwrap_err();
-    let Error::Throttled { resets_in } = &err else {
+    let Error::Throttled { resets_in, .. } = &err else {
         panic!("expected Throttled, got {err:?}");
     };
     let wait = *resets_in;
@@ -137,6 +137,7 @@ async fn a_success_body_over_the_limit_is_refused() {
             operation,
             status,
             limit,
+            ..
         } => {
             assert_eq!(*operation, "list_sites");
             assert_eq!(status.as_u16(), 200);

@@ -63,7 +63,7 @@ impl Credentials {
     /// else a caller-supplied access token.
     pub async fn authorize(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         http: &reqwest::Client,
         token_url: &str,
     ) -> crate::Result<Option<Authorization>> {

@@ -453,16 +453,17 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
                 what: "a runtime send path needs the operation table".to_string(),
             });
         }
-        let rewritten =
-            own_send::rewrite(&mut file, runtime, "super::operations").map_err(|message| {
-                Error::InvalidOutput {
-                    file: spec.name().to_string(),
-                    message: format!("cannot route send() through {runtime}: {message}"),
-                }
+        // Every operation's builder must take the runtime path: a progenitor
+        // whose builders changed shape fails here, not silently.
+        let operations = spec.operations().count();
+        let rewritten = own_send::rewrite(&mut file, runtime, "super::operations", operations)
+            .map_err(|message| Error::InvalidOutput {
+                file: spec.name().to_string(),
+                message: format!("cannot route send() through {runtime}: {message}"),
             })?;
         passes.push(PassCount::new(
             "own_send",
-            "every send() goes through the crate's runtime",
+            "every builder's send() goes through the crate's runtime with its options",
             rewritten,
         ));
     } else {
