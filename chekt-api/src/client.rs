@@ -13,7 +13,7 @@ use crate::auth::authorization_code::{
     AuthorizationCode, PendingAuthorization, RefreshGrant, TokenStore,
 };
 use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache};
-use crate::auth::{ApiKey, ApiKeyError, Credentials};
+use crate::auth::{ApiKey, ApiKeyError, BearerToken, Credentials, CredentialsProvider};
 use crate::pipeline::intercept::{Interceptor, Interceptors};
 use crate::rate_limit::{Throttle, Throttler};
 use crate::retry::{Bucket, DefaultClassifier, RetryBudget, RetryClassifier, RetryPolicy};
@@ -80,6 +80,17 @@ pub struct ClientBuilder {
     classifier: Arc<dyn RetryClassifier>,
     budget: RetryBudget,
     interceptors: Interceptors,
+    providers: Providers,
+}
+
+/// Credential providers added to a builder, in order.
+#[derive(Default)]
+struct Providers(Vec<Arc<dyn CredentialsProvider>>);
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} credential provider(s)", self.0.len())
+    }
 }
 
 /// The default limit on a success body: 16 MiB.
@@ -106,6 +117,7 @@ impl Default for ClientBuilder {
             classifier: Arc::new(DefaultClassifier),
             budget: RetryBudget::default(),
             interceptors: Interceptors::default(),
+            providers: Providers::default(),
         }
     }
 }
@@ -430,6 +442,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a [`CredentialsProvider`] of your own (a vault, a per-dealer key
+    /// store, a token shared across processes). It is asked before the
+    /// built-in credentials for the schemes it serves; see the trait.
+    pub fn credentials_provider(mut self, provider: impl CredentialsProvider) -> Self {
+        self.providers.0.push(Arc::new(provider));
+        self
+    }
+
     /// Adds an [`Interceptor`], called around every attempt of every call
     /// (after those added before it).
     pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
@@ -469,10 +489,10 @@ impl ClientBuilder {
                     .to_string(),
             ));
         }
-        let user_token = match &self.bearer {
+        let bearer = match &self.bearer {
             Some(token) => {
                 use secrecy::ExposeSecret;
-                Some(crate::auth::bearer(token.expose_secret()).ok_or(BuildError::Token)?)
+                Some(BearerToken::new(token.expose_secret()).ok_or(BuildError::Token)?)
             }
             None => None,
         };
@@ -506,19 +526,27 @@ impl ClientBuilder {
             )),
             (None, None) => None,
         };
+        let partner = grant.map(|grant| Arc::new(TokenCache::new(grant, self.token_margin)));
+        let user = self
+            .authorization_code
+            .map(|grant| Arc::new(TokenCache::new(grant, self.token_margin)));
+        // Asked in this order (for each scheme an operation accepts); the
+        // bearer token serves what is left.
+        let mut providers = self.providers.0;
+        providers.extend(partner.clone().map(|p| p as Arc<dyn CredentialsProvider>));
+        providers.extend(user.clone().map(|p| p as Arc<dyn CredentialsProvider>));
+        providers.extend(api_key.map(|p| Arc::new(p) as Arc<dyn CredentialsProvider>));
+        providers.extend(bearer.map(|p| Arc::new(p) as Arc<dyn CredentialsProvider>));
         let credentials = Credentials {
-            api_key,
-            partner: grant.map(|grant| TokenCache::new(grant, self.token_margin)),
-            user: self
-                .authorization_code
-                .map(|grant| TokenCache::new(grant, self.token_margin)),
-            user_token,
+            providers,
+            partner,
+            user,
         };
         let runtime = Runtime::new(Inner {
             credentials,
             token_url: format!("{base_url}/oauth/token"),
             retry: self.retry,
-            throttle: self.throttle.map(Throttler::new),
+            throttle: self.throttle.map(|t| Arc::new(Throttler::new(t))),
             max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
             defaults: self.defaults,
@@ -608,6 +636,36 @@ impl Client {
         let cache = runtime.partner_tokens()?;
         let fetched = cache.fetch_now(&self.client, runtime.token_url()).await;
         Some(fetched.map_err(crate::Error::from))
+    }
+
+    /// A client that authenticates every call with `provider` alone (e.g.
+    /// another dealer's API key), sharing this one's connection pool,
+    /// throttle, retry budget, interceptors and default options; cheap (no
+    /// new connection pool). It has its own credentials and token cache
+    /// (a provider shared through an `Arc` shares its cache) and its own
+    /// rate-limit window ([`last_rate_limit`](Self::last_rate_limit)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client, keys: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use chekt_api::auth::ApiKey;
+    /// use chekt_api::prelude::*;
+    ///
+    /// for key in keys {
+    ///     let dealer = client.with_credentials(ApiKey::new(&key)?);
+    ///     let devices = dealer.list_public_devices().send().await?;
+    ///     println!("{} devices", devices.data.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_credentials(&self, provider: impl CredentialsProvider) -> Client {
+        Client {
+            baseurl: self.baseurl.clone(),
+            client: self.client.clone(),
+            inner: self
+                .inner
+                .with_credentials(Credentials::only(Arc::new(provider))),
+        }
     }
 
     /// The rate-limit window reported by the most recent response

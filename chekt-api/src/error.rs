@@ -646,6 +646,26 @@ impl Error {
         }
     }
 
+    /// A credential could not be obtained (for a
+    /// [`CredentialsProvider`](crate::auth::CredentialsProvider) of your
+    /// own): [`Error::Token`] with [`TokenError::Unavailable`], which
+    /// [`is_retryable`](Self::is_retryable). Do not put a secret in
+    /// `message`.
+    ///
+    /// ```
+    /// let err = chekt_api::Error::credential_unavailable("the vault is sealed");
+    /// assert!(err.is_retryable());
+    /// assert!(err.to_string().contains("the vault is sealed"));
+    /// ```
+    pub fn credential_unavailable(message: impl Into<String>) -> Error {
+        Error::Token(TokenError::Unavailable {
+            status: None,
+            message: message.into(),
+            request_id: None,
+            source: None,
+        })
+    }
+
     /// A request the client refused to build or send: nothing was sent.
     pub(crate) fn invalid(message: impl Into<String>) -> Error {
         Error::InvalidRequest {

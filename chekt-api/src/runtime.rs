@@ -37,7 +37,8 @@ pub(crate) struct Inner {
     pub credentials: Credentials,
     pub token_url: String,
     pub retry: RetryPolicy,
-    pub throttle: Option<Throttler>,
+    /// Shared with the clients derived by `with_credentials`.
+    pub throttle: Option<Arc<Throttler>>,
     pub max_response_bytes: usize,
     pub last_rate_limit: Mutex<Option<RateLimit>>,
     /// Options of every call ([`ClientBuilder::default_options`](crate::ClientBuilder::default_options)).
@@ -52,10 +53,12 @@ impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let c = &self.inner.credentials;
         f.debug_struct("Runtime")
-            .field("api_key", &c.api_key)
+            .field(
+                "credentials",
+                &format_args!("{} provider(s), [redacted]", c.providers.len()),
+            )
             .field("partner_grant", &c.partner.as_ref().map(|_| "[redacted]"))
             .field("user_session", &c.user.as_ref().map(|_| "[redacted]"))
-            .field("access_token", &c.user_token.as_ref().map(|_| "[redacted]"))
             .field("token_url", &self.inner.token_url)
             .field("retry", &self.inner.retry)
             .field("throttle", &self.inner.throttle)
@@ -74,18 +77,37 @@ impl Runtime {
         }
     }
 
+    /// The same configuration with other credentials and its own
+    /// rate-limit bookkeeping; the throttle, retry budget, interceptors and
+    /// default options are shared.
+    pub(crate) fn with_credentials(&self, credentials: Credentials) -> Self {
+        let inner = &self.inner;
+        Runtime::new(Inner {
+            credentials,
+            token_url: inner.token_url.clone(),
+            retry: inner.retry,
+            throttle: inner.throttle.clone(),
+            max_response_bytes: inner.max_response_bytes,
+            last_rate_limit: Mutex::default(),
+            defaults: inner.defaults.clone(),
+            classifier: inner.classifier.clone(),
+            budget: inner.budget.clone(),
+            interceptors: inner.interceptors.clone(),
+        })
+    }
+
     pub(crate) fn user_tokens(
         &self,
     ) -> Option<&crate::auth::token::TokenCache<crate::auth::authorization_code::RefreshGrant>>
     {
-        self.inner.credentials.user.as_ref()
+        self.inner.credentials.user.as_deref()
     }
 
     #[cfg(feature = "cli")]
     pub(crate) fn partner_tokens(
         &self,
     ) -> Option<&crate::auth::token::TokenCache<crate::auth::token::PartnerGrant>> {
-        self.inner.credentials.partner.as_ref()
+        self.inner.credentials.partner.as_deref()
     }
 
     pub(crate) fn token_url(&self) -> &str {

@@ -224,17 +224,28 @@ async fn spans_record_the_call_and_never_a_secret() {
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("chekt.request"), "{log}");
     assert!(log.contains(r#"operation="list_sites""#), "{log}");
-    assert!(log.contains("method=GET"), "{log}");
+    // OpenTelemetry HTTP client attribute names.
+    assert!(log.contains(r#"http.request.method="GET""#), "{log}");
     assert!(
-        log.contains(r#"path="/partner/v1/dealers/{dealerId}/sites""#),
+        log.contains(r#"url.template="/partner/v1/dealers/{dealerId}/sites""#),
         "{log}"
     );
+    assert!(log.contains("chekt.attempt"), "one span per attempt: {log}");
+    assert!(log.contains("http.response.status_code=503"), "{log}");
+    assert!(log.contains(r#"error.type="503""#), "{log}");
     assert!(
         log.contains(&format!(r#"trace_id="{sent_trace}""#)),
         "{log}"
     );
     assert!(log.contains("status=503"), "{log}");
-    assert!(log.contains("attempt=2"), "the retry is visible: {log}");
+    assert!(
+        log.contains("http.request.resend_count=1"),
+        "the retry is visible: {log}"
+    );
+    assert!(
+        !log.contains("/dealers/42/"),
+        "never the filled-in URL: {log}"
+    );
     assert!(log.contains("status=200"), "{log}");
     for secret in [CLIENT_SECRET, ACCESS_TOKEN] {
         assert!(

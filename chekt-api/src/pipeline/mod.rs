@@ -35,6 +35,7 @@ pub(crate) mod intercept;
 pub(crate) mod options;
 pub(crate) mod raw;
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
@@ -43,7 +44,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::Client;
-use crate::auth::Authorization;
+use crate::auth::{Credential, CredentialsProvider};
 use crate::body::unsupported_encoding;
 use crate::error::{Error, Result};
 use crate::operations::{Operation, TRACE_HEADER};
@@ -159,7 +160,10 @@ impl Call<'_> {
 
     /// Picks the credential for the call and sets it on `request`, under
     /// the deadline (a token fetch included).
-    async fn authorize(&self, request: &mut Request) -> Result<Option<Authorization>> {
+    async fn authorize(
+        &self,
+        request: &mut Request,
+    ) -> Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
         let inner = &self.client.inner.inner;
         let auth = self
             .deadline
@@ -170,10 +174,10 @@ impl Call<'_> {
             )
             .await
             .map_err(expired)??;
-        if let Some(auth) = &auth {
+        if let Some((_, credential)) = &auth {
             request
                 .headers_mut()
-                .insert(reqwest::header::AUTHORIZATION, auth.header.clone());
+                .insert(reqwest::header::AUTHORIZATION, credential.header.clone());
         }
         Ok(auth)
     }
@@ -273,7 +277,7 @@ impl Call<'_> {
                 interceptor.after_attempt(&info, &result);
             }
             runtime.observe(response.headers());
-            let sent = auth.as_ref().map(|a| &a.header);
+            let sent = auth.as_ref().map(|(_, c)| &c.header);
             if status.is_redirection() {
                 // Never followed (crate::redirect): nothing more is sent.
                 return Err(Error::Redirect {
@@ -314,14 +318,16 @@ impl Call<'_> {
             attempt_span.record("error.type", status.as_str());
             if status == StatusCode::UNAUTHORIZED && token_rejected(&headers, &body) {
                 match &auth {
-                    Some(rejected) if rejected.refreshable && !refreshed && repeatable => {
-                        inner.credentials.invalidate(&rejected.header);
+                    Some((provider, rejected))
+                        if rejected.renewable && !refreshed && repeatable =>
+                    {
+                        provider.invalidate(rejected);
                         refreshed = true;
                         auth = self.authorize(&mut request).await?;
                         tracing::debug!("token rejected; retrying once with a fresh token");
                         continue;
                     }
-                    Some(rejected) if !rejected.refreshable => tracing::warn!(
+                    Some((_, rejected)) if !rejected.renewable => tracing::warn!(
                         operation = op.id,
                         "the server no longer accepts the configured credential, which the \
                          client cannot renew (a static bearer token or an API key): configure a new one"
