@@ -511,3 +511,219 @@ async fn interceptors_see_every_attempt_and_can_add_headers() {
     assert_eq!(header_of(&received[0], "x-attempt"), ["1"]);
     assert_eq!(header_of(&received[1], "x-attempt"), ["2"]);
 }
+
+/// The recorded client-credentials token response, handing out `token`.
+fn token(token: &str) -> ResponseTemplate {
+    let mut body = recordings::body("create_token", "200-client-credentials.json");
+    body["access_token"] = token.into();
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+fn invalid_token() -> ResponseTemplate {
+    ResponseTemplate::new(401)
+        .insert_header(
+            "www-authenticate",
+            r#"Bearer error="invalid_token", error_description="revoked""#,
+        )
+        .set_body_json(recordings::body("list_sites", "401-invalid-token.json"))
+}
+
+#[tokio::test]
+async fn a_token_the_server_no_longer_accepts_is_fetched_again_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("first"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("second"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer first"))
+        .respond_with(invalid_token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer second"))
+        .respond_with(sites())
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .client_credentials("partner-id", "partner-secret")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let sites = client.list_sites().dealer_id(42).send().await.unwrap();
+    assert!(!sites.is_empty());
+    let received = server.received_requests().await.unwrap();
+    let calls: Vec<_> = received.iter().map(|r| r.url.path().to_string()).collect();
+    assert_eq!(calls, ["/oauth/token", SITES, "/oauth/token", SITES]);
+}
+
+#[tokio::test]
+async fn a_token_rejected_twice_is_an_error_not_a_loop() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("always-revoked"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(invalid_token())
+        .mount(&server)
+        .await;
+    let partner = Client::builder()
+        .base_url(server.uri())
+        .client_credentials("partner-id", "partner-secret")
+        .build()
+        .unwrap();
+    let err = partner.list_sites().dealer_id(42).send().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        4,
+        "two tokens, two calls"
+    );
+    // A static bearer token cannot be renewed: one attempt, the 401 as is.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(invalid_token())
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .list_sites()
+        .dealer_id(42)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.attempts(), 1);
+}
+
+/// A provider handing out numbered tokens, counting invalidations.
+#[derive(Default, Clone)]
+struct Numbered {
+    issued: Arc<Mutex<u32>>,
+    invalidated: Arc<Mutex<Vec<String>>>,
+}
+
+impl chekt_api::auth::CredentialsProvider for Numbered {
+    fn schemes(&self) -> chekt_api::auth::Schemes {
+        chekt_api::auth::Schemes::Any
+    }
+
+    fn credential<'a>(
+        &'a self,
+        _: &'a chekt_api::auth::CredentialRequest<'a>,
+    ) -> futures::future::BoxFuture<'a, chekt_api::Result<chekt_api::auth::Credential>> {
+        let n = {
+            let mut issued = self.issued.lock().unwrap();
+            *issued += 1;
+            *issued
+        };
+        Box::pin(async move {
+            Ok(chekt_api::auth::Credential::bearer(&format!("vault-{n}"))
+                .unwrap()
+                .renewable(true))
+        })
+    }
+
+    fn invalidate(&self, rejected: &chekt_api::auth::Credential) {
+        let header = rejected.header_value().to_str().unwrap().to_string();
+        self.invalidated.lock().unwrap().push(header);
+    }
+}
+
+#[tokio::test]
+async fn a_custom_provider_is_asked_and_told_what_the_server_rejected() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer vault-1"))
+        .respond_with(invalid_token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer vault-2"))
+        .respond_with(sites())
+        .mount(&server)
+        .await;
+    let provider = Numbered::default();
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials_provider(provider.clone())
+        .build()
+        .unwrap();
+    client.list_sites().dealer_id(42).send().await.unwrap();
+    assert_eq!(*provider.invalidated.lock().unwrap(), ["Bearer vault-1"]);
+    assert_eq!(*provider.issued.lock().unwrap(), 2);
+    // A 401 that does not say the token is no longer valid (a key the
+    // server does not know) is returned as is: nothing invalidated.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(recordings::body("list_sites", "401-invalid-token.json")),
+        )
+        .mount(&server)
+        .await;
+    let provider = Numbered::default();
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials_provider(provider.clone())
+        .build()
+        .unwrap();
+    let err = client.list_sites().dealer_id(42).send().await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert!(provider.invalidated.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn derived_clients_use_their_own_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(recordings::body(
+            "list_public_devices",
+            "200-last-page.json",
+        )))
+        .mount(&server)
+        .await;
+    let base = client(&server);
+    let keys = [
+        "chekt_test_0123456789abcdefghijklmnop",
+        "chekt_test_zyxwvutsrqponmlkjihgfedcba",
+    ];
+    for key in keys {
+        let dealer = base.with_credentials(chekt_api::auth::ApiKey::new(key).unwrap());
+        dealer.list_public_devices().send().await.unwrap();
+    }
+    base.list_public_devices().send().await.unwrap();
+    let sent: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|r| header_of(r, "authorization"))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            format!("Bearer {}", keys[0]),
+            format!("Bearer {}", keys[1]),
+            format!("Bearer {TOKEN}"),
+        ]
+    );
+}
