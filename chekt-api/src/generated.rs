@@ -13327,6 +13327,22 @@ pub mod decode {
         }
     }
 }
+/// Field names whose values are secrets (lower case, compared
+/// case-insensitively), from the generator's one list.
+pub const SECRET_FIELDS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "assertion",
+    "client_assertion",
+    "code_verifier",
+    "api_key",
+    "apikey",
+    "password",
+    "secret",
+    "signing_secret",
+];
 /// Typed webhook events, from the spec's `x-webhooks`.
 pub mod webhook_events {
     use super::types;

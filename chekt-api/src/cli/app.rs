@@ -28,13 +28,9 @@ pub const EXIT_API: u8 = 3;
 /// Exit code: the API could not be reached (connection, TLS, timeout).
 pub const EXIT_TRANSPORT: u8 = 4;
 
-/// Fields never printed unless `--show-secrets` is given.
-const SECRET_FIELDS: [&str; 4] = [
-    "access_token",
-    "refresh_token",
-    "client_secret",
-    "assertion",
-];
+/// Fields never printed unless `--show-secrets` is given: the crate's one
+/// list.
+use crate::redact::SECRET_FIELDS;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
