@@ -727,3 +727,190 @@ async fn derived_clients_use_their_own_credentials() {
         ]
     );
 }
+
+/// Reads one HTTP/1.1 request (headers and a `content-length` body) from
+/// `stream`; `false` when the peer closed first.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |n| n.trim().parse().unwrap());
+            if buf.len() >= end + 4 + length {
+                return true;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+const OK_SITES: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
+
+/// A server whose first connection answers one request, then closes when
+/// the next one arrives on it (a keep-alive connection the server had
+/// already dropped); later connections answer every request. Counts
+/// connections and requests.
+async fn closing_server() -> (String, Arc<Mutex<(u32, u32)>>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new((0u32, 0u32)));
+    let counts = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let connection = {
+                let mut seen = counts.lock().unwrap();
+                seen.0 += 1;
+                seen.0
+            };
+            let counts = counts.clone();
+            tokio::spawn(async move {
+                let mut served = 0;
+                while read_request(&mut stream).await {
+                    counts.lock().unwrap().1 += 1;
+                    if connection == 1 && served == 1 {
+                        return; // dropped without an answer
+                    }
+                    served += 1;
+                    stream.write_all(OK_SITES).await.unwrap();
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_the_server_closed_is_retried_when_idempotent() {
+    let (base, seen) = closing_server().await;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token(TOKEN)
+        .retry(fast())
+        .build()
+        .unwrap();
+    client.list_sites().dealer_id(42).send().await.unwrap();
+    let second = client.list_sites().dealer_id(42).send().await.unwrap();
+    assert!(second.is_empty());
+    let (connections, requests) = *seen.lock().unwrap();
+    assert_eq!(
+        (connections, requests),
+        (2, 3),
+        "the dropped request was sent again on a new connection"
+    );
+
+    // Not idempotent: it may have been processed, so it is not sent again.
+    let (base, seen) = closing_server().await;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token(TOKEN)
+        .retry(fast())
+        .build()
+        .unwrap();
+    let post = || {
+        client
+            .request(Method::POST, "/partner/v1/dealers/42/notes")
+            .json(&[1])
+    };
+    post().send_as::<Vec<u8>>().await.unwrap();
+    let err = post().send_as::<Vec<u8>>().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(seen.lock().unwrap().1, 2);
+}
+
+/// A server answering every request with `head` and `body`, then keeping
+/// the connection open without sending more (or closing it, `close`).
+async fn stalling_server(head: &'static str, body: &'static [u8], close: bool) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                if read_request(&mut stream).await {
+                    stream.write_all(head.as_bytes()).await.unwrap();
+                    stream.write_all(body).await.unwrap();
+                    if !close {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_body_that_never_ends_is_bounded_by_the_deadline() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+    let base = stalling_server(head, b"[{\"site_id\":", false).await;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token(TOKEN)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(500)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // A body that never ends and has no length: the size limit ends it.
+    let chunked =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+    let base = stalling_server(chunked, b"800\r\n[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", false).await;
+    let small = Client::builder()
+        .base_url(&base)
+        .bearer_token(TOKEN)
+        .max_response_size(64)
+        .build()
+        .unwrap();
+    let err = small
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_secs(5)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_ends_early_is_an_error_not_a_hang() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+    let base = stalling_server(head, b"[{\"site_id\":", true).await;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token(TOKEN)
+        .build()
+        .unwrap();
+    let err = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_secs(5)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(!err.is_timeout());
+}
