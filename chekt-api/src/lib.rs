@@ -23,6 +23,16 @@
 //! * [`Error`]: the one error type of every public call (below), including
 //!   redirects (never followed), unsupported encodings and lists that do
 //!   not end (see the README's "Reliability" section).
+//! * Every call goes through one pipeline ("Per-call options, raw
+//!   requests, credentials and interceptors" in the README):
+//!   [`RequestOptions`] (a whole-call deadline, retries, headers,
+//!   idempotence) per call with `.with_options(..)` or for every call with
+//!   [`ClientBuilder::default_options`]; [`Client::request`] for an
+//!   endpoint the spec lacks ([`RawRequest`]); your own
+//!   [`auth::CredentialsProvider`] and [`Client::with_credentials`];
+//!   [`retry::RetryClassifier`] and [`retry::RetryBudget`];
+//!   [`Interceptor`]s around every attempt; `chekt.request`/`chekt.attempt`
+//!   tracing spans with OpenTelemetry field names.
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.

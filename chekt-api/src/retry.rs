@@ -1,12 +1,17 @@
 //! When and how long to wait before trying a request again.
 //!
-//! Retried: `429`, `502`, `503`, `504`, timeouts and connection errors, with
-//! exponential backoff and full jitter, honouring `Retry-After`. A request
+//! Retried by the [`DefaultClassifier`]: `429`, `502`, `503`, `504`,
+//! timeouts and connection errors, with exponential backoff and full
+//! jitter ([`RetryPolicy`]), honouring `Retry-After`, within the client's
+//! [`RetryBudget`] and the call's deadline
+//! ([`RequestOptions::timeout`](crate::RequestOptions::timeout)). A request
 //! that is not idempotent (POST, PATCH) is retried only when it cannot have
 //! reached the server: a connection that never opened, or a `429` (the
 //! server refused it before doing anything). Whether an operation is
 //! idempotent comes from the generated operation table
-//! ([`Operation::idempotent`](crate::operations::Operation::idempotent)).
+//! ([`Operation::idempotent`](crate::operations::Operation::idempotent)),
+//! unless the call says otherwise
+//! ([`RequestOptions::idempotent`](crate::RequestOptions::idempotent)).
 
 use std::time::Duration;
 
