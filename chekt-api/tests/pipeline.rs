@@ -914,3 +914,122 @@ async fn a_body_that_ends_early_is_an_error_not_a_hang() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(!err.is_timeout());
 }
+
+#[tokio::test]
+async fn the_deadline_bounds_the_token_fetch_and_throttle_waits() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("slow").set_delay(Duration::from_secs(10)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(sites())
+        .mount(&server)
+        .await;
+    let partner = Client::builder()
+        .base_url(server.uri())
+        .client_credentials("partner-id", "partner-secret")
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = partner
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(300)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 0, "the API was never called");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // One request a minute: the second call would wait ~60 s for the
+    // throttle; its deadline ends it instead.
+    let throttled = builder(&server)
+        .throttle(
+            chekt_api::rate_limit::Throttle::new()
+                .budget(1, Duration::from_secs(60))
+                .max_wait(Duration::from_secs(120)),
+        )
+        .build()
+        .unwrap();
+    throttled.list_sites().dealer_id(42).send().await.unwrap();
+    let started = Instant::now();
+    let err = throttled
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(300)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_token_rejected_in_the_middle_of_paging_is_fetched_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("first"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("second"))
+        .mount(&server)
+        .await;
+    let rows = recordings::site_rows(3);
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&rows[..2]))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(query_param("offset", "2"))
+        .and(header("authorization", "Bearer first"))
+        .respond_with(invalid_token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .and(query_param("offset", "2"))
+        .and(header("authorization", "Bearer second"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&rows[2..]))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .client_credentials("partner-id", "partner-secret")
+        .build()
+        .unwrap();
+    let all: Vec<_> = client
+        .list_sites()
+        .dealer_id(42)
+        .into_stream_with_page_size(2)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let tokens = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count();
+    assert_eq!(tokens, 2);
+}
