@@ -12,6 +12,13 @@
 //! misbehaves gets its own variants (`Redirect`, never followed;
 //! `ContentEncoding`, an encoding not asked for; `Paging`, a list that does
 //! not end), and no token it echoes is shown (`crate::redact`).
+//!
+//! Struct variants are `#[non_exhaustive]`: match them with `..` and read
+//! their data with the accessors ([`Error::status`], [`Error::code`],
+//! [`Error::message`], [`Error::request_id`], [`Error::details`],
+//! [`Error::retry_after`], [`Error::rate_limit`], [`Error::attempts`],
+//! [`Error::is_timeout`]), so a variant can gain a field in a minor
+//! release.
 
 use std::time::{Duration, SystemTime};
 
@@ -489,6 +496,7 @@ impl Error {
         match self {
             Error::Transport { .. }
             | Error::Timeout { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::RateLimited { .. }
             | Error::Throttled { .. } => true,
             Error::Server { status, .. } => matches!(status.as_u16(), 502..=504),

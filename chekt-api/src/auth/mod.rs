@@ -4,8 +4,9 @@
 //! (`operations::ALL`): `partnerOAuth` (client credentials or an
 //! [`assertion`] token), `userOAuth` (a user's token from the
 //! [`authorization_code`] flow, or the connect flow's authorization access
-//! token given as a bearer token) and `apiKey`. The runtime picks the first
-//! configured credential an operation accepts.
+//! token given as a bearer token) and `apiKey`. Each configured credential
+//! is a [`CredentialsProvider`]; the pipeline asks the first one serving a
+//! scheme the operation accepts, in the spec's order.
 
 use std::sync::Arc;
 

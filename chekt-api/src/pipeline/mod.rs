@@ -36,7 +36,7 @@ pub(crate) mod options;
 pub(crate) mod raw;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Request, StatusCode};
@@ -182,6 +182,111 @@ impl Call<'_> {
         Ok(auth)
     }
 
+    /// The throttle stage: waits (under the deadline) for the client-side
+    /// rate limit, or refuses a wait longer than its `max_wait`.
+    async fn throttle(&self) -> Result<()> {
+        let runtime = &self.client.inner;
+        let Some(throttle) = &runtime.inner.throttle else {
+            return Ok(());
+        };
+        let waited = self
+            .deadline
+            .run(throttle.acquire(runtime.last_rate_limit()))
+            .await
+            .map_err(expired)?;
+        waited.map_err(|resets_in| Error::Throttled {
+            resets_in,
+            attempts: 0,
+        })
+    }
+
+    /// The `chekt.attempt` span of attempt `attempt` (1-based).
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        if attempt > 1 {
+            self.span.record("http.request.resend_count", attempt - 1);
+        }
+        tracing::info_span!(
+            "chekt.attempt",
+            http.request.resend_count = attempt - 1,
+            http.response.status_code = Empty,
+            error.type = Empty,
+        )
+    }
+
+    /// The attempt stage: the interceptors, then `request` sent under the
+    /// deadline (its own timeout set by the caller). `Err` only when the
+    /// deadline passed; a transport failure is the inner `Err`.
+    async fn execute(
+        &self,
+        mut request: Request,
+        info: &AttemptInfo<'_>,
+        span: &tracing::Span,
+    ) -> Result<reqwest::Result<reqwest::Response>> {
+        let inner = &self.client.inner.inner;
+        for interceptor in inner.interceptors.iter() {
+            interceptor.before_attempt(info, &mut request);
+        }
+        self.deadline
+            .run(self.client.client.execute(request))
+            .instrument(span.clone())
+            .await
+            .map_err(expired)
+    }
+
+    /// Records a response (spans, interceptors, the rate-limit window).
+    fn responded(
+        &self,
+        response: &reqwest::Response,
+        info: &AttemptInfo<'_>,
+        span: &tracing::Span,
+    ) {
+        let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
+        self.span.record("http.response.status_code", status);
+        tracing::debug!(parent: span, status, "response");
+        self.after_attempt(
+            info,
+            &AttemptResult::Response {
+                status: response.status(),
+                headers: response.headers(),
+            },
+        );
+        self.client.inner.observe(response.headers());
+    }
+
+    /// The retry stage: how long to wait before the next attempt, or
+    /// `None` when `outcome` is not retried: the classifier says no, the
+    /// server's `Retry-After` is longer than the policy's
+    /// `max_retry_after`, or the client's retry budget is spent. (The
+    /// caller checked the attempts left; the deadline is checked by the
+    /// sleep.)
+    fn retry_wait(&self, outcome: &Outcome<'_>, idempotent: bool, retry: u32) -> Option<Duration> {
+        let inner = &self.client.inner.inner;
+        let policy = self.options.retry.unwrap_or(inner.retry);
+        if !inner.classifier.should_retry(outcome, idempotent) {
+            return None;
+        }
+        let (server_wait, after_timeout) = match outcome {
+            Outcome::Status(_, headers) => (
+                crate::rate_limit::retry_after(headers, SystemTime::now()),
+                false,
+            ),
+            Outcome::Transport(error) => (None, error.is_timeout()),
+        };
+        if server_wait.is_some_and(|w| w > policy.max_retry_after)
+            || !inner.budget.try_take(after_timeout)
+        {
+            return None;
+        }
+        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, rand::random::<f64>())))
+    }
+
+    fn after_attempt(&self, info: &AttemptInfo<'_>, result: &AttemptResult<'_>) {
+        for interceptor in self.client.inner.inner.interceptors.iter() {
+            interceptor.after_attempt(info, result);
+        }
+    }
+
     async fn attempts(&self, mut request: Request, attempts: &mut u32) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
@@ -192,18 +297,7 @@ impl Call<'_> {
         // One extra attempt for a token the server no longer accepts.
         let mut refreshed = false;
         loop {
-            if let Some(throttle) = &inner.throttle
-                && let Err(resets_in) = self
-                    .deadline
-                    .run(throttle.acquire(runtime.last_rate_limit()))
-                    .await
-                    .map_err(expired)?
-            {
-                return Err(Error::Throttled {
-                    resets_in,
-                    attempts: 0,
-                });
-            }
+            self.throttle().await?;
             // Streaming bodies cannot be repeated: one attempt only.
             let (mut this_try, repeatable) = match duplicate(&request) {
                 Some(copy) => (copy, true),
@@ -225,38 +319,17 @@ impl Call<'_> {
                 url_template: op.path,
                 attempt: *attempts,
             };
-            for interceptor in inner.interceptors.iter() {
-                interceptor.before_attempt(&info, &mut this_try);
-            }
-            let attempt_span = tracing::info_span!(
-                "chekt.attempt",
-                http.request.resend_count = *attempts - 1,
-                http.response.status_code = Empty,
-                error.type = Empty,
-            );
-            if *attempts > 1 {
-                self.span.record("http.request.resend_count", *attempts - 1);
-            }
-            let executed = self
-                .deadline
-                .run(self.client.client.execute(this_try))
-                .instrument(attempt_span.clone())
-                .await
-                .map_err(expired)?;
+            let attempt_span = self.attempt_span(*attempts);
+            let executed = self.execute(this_try, &info, &attempt_span).await?;
             let response = match executed {
                 Ok(response) => response,
                 Err(error) => {
                     attempt_span.record("error.type", transport_type(&error));
-                    for interceptor in inner.interceptors.iter() {
-                        interceptor.after_attempt(&info, &AttemptResult::Failed(&error));
-                    }
+                    self.after_attempt(&info, &AttemptResult::Failed(&error));
                     if may_retry
-                        && inner
-                            .classifier
-                            .should_retry(&Outcome::Transport(&error), idempotent)
-                        && inner.budget.try_take(error.is_timeout())
+                        && let Some(delay) =
+                            self.retry_wait(&Outcome::Transport(&error), idempotent, retries_used)
                     {
-                        let delay = policy.backoff(retries_used, rand::random::<f64>());
                         tracing::debug!(?delay, %error, "retrying after a transport error");
                         self.deadline.sleep(delay).await.map_err(expired)?;
                         continue;
@@ -265,18 +338,7 @@ impl Call<'_> {
                 }
             };
             let status = response.status();
-            attempt_span.record("http.response.status_code", status.as_u16());
-            self.span
-                .record("http.response.status_code", status.as_u16());
-            tracing::debug!(parent: &attempt_span, status = status.as_u16(), "response");
-            for interceptor in inner.interceptors.iter() {
-                let result = AttemptResult::Response {
-                    status,
-                    headers: response.headers(),
-                };
-                interceptor.after_attempt(&info, &result);
-            }
-            runtime.observe(response.headers());
+            self.responded(&response, &info, &attempt_span);
             let sent = auth.as_ref().map(|(_, c)| &c.header);
             if status.is_redirection() {
                 // Never followed (crate::redirect): nothing more is sent.
@@ -336,19 +398,12 @@ impl Call<'_> {
                 }
             }
             if may_retry
-                && inner
-                    .classifier
-                    .should_retry(&Outcome::Status(status, &headers), idempotent)
+                && let Some(delay) =
+                    self.retry_wait(&Outcome::Status(status, &headers), idempotent, retries_used)
             {
-                let wait = crate::rate_limit::retry_after(&headers, SystemTime::now());
-                if wait.is_none_or(|w| w <= policy.max_retry_after) && inner.budget.try_take(false)
-                {
-                    let delay =
-                        wait.unwrap_or_else(|| policy.backoff(retries_used, rand::random::<f64>()));
-                    tracing::debug!(?delay, %status, "retrying");
-                    self.deadline.sleep(delay).await.map_err(expired)?;
-                    continue;
-                }
+                tracing::debug!(?delay, %status, "retrying");
+                self.deadline.sleep(delay).await.map_err(expired)?;
+                continue;
             }
             let secrets = sent_secrets(sent);
             return Err(Error::from_response(op, status, &headers, &body, &secrets));
