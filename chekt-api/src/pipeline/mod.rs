@@ -71,6 +71,9 @@ pub(crate) async fn send(
     let merged;
     let options = if options.is_empty() {
         defaults
+    } else if defaults.is_empty() {
+        // Nothing to merge: no copy of the call's headers.
+        options
     } else {
         merged = options.over(defaults);
         &merged
