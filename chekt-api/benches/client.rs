@@ -1,6 +1,8 @@
 //! Client overhead: N calls to a loopback server through `chekt-api`
 //! against the same calls with raw `reqwest`, in the same run; target:
-//! chekt-api's throughput at least 0.95× raw reqwest's.
+//! chekt-api's throughput at least 0.97× raw reqwest's, with no per-call
+//! options and with one extra header and a whole-call deadline
+//! (`RequestOptions`; raw reqwest: the same header and a request timeout).
 //!
 //! "The same call" is the same request on the wire, written by hand the way
 //! the seeds document it: the URL built for the dealer, `Authorization`,
@@ -24,8 +26,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use chekt_api::http::{HeaderName, HeaderValue};
 use chekt_api::prelude::*;
-use chekt_api::{Client, types};
+use chekt_api::{Client, RequestOptions, types};
 use criterion::Criterion;
 use futures::future::join_all;
 
@@ -38,9 +41,22 @@ const ROUNDS: usize = 101;
 /// Rows per response.
 const ROWS: usize = 10;
 
+/// The per-call options of the `_options` rows: one extra header and a
+/// whole-call deadline (raw reqwest: the same header and a request timeout).
+const EXTRA: (&str, &str) = ("x-bench-run", "nightly");
+const DEADLINE: Duration = Duration::from_secs(30);
+
 async fn raw(http: &reqwest::Client, base: &str) -> usize {
+    raw_with(http, base, false).await
+}
+
+async fn raw_with(http: &reqwest::Client, base: &str, options: bool) -> usize {
     let trace_id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
-    http.get(format!("{base}/partner/v1/dealers/{}/sites", 42))
+    let mut request = http.get(format!("{base}/partner/v1/dealers/{}/sites", 42));
+    if options {
+        request = request.header(EXTRA.0, EXTRA.1).timeout(DEADLINE);
+    }
+    request
         .bearer_auth("bench-token")
         .header("api-version", "0.8.0")
         .header(reqwest::header::ACCEPT, "application/json")
@@ -60,6 +76,23 @@ async fn chekt(client: &Client) -> usize {
     client
         .list_sites()
         .dealer_id(42)
+        .send()
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn chekt_with_options(client: &Client) -> usize {
+    let options = RequestOptions::new()
+        .header(
+            HeaderName::from_static(EXTRA.0),
+            HeaderValue::from_static(EXTRA.1),
+        )
+        .timeout(DEADLINE);
+    client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(options)
         .send()
         .await
         .unwrap()
@@ -130,6 +163,30 @@ fn bench(c: &mut Criterion, s: &Setup) {
     group.bench_function("concurrent/chekt_api", |b| {
         b.iter(|| runtime.block_on(join_all((0..N).map(|_| chekt(client)))))
     });
+    group.bench_function("sequential_options/raw_reqwest", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for _ in 0..N {
+                    raw_with(http, base, true).await;
+                }
+            })
+        })
+    });
+    group.bench_function("sequential_options/chekt_api", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for _ in 0..N {
+                    chekt_with_options(client).await;
+                }
+            })
+        })
+    });
+    group.bench_function("concurrent_options/raw_reqwest", |b| {
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| raw_with(http, base, true)))))
+    });
+    group.bench_function("concurrent_options/chekt_api", |b| {
+        b.iter(|| runtime.block_on(join_all((0..N).map(|_| chekt_with_options(client)))))
+    });
     group.finish();
 }
 
@@ -194,11 +251,45 @@ fn main() {
         || timed(&raw_concurrent),
         || timed(&chekt_concurrent),
     );
+    let raw_sequential_options = || {
+        rt.block_on(async {
+            for _ in 0..N {
+                raw_with(&s.http, &s.base, true).await;
+            }
+        })
+    };
+    let chekt_sequential_options = || {
+        rt.block_on(async {
+            for _ in 0..N {
+                chekt_with_options(&s.client).await;
+            }
+        })
+    };
+    let raw_concurrent_options =
+        || drop(rt.block_on(join_all((0..N).map(|_| raw_with(&s.http, &s.base, true)))));
+    let chekt_concurrent_options =
+        || drop(rt.block_on(join_all((0..N).map(|_| chekt_with_options(&s.client)))));
+    let sequential_options = interleaved_ratio(
+        ROUNDS,
+        || timed(&raw_sequential_options),
+        || timed(&chekt_sequential_options),
+    );
+    let concurrent_options = interleaved_ratio(
+        ROUNDS,
+        || timed(&raw_concurrent_options),
+        || timed(&chekt_concurrent_options),
+    );
     println!(
-        "interleaved throughput ratio (raw time / chekt-api time), {N} calls: sequential {sequential:.3}×, concurrent {concurrent:.3}×"
+        "interleaved throughput ratio (raw time / chekt-api time), {N} calls: sequential {sequential:.3}×, concurrent {concurrent:.3}×; with a header and a deadline: sequential {sequential_options:.3}×, concurrent {concurrent_options:.3}×"
     );
     println!(
         "client-result: {}",
-        serde_json::json!({"calls": N, "sequential_ratio": sequential, "concurrent_ratio": concurrent})
+        serde_json::json!({
+            "calls": N,
+            "sequential_ratio": sequential,
+            "concurrent_ratio": concurrent,
+            "sequential_options_ratio": sequential_options,
+            "concurrent_options_ratio": concurrent_options,
+        })
     );
 }

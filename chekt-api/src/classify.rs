@@ -66,6 +66,7 @@ impl Error {
                 code,
                 message,
                 request_id,
+                attempts: 1,
             },
             429 => Error::RateLimited {
                 retry_after: retry_after(headers, SystemTime::now()),
@@ -73,11 +74,13 @@ impl Error {
                 code,
                 message,
                 request_id,
+                attempts: 1,
             },
             404 => Error::NotFound {
                 code,
                 message,
                 request_id,
+                attempts: 1,
             },
             400 | 422 => Error::Validation {
                 status,
@@ -86,12 +89,15 @@ impl Error {
                 details: said.details,
                 message,
                 request_id,
+                attempts: 1,
             },
             500..=599 => Error::Server {
                 status,
                 code,
                 message,
                 request_id,
+                retry_after: retry_after(headers, SystemTime::now()),
+                attempts: 1,
             },
             _ => Error::Api {
                 status,
@@ -102,6 +108,7 @@ impl Error {
                     message,
                     request_id,
                 }),
+                attempts: 1,
             },
         }
     }

@@ -7,14 +7,16 @@ use secrecy::SecretString;
 use crate::{Client, DEFAULT_BASE_URL};
 use std::sync::Arc;
 
+use crate::RequestOptions;
 use crate::auth::assertion::Assertion;
 use crate::auth::authorization_code::{
     AuthorizationCode, PendingAuthorization, RefreshGrant, TokenStore,
 };
 use crate::auth::token::{ClientCredentials, PartnerGrant, TokenCache};
-use crate::auth::{ApiKey, ApiKeyError, Credentials};
+use crate::auth::{ApiKey, ApiKeyError, BearerToken, Credentials, CredentialsProvider};
+use crate::pipeline::intercept::{Interceptor, Interceptors};
 use crate::rate_limit::{Throttle, Throttler};
-use crate::retry::RetryPolicy;
+use crate::retry::{Bucket, DefaultClassifier, RetryBudget, RetryClassifier, RetryPolicy};
 use crate::runtime::{Inner, Runtime};
 
 /// Why a [`Client`] could not be built.
@@ -73,6 +75,21 @@ pub struct ClientBuilder {
     throttle: Option<Throttle>,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+    defaults: RequestOptions,
+    classifier: Arc<dyn RetryClassifier>,
+    budget: RetryBudget,
+    interceptors: Interceptors,
+    providers: Providers,
+}
+
+/// Credential providers added to a builder, in order.
+#[derive(Default)]
+struct Providers(Vec<Arc<dyn CredentialsProvider>>);
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} credential provider(s)", self.0.len())
+    }
 }
 
 /// Credentials show as `[redacted]`, also user info in the base URL
@@ -117,6 +134,11 @@ impl Default for ClientBuilder {
             throttle: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
+            defaults: RequestOptions::default(),
+            classifier: Arc::new(DefaultClassifier),
+            budget: RetryBudget::default(),
+            interceptors: Interceptors::default(),
+            providers: Providers::default(),
         }
     }
 }
@@ -304,7 +326,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout for a whole request, headers and body (default 30 s).
+    /// Timeout for each attempt of a call, headers and body (default
+    /// 30 s); with retries and waits a call can take longer. A call's
+    /// whole-call deadline is [`RequestOptions::timeout`] (per call, or for
+    /// every call with [`default_options`](Self::default_options)); a
+    /// call's own [`RequestOptions::attempt_timeout`] replaces this one.
     ///
     /// ```
     /// use std::time::Duration;
@@ -399,6 +425,59 @@ impl ClientBuilder {
         self
     }
 
+    /// Options for every call (none by default); a call's own
+    /// [`RequestOptions`] (`.with_options(..)`) override them field by
+    /// field, and headers from both are sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chekt_api::RequestOptions;
+    /// use chekt_api::http::{HeaderName, HeaderValue};
+    ///
+    /// let client = chekt_api::Client::builder()
+    ///     .default_options(
+    ///         RequestOptions::new()
+    ///             .timeout(Duration::from_secs(10))
+    ///             .header(HeaderName::from_static("x-integration"), HeaderValue::from_static("crm-sync")),
+    ///     )
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), chekt_api::BuildError>(())
+    /// ```
+    pub fn default_options(mut self, options: RequestOptions) -> Self {
+        self.defaults = options;
+        self
+    }
+
+    /// Decides which failed attempts are retried (default
+    /// [`DefaultClassifier`]); see [`RetryClassifier`].
+    pub fn retry_classifier(mut self, classifier: impl RetryClassifier) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// The share of extra attempts the client may make (default
+    /// [`RetryBudget::default`]); see [`RetryBudget`].
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Adds a [`CredentialsProvider`] of your own (a vault, a per-dealer key
+    /// store, a token shared across processes). It is asked before the
+    /// built-in credentials for the schemes it serves; see the trait.
+    pub fn credentials_provider(mut self, provider: impl CredentialsProvider) -> Self {
+        self.providers.0.push(Arc::new(provider));
+        self
+    }
+
+    /// Adds an [`Interceptor`], called around every attempt of every call
+    /// (after those added before it).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.0.push(Arc::new(interceptor));
+        self
+    }
+
     /// Builds the client.
     ///
     /// ```
@@ -431,10 +510,10 @@ impl ClientBuilder {
                     .to_string(),
             ));
         }
-        let user_token = match &self.bearer {
+        let bearer = match &self.bearer {
             Some(token) => {
                 use secrecy::ExposeSecret;
-                Some(crate::auth::bearer(token.expose_secret()).ok_or(BuildError::Token)?)
+                Some(BearerToken::new(token.expose_secret()).ok_or(BuildError::Token)?)
             }
             None => None,
         };
@@ -468,21 +547,34 @@ impl ClientBuilder {
             )),
             (None, None) => None,
         };
+        let partner =
+            grant.map(|grant| Arc::new(TokenCache::new(grant, self.token_margin, self.retry)));
+        let user = self
+            .authorization_code
+            .map(|grant| Arc::new(TokenCache::new(grant, self.token_margin, self.retry)));
+        // Asked in this order (for each scheme an operation accepts); the
+        // bearer token serves what is left.
+        let mut providers = self.providers.0;
+        providers.extend(partner.clone().map(|p| p as Arc<dyn CredentialsProvider>));
+        providers.extend(user.clone().map(|p| p as Arc<dyn CredentialsProvider>));
+        providers.extend(api_key.map(|p| Arc::new(p) as Arc<dyn CredentialsProvider>));
+        providers.extend(bearer.map(|p| Arc::new(p) as Arc<dyn CredentialsProvider>));
         let credentials = Credentials {
-            api_key,
-            partner: grant.map(|grant| TokenCache::new(grant, self.token_margin, self.retry)),
-            user: self
-                .authorization_code
-                .map(|grant| TokenCache::new(grant, self.token_margin, self.retry)),
-            user_token,
+            providers,
+            partner,
+            user,
         };
         let runtime = Runtime::new(Inner {
             credentials,
             token_url: format!("{base_url}/oauth/token"),
             retry: self.retry,
-            throttle: self.throttle.map(Throttler::new),
+            throttle: self.throttle.map(|t| Arc::new(Throttler::new(t))),
             max_response_bytes: self.max_response_bytes,
             last_rate_limit: Default::default(),
+            defaults: self.defaults,
+            classifier: self.classifier,
+            budget: Arc::new(Bucket::new(self.budget)),
+            interceptors: self.interceptors.0.into(),
         });
         Ok(Client {
             baseurl: base_url,
@@ -545,10 +637,9 @@ impl Client {
     ) -> crate::Result<()> {
         let runtime = &self.inner;
         let Some(user) = runtime.user_tokens() else {
-            return Err(crate::Error::InvalidRequest {
-                message: "complete_authorization needs ClientBuilder::authorization_code"
-                    .to_string(),
-            });
+            return Err(crate::Error::invalid(
+                "complete_authorization needs ClientBuilder::authorization_code",
+            ));
         };
         pending.check_state(returned_state)?;
         let form = user.grant().flow.exchange_form(code, pending.verifier());
@@ -567,6 +658,36 @@ impl Client {
         let cache = runtime.partner_tokens()?;
         let fetched = cache.fetch_now(&self.client, runtime.token_url()).await;
         Some(fetched.map_err(crate::Error::from))
+    }
+
+    /// A client that authenticates every call with `provider` alone (e.g.
+    /// another dealer's API key), sharing this one's connection pool,
+    /// throttle, retry budget, interceptors and default options; cheap (no
+    /// new connection pool). It has its own credentials and token cache
+    /// (a provider shared through an `Arc` shares its cache) and its own
+    /// rate-limit window ([`last_rate_limit`](Self::last_rate_limit)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client, keys: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use chekt_api::auth::ApiKey;
+    /// use chekt_api::prelude::*;
+    ///
+    /// for key in keys {
+    ///     let dealer = client.with_credentials(ApiKey::new(&key)?);
+    ///     let devices = dealer.list_public_devices().send().await?;
+    ///     println!("{} devices", devices.data.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_credentials(&self, provider: impl CredentialsProvider) -> Client {
+        Client {
+            baseurl: self.baseurl.clone(),
+            client: self.client.clone(),
+            inner: self
+                .inner
+                .with_credentials(Credentials::only(Arc::new(provider))),
+        }
     }
 
     /// The rate-limit window reported by the most recent response

@@ -12,6 +12,13 @@
 //! misbehaves gets its own variants (`Redirect`, never followed;
 //! `ContentEncoding`, an encoding not asked for; `Paging`, a list that does
 //! not end), and no token it echoes is shown (`crate::redact`).
+//!
+//! Struct variants are `#[non_exhaustive]`: match them with `..` and read
+//! their data with the accessors ([`Error::status`], [`Error::code`],
+//! [`Error::message`], [`Error::request_id`], [`Error::details`],
+//! [`Error::retry_after`], [`Error::rate_limit`], [`Error::attempts`],
+//! [`Error::is_timeout`]), so a variant can gain a field in a minor
+//! release.
 
 use std::time::Duration;
 
@@ -34,23 +41,47 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The request could not be sent or the response not received.
     #[error("transport error: {source}")]
+    #[non_exhaustive]
     Transport {
         /// The underlying error.
         #[source]
         source: reqwest::Error,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The request (or a read of its response) took longer than allowed.
     #[error("timed out: {source}")]
+    #[non_exhaustive]
     Timeout {
         /// The underlying error.
         #[source]
         source: reqwest::Error,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
+    },
+
+    /// The call's deadline ([`RequestOptions::timeout`]) passed: in the
+    /// token fetch, a throttle wait, an attempt, the body read, or before a
+    /// backoff or `Retry-After` wait that would have ended past it.
+    ///
+    /// [`RequestOptions::timeout`]: crate::RequestOptions::timeout
+    #[error("the call's deadline of {timeout:?} passed after {attempts} attempt(s)")]
+    #[non_exhaustive]
+    DeadlineExceeded {
+        /// The deadline set for the whole call.
+        timeout: std::time::Duration,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// No configured credential fits the operation's `security`; nothing
     /// was sent.
     #[error("no credential for {operation}: {message}")]
+    #[non_exhaustive]
     MissingCredential {
         /// The operationId.
         operation: &'static str,
@@ -75,6 +106,7 @@ pub enum Error {
 
     /// The server refused the credential (401/403).
     #[error("{}", describe("authentication failed", *status, code.as_ref(), message, request_id.as_deref()))]
+    #[non_exhaustive]
     Auth {
         /// 401 or 403.
         status: StatusCode,
@@ -85,10 +117,14 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The server answered 429; wait `retry_after` before trying again.
     #[error("{}", describe("rate limited", StatusCode::TOO_MANY_REQUESTS, code.as_ref(), message, request_id.as_deref()))]
+    #[non_exhaustive]
     RateLimited {
         /// How long the server asked to wait (`Retry-After`).
         retry_after: Option<Duration>,
@@ -101,6 +137,9 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The client's throttle refused to wait for the server's rate-limit
@@ -110,13 +149,18 @@ pub enum Error {
     #[error(
         "the rate-limit window is used up and resets in {resets_in:?}, longer than the throttle's max_wait; not sent"
     )]
+    #[non_exhaustive]
     Throttled {
         /// How long until the window resets.
         resets_in: Duration,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The resource does not exist on this dealer (404).
     #[error("{}", describe("not found", StatusCode::NOT_FOUND, code.as_ref(), message, request_id.as_deref()))]
+    #[non_exhaustive]
     NotFound {
         /// The machine code (`not_found`).
         code: Option<ErrorCode>,
@@ -124,11 +168,15 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The server rejected the input (400/422); `field` names the first
     /// field that failed when the server said which.
     #[error("{}", describe(&match field { Some(f) => format!("invalid `{f}`"), None => "invalid request".to_string() }, *status, code.as_ref(), message, request_id.as_deref()))]
+    #[non_exhaustive]
     Validation {
         /// 400 or 422.
         status: StatusCode,
@@ -142,10 +190,14 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The server failed (5xx).
     #[error("{}", describe("server error", *status, code.as_ref(), message, request_id.as_deref()))]
+    #[non_exhaustive]
     Server {
         /// The status.
         status: StatusCode,
@@ -155,16 +207,27 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
+        /// How long the server asked the client to wait (`Retry-After`, as
+        /// [`rate_limit::retry_after`](crate::rate_limit::retry_after) reads
+        /// it: clamped to `MAX_RETRY_AFTER`), typically with a 503.
+        retry_after: Option<Duration>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// Another error status (e.g. 405, 409), with the whole error body.
     #[error("{}", describe("request failed", *status, body.code.as_ref(), &body.message, body.request_id.as_deref()))]
+    #[non_exhaustive]
     Api {
         /// The status.
         status: StatusCode,
         /// The error body (its `request_id` filled from `x-request-id`
         /// when the body had none).
         body: Box<ApiError>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// A response body that is not what the spec promises.
@@ -172,6 +235,7 @@ pub enum Error {
         status.map(|s| s.as_u16().to_string()).unwrap_or_else(|| "success".to_string()),
         path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default(),
         request_id.as_deref().map(|r| format!(" (request_id {r})")).unwrap_or_default())]
+    #[non_exhaustive]
     UndecodableBody {
         /// The operationId.
         operation: &'static str,
@@ -187,6 +251,9 @@ pub enum Error {
         reason: String,
         /// The request id from the headers, when present.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The response body exceeded the client's limit
@@ -195,6 +262,7 @@ pub enum Error {
     #[error(
         "the {status} response body of {operation} exceeds the client's limit of {limit} bytes"
     )]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The operationId.
         operation: &'static str,
@@ -202,11 +270,15 @@ pub enum Error {
         status: StatusCode,
         /// The limit in bytes.
         limit: usize,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The request was not sent: a builder argument is missing or invalid,
     /// or the client is not configured for this call.
     #[error("invalid request: {message}")]
+    #[non_exhaustive]
     InvalidRequest {
         /// What is wrong.
         message: String,
@@ -216,6 +288,7 @@ pub enum Error {
     /// declares for the operation (e.g. an undeclared 2xx; a 3xx is
     /// [`Error::Redirect`]).
     #[error("unexpected response status {status} from {operation}")]
+    #[non_exhaustive]
     UnexpectedStatus {
         /// The operationId.
         operation: &'static str,
@@ -223,6 +296,9 @@ pub enum Error {
         status: StatusCode,
         /// The request id from the headers, when present.
         request_id: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// The server answered with a redirect (3xx). The client follows no
@@ -231,6 +307,7 @@ pub enum Error {
     /// sent. (A redirect from the token endpoint is
     /// [`TokenError::Redirect`].)
     #[error("{operation}: the server answered {status} redirecting to {}; redirects are not followed", location.as_deref().unwrap_or("no Location"))]
+    #[non_exhaustive]
     Redirect {
         /// The operationId.
         operation: &'static str,
@@ -238,6 +315,9 @@ pub enum Error {
         status: StatusCode,
         /// Where it pointed, without userinfo, query or fragment.
         location: Option<String>,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// A success's body is in a `Content-Encoding` the client did not ask
@@ -247,6 +327,7 @@ pub enum Error {
     #[error(
         "the {status} response body of {operation} is in content-encoding `{encoding}`, which the client did not ask for"
     )]
+    #[non_exhaustive]
     ContentEncoding {
         /// The operationId.
         operation: &'static str,
@@ -254,6 +335,9 @@ pub enum Error {
         status: StatusCode,
         /// The `Content-Encoding` as the server sent it.
         encoding: String,
+        /// API requests sent for the call, retries included
+        /// ([`Error::attempts`]).
+        attempts: u32,
     },
 
     /// A list did not end: paging stopped with the reason
@@ -285,14 +369,18 @@ impl Error {
     /// The HTTP status, when a response was received (the API's, or the
     /// token endpoint's for [`Error::Token`]).
     ///
-    /// ```
-    /// use chekt_api::Error;
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
     /// use chekt_api::http::StatusCode;
     ///
-    /// let err = Error::NotFound { code: None, message: "no site 7 on dealer 42".into(), request_id: None };
-    /// assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
-    /// let local = Error::InvalidRequest { message: "dealer_id is required".into() };
-    /// assert_eq!(local.status(), None); // nothing was sent
+    /// let err = client.get_site().dealer_id(42).site_id(7).send().await.unwrap_err();
+    /// if err.status() == Some(StatusCode::NOT_FOUND) {
+    ///     println!("no such site");
+    /// } else if err.status().is_none() {
+    ///     println!("nothing came back from the API: {err}");
+    /// }
+    /// # }
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -308,8 +396,9 @@ impl Error {
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::UndecodableBody { status, .. } => *status,
             Error::Token(token) => token.status(),
-            Error::Transport { source } | Error::Timeout { source } => source.status(),
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => source.status(),
             Error::MissingCredential { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::StateMismatch
             | Error::Throttled { .. }
             | Error::InvalidRequest { .. }
@@ -320,16 +409,13 @@ impl Error {
     /// The server's request id (from the error body, else `x-request-id`),
     /// to quote to CHeKT support.
     ///
-    /// ```
-    /// use chekt_api::Error;
-    ///
-    /// let err = Error::Server {
-    ///     status: chekt_api::http::StatusCode::INTERNAL_SERVER_ERROR,
-    ///     code: None,
-    ///     message: "internal error".into(),
-    ///     request_id: Some("req_8f3k2j".into()),
-    /// };
-    /// assert_eq!(err.request_id(), Some("req_8f3k2j"));
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     eprintln!("{err}; quote {:?} to CHeKT support", err.request_id());
+    /// }
+    /// # }
     /// ```
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -349,17 +435,17 @@ impl Error {
     /// The machine error code the server sent, at any status; for
     /// [`Error::Token`], the token endpoint's OAuth error (RFC 6749 §5.2).
     ///
-    /// ```
-    /// use chekt_api::Error;
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
     /// use chekt_api::types::ErrorCode;
     ///
-    /// let err = Error::Auth {
-    ///     status: chekt_api::http::StatusCode::FORBIDDEN,
-    ///     code: Some(ErrorCode::IpNotAllowed),
-    ///     message: "IP 203.0.113.7 is not on the allow list".into(),
-    ///     request_id: None,
-    /// };
-    /// assert_eq!(err.code(), Some(&ErrorCode::IpNotAllowed));
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     if err.code() == Some(&ErrorCode::IpNotAllowed) {
+    ///         println!("add this host to the allow list");
+    ///     }
+    /// }
+    /// # }
     /// ```
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
@@ -377,23 +463,17 @@ impl Error {
     /// The per-field failures the server listed (`details` of its error
     /// body); empty when it listed none.
     ///
-    /// ```
-    /// use chekt_api::Error;
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
     /// use chekt_api::types::ErrorDetail;
     ///
-    /// let detail = ErrorDetail {
-    ///     field: Some("timezone".into()),
-    ///     message: Some("unknown zone".into()),
-    /// };
-    /// let err = Error::Validation {
-    ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
-    ///     code: None,
-    ///     field: Some("timezone".into()),
-    ///     details: vec![detail],
-    ///     message: "validation failed".into(),
-    ///     request_id: None,
-    /// };
-    /// assert_eq!(err.details()[0].field.as_deref(), Some("timezone"));
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     for ErrorDetail { field, message, .. } in err.details() {
+    ///         println!("{field:?}: {message:?}");
+    ///     }
+    /// }
+    /// # }
     /// ```
     pub fn details(&self) -> &[ErrorDetail] {
         match self {
@@ -407,18 +487,21 @@ impl Error {
     /// 429, a throttle refusal, 502, 503, 504, an unavailable token
     /// endpoint.
     ///
-    /// ```
-    /// use chekt_api::Error;
-    /// use chekt_api::http::StatusCode;
-    ///
-    /// let server = |status| Error::Server { status, code: None, message: String::new(), request_id: None };
-    /// assert!(server(StatusCode::SERVICE_UNAVAILABLE).is_retryable());
-    /// assert!(!server(StatusCode::INTERNAL_SERVER_ERROR).is_retryable());
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     if err.is_retryable() {
+    ///         println!("try again later ({} attempt(s) made)", err.attempts());
+    ///     }
+    /// }
+    /// # }
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. }
             | Error::Timeout { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::RateLimited { .. }
             | Error::Throttled { .. } => true,
             Error::Server { status, .. } => matches!(status.as_u16(), 502..=504),
@@ -428,43 +511,199 @@ impl Error {
     }
 
     /// How long to wait before trying again: the server's `Retry-After` on
-    /// a 429, or the time until the window resets on a throttle refusal.
+    /// a 429 or a 5xx, or the time until the window resets on a throttle refusal.
     ///
-    /// ```
-    /// use std::time::Duration;
-    /// use chekt_api::Error;
-    ///
-    /// let err = Error::Throttled { resets_in: Duration::from_secs(30) };
-    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     if let Some(wait) = err.retry_after() {
+    ///         tokio::time::sleep(wait).await;
+    ///     }
+    /// }
+    /// # }
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after, .. } => *retry_after,
-            Error::Throttled { resets_in } => Some(*resets_in),
+            Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => {
+                *retry_after
+            }
+            Error::Throttled { resets_in, .. } => Some(*resets_in),
             _ => None,
         }
     }
 
     /// The rate-limit window reported with a 429.
     ///
-    /// ```
-    /// use chekt_api::Error;
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
     /// use chekt_api::rate_limit::RateLimit;
     ///
-    /// let window = RateLimit { limit: Some(1000), remaining: Some(0), reset: None };
-    /// let err = Error::RateLimited {
-    ///     retry_after: None,
-    ///     rate_limit: Some(Box::new(window)),
-    ///     code: None,
-    ///     message: "rate limit exceeded".into(),
-    ///     request_id: None,
-    /// };
-    /// assert!(err.rate_limit().is_some_and(RateLimit::is_exhausted));
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     if err.rate_limit().is_some_and(RateLimit::is_exhausted) {
+    ///         println!("the hourly budget is spent");
+    ///     }
+    /// }
+    /// # }
     /// ```
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         match self {
             Error::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Whether the call ran out of time: its whole-call deadline
+    /// ([`RequestOptions::timeout`](crate::RequestOptions::timeout),
+    /// [`Error::DeadlineExceeded`]), an attempt's limit
+    /// ([`RequestOptions::attempt_timeout`](crate::RequestOptions::attempt_timeout)
+    /// or [`ClientBuilder::timeout`](crate::ClientBuilder::timeout),
+    /// [`Error::Timeout`]) or the token endpoint's.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use std::time::Duration;
+    /// use chekt_api::prelude::*;
+    /// use chekt_api::RequestOptions;
+    ///
+    /// let within_a_second = RequestOptions::new().timeout(Duration::from_secs(1));
+    /// let site = client.get_site().dealer_id(42).site_id(7).with_options(within_a_second).send().await;
+    /// if site.as_ref().is_err_and(|e| e.is_timeout()) {
+    ///     println!("no answer within a second, retries included");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::DeadlineExceeded { .. } => true,
+            Error::Transport { source, .. } => source.is_timeout(),
+            Error::Token(TokenError::Unavailable {
+                source: Some(source),
+                ..
+            }) => source.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// How many requests the call sent to the API, retries included: 0
+    /// when it failed before the first (a missing credential, an invalid
+    /// argument, a token that could not be obtained, a throttle refusal
+    /// before sending). The token endpoint's requests are not counted.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) {
+    /// use chekt_api::prelude::*;
+    ///
+    /// if let Err(err) = client.get_site().dealer_id(42).site_id(7).send().await {
+    ///     eprintln!("{err} (after {} attempt(s))", err.attempts());
+    /// }
+    /// # }
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::DeadlineExceeded { attempts, .. }
+            | Error::Auth { attempts, .. }
+            | Error::RateLimited { attempts, .. }
+            | Error::Throttled { attempts, .. }
+            | Error::NotFound { attempts, .. }
+            | Error::Validation { attempts, .. }
+            | Error::Server { attempts, .. }
+            | Error::Api { attempts, .. }
+            | Error::UndecodableBody { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. }
+            | Error::UnexpectedStatus { attempts, .. }
+            | Error::Redirect { attempts, .. }
+            | Error::ContentEncoding { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// The same error, counting `n` attempts (set by the pipeline when the
+    /// call ends).
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::DeadlineExceeded { attempts, .. }
+            | Error::Auth { attempts, .. }
+            | Error::RateLimited { attempts, .. }
+            | Error::Throttled { attempts, .. }
+            | Error::NotFound { attempts, .. }
+            | Error::Validation { attempts, .. }
+            | Error::Server { attempts, .. }
+            | Error::Api { attempts, .. }
+            | Error::UndecodableBody { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. }
+            | Error::UnexpectedStatus { attempts, .. }
+            | Error::Redirect { attempts, .. }
+            | Error::ContentEncoding { attempts, .. } => *attempts = n,
+            _ => {}
+        }
+        self
+    }
+
+    /// The server's (or the client's) explanation, for variants that carry
+    /// one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Auth { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::Validation { message, .. }
+            | Error::Server { message, .. }
+            | Error::MissingCredential { message, .. }
+            | Error::InvalidRequest { message, .. } => Some(message),
+            Error::Api { body, .. } => Some(&body.message),
+            _ => None,
+        }
+    }
+
+    /// A credential could not be obtained (for a
+    /// [`CredentialsProvider`](crate::auth::CredentialsProvider) of your
+    /// own): [`Error::Token`] with [`TokenError::Unavailable`], which
+    /// [`is_retryable`](Self::is_retryable). Do not put a secret in
+    /// `message`.
+    ///
+    /// ```
+    /// let err = chekt_api::Error::credential_unavailable("the vault is sealed");
+    /// assert!(err.is_retryable());
+    /// assert!(err.to_string().contains("the vault is sealed"));
+    /// ```
+    pub fn credential_unavailable(message: impl Into<String>) -> Error {
+        Error::Token(TokenError::Unavailable {
+            status: None,
+            message: message.into(),
+            request_id: None,
+            source: None,
+        })
+    }
+
+    /// A request the client refused to build or send: nothing was sent.
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error::InvalidRequest {
+            message: message.into(),
+        }
+    }
+
+    /// The OpenTelemetry `error.type` of this error: the status code when
+    /// the server answered, else the variant's name.
+    pub(crate) fn error_type(&self) -> &'static str {
+        match self {
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } | Error::DeadlineExceeded { .. } => "timeout",
+            Error::MissingCredential { .. } => "missing_credential",
+            Error::Token(_) => "token",
+            Error::Throttled { .. } => "throttled",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::UndecodableBody { .. } => "undecodable_body",
+            Error::InvalidRequest { .. } => "invalid_request",
+            Error::Redirect { .. } => "redirect",
+            Error::ContentEncoding { .. } => "content_encoding",
+            Error::Paging(_) => "paging",
+            _ => "http_error",
         }
     }
 
@@ -489,15 +728,22 @@ impl Error {
             excerpt: redact::excerpt(body.as_bytes(), redact::EXCERPT_BYTES),
             reason,
             request_id: crate::body::request_id(headers),
+            attempts: 1,
         }
     }
 
     /// A transport error, told apart from a timeout.
     pub(crate) fn transport(source: reqwest::Error) -> Error {
         if source.is_timeout() {
-            Error::Timeout { source }
+            Error::Timeout {
+                source,
+                attempts: 1,
+            }
         } else {
-            Error::Transport { source }
+            Error::Transport {
+                source,
+                attempts: 1,
+            }
         }
     }
 }

@@ -7842,12 +7842,14 @@ pub mod builder {
     pub struct CreateToken<'a> {
         client: &'a super::Client,
         body: Result<types::builder::TokenRequest, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> CreateToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -7878,7 +7880,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::TokenResponse>,
         > {
-            let Self { client, body } = self;
+            let Self { client, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -7914,6 +7916,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CREATE_TOKEN,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -7930,6 +7933,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDealersExt::connect_dealer`]
 
@@ -7939,6 +7949,7 @@ pub mod builder {
         client: &'a super::Client,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::ConnectDealerRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ConnectDealer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -7946,6 +7957,7 @@ pub mod builder {
                 client: client,
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn x_partner_trace_id<V>(mut self, value: V) -> Self
@@ -7993,7 +8005,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseDealerDto>,
         > {
-            let Self { client, x_partner_trace_id, body } = self;
+            let Self { client, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8037,6 +8049,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CONNECT_DEALER,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8053,6 +8066,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDealersExt::get_dealer`]
 
@@ -8062,6 +8082,7 @@ pub mod builder {
         client: &'a super::Client,
         dealer_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> GetDealer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8069,6 +8090,7 @@ pub mod builder {
                 client: client,
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8099,7 +8121,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseDealerDto>,
         > {
-            let Self { client, dealer_id, x_partner_trace_id } = self;
+            let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8141,6 +8163,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::GET_DEALER,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8157,6 +8180,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDealersExt::disconnect_dealer`]
 
@@ -8166,6 +8196,7 @@ pub mod builder {
         client: &'a super::Client,
         dealer_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> DisconnectDealer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8173,6 +8204,7 @@ pub mod builder {
                 client: client,
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8203,7 +8235,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseDealerDto>,
         > {
-            let Self { client, dealer_id, x_partner_trace_id } = self;
+            let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8245,6 +8277,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::DISCONNECT_DEALER,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8264,6 +8297,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientSitesExt::list_sites`]
 
@@ -8279,6 +8319,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         sort: Result<Option<::std::string::String>, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListSites<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8292,6 +8333,7 @@ pub mod builder {
                 offset: Ok(None),
                 sort: Ok(None),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8412,6 +8454,7 @@ pub mod builder {
                 offset,
                 sort,
                 x_partner_trace_id,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -8489,6 +8532,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_SITES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8505,6 +8549,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientSitesExt::create_site`]
 
@@ -8515,6 +8566,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::CreateSiteRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> CreateSite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8523,6 +8575,7 @@ pub mod builder {
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8579,7 +8632,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
         > {
-            let Self { client, dealer_id, x_partner_trace_id, body } = self;
+            let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8628,6 +8681,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CREATE_SITE,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8644,6 +8698,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientSitesExt::get_site`]
 
@@ -8654,6 +8715,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> GetSite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8662,6 +8724,7 @@ pub mod builder {
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8701,7 +8764,13 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8744,6 +8813,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::GET_SITE,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8758,6 +8828,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientSitesExt::update_site_activation_status`]
 
@@ -8769,6 +8846,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::UpdateSiteActivationStatusRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> UpdateSiteActivationStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8778,6 +8856,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -8844,7 +8923,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -8895,6 +8981,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -8914,6 +9001,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDevicesExt::list_devices`]
 
@@ -8930,6 +9024,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         sort: Result<Option<::std::string::String>, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8944,6 +9039,7 @@ pub mod builder {
                 offset: Ok(None),
                 sort: Ok(None),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9074,6 +9170,7 @@ pub mod builder {
                 offset,
                 sort,
                 x_partner_trace_id,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -9153,6 +9250,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_DEVICES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -9169,6 +9267,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDevicesExt::update_devices`]
 
@@ -9180,6 +9285,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<::std::vec::Vec<types::UpdateDeviceRequestDto>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> UpdateDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9189,6 +9295,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Err("body was not initialized".to_string()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9240,7 +9347,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::BulkDeviceUpdateResponseDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -9286,6 +9400,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::UPDATE_DEVICES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -9302,6 +9417,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDevicesExt::create_devices`]
 
@@ -9313,6 +9435,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<::std::vec::Vec<types::CreateDeviceRequestDto>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> CreateDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9322,6 +9445,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Err("body was not initialized".to_string()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9373,7 +9497,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::BulkDeviceCreationResponseDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -9419,6 +9550,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CREATE_DEVICES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -9435,6 +9567,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientDevicesExt::delete_devices`]
 
@@ -9446,6 +9585,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::BulkDeviceDeleteRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> DeleteDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9455,6 +9595,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9521,7 +9662,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::BulkDeviceDeleteResponseDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -9572,6 +9720,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::DELETE_DEVICES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -9588,6 +9737,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientAlarmVerificationsExt::respond_to_alarm_verification`]
 
@@ -9600,6 +9756,7 @@ pub mod builder {
         verification_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::UpdateAlarmVerificationRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> RespondToAlarmVerification<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9610,6 +9767,7 @@ pub mod builder {
                 verification_id: Err("verification_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9694,6 +9852,7 @@ pub mod builder {
                 verification_id,
                 x_partner_trace_id,
                 body,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -9747,6 +9906,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::RESPOND_TO_ALARM_VERIFICATION,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -9766,6 +9926,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientMonitoringStationsExt::list_monitoring_stations`]
 
@@ -9781,6 +9948,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         sort: Result<Option<::std::string::String>, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListMonitoringStations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -9794,6 +9962,7 @@ pub mod builder {
                 offset: Ok(None),
                 sort: Ok(None),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -9916,6 +10085,7 @@ pub mod builder {
                 offset,
                 sort,
                 x_partner_trace_id,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -9993,6 +10163,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_MONITORING_STATIONS,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10012,6 +10183,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientMonitoringStationsExt::create_monitoring_station`]
 
@@ -10022,6 +10200,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::CreateMonitoringStationRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> CreateMonitoringStation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10030,6 +10209,7 @@ pub mod builder {
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10087,7 +10267,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
         > {
-            let Self { client, dealer_id, x_partner_trace_id, body } = self;
+            let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -10136,6 +10316,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CREATE_MONITORING_STATION,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10155,6 +10336,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientMonitoringStationsExt::get_monitoring_station`]
 
@@ -10165,6 +10353,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         monitoring_station_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> GetMonitoringStation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10175,6 +10364,7 @@ pub mod builder {
                     "monitoring_station_id was not initialized".to_string(),
                 ),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10216,7 +10406,13 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
         > {
-            let Self { client, dealer_id, monitoring_station_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                monitoring_station_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -10261,6 +10457,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::GET_MONITORING_STATION,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10280,6 +10477,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientMonitoringStationsExt::delete_monitoring_station`]
 
@@ -10290,6 +10494,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         monitoring_station_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> DeleteMonitoringStation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10300,6 +10505,7 @@ pub mod builder {
                     "monitoring_station_id was not initialized".to_string(),
                 ),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10341,7 +10547,13 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
         > {
-            let Self { client, dealer_id, monitoring_station_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                monitoring_station_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -10386,6 +10598,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::DELETE_MONITORING_STATION,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10405,6 +10618,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientMonitoringStationsExt::update_monitoring_station`]
 
@@ -10416,6 +10636,7 @@ pub mod builder {
         monitoring_station_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::UpdateMonitoringStationRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> UpdateMonitoringStation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10427,6 +10648,7 @@ pub mod builder {
                 ),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10501,6 +10723,7 @@ pub mod builder {
                 monitoring_station_id,
                 x_partner_trace_id,
                 body,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -10553,6 +10776,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::UPDATE_MONITORING_STATION,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10572,6 +10796,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientContactsExt::list_contacts`]
 
@@ -10588,6 +10819,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         sort: Result<Option<::std::string::String>, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListContacts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10602,6 +10834,7 @@ pub mod builder {
                 offset: Ok(None),
                 sort: Ok(None),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10732,6 +10965,7 @@ pub mod builder {
                 offset,
                 sort,
                 x_partner_trace_id,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -10811,6 +11045,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_CONTACTS,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10827,6 +11062,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientContactsExt::create_contact`]
 
@@ -10838,6 +11080,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::CreateContactRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> CreateContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10847,6 +11090,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -10912,7 +11156,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseContactDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -10963,6 +11214,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::CREATE_CONTACT,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -10979,6 +11231,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientContactsExt::get_contact`]
 
@@ -10990,6 +11249,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         contact_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> GetContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -10999,6 +11259,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -11047,7 +11308,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseContactDto>,
         > {
-            let Self { client, dealer_id, site_id, contact_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                contact_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11093,6 +11361,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::GET_CONTACT,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11109,6 +11378,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientContactsExt::delete_contact`]
 
@@ -11120,6 +11396,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         contact_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> DeleteContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11129,6 +11406,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 contact_id: Err("contact_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -11177,7 +11455,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseContactDto>,
         > {
-            let Self { client, dealer_id, site_id, contact_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                contact_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11223,6 +11508,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::DELETE_CONTACT,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11239,6 +11525,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientContactsExt::update_contact`]
 
@@ -11251,6 +11544,7 @@ pub mod builder {
         contact_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::UpdateContactRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> UpdateContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11261,6 +11555,7 @@ pub mod builder {
                 contact_id: Err("contact_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -11342,6 +11637,7 @@ pub mod builder {
                 contact_id,
                 x_partner_trace_id,
                 body,
+                request_options,
             } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
@@ -11395,6 +11691,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::UPDATE_CONTACT,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11411,6 +11708,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientArmingSettingsExt::get_arming_settings`]
 
@@ -11421,6 +11725,7 @@ pub mod builder {
         dealer_id: Result<i64, String>,
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> GetArmingSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11429,6 +11734,7 @@ pub mod builder {
                 dealer_id: Err("dealer_id was not initialized".to_string()),
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -11468,7 +11774,13 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11512,6 +11824,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::GET_ARMING_SETTINGS,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11531,6 +11844,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientArmingSettingsExt::update_arming_settings`]
 
@@ -11542,6 +11862,7 @@ pub mod builder {
         site_id: Result<i64, String>,
         x_partner_trace_id: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::UpdateArmingSettingsRequestDto, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> UpdateArmingSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11551,6 +11872,7 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 x_partner_trace_id: Ok(None),
                 body: Ok(::std::default::Default::default()),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn dealer_id<V>(mut self, value: V) -> Self
@@ -11617,7 +11939,14 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
         > {
-            let Self { client, dealer_id, site_id, x_partner_trace_id, body } = self;
+            let Self {
+                client,
+                dealer_id,
+                site_id,
+                x_partner_trace_id,
+                body,
+                request_options,
+            } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11668,6 +11997,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::UPDATE_ARMING_SETTINGS,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11687,6 +12017,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientPublicExt::list_public_sites`]
 
@@ -11696,6 +12033,7 @@ pub mod builder {
         client: &'a super::Client,
         cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<i64>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListPublicSites<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11703,6 +12041,7 @@ pub mod builder {
                 client: client,
                 cursor: Ok(None),
                 limit: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn cursor<V>(mut self, value: V) -> Self
@@ -11734,7 +12073,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::PublicSiteList>,
         > {
-            let Self { client, cursor, limit } = self;
+            let Self { client, cursor, limit, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11779,6 +12118,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_PUBLIC_SITES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11798,6 +12138,13 @@ pub mod builder {
                 }
             }
         }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
+        }
     }
     /**Builder for [`ClientPublicExt::list_public_devices`]
 
@@ -11807,6 +12154,7 @@ pub mod builder {
         client: &'a super::Client,
         cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<i64>, String>,
+        request_options: crate::runtime::RequestOptions,
     }
     impl<'a> ListPublicDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11814,6 +12162,7 @@ pub mod builder {
                 client: client,
                 cursor: Ok(None),
                 limit: Ok(None),
+                request_options: ::std::default::Default::default(),
             }
         }
         pub fn cursor<V>(mut self, value: V) -> Self
@@ -11845,7 +12194,7 @@ pub mod builder {
         ) -> crate::runtime::Result<
             crate::runtime::ResponseValue<types::PublicDeviceList>,
         > {
-            let Self { client, cursor, limit } = self;
+            let Self { client, cursor, limit, request_options } = self;
             let request = (move || -> ::std::result::Result<
                 ::reqwest::Request,
                 progenitor_client::Error<()>,
@@ -11890,6 +12239,7 @@ pub mod builder {
                     client,
                     request,
                     &super::operations::LIST_PUBLIC_DEVICES,
+                    &request_options,
                 )
                 .await?;
             match response.status().as_u16() {
@@ -11908,6 +12258,13 @@ pub mod builder {
                     )
                 }
             }
+        }
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: crate::runtime::RequestOptions) -> Self {
+            self.request_options = options;
+            self
         }
     }
 }
@@ -12970,6 +13327,22 @@ pub mod decode {
         }
     }
 }
+/// Field names whose values are secrets (lower case, compared
+/// case-insensitively), from the generator's one list.
+pub const SECRET_FIELDS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "assertion",
+    "client_assertion",
+    "code_verifier",
+    "api_key",
+    "apikey",
+    "password",
+    "secret",
+    "signing_secret",
+];
 /// Typed webhook events, from the spec's `x-webhooks`.
 pub mod webhook_events {
     use super::types;

@@ -23,6 +23,16 @@
 //! * [`Error`]: the one error type of every public call (below), including
 //!   redirects (never followed), unsupported encodings and lists that do
 //!   not end (see the README's "Reliability" section).
+//! * Every call goes through one pipeline ("Per-call options, raw
+//!   requests, credentials and interceptors" in the README):
+//!   [`RequestOptions`] (a whole-call deadline, retries, headers,
+//!   idempotence) per call with `.with_options(..)` or for every call with
+//!   [`ClientBuilder::default_options`]; [`Client::request`] for an
+//!   endpoint the spec lacks ([`RawRequest`]); your own
+//!   [`auth::CredentialsProvider`] and [`Client::with_credentials`];
+//!   [`retry::RetryClassifier`] and [`retry::RetryBudget`];
+//!   [`Interceptor`]s around every attempt; `chekt.request`/`chekt.attempt`
+//!   tracing spans with OpenTelemetry field names.
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.
@@ -57,14 +67,14 @@
 //!     Err(Error::NotFound { message, .. }) => println!("no such site: {message}"),
 //!     Err(Error::Validation { field, details, .. }) => println!("fix {field:?}: {details:?}"),
 //!     Err(Error::Server { status, request_id, .. }) => println!("{status}, quote {request_id:?}"),
-//!     Err(Error::Api { status, body }) => println!("{status}: {}", body.message),
+//!     Err(Error::Api { status, body, .. }) => println!("{status}: {}", body.message),
 //!     Err(Error::UndecodableBody { operation, path, reason, .. }) => {
 //!         println!("{operation}: unexpected body at {path:?}: {reason}")
 //!     }
 //!     Err(Error::UnexpectedStatus { status, .. }) => println!("unexpected {status}"),
 //!     // Nothing usable came back from the server.
-//!     Err(Error::Transport { source }) => println!("unreachable: {source}"),
-//!     Err(Error::Timeout { .. }) => println!("too slow"),
+//!     Err(Error::Transport { source, .. }) => println!("unreachable: {source}"),
+//!     Err(Error::Timeout { .. } | Error::DeadlineExceeded { .. }) => println!("too slow"),
 //!     Err(Error::ResponseTooLarge { limit, .. }) => println!("over {limit} bytes"),
 //!     // The server misbehaved: nothing more was sent.
 //!     Err(Error::Redirect { status, location, .. }) => println!("{status} to {location:?}, not followed"),
@@ -78,8 +88,8 @@
 //!     Err(Error::Token(TokenError::Unavailable { .. })) => println!("token endpoint down"),
 //!     Err(Error::Token(other)) => println!("no token: {other}"),
 //!     Err(Error::StateMismatch) => println!("possible CSRF: restart the login"),
-//!     Err(Error::Throttled { resets_in }) => println!("budget spent for {resets_in:?}"),
-//!     Err(Error::InvalidRequest { message }) => println!("bad arguments: {message}"),
+//!     Err(Error::Throttled { resets_in, .. }) => println!("budget spent for {resets_in:?}"),
+//!     Err(Error::InvalidRequest { message, .. }) => println!("bad arguments: {message}"),
 //!     Err(other) => println!("{other}"), // the enum is non-exhaustive
 //! }
 //! # }
@@ -115,6 +125,7 @@ pub mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pagination;
+mod pipeline;
 pub mod query;
 pub mod rate_limit;
 pub mod redact;
@@ -135,6 +146,9 @@ pub use generated::{Client, ClientInfo, builder, decode, operations, prelude, ty
 /// The `http` crate whose types ([`http::StatusCode`], [`http::HeaderMap`])
 /// appear in this API, so you need not add it yourself.
 pub use http;
+pub use pipeline::intercept::{AttemptInfo, AttemptResult, Interceptor};
+pub use pipeline::options::{OWNED_HEADERS, RequestOptions};
+pub use pipeline::raw::RawRequest;
 pub use response::ResponseValue;
 pub use runtime::Runtime;
 /// The `secrecy` crate whose `SecretString` holds tokens and verifiers here

@@ -27,21 +27,11 @@ use regex::Regex;
 /// What a redacted secret becomes.
 pub const REDACTED: &str = "[redacted]";
 
-/// Field names whose values are secrets (compared case-insensitively).
-pub const SECRET_FIELDS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "assertion",
-    "client_assertion",
-    "code_verifier",
-    "api_key",
-    "apikey",
-    "password",
-    "secret",
-    "signing_secret",
-];
+/// Field names whose values are secrets (compared case-insensitively):
+/// the project's one list, generated from chekt-gen's `secret_names`
+/// (also used by the `chekt` CLI, the generated types' `Debug` and the
+/// contract recorder).
+pub use crate::generated::SECRET_FIELDS;
 
 /// (pattern, replacement) pairs applied in order.
 static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {

@@ -1,12 +1,17 @@
 //! When and how long to wait before trying a request again.
 //!
-//! Retried: `429`, `502`, `503`, `504`, timeouts and connection errors, with
-//! exponential backoff and full jitter, honouring `Retry-After`. A request
+//! Retried by the [`DefaultClassifier`]: `429`, `502`, `503`, `504`,
+//! timeouts and connection errors, with exponential backoff and full
+//! jitter ([`RetryPolicy`]), honouring `Retry-After`, within the client's
+//! [`RetryBudget`] and the call's deadline
+//! ([`RequestOptions::timeout`](crate::RequestOptions::timeout)). A request
 //! that is not idempotent (POST, PATCH) is retried only when it cannot have
 //! reached the server: a connection that never opened, or a `429` (the
 //! server refused it before doing anything). Whether an operation is
 //! idempotent comes from the generated operation table
-//! ([`Operation::idempotent`](crate::operations::Operation::idempotent)).
+//! ([`Operation::idempotent`](crate::operations::Operation::idempotent)),
+//! unless the call says otherwise
+//! ([`RequestOptions::idempotent`](crate::RequestOptions::idempotent)).
 
 use std::time::Duration;
 
@@ -112,10 +117,73 @@ impl RetryPolicy {
     }
 }
 
+/// What one attempt came to, as a [`RetryClassifier`] sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome<'a> {
+    /// The server answered with an error status (4xx/5xx); its headers.
+    Status(StatusCode, &'a reqwest::header::HeaderMap),
+    /// No response: the transport error (a connection refused or reset, a
+    /// timeout).
+    Transport(&'a reqwest::Error),
+}
+
+/// Decides whether a failed attempt is worth repeating. The pipeline asks
+/// it only when repeating is possible at all (attempts left in the
+/// [`RetryPolicy`], a body that can be sent again, time left before the
+/// deadline, and the client's [`RetryBudget`] not spent).
+///
+/// The default, [`DefaultClassifier`], retries `429` always (the server
+/// refused before doing anything), `502`/`503`/`504`, timeouts and failed
+/// sends only for idempotent calls, and a connection that never opened
+/// always. Install another with
+/// [`ClientBuilder::retry_classifier`](crate::ClientBuilder::retry_classifier):
+///
+/// ```
+/// use chekt_api::retry::{DefaultClassifier, Outcome, RetryClassifier};
+///
+/// /// Also retries a 500 on idempotent calls.
+/// #[derive(Debug)]
+/// struct FiveHundredsToo;
+///
+/// impl RetryClassifier for FiveHundredsToo {
+///     fn should_retry(&self, outcome: &Outcome<'_>, idempotent: bool) -> bool {
+///         match outcome {
+///             Outcome::Status(status, _) if status.as_u16() == 500 => idempotent,
+///             other => DefaultClassifier.should_retry(other, idempotent),
+///         }
+///     }
+/// }
+///
+/// let client = chekt_api::Client::builder().retry_classifier(FiveHundredsToo).build()?;
+/// # let _ = client;
+/// # Ok::<(), chekt_api::BuildError>(())
+/// ```
+pub trait RetryClassifier: std::fmt::Debug + Send + Sync + 'static {
+    /// Whether to try again after `outcome`; `idempotent` is the
+    /// operation's (or [`RequestOptions::idempotent`]'s) answer.
+    ///
+    /// [`RequestOptions::idempotent`]: crate::RequestOptions::idempotent
+    fn should_retry(&self, outcome: &Outcome<'_>, idempotent: bool) -> bool;
+}
+
+/// The built-in [`RetryClassifier`] (see its docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultClassifier;
+
+impl RetryClassifier for DefaultClassifier {
+    fn should_retry(&self, outcome: &Outcome<'_>, idempotent: bool) -> bool {
+        match outcome {
+            Outcome::Status(status, _) => retryable_status(idempotent, *status),
+            Outcome::Transport(error) => retryable_error(idempotent, error),
+        }
+    }
+}
+
 /// Whether a response status is worth retrying for an operation that is
 /// (or is not) idempotent: 429 always (the server refused it before doing
 /// anything), 502/503/504 only when repeating is safe.
-pub(crate) fn retryable_status(idempotent: bool, status: StatusCode) -> bool {
+fn retryable_status(idempotent: bool, status: StatusCode) -> bool {
     match status.as_u16() {
         429 => true,
         502..=504 => idempotent,
@@ -124,9 +192,114 @@ pub(crate) fn retryable_status(idempotent: bool, status: StatusCode) -> bool {
 }
 
 /// Whether a transport error is worth retrying: a connection that never
-/// opened always; a timeout or a failed send only when repeating is safe.
-pub(crate) fn retryable_error(idempotent: bool, error: &reqwest::Error) -> bool {
+/// opened always; a timeout or a failed send (including a kept-alive
+/// connection the server had closed) only when repeating is safe.
+fn retryable_error(idempotent: bool, error: &reqwest::Error) -> bool {
     error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()))
+}
+
+/// A bounded share of extra attempts per client, so that an outage does
+/// not multiply the load on the API (the token bucket of aws-sdk-rust's
+/// retry quota): the bucket starts full with `capacity` tokens; each retry
+/// takes `retry_cost` (`timeout_cost` after a timeout); each call that
+/// succeeds puts one back, up to `capacity`. A retry that finds too few
+/// tokens is not made: the call returns its last error.
+///
+/// Default: 500 tokens, 5 per retry, 10 per retry after a timeout: about
+/// 100 retries in a row with no success in between, then one retry per
+/// five successes. Shared by every call of a client (and the clients
+/// derived from it with
+/// [`Client::with_credentials`](crate::Client::with_credentials)).
+///
+/// ```
+/// use chekt_api::retry::RetryBudget;
+///
+/// let budget = RetryBudget::new(50).retry_cost(5).timeout_cost(10);
+/// let client = chekt_api::Client::builder().retry_budget(budget).build()?;
+/// # let _ = client;
+/// # Ok::<(), chekt_api::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryBudget {
+    capacity: u32,
+    retry_cost: u32,
+    timeout_cost: u32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget::new(500)
+    }
+}
+
+impl RetryBudget {
+    /// A bucket of `capacity` tokens (5 per retry, 10 after a timeout).
+    pub fn new(capacity: u32) -> Self {
+        RetryBudget {
+            capacity,
+            retry_cost: 5,
+            timeout_cost: 10,
+        }
+    }
+
+    /// Tokens one retry takes.
+    pub fn retry_cost(mut self, cost: u32) -> Self {
+        self.retry_cost = cost;
+        self
+    }
+
+    /// Tokens one retry after a timeout takes.
+    pub fn timeout_cost(mut self, cost: u32) -> Self {
+        self.timeout_cost = cost;
+        self
+    }
+
+    /// No limit: every retry the policy allows is made.
+    pub fn unlimited() -> Self {
+        RetryBudget::new(u32::MAX).retry_cost(0).timeout_cost(0)
+    }
+}
+
+/// The live bucket of a [`RetryBudget`].
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    budget: RetryBudget,
+    tokens: std::sync::atomic::AtomicU32,
+}
+
+impl Bucket {
+    pub fn new(budget: RetryBudget) -> Self {
+        Bucket {
+            budget,
+            tokens: budget.capacity.into(),
+        }
+    }
+
+    /// Takes the cost of one retry; `false` (nothing taken) when too few
+    /// tokens are left.
+    pub fn try_take(&self, after_timeout: bool) -> bool {
+        use std::sync::atomic::Ordering;
+        let cost = if after_timeout {
+            self.budget.timeout_cost
+        } else {
+            self.budget.retry_cost
+        };
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
+    }
+
+    /// A call succeeded: one token back, up to the capacity.
+    pub fn refund(&self) {
+        use std::sync::atomic::Ordering;
+        if self.tokens.load(Ordering::Relaxed) < self.budget.capacity {
+            let _ = self
+                .tokens
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                    (t < self.budget.capacity).then_some(t + 1)
+                });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +327,29 @@ mod tests {
                 "idempotent {idempotent}, {status}"
             );
         }
+    }
+
+    #[test]
+    fn the_budget_runs_out_and_refills_with_successes() {
+        let bucket = Bucket::new(RetryBudget::new(12).retry_cost(5).timeout_cost(10));
+        assert!(bucket.try_take(false)); // 7 left
+        assert!(!bucket.try_take(true), "a timeout retry costs 10");
+        assert!(bucket.try_take(false)); // 2 left
+        assert!(!bucket.try_take(false));
+        for _ in 0..3 {
+            bucket.refund();
+        }
+        assert!(bucket.try_take(false), "three successes paid for one retry");
+        for _ in 0..100 {
+            bucket.refund();
+        }
+        assert_eq!(
+            bucket.tokens.load(std::sync::atomic::Ordering::Relaxed),
+            12,
+            "capped"
+        );
+        let unlimited = Bucket::new(RetryBudget::unlimited());
+        assert!((0..1000).all(|_| unlimited.try_take(true)));
     }
 
     #[test]

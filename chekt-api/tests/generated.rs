@@ -166,3 +166,23 @@ fn operation_table_matches_the_spec() {
     );
     assert_eq!(chekt_api::operations::ALL.len(), 27);
 }
+
+#[test]
+fn one_list_of_secret_names_serves_redaction_the_cli_and_the_recorder() {
+    assert_eq!(
+        chekt_api::redact::SECRET_FIELDS,
+        chekt_gen::secret_names::SECRET_FIELDS
+    );
+    assert_eq!(
+        chekt_gen::contract::secrets::SECRET_KEYS,
+        chekt_gen::secret_names::SECRET_FIELDS
+    );
+    // Every name is redacted by chekt_api::redact in JSON and form text.
+    for name in chekt_api::redact::SECRET_FIELDS {
+        let json = format!(r#"{{"{name}": "s3cr3t-value-1"}}"#);
+        assert!(
+            !chekt_api::redact::text(&json).contains("s3cr3t-value-1"),
+            "{name}"
+        );
+    }
+}

@@ -213,6 +213,7 @@ async fn a_cross_origin_307_on_a_post_or_get_is_an_error_and_nothing_is_resent()
                 operation,
                 status,
                 location,
+                ..
             } => {
                 assert!(
                     ["create_site", "list_sites"].contains(operation),

@@ -286,9 +286,8 @@ async fn lengths_the_server_sends_never_panic_or_lose_the_status() {
         }
         other => panic!("{other:?}"),
     }
-    // (`Error::Server` carries no `retry_after` yet: the retry loop honours
-    // a 5xx's Retry-After, a caller cannot read it. Left for the merge with
-    // issue 23, which reshapes the variants.)
+    // A 5xx's Retry-After reaches the caller too.
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(2)), "{err:?}");
 
     let overflow: &[u8] =
         b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 18446744073709551616\r\n\r\n";

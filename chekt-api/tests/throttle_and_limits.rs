@@ -82,7 +82,7 @@ async fn a_reset_beyond_max_wait_fails_fast_without_sending() {
         .unwrap();
     client.list_sites().dealer_id(42).send().await.unwrap();
     let err: Error = client.list_sites().dealer_id(42).send().await.unwrap_err();
-    let Error::Throttled { resets_in } = &err else {
+    let Error::Throttled { resets_in, .. } = &err else {
         panic!("expected Throttled, got {err:?}");
     };
     let wait = *resets_in;
@@ -137,6 +137,7 @@ async fn a_success_body_over_the_limit_is_refused() {
             operation,
             status,
             limit,
+            ..
         } => {
             assert_eq!(*operation, "list_sites");
             assert_eq!(status.as_u16(), 200);
@@ -223,17 +224,28 @@ async fn spans_record_the_call_and_never_a_secret() {
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("chekt.request"), "{log}");
     assert!(log.contains(r#"operation="list_sites""#), "{log}");
-    assert!(log.contains("method=GET"), "{log}");
+    // OpenTelemetry HTTP client attribute names.
+    assert!(log.contains(r#"http.request.method="GET""#), "{log}");
     assert!(
-        log.contains(r#"path="/partner/v1/dealers/{dealerId}/sites""#),
+        log.contains(r#"url.template="/partner/v1/dealers/{dealerId}/sites""#),
         "{log}"
     );
+    assert!(log.contains("chekt.attempt"), "one span per attempt: {log}");
+    assert!(log.contains("http.response.status_code=503"), "{log}");
+    assert!(log.contains(r#"error.type="503""#), "{log}");
     assert!(
         log.contains(&format!(r#"trace_id="{sent_trace}""#)),
         "{log}"
     );
     assert!(log.contains("status=503"), "{log}");
-    assert!(log.contains("attempt=2"), "the retry is visible: {log}");
+    assert!(
+        log.contains("http.request.resend_count=1"),
+        "the retry is visible: {log}"
+    );
+    assert!(
+        !log.contains("/dealers/42/"),
+        "never the filled-in URL: {log}"
+    );
     assert!(log.contains("status=200"), "{log}");
     for secret in [CLIENT_SECRET, ACCESS_TOKEN] {
         assert!(

@@ -23,6 +23,7 @@ pub mod output;
 pub mod pointer;
 pub mod report;
 mod rule_file;
+pub mod secret_names;
 pub mod verify;
 
 pub use error::{Error, Failure, Result};

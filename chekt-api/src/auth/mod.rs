@@ -4,8 +4,11 @@
 //! (`operations::ALL`): `partnerOAuth` (client credentials or an
 //! [`assertion`] token), `userOAuth` (a user's token from the
 //! [`authorization_code`] flow, or the connect flow's authorization access
-//! token given as a bearer token) and `apiKey`. The runtime picks the first
-//! configured credential an operation accepts.
+//! token given as a bearer token) and `apiKey`. Each configured credential
+//! is a [`CredentialsProvider`]; the pipeline asks the first one serving a
+//! scheme the operation accepts, in the spec's order.
+
+use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
@@ -13,32 +16,25 @@ pub mod api_key;
 pub mod assertion;
 pub mod authorization_code;
 pub(crate) mod error;
+mod provider;
 pub(crate) mod token;
 
 pub use api_key::{ApiKey, ApiKeyError, Environment};
 pub use error::TokenError;
+pub use provider::{BearerToken, Credential, CredentialRequest, CredentialsProvider, Schemes};
 
-use crate::operations::{Operation, Scheme};
+use crate::operations::Operation;
 use authorization_code::RefreshGrant;
 use token::{PartnerGrant, TokenCache};
 
-/// The credentials a client holds.
-#[derive(Default)]
+/// The credentials a client holds: providers in the order they are asked
+/// ([`CredentialsProvider`]), and typed handles on the built-in token
+/// caches for the flows that need them (login, authorization code).
+#[derive(Default, Clone)]
 pub(crate) struct Credentials {
-    pub api_key: Option<ApiKey>,
-    pub partner: Option<TokenCache<PartnerGrant>>,
-    pub user: Option<TokenCache<RefreshGrant>>,
-    /// A caller-supplied access token, as its `Authorization` header.
-    pub user_token: Option<HeaderValue>,
-}
-
-/// A credential chosen for one request.
-pub(crate) struct Authorization {
-    /// The `Authorization` header value, marked sensitive.
-    pub header: HeaderValue,
-    /// Whether it carries a cached OAuth token that can be refreshed on
-    /// `token_expired`.
-    pub refreshable: bool,
+    pub providers: Vec<Arc<dyn CredentialsProvider>>,
+    pub partner: Option<Arc<TokenCache<PartnerGrant>>>,
+    pub user: Option<Arc<TokenCache<RefreshGrant>>>,
 }
 
 /// `Bearer <token>` as a header value marked sensitive (so HTTP layers do
@@ -49,81 +45,74 @@ pub(crate) fn bearer(token: &str) -> Option<HeaderValue> {
     Some(value)
 }
 
-/// A credential that never changes (an API key, a caller's token).
-fn fixed(header: &HeaderValue) -> Authorization {
-    Authorization {
-        header: header.clone(),
-        refreshable: false,
-    }
-}
-
 impl Credentials {
-    /// The credential for `op` (`None` when it needs none): the first
-    /// configured one among the schemes it accepts, in the spec's order,
-    /// else a caller-supplied access token.
+    /// Only `provider`.
+    pub fn only(provider: Arc<dyn CredentialsProvider>) -> Self {
+        Credentials {
+            providers: vec![provider],
+            ..Credentials::default()
+        }
+    }
+
+    /// The provider and credential for `op` (`None` when it needs none):
+    /// the first provider serving a scheme it accepts, in the spec's order,
+    /// else one of [`Schemes::Any`].
     pub async fn authorize(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         http: &reqwest::Client,
         token_url: &str,
-    ) -> crate::Result<Option<Authorization>> {
+        deadline: Option<tokio::time::Instant>,
+    ) -> crate::Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
         if op.security.is_empty() {
             return Ok(None);
         }
-        for requirement in op.security.iter().flat_map(|alt| alt.iter()) {
-            let header = match requirement.scheme {
-                Scheme::PartnerOAuth => match &self.partner {
-                    Some(cache) => cache.token(http, token_url).await?,
-                    None => continue,
-                },
-                Scheme::UserOAuth => match &self.user {
-                    Some(cache) => cache.token(http, token_url).await?,
-                    None => continue,
-                },
-                Scheme::ApiKey => match &self.api_key {
-                    Some(key) => return Ok(Some(fixed(key.header()))),
-                    None => continue,
-                },
-            };
-            return Ok(Some(Authorization {
-                header,
-                refreshable: true,
-            }));
-        }
-        // A token the caller supplied (the connect flow's authorization
-        // token, or any access token) serves whatever is left.
-        if let Some(header) = &self.user_token {
-            return Ok(Some(fixed(header)));
-        }
-        let needs: Vec<String> = op
-            .security
-            .iter()
-            .flat_map(|alt| alt.iter())
-            .map(|r| {
-                if r.scopes.is_empty() {
-                    r.scheme.name().to_string()
-                } else {
-                    format!("{} ({})", r.scheme.name(), r.scopes.join(", "))
-                }
-            })
-            .collect();
-        Err(crate::Error::MissingCredential {
+        let specific = op.security.iter().flat_map(|alt| alt.iter()).find_map(|r| {
+            self.providers
+                .iter()
+                .find(|p| matches!(p.schemes(), Schemes::Only(s) if s.contains(&r.scheme)))
+                .map(|p| (p, Some(r.scheme), r.scopes))
+        });
+        let chosen = specific.or_else(|| {
+            self.providers
+                .iter()
+                .find(|p| p.schemes() == Schemes::Any)
+                .map(|p| (p, None, &[][..]))
+        });
+        let Some((provider, scheme, scopes)) = chosen else {
+            return Err(missing(op));
+        };
+        let request = CredentialRequest {
             operation: op.id,
-            message: format!(
-                "it needs {}; configure a matching credential on ClientBuilder (client_credentials, assertion, api_key, authorization_code or bearer_token)",
-                needs.join(" or ")
-            ),
-        })
+            scheme,
+            scopes,
+            http,
+            token_url,
+            deadline,
+        };
+        let credential = provider.credential(&request).await?;
+        Ok(Some((provider.clone(), credential)))
     }
+}
 
-    /// Drops a token the server called expired (`used` is the header it
-    /// was sent in).
-    pub fn invalidate(&self, used: &HeaderValue) {
-        if let Some(cache) = &self.partner {
-            cache.invalidate(used);
-        }
-        if let Some(cache) = &self.user {
-            cache.invalidate(used);
-        }
+fn missing(op: &Operation) -> crate::Error {
+    let needs: Vec<String> = op
+        .security
+        .iter()
+        .flat_map(|alt| alt.iter())
+        .map(|r| {
+            if r.scopes.is_empty() {
+                r.scheme.name().to_string()
+            } else {
+                format!("{} ({})", r.scheme.name(), r.scopes.join(", "))
+            }
+        })
+        .collect();
+    crate::Error::MissingCredential {
+        operation: op.id,
+        message: format!(
+            "it needs {}; configure a matching credential on ClientBuilder (client_credentials, assertion, api_key, authorization_code, bearer_token or credentials_provider)",
+            needs.join(" or ")
+        ),
     }
 }

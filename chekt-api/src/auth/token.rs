@@ -255,17 +255,8 @@ impl<G: Grant> TokenCache<G> {
     /// A valid token as its `Authorization` header, fetching one if needed:
     /// one request at a time, and the tasks that waited for a request get
     /// its outcome (the same token, or the same failure) instead of
-    /// sending one each.
-    pub async fn token(
-        &self,
-        http: &reqwest::Client,
-        token_url: &str,
-    ) -> Result<HeaderValue, TokenError> {
-        self.token_within(http, token_url, None).await
-    }
-
-    /// [`token`](Self::token), giving up on the token endpoint (retries
-    /// included) at `deadline` (the whole call's).
+    /// sending one each. Gives up on the token endpoint (retries included)
+    /// at `deadline` (the whole call's), when one is set.
     pub async fn token_within(
         &self,
         http: &reqwest::Client,

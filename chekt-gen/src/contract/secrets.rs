@@ -15,20 +15,9 @@ pub const PLACEHOLDER: &str = "REDACTED";
 pub const SIGNATURE_PLACEHOLDER: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// JSON keys whose string values are secrets wherever they appear.
-pub const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "assertion",
-    "api_key",
-    "apikey",
-    "secret",
-    "signing_secret",
-    "password",
-    "code_verifier",
-];
+/// JSON keys whose string values are secrets wherever they appear: the
+/// project's one list ([`crate::secret_names`]).
+pub const SECRET_KEYS: &[&str] = crate::secret_names::SECRET_FIELDS;
 
 /// Headers whose values are secrets.
 pub const SECRET_HEADERS: &[&str] = &[
@@ -53,18 +42,18 @@ const PATTERNS: &[(&str, &str)] = &[
     ("a JWT", r"eyJ[A-Za-z0-9_-]{10,}"),
     (
         "a credential field (`access_token`, `client_secret`, ...) with a value",
-        r#"(?i)\\?"(?:access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier|api_key|apikey|password|signing_secret)\\?"\s*:\s*\\?"([^"\\]+)"#,
+        r#"(?i)\\?"(?:{fields})\\?"\s*:\s*\\?"([^"\\]+)"#,
     ),
     (
         "a credential in a form or query string (`access_token=...`)",
-        r"(?i)\b(?:access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier|api_key|password)=([^&\s\\]+)",
+        r"(?i)\b(?:{fields})=([^&\s\\]+)",
     ),
 ];
 
 static COMPILED: LazyLock<Vec<(&'static str, Option<Regex>)>> = LazyLock::new(|| {
     PATTERNS
         .iter()
-        .map(|(kind, pattern)| (*kind, Regex::new(pattern).ok()))
+        .map(|(kind, pattern)| (*kind, Regex::new(&with_fields(pattern)).ok()))
         .collect()
 });
 
@@ -99,6 +88,12 @@ pub fn scan(text: &str) -> Vec<SecretHit> {
         .collect()
 }
 
+/// `pattern` with `{fields}` replaced by the alternation of
+/// [`SECRET_KEYS`].
+fn with_fields(pattern: &str) -> String {
+    pattern.replace("{fields}", &SECRET_KEYS.join("|"))
+}
+
 /// `text` with every token-shaped part replaced by [`PLACEHOLDER`]:
 /// API keys, bearer tokens, JWTs, credential fields in JSON or form text
 /// (also in a body cut off mid-value), and each of `known` (the
@@ -108,18 +103,18 @@ pub fn scrub_text(text: &str, known: &[String]) -> String {
         [
             (r"chekt_(?:live|test)_[A-Za-z0-9]+", PLACEHOLDER),
             (r"(?i)(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", "${1}REDACTED"),
-            (r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}", PLACEHOLDER),
             (
-                r#"(?i)(\\?"(?:access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier|api_key|apikey|password|signing_secret)\\?"\s*:\s*\\?")[^"\\]*"#,
-                "${1}REDACTED",
+                r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}",
+                PLACEHOLDER,
             ),
             (
-                r"(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier|api_key|password)=)[^&\s\\]+",
+                r#"(?i)(\\?"(?:{fields})\\?"\s*:\s*\\?")[^"\\]*"#,
                 "${1}REDACTED",
             ),
+            (r"(?i)(\b(?:{fields})=)[^&\s\\]+", "${1}REDACTED"),
         ]
         .into_iter()
-        .filter_map(|(pattern, with)| Some((Regex::new(pattern).ok()?, with)))
+        .filter_map(|(pattern, with)| Some((Regex::new(&with_fields(pattern)).ok()?, with)))
         .collect()
     });
     let mut out = text.to_string();

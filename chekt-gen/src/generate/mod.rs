@@ -98,20 +98,14 @@ impl GenerateOptions {
             .with_passes_must_fire(true)
             .with_runtime("crate::runtime")
             .with_trace_header("x-partner-trace-id")
-            .with_secret_fields([
-                "access_token",
-                "refresh_token",
-                "id_token",
-                "client_secret",
-                "client_assertion",
-                "assertion",
-                "code_verifier",
-            ])
+            .with_secret_fields(crate::secret_names::SECRET_FIELDS.iter().copied())
     }
 
     /// Properties that hold secrets (RFC 6749 tokens, client secrets, PKCE
     /// verifiers): a generated struct with one gets a `Debug` that prints
-    /// them as `[redacted]` instead of the derived one.
+    /// them as `[redacted]` instead of the derived one, and the list is
+    /// emitted as `pub const SECRET_FIELDS: &[&str]` for the target
+    /// crate's own redaction.
     pub fn with_secret_fields<S: Into<String>>(
         mut self,
         fields: impl IntoIterator<Item = S>,
@@ -453,16 +447,17 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
                 what: "a runtime send path needs the operation table".to_string(),
             });
         }
-        let rewritten =
-            own_send::rewrite(&mut file, runtime, "super::operations").map_err(|message| {
-                Error::InvalidOutput {
-                    file: spec.name().to_string(),
-                    message: format!("cannot route send() through {runtime}: {message}"),
-                }
+        // Every operation's builder must take the runtime path: a progenitor
+        // whose builders changed shape fails here, not silently.
+        let operations = spec.operations().count();
+        let rewritten = own_send::rewrite(&mut file, runtime, "super::operations", operations)
+            .map_err(|message| Error::InvalidOutput {
+                file: spec.name().to_string(),
+                message: format!("cannot route send() through {runtime}: {message}"),
             })?;
         passes.push(PassCount::new(
             "own_send",
-            "every send() goes through the crate's runtime",
+            "every builder's send() goes through the crate's runtime with its options",
             rewritten,
         ));
     } else {
@@ -499,6 +494,14 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     }
     if options.response_decoder {
         extra.extend(extras::response_decoder(spec));
+    }
+    if !options.secret_fields.is_empty() {
+        let fields = &options.secret_fields;
+        extra.extend(quote::quote! {
+            /// Field names whose values are secrets (lower case, compared
+            /// case-insensitively), from the generator's one list.
+            pub const SECRET_FIELDS: &[&str] = &[#(#fields),*];
+        });
     }
     if let Some(field) = &options.webhook_type_field {
         extra.extend(extras::webhook_events(spec, field));

@@ -42,11 +42,16 @@ use super::{first_generic, is_path_ending};
 /// Rewrites every builder `send` in `file` (see the module docs); `runtime`
 /// and `operations` are Rust paths. Returns how many request bodies it
 /// rewrote, or what it could not rewrite.
-pub fn rewrite(file: &mut syn::File, runtime: &str, operations: &str) -> Result<usize, String> {
+pub fn rewrite(
+    file: &mut syn::File,
+    runtime: &str,
+    operations: &str,
+    expected: usize,
+) -> Result<usize, String> {
     let rt: syn::Path = syn::parse_str(runtime).map_err(|e| format!("`{runtime}`: {e}"))?;
     let ops: syn::Path = syn::parse_str(operations).map_err(|e| format!("`{operations}`: {e}"))?;
     let mut rewritten = 0;
-    let mut builders = 0;
+    let mut builders = Vec::new();
     strip_hooks(file);
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
@@ -56,7 +61,7 @@ pub fn rewrite(file: &mut syn::File, runtime: &str, operations: &str) -> Result<
         let Some((_, items)) = &mut module.content else {
             continue;
         };
-        for item in items {
+        for item in items.iter_mut() {
             let Item::Impl(block) = item else { continue };
             if block.trait_.is_some() {
                 continue;
@@ -68,27 +73,112 @@ pub fn rewrite(file: &mut syn::File, runtime: &str, operations: &str) -> Result<
                     continue;
                 }
                 sends += 1;
-                retype(&mut f.sig.output, &rt)
-                    .map_err(|e| format!("{}: {e}", block_name(&block.self_ty, &f.sig.ident)))?;
+                let name = || block_name(&block.self_ty, &f.sig.ident);
+                retype(&mut f.sig.output, &rt).map_err(|e| format!("{}: {e}", name()))?;
                 if let Some(done) = rewrite_body(&mut f.block, &rt, &ops) {
-                    done.map_err(|e| format!("{}: {e}", block_name(&block.self_ty, &f.sig.ident)))?;
+                    done.map_err(|e| format!("{}: {e}", name()))?;
                     rewritten += 1;
                 } else if !delegates(&f.block) {
                     return Err(format!(
                         "{}: neither sends a request nor calls another send",
-                        block_name(&block.self_ty, &f.sig.ident)
+                        name()
                     ));
                 }
             }
-            builders += usize::from(sends > 0);
+            if sends > 0 {
+                let ty = type_ident(&block.self_ty).ok_or_else(|| {
+                    format!(
+                        "builder `{}` is not a named type",
+                        block.self_ty.to_token_stream()
+                    )
+                })?;
+                add_options(block, &rt).map_err(|e| format!("builder::{ty}: {e}"))?;
+                builders.push(ty);
+            }
+        }
+        for ty in &builders {
+            let field = items.iter_mut().find_map(|item| match item {
+                Item::Struct(s) if s.ident == *ty => Some(s),
+                _ => None,
+            });
+            let syn::Fields::Named(fields) =
+                &mut field.ok_or(format!("builder::{ty}: no struct"))?.fields
+            else {
+                return Err(format!("builder::{ty}: not a struct with named fields"));
+            };
+            if fields
+                .named
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i == OPTIONS))
+            {
+                return Err(format!("builder::{ty}: already has a field `{OPTIONS}`"));
+            }
+            fields
+                .named
+                .push(parse_quote!(#OPTIONS_IDENT: #rt::RequestOptions));
         }
     }
-    if rewritten != builders {
+    if rewritten != builders.len() {
         return Err(format!(
-            "{builders} builders have a send(), {rewritten} were rewritten"
+            "{} builders have a send(), {rewritten} were rewritten",
+            builders.len()
+        ));
+    }
+    if rewritten != expected {
+        return Err(format!(
+            "the spec has {expected} operations, {rewritten} builders were rewritten"
         ));
     }
     Ok(rewritten)
+}
+
+/// The builder field holding the call's options.
+const OPTIONS: &str = "request_options";
+
+/// [`OPTIONS`] as an identifier in `quote!`.
+struct OptionsIdent;
+const OPTIONS_IDENT: OptionsIdent = OptionsIdent;
+
+impl ToTokens for OptionsIdent {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        format_ident!("{}", OPTIONS).to_tokens(tokens);
+    }
+}
+
+/// `Name` of `Name<'a>`.
+fn type_ident(ty: &syn::Type) -> Option<syn::Ident> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    }
+}
+
+/// Gives a builder's `impl` its options: initialised in `new()` (which
+/// must end in `Self { .. }`), set by `with_options`.
+fn add_options(block: &mut syn::ItemImpl, rt: &syn::Path) -> Result<(), String> {
+    let new = block
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            ImplItem::Fn(f) if f.sig.ident == "new" => Some(f),
+            _ => None,
+        })
+        .ok_or("has no new()")?;
+    let Some(Stmt::Expr(Expr::Struct(init), None)) = new.block.stmts.last_mut() else {
+        return Err("new() does not end in `Self { .. }`".to_string());
+    };
+    init.fields
+        .push(parse_quote!(#OPTIONS_IDENT: ::std::default::Default::default()));
+    block.items.push(parse_quote! {
+        /// Options for this call (a deadline, retries, extra headers),
+        /// over the client's defaults. Paging applies them to every page
+        /// request.
+        pub fn with_options(mut self, options: #rt::RequestOptions) -> Self {
+            self.#OPTIONS_IDENT = options;
+            self
+        }
+    });
+    Ok(())
 }
 
 /// Removes what only progenitor's hook path needs: the `Client::new` and
@@ -203,9 +293,20 @@ fn rewrite_at(
         return Err("no success status".to_string());
     }
     let (first, builds) = block.stmts[..at].split_first().ok_or("builds nothing")?;
-    if !matches!(first, Stmt::Local(l) if l.pat.to_token_stream().to_string().starts_with("Self")) {
+    let mut first = first.clone();
+    let Stmt::Local(syn::Local {
+        pat: syn::Pat::Struct(destructure),
+        ..
+    }) = &mut first
+    else {
         return Err("does not start with `let Self { .. } = self`".to_string());
-    }
+    };
+    destructure.fields.push(syn::FieldPat {
+        attrs: Vec::new(),
+        member: syn::Member::Named(format_ident!("{}", OPTIONS)),
+        colon_token: None,
+        pat: parse_quote!(#OPTIONS_IDENT),
+    });
     let mut builds = builds.to_vec();
     for stmt in &mut builds {
         ProgenitorError.visit_stmt_mut(stmt);
@@ -217,7 +318,7 @@ fn rewrite_at(
             Ok(request)
         })()
         .map_err(#rt::invalid_request)?;
-        let response = #rt::send(client, request, #op).await?;
+        let response = #rt::send(client, request, #op, &#OPTIONS_IDENT).await?;
         match response.status().as_u16() {
             #(#arms)*
             _ => Err(#rt::unexpected(response, #op)),
@@ -335,7 +436,15 @@ mod tests {
 
     const BUILDER: &str = r#"
         pub mod builder {
+            #[derive(Debug, Clone)]
+            pub struct GetSite<'a> {
+                client: &'a super::Client,
+                site_id: Result<i64, String>,
+            }
             impl<'a> GetSite<'a> {
+                pub fn new(client: &'a super::Client) -> Self {
+                    Self { client: client, site_id: Err("site_id was not initialized".to_string()) }
+                }
                 pub async fn send(self) -> Result<ResponseValue<types::Site>, Error<types::Error>> {
                     let Self { client, site_id } = self;
                     let site_id = site_id.map_err(Error::InvalidRequest)?;
@@ -359,13 +468,17 @@ mod tests {
     #[test]
     fn send_goes_through_the_runtime_and_returns_its_result() {
         let mut file: syn::File = syn::parse_str(BUILDER).unwrap();
-        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops"), Ok(1));
+        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
         let out = squash(&prettyplease::unparse(&file));
         for expected in [
             "-> crate::rt::Result<crate::rt::ResponseValue<types::Site>>",
             "site_id.map_err(progenitor_client::Error::InvalidRequest)?",
             ".map_err(crate::rt::invalid_request)?;",
-            "let response = crate::rt::send(client, request, &crate::ops::GET_SITE) .await?;",
+            "let Self { client, site_id, request_options } = self;",
+            "let response = crate::rt::send( client, request, &crate::ops::GET_SITE, &request_options, ) .await?;",
+            "request_options: crate::rt::RequestOptions,",
+            "request_options: ::std::default::Default::default(),",
+            "pub fn with_options(mut self, options: crate::rt::RequestOptions) -> Self { self.request_options = options; self }",
             "200u16 => crate::rt::success(response, &crate::ops::GET_SITE),",
             "_ => Err(crate::rt::unexpected(response, &crate::ops::GET_SITE)),",
         ] {
@@ -374,6 +487,17 @@ mod tests {
         for gone in ["client.exec", "ErrorResponse", "OperationInfo", "404u16"] {
             assert!(!out.contains(gone), "{gone}\n{out}");
         }
+    }
+
+    #[test]
+    fn a_builder_missing_from_the_rewrite_fails() {
+        let mut file: syn::File = syn::parse_str(BUILDER).unwrap();
+        let err = rewrite(&mut file, "crate::rt", "crate::ops", 2).unwrap_err();
+        assert_eq!(err, "the spec has 2 operations, 1 builders were rewritten");
+        let no_new = BUILDER.replace("pub fn new(", "pub fn make(");
+        let mut file: syn::File = syn::parse_str(&no_new).unwrap();
+        let err = rewrite(&mut file, "crate::rt", "crate::ops", 1).unwrap_err();
+        assert!(err.contains("builder::GetSite: has no new()"), "{err}");
     }
 
     #[test]
@@ -394,7 +518,7 @@ mod tests {
         ];
         for code in cases {
             let mut file: syn::File = syn::parse_str(&code).unwrap();
-            let err = rewrite(&mut file, "crate::rt", "crate::ops").unwrap_err();
+            let err = rewrite(&mut file, "crate::rt", "crate::ops", 1).unwrap_err();
             assert!(err.contains("builder::GetSite"), "{err}");
         }
     }

@@ -1,0 +1,450 @@
+//! The request pipeline every call goes through (generated operations,
+//! paging, [`RawRequest`](crate::RawRequest), the CLI), as separate stages:
+//!
+//! 1. options: the call's [`RequestOptions`] over the client's defaults
+//!    ([`options`]); a header the client owns is refused, nothing sent;
+//! 2. credentials: the operation's `Authorization`
+//!    ([`crate::auth::CredentialsProvider`]);
+//! 3. throttle: the client-side rate limit ([`crate::rate_limit`]);
+//! 4. attempt: one request, under the attempt's timeout, with the
+//!    [`Interceptor`]s before and after it ([`attempt`]);
+//! 5. classify: a redirect, an unasked encoding, an error status, a token
+//!    the server no longer accepts (RFC 6750 §3.1 `invalid_token`, or the
+//!    body's `token_expired`: dropped and fetched again once);
+//! 6. retry: the [`RetryClassifier`](crate::retry::RetryClassifier), the
+//!    [`RetryPolicy`](crate::retry::RetryPolicy)'s attempts and backoff, the
+//!    client's [`RetryBudget`](crate::retry::RetryBudget);
+//! 7. decode: the body read under the size limit, then decoded by the
+//!    caller ([`decode`]).
+//!
+//! The whole-call deadline ([`RequestOptions::timeout`], [`deadline`])
+//! bounds stages 2 to 7: every wait runs under it, and a backoff or
+//! `Retry-After` wait that would end past it is not started: the call ends
+//! with [`Error::DeadlineExceeded`] at once.
+//!
+//! Tracing: one `chekt.request` span per call and one `chekt.attempt` span per
+//! attempt, with OpenTelemetry's HTTP client attribute names
+//! (`http.request.method`, `url.template`, `http.response.status_code`,
+//! `http.request.resend_count`, `error.type`) and the operationId; never a
+//! credential or the filled-in URL.
+
+pub(crate) mod attempt;
+mod deadline;
+pub(crate) mod decode;
+pub(crate) mod intercept;
+pub(crate) mod options;
+pub(crate) mod raw;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{Request, StatusCode};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::Client;
+use crate::auth::{Credential, CredentialsProvider};
+use crate::body::unsupported_encoding;
+use crate::error::{Error, Result};
+use crate::operations::{Operation, TRACE_HEADER};
+use crate::retry::Outcome;
+use crate::types::{ApiError, ErrorCode};
+use attempt::{Reply, duplicate, read_error, read_reply, sent_secrets};
+use deadline::{Deadline, Expired};
+use intercept::{AttemptInfo, AttemptResult};
+pub use options::RequestOptions;
+
+/// [`TRACE_HEADER`] as a header name, parsed once.
+static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
+
+/// Sends `request` for `op` with the call's `options`: every stage of the
+/// module docs. An error status comes back as its classified [`Error`],
+/// with [`Error::attempts`] set.
+pub(crate) async fn send(
+    client: &Client,
+    mut request: Request,
+    op: &Operation,
+    options: &RequestOptions,
+) -> Result<Reply> {
+    let defaults = &client.inner.inner.defaults;
+    let merged;
+    let options = if options.is_empty() {
+        defaults
+    } else if defaults.is_empty() {
+        // Nothing to merge: no copy of the call's headers.
+        options
+    } else {
+        merged = options.over(defaults);
+        &merged
+    };
+    if let Some(name) = options.owned_header() {
+        return Err(Error::invalid(format!(
+            "RequestOptions::header cannot set `{name}`: the client sets it (owned headers: {}); \
+             set a trace id with the builder's x_partner_trace_id()",
+            options::OWNED_HEADERS.join(", ")
+        )));
+    }
+    let headers = request.headers_mut();
+    for (name, value) in &options.headers {
+        headers.append(name, value.clone());
+    }
+    ensure_trace_id(&mut request, op);
+    let span = tracing::info_span!(
+        "chekt.request",
+        operation = op.id,
+        http.request.method = op.method,
+        url.template = op.path,
+        trace_id = request
+            .headers()
+            .get(&TRACE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+        http.response.status_code = Empty,
+        http.request.resend_count = Empty,
+        error.type = Empty,
+    );
+    let call = Call {
+        client,
+        op,
+        options,
+        deadline: Deadline::after(options.timeout),
+        span: &span,
+    };
+    if span.is_disabled() {
+        // Nobody listens: skip entering and leaving the span on every poll.
+        return call.run(request).await;
+    }
+    call.run(request).instrument(span.clone()).await
+}
+
+/// Sets `x-partner-trace-id` on operations that take it, unless the caller
+/// did; the same id stays on every retry of the call.
+fn ensure_trace_id(request: &mut Request, op: &Operation) {
+    if !op.takes_trace_id || request.headers().contains_key(&TRACE) {
+        return;
+    }
+    // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
+    // `getrandom` system call per request.
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let mut buf = uuid::Uuid::encode_buffer();
+    let id = id.hyphenated().encode_lower(&mut buf);
+    if let Ok(value) = HeaderValue::from_str(id) {
+        request.headers_mut().insert(TRACE.clone(), value);
+    }
+}
+
+/// One call in flight.
+struct Call<'a> {
+    client: &'a Client,
+    op: &'a Operation,
+    options: &'a RequestOptions,
+    deadline: Deadline,
+    span: &'a tracing::Span,
+}
+
+/// The deadline passed: nothing more is sent.
+fn expired(Expired(timeout): Expired) -> Error {
+    Error::DeadlineExceeded {
+        timeout,
+        attempts: 0,
+    }
+}
+
+impl Call<'_> {
+    async fn run(&self, request: Request) -> Result<Reply> {
+        let mut attempts = 0;
+        let result = self.attempts(request, &mut attempts).await;
+        if let Err(error) = &result {
+            self.span.record("error.type", error.error_type());
+        }
+        result.map_err(|e| e.with_attempts(attempts))
+    }
+
+    /// Picks the credential for the call and sets it on `request`, under
+    /// the deadline (a token fetch included).
+    async fn authorize(
+        &self,
+        request: &mut Request,
+    ) -> Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
+        let inner = &self.client.inner.inner;
+        let auth = self
+            .deadline
+            .run(inner.credentials.authorize(
+                self.op,
+                &self.client.client,
+                &inner.token_url,
+                self.deadline.instant(),
+            ))
+            .await
+            .map_err(expired)??;
+        if let Some((_, credential)) = &auth {
+            request
+                .headers_mut()
+                .insert(reqwest::header::AUTHORIZATION, credential.header.clone());
+        }
+        Ok(auth)
+    }
+
+    /// The throttle stage: waits (under the deadline) for the client-side
+    /// rate limit, or refuses a wait longer than its `max_wait`.
+    async fn throttle(&self) -> Result<()> {
+        let runtime = &self.client.inner;
+        let Some(throttle) = &runtime.inner.throttle else {
+            return Ok(());
+        };
+        let waited = self
+            .deadline
+            .run(throttle.acquire(runtime.last_rate_limit()))
+            .await
+            .map_err(expired)?;
+        waited.map_err(|resets_in| Error::Throttled {
+            resets_in,
+            attempts: 0,
+        })
+    }
+
+    /// The `chekt.attempt` span of attempt `attempt` (1-based).
+    fn attempt_span(&self, attempt: u32) -> tracing::Span {
+        if attempt > 1 {
+            self.span.record("http.request.resend_count", attempt - 1);
+        }
+        tracing::info_span!(
+            "chekt.attempt",
+            http.request.resend_count = attempt - 1,
+            http.response.status_code = Empty,
+            error.type = Empty,
+        )
+    }
+
+    /// The attempt stage: the interceptors, then `request` sent under the
+    /// deadline (its own timeout set by the caller). `Err` only when the
+    /// deadline passed; a transport failure is the inner `Err`.
+    async fn execute(
+        &self,
+        mut request: Request,
+        info: &AttemptInfo<'_>,
+        span: &tracing::Span,
+    ) -> Result<reqwest::Result<reqwest::Response>> {
+        let inner = &self.client.inner.inner;
+        for interceptor in inner.interceptors.iter() {
+            interceptor.before_attempt(info, &mut request);
+        }
+        self.deadline
+            .run(self.client.client.execute(request))
+            .instrument(span.clone())
+            .await
+            .map_err(expired)
+    }
+
+    /// Records a response (spans, interceptors, the rate-limit window).
+    fn responded(
+        &self,
+        response: &reqwest::Response,
+        info: &AttemptInfo<'_>,
+        span: &tracing::Span,
+    ) {
+        let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
+        self.span.record("http.response.status_code", status);
+        tracing::debug!(parent: span, status, "response");
+        self.after_attempt(
+            info,
+            &AttemptResult::Response {
+                status: response.status(),
+                headers: response.headers(),
+            },
+        );
+        self.client.inner.observe(response.headers());
+    }
+
+    /// The retry stage: how long to wait before the next attempt, or
+    /// `None` when `outcome` is not retried: the classifier says no, the
+    /// server's `Retry-After` is longer than the policy's
+    /// `max_retry_after`, or the client's retry budget is spent. (The
+    /// caller checked the attempts left; the deadline is checked by the
+    /// sleep.)
+    fn retry_wait(&self, outcome: &Outcome<'_>, idempotent: bool, retry: u32) -> Option<Duration> {
+        let inner = &self.client.inner.inner;
+        let policy = self.options.retry.unwrap_or(inner.retry);
+        if !inner.classifier.should_retry(outcome, idempotent) {
+            return None;
+        }
+        let (server_wait, after_timeout) = match outcome {
+            Outcome::Status(_, headers) => (
+                crate::rate_limit::retry_after(headers, SystemTime::now()),
+                false,
+            ),
+            Outcome::Transport(error) => (None, error.is_timeout()),
+        };
+        if server_wait.is_some_and(|w| w > policy.max_retry_after)
+            || !inner.budget.try_take(after_timeout)
+        {
+            return None;
+        }
+        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, rand::random::<f64>())))
+    }
+
+    fn after_attempt(&self, info: &AttemptInfo<'_>, result: &AttemptResult<'_>) {
+        for interceptor in self.client.inner.inner.interceptors.iter() {
+            interceptor.after_attempt(info, result);
+        }
+    }
+
+    async fn attempts(&self, mut request: Request, attempts: &mut u32) -> Result<Reply> {
+        let runtime = &self.client.inner;
+        let inner = &runtime.inner;
+        let op = self.op;
+        let policy = self.options.retry.unwrap_or(inner.retry);
+        let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
+        let mut auth = self.authorize(&mut request).await?;
+        // One extra attempt for a token the server no longer accepts.
+        let mut refreshed = false;
+        loop {
+            self.throttle().await?;
+            // Streaming bodies cannot be repeated: one attempt only.
+            let (mut this_try, repeatable) = match duplicate(&request) {
+                Some(copy) => (copy, true),
+                None => {
+                    let placeholder = Request::new(request.method().clone(), request.url().clone());
+                    (std::mem::replace(&mut request, placeholder), false)
+                }
+            };
+            if let Some(limit) = self.options.attempt_timeout {
+                *this_try.timeout_mut() = Some(limit);
+            }
+            *attempts += 1;
+            let retries_used = *attempts - u32::from(refreshed);
+            let may_retry = repeatable && retries_used < policy.max_attempts;
+            let method = this_try.method().clone();
+            let info = AttemptInfo {
+                operation: op.id,
+                method: &method,
+                url_template: op.path,
+                attempt: *attempts,
+            };
+            let attempt_span = self.attempt_span(*attempts);
+            let executed = self.execute(this_try, &info, &attempt_span).await?;
+            let response = match executed {
+                Ok(response) => response,
+                Err(error) => {
+                    attempt_span.record("error.type", transport_type(&error));
+                    self.after_attempt(&info, &AttemptResult::Failed(&error));
+                    if may_retry
+                        && let Some(delay) =
+                            self.retry_wait(&Outcome::Transport(&error), idempotent, retries_used)
+                    {
+                        tracing::debug!(?delay, %error, "retrying after a transport error");
+                        self.deadline.sleep(delay).await.map_err(expired)?;
+                        continue;
+                    }
+                    return Err(Error::transport(error));
+                }
+            };
+            let status = response.status();
+            self.responded(&response, &info, &attempt_span);
+            let sent = auth.as_ref().map(|(_, c)| &c.header);
+            if status.is_redirection() {
+                // Never followed (crate::redirect): nothing more is sent.
+                return Err(Error::Redirect {
+                    operation: op.id,
+                    status,
+                    location: crate::redirect::location(response.headers(), &sent_secrets(sent)),
+                    attempts: 0,
+                });
+            }
+            if !(status.is_client_error() || status.is_server_error()) {
+                // An error status is classified whatever its encoding (status first).
+                if let Some(encoding) = unsupported_encoding(response.headers()) {
+                    return Err(Error::ContentEncoding {
+                        operation: op.id,
+                        status,
+                        encoding,
+                        attempts: 0,
+                    });
+                }
+                let mut reply = self
+                    .deadline
+                    .run(read_reply(
+                        response,
+                        op,
+                        inner.max_response_bytes,
+                        sent.cloned(),
+                    ))
+                    .await
+                    .map_err(expired)??;
+                inner.budget.refund();
+                reply.attempts = *attempts;
+                return Ok(reply);
+            }
+            let (headers, body) = self
+                .deadline
+                .run(read_error(response))
+                .await
+                .map_err(expired)?;
+            attempt_span.record("error.type", status.as_str());
+            if status == StatusCode::UNAUTHORIZED && token_rejected(&headers, &body) {
+                match &auth {
+                    Some((provider, rejected))
+                        if rejected.renewable && !refreshed && repeatable =>
+                    {
+                        provider.invalidate(rejected);
+                        refreshed = true;
+                        auth = self.authorize(&mut request).await?;
+                        tracing::debug!("token rejected; retrying once with a fresh token");
+                        continue;
+                    }
+                    Some((_, rejected)) if !rejected.renewable => tracing::warn!(
+                        operation = op.id,
+                        "the server no longer accepts the configured credential, which the \
+                         client cannot renew (a static bearer token or an API key): configure a new one"
+                    ),
+                    _ => {}
+                }
+            }
+            if may_retry
+                && let Some(delay) =
+                    self.retry_wait(&Outcome::Status(status, &headers), idempotent, retries_used)
+            {
+                tracing::debug!(?delay, %status, "retrying");
+                self.deadline.sleep(delay).await.map_err(expired)?;
+                continue;
+            }
+            let secrets = sent_secrets(sent);
+            return Err(Error::from_response(op, status, &headers, &body, &secrets));
+        }
+    }
+}
+
+/// Whether a 401 says the token is no longer valid: RFC 6750 §3.1's
+/// `WWW-Authenticate: Bearer error="invalid_token"`, or the error body's
+/// code `token_expired` (or `invalid_token`).
+fn token_rejected(headers: &HeaderMap, body: &[u8]) -> bool {
+    let challenged = headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            let v = v.to_ascii_lowercase();
+            v.trim_start().starts_with("bearer")
+                && (v.contains("error=\"invalid_token\"") || v.contains("error=invalid_token"))
+        });
+    challenged
+        || serde_json::from_slice::<ApiError>(body).is_ok_and(|b| {
+            b.code == Some(ErrorCode::TokenExpired)
+                || b.code
+                    .as_ref()
+                    .is_some_and(|c| c.as_str() == "invalid_token")
+        })
+}
+
+/// `error.type` for a transport failure.
+fn transport_type(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    }
+}
