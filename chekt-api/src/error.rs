@@ -380,10 +380,11 @@ impl Error {
     /// use chekt_api::Error;
     /// use chekt_api::types::ErrorDetail;
     ///
-    /// let detail = ErrorDetail {
-    ///     field: Some("timezone".into()),
-    ///     message: Some("unknown zone".into()),
-    /// };
+    /// let detail: ErrorDetail = ErrorDetail::builder()
+    ///     .field("timezone")
+    ///     .message("unknown zone")
+    ///     .try_into()
+    ///     .unwrap();
     /// let err = Error::Validation {
     ///     status: chekt_api::http::StatusCode::UNPROCESSABLE_ENTITY,
     ///     code: None,

@@ -1375,11 +1375,108 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             &[(NonFunctional, "operation-id-changed")],
             Bump::Major,
         ),
+        // Issue 25: model types are #[non_exhaustive] with builders, so
+        // growth is minor; what breaks users' code stays major.
         case(
             "optional response field added",
             vec![],
             vec![set(pet("/properties/age"), json!({"type": "integer"}))],
             &[(Additive, "response-property-added")],
+            Bump::Minor,
+        ),
+        case(
+            "required response field added: builders of Pet (tests, mocks) need it",
+            vec![],
+            vec![
+                set(pet("/properties/age"), json!({"type": "integer"})),
+                set(pet("/required/-"), json!("age")),
+            ],
+            &[(Additive, "response-property-added")],
+            Bump::Major,
+        ),
+        case(
+            "optional request field added",
+            vec![],
+            vec![set(new_pet("/properties/age"), json!({"type": "integer"}))],
+            &[(Additive, "request-property-added-optional")],
+            Bump::Minor,
+        ),
+        case(
+            "required request field added",
+            vec![],
+            vec![
+                set(new_pet("/properties/age"), json!({"type": "integer"})),
+                set(new_pet("/required/-"), json!("age")),
+            ],
+            &[(Breaking, "request-property-added-required")],
+            Bump::Major,
+        ),
+        case(
+            "optional header parameter added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "X-Trace", "in": "header", "schema": {"type": "string"}}),
+            )],
+            &[(Additive, "request-parameter-added-optional")],
+            Bump::Minor,
+        ),
+        case(
+            "required query parameter added",
+            vec![],
+            vec![set(
+                at(LIST, "/parameters/-"),
+                json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}),
+            )],
+            &[(Breaking, "request-parameter-added-required")],
+            Bump::Major,
+        ),
+        case(
+            "required query parameter becomes optional",
+            vec![set(at(LIST, "/parameters/0/required"), json!(true))],
+            vec![remove(at(LIST, "/parameters/0/required"))],
+            &[(Additive, "request-parameter-became-optional")],
+            Bump::Minor,
+        ),
+        case(
+            "optional query parameter becomes required",
+            vec![],
+            vec![set(at(LIST, "/parameters/0/required"), json!(true))],
+            &[(Breaking, "request-parameter-became-required")],
+            Bump::Major,
+        ),
+        case(
+            "required request field becomes optional: its public field is retyped",
+            vec![],
+            vec![set(new_pet("/required"), json!([]))],
+            &[(Additive, "request-property-became-optional")],
+            Bump::Major,
+        ),
+        case(
+            "error status added",
+            vec![],
+            vec![set(
+                at(GET, "/responses/500"),
+                json!({"$ref": "#/components/responses/Error"}),
+            )],
+            &[(Additive, "response-status-added")],
+            Bump::Minor,
+        ),
+        case(
+            "unused schema added",
+            vec![],
+            vec![set(
+                format!("{SCHEMAS}/Owner"),
+                json!({"type": "object", "properties": {"name": {"type": "string"}}}),
+            )],
+            &[],
+            Bump::Minor,
+        ),
+        case(
+            "response field removed",
+            vec![],
+            vec![remove(pet("/properties/tag"))],
+            &[(Breaking, "response-property-removed")],
             Bump::Major,
         ),
         case(
