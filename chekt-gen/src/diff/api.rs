@@ -385,7 +385,7 @@ mod tests {
                 pub mod builder {
                     pub struct Pet { name: Result<String, String>, tag: Result<Option<String>, String> }
                     impl Default for Pet {
-                        fn default() -> Self { Self { name: Err("no name".into()), tag: Ok(None) } }
+                        fn default() -> Self { Self { name: Err(String::new()), tag: Ok(None) } }
                     }
                 }
             }

@@ -326,9 +326,12 @@ impl Anchors {
                 let rest = rest.to_snake_case();
                 return self.members.iter().any(|m| rest.starts_with(m.as_str()));
             }
-            item.member
-                .as_ref()
-                .is_none_or(|member| self.members.contains(&member.to_snake_case()))
+            // `set_age` is the `Option` setter of `age` (`model_types`).
+            item.member.as_ref().is_none_or(|member| {
+                let member = member.to_snake_case();
+                let field = member.strip_prefix("set_").unwrap_or(&member);
+                self.members.iter().any(|m| *m == member || m == field)
+            })
         })
     }
 }

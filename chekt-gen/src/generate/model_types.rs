@@ -11,7 +11,8 @@
 //! - [`seal`]: marks every struct with named fields `#[non_exhaustive]` and
 //!   drops its derived `Default` (it would appear and disappear with a
 //!   field's requiredness); values are built with `types::X::builder()`,
-//!   whose `Default` is always there;
+//!   whose `Default` is always there. typify's enums (`oneOf`, `anyOf`)
+//!   become `#[non_exhaustive]` too, like the open enums;
 //! - [`inner_setters`]: turns each builder setter of an `Option<T>` field
 //!   into one taking the `T` itself (`.name("x")`, stored as `Some`), and
 //!   adds `set_<field>(Option<T>)` to set or clear it (`None`), so a field
@@ -27,17 +28,22 @@ use super::first_generic;
 use super::secret_debug::drop_derive;
 
 /// Marks every struct with named fields in `types` `#[non_exhaustive]`
-/// and drops its derived `Default`; returns how many structs it marked.
+/// and drops its derived `Default`, and marks every enum (typify's
+/// `oneOf`/`anyOf` enums; open enums already are) `#[non_exhaustive]`, so
+/// a new variant is minor too; returns how many types it marked.
 pub fn seal(types: &mut [Item]) -> usize {
     let mut sealed = 0;
     for item in types {
-        let Item::Struct(s) = item else { continue };
-        if !matches!(s.fields, syn::Fields::Named(_)) {
-            continue;
-        }
-        drop_derive(&mut s.attrs, "Default");
-        if !s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
-            s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        let attrs = match item {
+            Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
+                drop_derive(&mut s.attrs, "Default");
+                &mut s.attrs
+            }
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            attrs.push(syn::parse_quote!(#[non_exhaustive]));
             sealed += 1;
         }
     }
@@ -158,12 +164,15 @@ mod tests {
         let mut types = items(
             "#[derive(Clone, Debug, Default)] pub struct A { pub x: Option<u8> }
              #[derive(Clone, Default)] pub struct B(u8);
-             pub enum C { X }",
+             pub enum C { X }
+             #[non_exhaustive] pub enum D { X }",
         );
-        assert_eq!(seal(&mut types), 1);
+        assert_eq!(seal(&mut types), 2);
         let code = quote!(#(#types)*).to_string();
         assert!(code.contains("# [derive (Clone , Debug)] # [non_exhaustive] pub struct A"));
         assert!(code.contains("# [derive (Clone , Default)] pub struct B"));
+        assert!(code.contains("# [non_exhaustive] pub enum C"));
+        assert_eq!(code.matches("non_exhaustive").count(), 3);
         // A second run finds nothing left to do.
         assert_eq!(seal(&mut types), 0);
     }
