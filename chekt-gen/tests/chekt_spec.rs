@@ -450,10 +450,45 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
             "lean_headers::append_to_request",
             "rows_as",
             "own_send",
+            "model_types::seal",
+            "model_types::inner_setters",
             "secret_debug"
         ]
     );
     let operations = spec().operations().count();
     assert!(passes.iter().all(|p| p.1 > 0), "{passes:?}");
     assert_eq!(passes[3].1, operations, "own_send rewrites every send()");
+    // Every model struct is sealed, every Option field's setter rewritten.
+    let file = syn::parse_file(&rendered.code).unwrap();
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|c| &c.1),
+            _ => None,
+        })
+        .unwrap();
+    let structs: Vec<&syn::ItemStruct> = types
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let option_fields = structs
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter(|f| {
+            let ty = &f.ty;
+            quote::quote!(#ty).to_string().starts_with(":: std :: option :: Option <")
+        })
+        .count();
+    assert_eq!(passes[4].1, structs.len(), "every model struct is sealed");
+    assert_eq!(passes[5].1, option_fields, "every Option field's setter");
+    for s in &structs {
+        let attrs = &s.attrs;
+        let attrs = quote::quote!(#(#attrs)*).to_string();
+        assert!(attrs.contains("non_exhaustive"), "{}: {attrs}", s.ident);
+        assert!(!attrs.contains("Default"), "{}: {attrs}", s.ident);
+    }
 }
