@@ -56,7 +56,10 @@ pub fn manifest_version(text: &str) -> Result<Version, String> {
                     .map_err(|e| format!("[package] version `{quoted}` is not semver: {e}"));
             }
             "version.workspace" => {
-                return Err("[package] version is inherited from the workspace; give chekt-api its own".to_string());
+                return Err(
+                    "[package] version is inherited from the workspace; give chekt-api its own"
+                        .to_string(),
+                );
             }
             _ => {}
         }
@@ -70,8 +73,11 @@ pub fn last_release<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<(&'t 
     tags.into_iter()
         .filter_map(|tag| Some((tag, tag_version(tag)?)))
         .max_by(|(a_tag, a), (b_tag, b)| {
-            a.cmp_precedence(b)
-                .then_with(|| a_tag.starts_with("chekt-api-v").cmp(&b_tag.starts_with("chekt-api-v")))
+            a.cmp_precedence(b).then_with(|| {
+                a_tag
+                    .starts_with("chekt-api-v")
+                    .cmp(&b_tag.starts_with("chekt-api-v"))
+            })
         })
 }
 
@@ -289,7 +295,10 @@ pub fn insert_entry(changelog: &str, entry: &str) -> String {
     };
     match at {
         Some(at) => format!("{}{entry}\n{}", &text[..at], &text[at..]),
-        None => format!("{}\n{entry}", text.trim_end_matches('\n').to_string() + "\n"),
+        None => format!(
+            "{}\n{entry}",
+            text.trim_end_matches('\n').to_string() + "\n"
+        ),
     }
 }
 
@@ -327,11 +336,14 @@ mod tests {
         assert_eq!(tag_version("chekt-gen-v0.3.0"), None);
         assert_eq!(tag_version("v1.2"), None);
         assert_eq!(tag_version("release-1"), None);
-        let tags = ["v0.1.0", "chekt-api-v0.10.0", "v0.9.0", "v0.10.0", "nightly"];
-        assert_eq!(
-            last_release(tags),
-            Some(("chekt-api-v0.10.0", v("0.10.0")))
-        );
+        let tags = [
+            "v0.1.0",
+            "chekt-api-v0.10.0",
+            "v0.9.0",
+            "v0.10.0",
+            "nightly",
+        ];
+        assert_eq!(last_release(tags), Some(("chekt-api-v0.10.0", v("0.10.0"))));
         assert_eq!(last_release(["nightly"]), None);
     }
 
@@ -364,7 +376,11 @@ mod tests {
             ("1.2.3", Bump::Patch, "1.2.4"),
         ];
         for (released, bump, next) in cases {
-            assert_eq!(next_version(&v(released), bump), v(next), "{released} {bump}");
+            assert_eq!(
+                next_version(&v(released), bump),
+                v(next),
+                "{released} {bump}"
+            );
         }
     }
 
@@ -384,7 +400,11 @@ mod tests {
             ("1.0.0-alpha.1", "1.0.0", Some(Bump::Patch)),
         ];
         for (released, current, bump) in cases {
-            assert_eq!(bump_between(&v(released), &v(current)), bump, "{released} → {current}");
+            assert_eq!(
+                bump_between(&v(released), &v(current)),
+                bump,
+                "{released} → {current}"
+            );
         }
     }
 
@@ -419,14 +439,20 @@ mod tests {
         assert!(check("0.0.1", "0.0.2", Bump::Major).ok);
         // Going back is refused, whatever the change.
         let back = check("0.2.0", "0.1.5", Bump::Patch);
-        assert!(!back.ok && back.message.contains("never goes back"), "{back}");
+        assert!(
+            !back.ok && back.message.contains("never goes back"),
+            "{back}"
+        );
     }
 
     #[test]
     fn entries_replace_their_version_and_go_above_older_ones() {
         let first = insert_entry("", "## [0.1.0] - 2026-01-01\n\n- one\n");
         assert!(first.starts_with(CHANGELOG_HEADER), "{first}");
-        assert!(first.ends_with("\n## [0.1.0] - 2026-01-01\n\n- one\n"), "{first}");
+        assert!(
+            first.ends_with("\n## [0.1.0] - 2026-01-01\n\n- one\n"),
+            "{first}"
+        );
         let second = insert_entry(&first, "## [0.2.0] - 2026-02-01\n\n- two\n");
         let again = insert_entry(&second, "## [0.2.0] - 2026-02-02\n\n- two, again\n");
         assert_eq!(again.matches("## [0.2.0]").count(), 1, "{again}");

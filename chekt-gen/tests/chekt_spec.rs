@@ -480,7 +480,9 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
         .flat_map(|s| s.fields.iter())
         .filter(|f| {
             let ty = &f.ty;
-            quote::quote!(#ty).to_string().starts_with(":: std :: option :: Option <")
+            quote::quote!(#ty)
+                .to_string()
+                .starts_with(":: std :: option :: Option <")
         })
         .count();
     assert_eq!(passes[4].1, structs.len(), "every model struct is sealed");

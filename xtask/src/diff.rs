@@ -106,8 +106,7 @@ pub(crate) fn options(wire_only: bool) -> DiffOptions {
         // The crate axis renders any spec the way `gen` renders ours, but a
         // pass with nothing to rewrite in that spec (no `fields` lists, say)
         // is not a reason to give up on comparing the crates.
-        crate_axis: (!wire_only)
-            .then(|| GenerateOptions::chekt_api().with_passes_must_fire(false)),
+        crate_axis: (!wire_only).then(|| GenerateOptions::chekt_api().with_passes_must_fire(false)),
     }
 }
 

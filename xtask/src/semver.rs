@@ -41,9 +41,8 @@ pub enum Changelog {
 /// Exit 0 when the version honours the changes, 1 when it does not, `Err`
 /// (exit 2) for bad input: a bad revision, an unreadable manifest or spec.
 pub fn run(args: SemverArgs) -> Result<ExitCode, Error> {
-    let top = PathBuf::from(
-        git(Path::new("."), &["rev-parse", "--show-toplevel"], "semver")?.trim_end(),
-    );
+    let top =
+        PathBuf::from(git(Path::new("."), &["rev-parse", "--show-toplevel"], "semver")?.trim_end());
     let tags = git(&top, &["tag", "--merged", "HEAD", "--list"], "release tags")?;
     let (base, label, released) = match release::last_release(tags.lines()) {
         Some((tag, version)) => (tag.to_string(), format!("release {tag}"), version),

@@ -312,9 +312,7 @@ fn required_fields(f: &syn::ImplItemFn) -> Vec<String> {
             let syn::Expr::Path(func) = call.func.as_ref() else {
                 return None;
             };
-            func.path
-                .is_ident("Err")
-                .then(|| unraw(&name.to_string()))
+            func.path.is_ident("Err").then(|| unraw(&name.to_string()))
         })
         .collect()
 }

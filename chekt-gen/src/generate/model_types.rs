@@ -95,7 +95,9 @@ fn rewrite_impl(block: &mut ItemImpl) -> Result<usize, String> {
             ));
         }
         let message = format!("error converting supplied value for {field}: {{e}}");
-        let doc_set = format!(" Sets `{field}` to `value`, stored as `Some` (`set_{field}` also takes `None`).");
+        let doc_set = format!(
+            " Sets `{field}` to `value`, stored as `Some` (`set_{field}` also takes `None`)."
+        );
         let doc_clear = format!(" Sets `{field}` to `value`: `None` leaves it unset.");
         out.push(syn::parse_quote! {
             #[doc = #doc_set]
