@@ -545,7 +545,7 @@ fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 2]
     Ok([
         PassCount::new(
             "model_types::seal",
-            "model structs are #[non_exhaustive] without a derived Default",
+            "model types are #[non_exhaustive], structs without a derived Default",
             sealed,
         ),
         PassCount::new(
