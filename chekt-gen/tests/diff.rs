@@ -1896,7 +1896,7 @@ fn crate_verdicts_match_the_compiler() {
         (
             "required request field becomes optional",
             vec![set(format!("{SCHEMAS}/NewPet/required"), json!([]))],
-            "let _: String = new_pet.name;",
+            "let _: types::NewPetName = new_pet.name;",
         ),
         (
             "optional response field added, Pet built through its builder",
