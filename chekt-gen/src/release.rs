@@ -196,15 +196,13 @@ pub fn changelog_entry(report: &Report, version: &Version, since: &str, date: &s
             one_line(&change.message),
             change.rule
         ));
-        if let Some(effect) = &change.crate_api {
-            for item in &effect.items {
-                sections[crate_section(item)].1.push(crate_line(item));
-            }
+        for item in change.crate_api.iter().flat_map(|e| &e.items) {
+            push_once(&mut sections[crate_section(item)].1, crate_line(item));
         }
     }
     if let CrateAxis::Compared { unattributed, .. } = &report.crate_axis {
         for item in unattributed {
-            sections[crate_section(item)].1.push(crate_line(item));
+            push_once(&mut sections[crate_section(item)].1, crate_line(item));
         }
     }
     let mut out = format!(
@@ -213,8 +211,7 @@ pub fn changelog_entry(report: &Report, version: &Version, since: &str, date: &s
         code_span(since),
         verdict(report)
     );
-    for (title, lines) in &mut sections {
-        lines.dedup();
+    for (title, lines) in &sections {
         if lines.is_empty() {
             continue;
         }
@@ -227,6 +224,14 @@ pub fn changelog_entry(report: &Report, version: &Version, since: &str, date: &s
         out.push_str("\n### Changed\n\n- No change to the API.\n");
     }
     out
+}
+
+/// An item touched by several wire changes (an enum value added to a
+/// schema used both ways) is listed once.
+fn push_once(lines: &mut Vec<String>, line: String) {
+    if !lines.contains(&line) {
+        lines.push(line);
+    }
 }
 
 fn crate_section(item: &ApiChange) -> usize {
@@ -295,10 +300,7 @@ pub fn insert_entry(changelog: &str, entry: &str) -> String {
     };
     match at {
         Some(at) => format!("{}{entry}\n{}", &text[..at], &text[at..]),
-        None => format!(
-            "{}\n{entry}",
-            text.trim_end_matches('\n').to_string() + "\n"
-        ),
+        None => format!("{}\n\n{entry}", text.trim_end_matches('\n')),
     }
 }
 

@@ -72,7 +72,7 @@ pub fn run(args: SemverArgs) -> Result<ExitCode, Error> {
     println!("{} ({})", check.message, verdict(&report));
     if let Some(mode) = args.changelog {
         let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let entry = release::changelog_entry(&report, &current, &label, &date);
+        let entry = release::changelog_entry(&report, &current, &base, &date);
         match mode {
             Changelog::Print => print!("{entry}"),
             Changelog::Append => {
