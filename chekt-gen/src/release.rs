@@ -220,7 +220,7 @@ pub fn changelog_entry(report: &Report, version: &Version, since: &str, date: &s
             out.push_str(&format!("- {line}\n"));
         }
     }
-    if report.changes.is_empty() && sections.iter().all(|(_, l)| l.is_empty()) {
+    if sections.iter().all(|(_, lines)| lines.is_empty()) {
         out.push_str("\n### Changed\n\n- No change to the API.\n");
     }
     out
