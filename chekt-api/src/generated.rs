@@ -304,8 +304,10 @@ id to quote to support, and `details` the fields that failed.
     ///The devices to delete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct BulkDeviceDeleteRequestDto {
-        pub device_ids: ::std::vec::Vec<i64>,
+        pub(crate) device_ids: ::std::vec::Vec<i64>,
     }
     impl BulkDeviceDeleteRequestDto {
         pub fn builder() -> builder::BulkDeviceDeleteRequestDto {
@@ -398,13 +400,15 @@ id to quote to support, and `details` the fields that failed.
     ///`ConnectDealerRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct ConnectDealerRequestDto {
         /**The dealer's company name. Seed 004 says the call supplies "the
 dealer's company name" but never names the field: inferred.
 */
-        pub company_name: ::std::string::String,
+        pub(crate) company_name: ::std::string::String,
         ///Your system's identifier for the dealer.
-        pub external_dealer_id: ::std::string::String,
+        pub(crate) external_dealer_id: ::std::string::String,
     }
     impl ConnectDealerRequestDto {
         pub fn builder() -> builder::ConnectDealerRequestDto {
@@ -414,14 +418,16 @@ dealer's company name" but never names the field: inferred.
     ///`CreateContactRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateContactRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        pub name: ::std::string::String,
-        pub phone: ::std::string::String,
+        pub(crate) email: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::string::String,
+        pub(crate) phone: ::std::string::String,
         ///Call order; 1 is called first.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<i32>,
+        pub(crate) priority: ::std::option::Option<i32>,
     }
     impl CreateContactRequestDto {
         pub fn builder() -> builder::CreateContactRequestDto {
@@ -431,16 +437,18 @@ dealer's company name" but never names the field: inferred.
     ///One device to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateDeviceRequestDto {
         ///The bridge channel a camera is attached to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub channel: ::std::option::Option<i32>,
-        pub external_device_id: ::std::string::String,
-        pub name: ::std::string::String,
+        pub(crate) channel: ::std::option::Option<i32>,
+        pub(crate) external_device_id: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub serial_number: ::std::option::Option<::std::string::String>,
+        pub(crate) serial_number: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
-        pub type_: crate::types::DeviceType,
+        pub(crate) type_: crate::types::DeviceType,
     }
     impl CreateDeviceRequestDto {
         pub fn builder() -> builder::CreateDeviceRequestDto {
@@ -450,14 +458,16 @@ dealer's company name" but never names the field: inferred.
     ///`CreateMonitoringStationRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateMonitoringStationRequestDto {
-        pub external_monitoring_station_id: ::std::string::String,
-        pub name: ::std::string::String,
+        pub(crate) external_monitoring_station_id: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         ///The receiver line sites report to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub receiver_number: ::std::option::Option<::std::string::String>,
+        pub(crate) receiver_number: ::std::option::Option<::std::string::String>,
     }
     impl CreateMonitoringStationRequestDto {
         pub fn builder() -> builder::CreateMonitoringStationRequestDto {
@@ -467,21 +477,23 @@ dealer's company name" but never names the field: inferred.
     ///`CreateSiteRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateSiteRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub account_number: ::std::option::Option<::std::string::String>,
+        pub(crate) account_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address1: ::std::option::Option<::std::string::String>,
+        pub(crate) address1: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address2: ::std::option::Option<::std::string::String>,
+        pub(crate) address2: ::std::option::Option<::std::string::String>,
         ///Your system's identifier.
-        pub external_site_id: ::std::string::String,
+        pub(crate) external_site_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub monitoring_station_id: ::std::option::Option<i64>,
+        pub(crate) monitoring_station_id: ::std::option::Option<i64>,
         ///Display name.
-        pub name: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         ///IANA timezone ID.
-        pub timezone: ::std::string::String,
+        pub(crate) timezone: ::std::string::String,
     }
     impl CreateSiteRequestDto {
         pub fn builder() -> builder::CreateSiteRequestDto {
@@ -953,27 +965,29 @@ code generation uses the full row (`x-chekt-partial-row`).
     ///The form body of `POST /oauth/token`; which fields a grant needs is listed on the operation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct TokenRequest {
         ///An ES256-signed JWT (the JWT-bearer grant).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assertion: ::std::option::Option<::std::string::String>,
+        pub(crate) assertion: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_id: ::std::option::Option<::std::string::String>,
+        pub(crate) client_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub(crate) client_secret: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<::std::string::String>,
+        pub(crate) code: ::std::option::Option<::std::string::String>,
         ///The PKCE verifier (43–128 characters, RFC 7636 §4.1).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code_verifier: ::std::option::Option<TokenRequestCodeVerifier>,
-        pub grant_type: crate::types::GrantType,
+        pub(crate) code_verifier: ::std::option::Option<TokenRequestCodeVerifier>,
+        pub(crate) grant_type: crate::types::GrantType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub redirect_uri: ::std::option::Option<::std::string::String>,
+        pub(crate) redirect_uri: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub(crate) refresh_token: ::std::option::Option<::std::string::String>,
         ///Space-separated scopes to request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<::std::string::String>,
+        pub(crate) scope: ::std::option::Option<::std::string::String>,
     }
     impl ::std::fmt::Debug for TokenRequest {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1095,14 +1109,16 @@ current refresh token (thirty-day sliding window, seed 000).
     ///`UpdateAlarmVerificationRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateAlarmVerificationRequestDto {
-        pub action: crate::types::VerificationAction,
+        pub(crate) action: crate::types::VerificationAction,
         /**Contact who handled the verification. Seed 003 types it as a
 "number"; an integer (like every other id) is inferred.
 */
-        pub contact_id: i64,
+        pub(crate) contact_id: i64,
         ///When the action was taken (ISO-8601).
-        pub responded_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub(crate) responded_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl UpdateAlarmVerificationRequestDto {
         pub fn builder() -> builder::UpdateAlarmVerificationRequestDto {
@@ -1112,10 +1128,12 @@ current refresh token (thirty-day sliding window, seed 000).
     ///`UpdateArmingSettingsRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateArmingSettingsRequestDto {
-        pub mode: crate::types::ArmingMode,
-        pub schedule: ::std::vec::Vec<ArmingScheduleEntry>,
-        pub schedule_enabled: ActivationFlag,
+        pub(crate) mode: crate::types::ArmingMode,
+        pub(crate) schedule: ::std::vec::Vec<ArmingScheduleEntry>,
+        pub(crate) schedule_enabled: ActivationFlag,
     }
     impl UpdateArmingSettingsRequestDto {
         pub fn builder() -> builder::UpdateArmingSettingsRequestDto {
@@ -1125,15 +1143,17 @@ current refresh token (thirty-day sliding window, seed 000).
     ///Fields to change; fields left out are unchanged.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateContactRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub(crate) email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<i32>,
+        pub(crate) priority: ::std::option::Option<i32>,
     }
     impl UpdateContactRequestDto {
         pub fn builder() -> builder::UpdateContactRequestDto {
@@ -1143,14 +1163,16 @@ current refresh token (thirty-day sliding window, seed 000).
     ///One device to update; fields left out are unchanged.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateDeviceRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub channel: ::std::option::Option<i32>,
-        pub device_id: i64,
+        pub(crate) channel: ::std::option::Option<i32>,
+        pub(crate) device_id: i64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub external_device_id: ::std::option::Option<::std::string::String>,
+        pub(crate) external_device_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
     }
     impl UpdateDeviceRequestDto {
         pub fn builder() -> builder::UpdateDeviceRequestDto {
@@ -1160,15 +1182,19 @@ current refresh token (thirty-day sliding window, seed 000).
     ///Fields to change; fields left out are unchanged.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateMonitoringStationRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub external_monitoring_station_id: ::std::option::Option<::std::string::String>,
+        pub(crate) external_monitoring_station_id: ::std::option::Option<
+            ::std::string::String,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub receiver_number: ::std::option::Option<::std::string::String>,
+        pub(crate) receiver_number: ::std::option::Option<::std::string::String>,
     }
     impl UpdateMonitoringStationRequestDto {
         pub fn builder() -> builder::UpdateMonitoringStationRequestDto {
@@ -1178,8 +1204,10 @@ current refresh token (thirty-day sliding window, seed 000).
     ///The new activation flag. Seed 003 documents no request body; this one is inferred.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateSiteActivationStatusRequestDto {
-        pub is_activated: ActivationFlag,
+        pub(crate) is_activated: ActivationFlag,
     }
     impl UpdateSiteActivationStatusRequestDto {
         pub fn builder() -> builder::UpdateSiteActivationStatusRequestDto {
@@ -7180,6 +7208,218 @@ current refresh token (thirty-day sliding window, seed 000).
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl BulkDeviceDeleteRequestDto {
+        pub fn device_ids(&self) -> ::std::option::Option<&::std::vec::Vec<i64>> {
+            ::std::option::Option::Some(&self.device_ids)
+        }
+    }
+    impl ConnectDealerRequestDto {
+        /**The dealer's company name. Seed 004 says the call supplies "the
+dealer's company name" but never names the field: inferred.
+*/
+        pub fn company_name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.company_name)
+        }
+        ///Your system's identifier for the dealer.
+        pub fn external_dealer_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_dealer_id)
+        }
+    }
+    impl CreateContactRequestDto {
+        pub fn email(&self) -> ::std::option::Option<&::std::string::String> {
+            self.email.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.phone)
+        }
+        ///Call order; 1 is called first.
+        pub fn priority(&self) -> ::std::option::Option<&i32> {
+            self.priority.as_ref()
+        }
+    }
+    impl CreateDeviceRequestDto {
+        ///The bridge channel a camera is attached to.
+        pub fn channel(&self) -> ::std::option::Option<&i32> {
+            self.channel.as_ref()
+        }
+        pub fn external_device_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_device_id)
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn serial_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.serial_number.as_ref()
+        }
+        pub fn type_(&self) -> ::std::option::Option<&crate::types::DeviceType> {
+            ::std::option::Option::Some(&self.type_)
+        }
+    }
+    impl CreateMonitoringStationRequestDto {
+        pub fn external_monitoring_station_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_monitoring_station_id)
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        ///The receiver line sites report to.
+        pub fn receiver_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.receiver_number.as_ref()
+        }
+    }
+    impl CreateSiteRequestDto {
+        pub fn account_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.account_number.as_ref()
+        }
+        pub fn address1(&self) -> ::std::option::Option<&::std::string::String> {
+            self.address1.as_ref()
+        }
+        pub fn address2(&self) -> ::std::option::Option<&::std::string::String> {
+            self.address2.as_ref()
+        }
+        ///Your system's identifier.
+        pub fn external_site_id(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_site_id)
+        }
+        pub fn monitoring_station_id(&self) -> ::std::option::Option<&i64> {
+            self.monitoring_station_id.as_ref()
+        }
+        ///Display name.
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        ///IANA timezone ID.
+        pub fn timezone(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.timezone)
+        }
+    }
+    impl TokenRequest {
+        ///An ES256-signed JWT (the JWT-bearer grant).
+        pub fn assertion(&self) -> ::std::option::Option<&::std::string::String> {
+            self.assertion.as_ref()
+        }
+        pub fn client_id(&self) -> ::std::option::Option<&::std::string::String> {
+            self.client_id.as_ref()
+        }
+        pub fn client_secret(&self) -> ::std::option::Option<&::std::string::String> {
+            self.client_secret.as_ref()
+        }
+        pub fn code(&self) -> ::std::option::Option<&::std::string::String> {
+            self.code.as_ref()
+        }
+        ///The PKCE verifier (43–128 characters, RFC 7636 §4.1).
+        pub fn code_verifier(&self) -> ::std::option::Option<&TokenRequestCodeVerifier> {
+            self.code_verifier.as_ref()
+        }
+        pub fn grant_type(&self) -> ::std::option::Option<&crate::types::GrantType> {
+            ::std::option::Option::Some(&self.grant_type)
+        }
+        pub fn redirect_uri(&self) -> ::std::option::Option<&::std::string::String> {
+            self.redirect_uri.as_ref()
+        }
+        pub fn refresh_token(&self) -> ::std::option::Option<&::std::string::String> {
+            self.refresh_token.as_ref()
+        }
+        ///Space-separated scopes to request.
+        pub fn scope(&self) -> ::std::option::Option<&::std::string::String> {
+            self.scope.as_ref()
+        }
+    }
+    impl UpdateAlarmVerificationRequestDto {
+        pub fn action(
+            &self,
+        ) -> ::std::option::Option<&crate::types::VerificationAction> {
+            ::std::option::Option::Some(&self.action)
+        }
+        /**Contact who handled the verification. Seed 003 types it as a
+"number"; an integer (like every other id) is inferred.
+*/
+        pub fn contact_id(&self) -> ::std::option::Option<&i64> {
+            ::std::option::Option::Some(&self.contact_id)
+        }
+        ///When the action was taken (ISO-8601).
+        pub fn responded_at(
+            &self,
+        ) -> ::std::option::Option<&::chrono::DateTime<::chrono::offset::Utc>> {
+            ::std::option::Option::Some(&self.responded_at)
+        }
+    }
+    impl UpdateArmingSettingsRequestDto {
+        pub fn mode(&self) -> ::std::option::Option<&crate::types::ArmingMode> {
+            ::std::option::Option::Some(&self.mode)
+        }
+        pub fn schedule(
+            &self,
+        ) -> ::std::option::Option<&::std::vec::Vec<ArmingScheduleEntry>> {
+            ::std::option::Option::Some(&self.schedule)
+        }
+        pub fn schedule_enabled(&self) -> ::std::option::Option<&ActivationFlag> {
+            ::std::option::Option::Some(&self.schedule_enabled)
+        }
+    }
+    impl UpdateContactRequestDto {
+        pub fn email(&self) -> ::std::option::Option<&::std::string::String> {
+            self.email.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        pub fn priority(&self) -> ::std::option::Option<&i32> {
+            self.priority.as_ref()
+        }
+    }
+    impl UpdateDeviceRequestDto {
+        pub fn channel(&self) -> ::std::option::Option<&i32> {
+            self.channel.as_ref()
+        }
+        pub fn device_id(&self) -> ::std::option::Option<&i64> {
+            ::std::option::Option::Some(&self.device_id)
+        }
+        pub fn external_device_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            self.external_device_id.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+    }
+    impl UpdateMonitoringStationRequestDto {
+        pub fn external_monitoring_station_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            self.external_monitoring_station_id.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        pub fn receiver_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.receiver_number.as_ref()
+        }
+    }
+    impl UpdateSiteActivationStatusRequestDto {
+        pub fn is_activated(&self) -> ::std::option::Option<&ActivationFlag> {
+            ::std::option::Option::Some(&self.is_activated)
         }
     }
     ///The site's arming state. New modes may appear.

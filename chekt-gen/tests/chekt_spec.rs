@@ -452,6 +452,7 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
             "own_send",
             "model_types::seal",
             "model_types::inner_setters",
+            "model_types::accessors",
             "secret_debug"
         ]
     );
@@ -493,4 +494,54 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
         assert!(attrs.contains("non_exhaustive"), "{}: {attrs}", s.ident);
         assert!(!attrs.contains("Default"), "{}: {attrs}", s.ident);
     }
+    // Request-only types hide every field behind a getter; types that a
+    // response or webhook carries keep every field public.
+    let hidden: Vec<String> = structs
+        .iter()
+        .filter(|s| {
+            s.fields
+                .iter()
+                .all(|f| !matches!(f.vis, syn::Visibility::Public(_)))
+        })
+        .map(|s| s.ident.to_string())
+        .collect();
+    let hidden_fields = structs
+        .iter()
+        .filter(|s| hidden.contains(&s.ident.to_string()))
+        .map(|s| s.fields.len())
+        .sum::<usize>();
+    assert_eq!(
+        passes[6].1, hidden_fields,
+        "every field of a request-only type"
+    );
+    for request in [
+        "TokenRequest",
+        "CreateSiteRequestDto",
+        "UpdateDeviceRequestDto",
+    ] {
+        assert!(hidden.iter().any(|h| h == request), "{request}: {hidden:?}");
+    }
+    for response in [
+        "ResponseSiteBasicDto",
+        "Alarm",
+        "TokenResponse",
+        "AlarmCreatedEvent",
+        "ArmingScheduleEntry",
+    ] {
+        assert!(
+            !hidden.iter().any(|h| h == response),
+            "{response}: {hidden:?}"
+        );
+    }
+    let code = &rendered.code;
+    assert!(
+        code.contains(
+            "pub fn grant_type(&self) -> ::std::option::Option<&crate::types::GrantType>"
+        ),
+        "a required field's getter returns Option<&T>"
+    );
+    assert!(
+        code.contains("pub fn scope(&self) -> ::std::option::Option<&::std::string::String>"),
+        "an optional field's getter returns Option<&T>"
+    );
 }

@@ -7,7 +7,8 @@
 //! optional query parameters, append header parameters to the request and
 //! move response headers instead of copying them, make the model types
 //! `#[non_exhaustive]` with setters that take the inner value of optional
-//! fields ([`model_types`]), give lists that take
+//! fields and getters instead of public fields on the types that only
+//! travel in requests ([`model_types`]), give lists that take
 //! `fields` a `send_as::<Row>()`, route every `send()` through the target
 //! crate's runtime (`own_send`, with [`GenerateOptions::with_runtime`]),
 //! add the operation table and paging impls,
@@ -41,6 +42,7 @@ pub mod names;
 pub mod open_enums;
 mod own_send;
 mod repeatable;
+mod request_only;
 mod rows_as;
 mod secret_debug;
 
@@ -525,7 +527,7 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
 /// [`model_types`] over `mod types` and `mod types::builder`: the model
 /// structs are `#[non_exhaustive]` and built through setters that stay the
 /// same when a field turns optional.
-fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 2]> {
+fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 3]> {
     let missing = |name: &str| Error::InvalidOutput {
         file: spec.name().to_string(),
         message: format!("progenitor output has no `mod {name}`"),
@@ -542,6 +544,12 @@ fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 2]
         }
         None => 0,
     };
+    let request_only = request_only::types(spec.value(), types);
+    let hidden =
+        model_types::accessors(types, &request_only).map_err(|message| Error::Uncompilable {
+            file: spec.name().to_string(),
+            message,
+        })?;
     Ok([
         PassCount::new(
             "model_types::seal",
@@ -552,6 +560,11 @@ fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 2]
             "model_types::inner_setters",
             "builder setters of optional fields take the inner value",
             setters,
+        ),
+        PassCount::new(
+            "model_types::accessors",
+            "fields of request-only types are read through getters",
+            hidden,
         ),
     ])
 }

@@ -16,10 +16,19 @@
 //! - [`inner_setters`]: turns each builder setter of an `Option<T>` field
 //!   into one taking the `T` itself (`.name("x")`, stored as `Some`), and
 //!   adds `set_<field>(Option<T>)` to set or clear it (`None`), so a field
-//!   turning optional changes no setter (only adds `set_<field>`).
+//!   turning optional changes no setter (only adds `set_<field>`);
+//! - [`accessors`]: following aws-sdk-rust's input shapes, the structs that
+//!   only travel in requests ([`super::request_only`]) get `pub(crate)`
+//!   fields and one getter per field, `fn <field>(&self) -> Option<&T>`
+//!   (`Some(&self.field)` for a required one), so a request field turning
+//!   optional changes no public signature. Types that appear in a response
+//!   or webhook keep public fields: reading them is the point, and a
+//!   response field turning optional does break its readers.
 //!
 //! Each function returns how many places it rewrote (the generator's
 //! guard fails when one rewrites nothing on a spec that has such types).
+
+use std::collections::BTreeSet;
 
 use quote::{format_ident, quote};
 use syn::{GenericArgument, ImplItem, Item, ItemImpl, PathArguments, TypeParamBound};
@@ -48,6 +57,81 @@ pub fn seal(types: &mut [Item]) -> usize {
         }
     }
     sealed
+}
+
+/// Hides the fields of the structs named in `request_only` (`pub(crate)`)
+/// and gives each struct one getter per field, named like the field (the
+/// builders live on `types::builder::X`, a different type, so only the
+/// struct's own inherent methods, typify's `builder()`, can clash: that is
+/// an error naming the field). Returns how many fields it hid.
+pub fn accessors(types: &mut Vec<Item>, request_only: &BTreeSet<String>) -> Result<usize, String> {
+    let mut hidden = 0;
+    let mut getters = Vec::new();
+    for item in types.iter_mut() {
+        let Item::Struct(s) = item else { continue };
+        if !request_only.contains(&s.ident.to_string()) {
+            continue;
+        }
+        let syn::Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        let mut methods = Vec::new();
+        for field in fields.named.iter_mut() {
+            let Some(name) = field.ident.clone() else {
+                continue;
+            };
+            field.vis = syn::parse_quote!(pub(crate));
+            let ty = &field.ty;
+            let docs = field.attrs.iter().filter(|a| a.path().is_ident("doc"));
+            let (returns, body) = match first_generic(ty, "Option") {
+                Some(inner) => (inner, quote!(self.#name.as_ref())),
+                None => (ty, quote!(::std::option::Option::Some(&self.#name))),
+            };
+            methods.push(quote! {
+                #(#docs)*
+                pub fn #name(&self) -> ::std::option::Option<&#returns> {
+                    #body
+                }
+            });
+            hidden += 1;
+        }
+        s.attrs.push(syn::parse_quote!(#[doc = ""]));
+        s.attrs.push(syn::parse_quote!(#[doc = " Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`."]));
+        getters.push((s.ident.clone(), methods));
+    }
+    for (owner, methods) in getters {
+        let taken = inherent_methods(types, &owner);
+        for method in &methods {
+            let f: syn::ImplItemFn = syn::parse2(method.clone()).map_err(|e| e.to_string())?;
+            if taken.contains(&f.sig.ident.to_string()) {
+                return Err(format!(
+                    "`types::{owner}` already has a method `{}`, the name of the getter of its field `{}`",
+                    f.sig.ident, f.sig.ident
+                ));
+            }
+        }
+        types.push(syn::parse_quote! {
+            impl #owner { #(#methods)* }
+        });
+    }
+    Ok(hidden)
+}
+
+/// The names of the inherent methods `items` gives the type `owner`.
+fn inherent_methods(items: &[Item], owner: &syn::Ident) -> BTreeSet<String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(block) if block.trait_.is_none() => Some(block),
+            _ => None,
+        })
+        .filter(|block| matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident(owner)))
+        .flat_map(|block| &block.items)
+        .filter_map(|i| match i {
+            ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Rewrites the setters of `Option` fields in `builders` (the items of
@@ -217,5 +301,35 @@ mod tests {
         );
         let err = inner_setters(&mut builders).unwrap_err();
         assert!(err.contains("`Pet`") && err.contains("`set_name`"), "{err}");
+    }
+
+    #[test]
+    fn request_only_fields_are_read_through_getters() {
+        let mut types = items(
+            "pub struct New { ///Its name.\n pub name: String, pub tag: Option<String> }
+             impl New { pub fn builder() -> u8 { 0 } }
+             pub struct Shown { pub name: String }",
+        );
+        let only = BTreeSet::from(["New".to_string()]);
+        assert_eq!(accessors(&mut types, &only).unwrap(), 2);
+        let code = quote!(#(#types)*).to_string();
+        assert!(code.contains("pub (crate) name : String , pub (crate) tag : Option < String >"));
+        assert!(code.contains("# [doc = \"Its name.\"] pub fn name (& self) -> :: std :: option :: Option < & String > { :: std :: option :: Option :: Some (& self . name) }"), "{code}");
+        assert!(code.contains("pub fn tag (& self) -> :: std :: option :: Option < & String > { self . tag . as_ref () }"));
+        assert!(code.contains("pub struct Shown { pub name : String }"));
+    }
+
+    #[test]
+    fn a_getter_clashing_with_a_method_is_an_error() {
+        let mut types = items(
+            "pub struct New { pub builder: String }
+             impl New { pub fn builder() -> u8 { 0 } }",
+        );
+        let only = BTreeSet::from(["New".to_string()]);
+        let err = accessors(&mut types, &only).unwrap_err();
+        assert!(
+            err.contains("`types::New`") && err.contains("`builder`"),
+            "{err}"
+        );
     }
 }
