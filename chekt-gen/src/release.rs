@@ -134,15 +134,31 @@ pub struct Verdict {
 /// release, the same version included; an additive change needs a version
 /// compatible-or-higher above it (a patch bump before 1.0, a minor bump
 /// after); a breaking change needs an incompatible version.
+///
+/// Pre-releases (SemVer §9): a pre-release is judged by its version core
+/// (`0.2.0-alpha.1` honours what `0.2.0` would; no `^0.1` requirement picks
+/// it, Cargo matches pre-releases only when asked for), and after a
+/// pre-release release, its later pre-releases and its final version may
+/// carry any change.
 pub fn check(release: &str, released: &Version, current: &Version, needed: Bump) -> Verdict {
     let made = bump_between(released, current);
     let floor = next_version(released, needed);
-    let ok = match needed {
-        Bump::Patch => key(current) >= key(released),
-        Bump::Minor => key(current) >= key(&floor),
-        Bump::Major => made == Some(Bump::Major),
-    };
-    let message = if ok {
+    let core = Version::new(current.major, current.minor, current.patch);
+    let same_core = !released.pre.is_empty()
+        && (released.major, released.minor, released.patch) == (core.major, core.minor, core.patch)
+        && key(current) > key(released);
+    let ok = key(current) >= key(released)
+        && (same_core
+            || match needed {
+                Bump::Patch => true,
+                Bump::Minor => key(&core) >= key(&floor),
+                Bump::Major => bump_between(released, &core) == Some(Bump::Major),
+            });
+    let message = if same_core {
+        format!(
+            "chekt-api {current} follows the pre-release {release} ({released}) of the same version, which may change anything (SemVer §9)"
+        )
+    } else if ok {
         format!("chekt-api {current} honours the {needed} change since {release} ({released})")
     } else if key(current) < key(released) {
         format!(
@@ -439,6 +455,18 @@ mod tests {
         assert!(check("1.2.3", "2.0.0", Bump::Major).ok);
         // 0.0.z: every bump is breaking.
         assert!(check("0.0.1", "0.0.2", Bump::Major).ok);
+        // Pre-releases: judged by their version core; after a pre-release,
+        // its own later pre-releases and final version may break.
+        assert!(check("0.1.0", "0.2.0-alpha.1", Bump::Major).ok);
+        assert!(check("0.1.0", "0.1.1-alpha.1", Bump::Minor).ok);
+        assert!(!check("0.1.0", "0.1.1-alpha.1", Bump::Major).ok);
+        assert!(!check("1.2.3", "1.2.4-rc.1", Bump::Minor).ok);
+        let after = check("0.2.0-alpha.1", "0.2.0", Bump::Major);
+        assert!(after.ok && after.message.contains("SemVer §9"), "{after}");
+        assert!(check("0.2.0-alpha.1", "0.2.0-alpha.2", Bump::Major).ok);
+        assert!(!check("0.2.0-alpha.1", "0.2.0-alpha.1", Bump::Minor).ok);
+        assert!(check("0.2.0-alpha.1", "0.2.0-alpha.1", Bump::Patch).ok);
+        assert!(!check("0.2.0", "0.2.0-alpha.1", Bump::Patch).ok);
         // Going back is refused, whatever the change.
         let back = check("0.2.0", "0.1.5", Bump::Patch);
         assert!(

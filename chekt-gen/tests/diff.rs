@@ -1535,6 +1535,35 @@ fn two_axis_cases() -> Vec<TwoAxes> {
             Bump::Minor,
         ),
         case(
+            "optional property added to an allOf'd schema",
+            vec![
+                set(
+                    format!("{SCHEMAS}/Base"),
+                    json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                ),
+                set(
+                    pet("/properties/meta"),
+                    json!({"allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {"b": {"type": "string"}}}]}),
+                ),
+            ],
+            vec![set(
+                format!("{SCHEMAS}/Base/properties/c"),
+                json!({"type": "string"}),
+            )],
+            &[(Additive, "response-property-added")],
+            Bump::Minor,
+        ),
+        case(
+            "query parameter renamed",
+            vec![],
+            vec![set(at(LIST, "/parameters/2/name"), json!("labels"))],
+            &[
+                (Breaking, "request-parameter-removed"),
+                (Additive, "request-parameter-added-optional"),
+            ],
+            Bump::Major,
+        ),
+        case(
             "optional header added to a response",
             vec![],
             vec![set(

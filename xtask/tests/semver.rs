@@ -123,6 +123,7 @@ fn the_highest_reachable_tag_is_the_release() {
     let dir = repo("0.3.0");
     git(dir.path(), &["tag", "v0.2.0"]);
     git(dir.path(), &["tag", "chekt-api-v0.3.0"]);
+    git(dir.path(), &["tag", "v0.3.0"]);
     git(dir.path(), &["tag", "not-a-release"]);
     edit_spec(
         dir.path(),
@@ -146,10 +147,20 @@ fn the_highest_reachable_tag_is_the_release() {
     let added = stdout.split("### Added").nth(1).unwrap();
     assert!(
         added.contains("Wire: optional property `nickname` added")
-            && added.contains("Crate: `types::NewPet.nickname` added"),
+            && added.contains("Crate: `types::NewPet::nickname` added"),
         "{stdout}"
     );
     assert!(!stdout.contains("### Breaking"), "{stdout}");
+    // A pre-release with build metadata is judged by its version core.
+    set_version(dir.path(), "0.3.1-alpha.1+0.8.0");
+    let (code, stdout, stderr) = xtask(dir.path(), &["semver", "--changelog", "print"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "chekt-api 0.3.1-alpha.1+0.8.0 honours the minor change since release chekt-api-v0.3.0"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
