@@ -128,7 +128,6 @@ fn idents(ty: &syn::Type) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
 
     #[test]
