@@ -87,12 +87,13 @@ pub fn accessors(types: &mut Vec<Item>, request_only: &BTreeSet<String>) -> Resu
                 Some(inner) => (inner, quote!(self.#name.as_ref())),
                 None => (ty, quote!(::std::option::Option::Some(&self.#name))),
             };
-            methods.push(quote! {
+            let method = quote! {
                 #(#docs)*
                 pub fn #name(&self) -> ::std::option::Option<&#returns> {
                     #body
                 }
-            });
+            };
+            methods.push((name, method));
             hidden += 1;
         }
         s.attrs.push(syn::parse_quote!(#[doc = ""]));
@@ -101,15 +102,15 @@ pub fn accessors(types: &mut Vec<Item>, request_only: &BTreeSet<String>) -> Resu
     }
     for (owner, methods) in getters {
         let taken = inherent_methods(types, &owner);
-        for method in &methods {
-            let f: syn::ImplItemFn = syn::parse2(method.clone()).map_err(|e| e.to_string())?;
-            if taken.contains(&f.sig.ident.to_string()) {
-                return Err(format!(
-                    "`types::{owner}` already has a method `{}`, the name of the getter of its field `{}`",
-                    f.sig.ident, f.sig.ident
-                ));
-            }
+        if let Some((name, _)) = methods
+            .iter()
+            .find(|(name, _)| taken.contains(&name.to_string()))
+        {
+            return Err(format!(
+                "`types::{owner}` already has a method `{name}`, the name of the getter of its field `{name}`"
+            ));
         }
+        let methods = methods.iter().map(|(_, method)| method);
         types.push(syn::parse_quote! {
             impl #owner { #(#methods)* }
         });
