@@ -50,10 +50,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dealer = client
         .connect_dealer()
-        .body(ConnectDealerRequestDto {
-            company_name: ask("company name")?,
-            external_dealer_id: ask("your dealer id")?,
-        })
+        .body(
+            ConnectDealerRequestDto::builder()
+                .company_name(ask("company name")?)
+                .external_dealer_id(ask("your dealer id")?),
+        )
         .send()
         .await?;
     println!("connected dealer {:?}", dealer.dealer_id);

@@ -26,10 +26,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let dealer = client
         .connect_dealer()
-        .body(ConnectDealerRequestDto {
-            company_name,
-            external_dealer_id,
-        })
+        .body(
+            ConnectDealerRequestDto::builder()
+                .company_name(company_name)
+                .external_dealer_id(external_dealer_id),
+        )
         .send()
         .await?;
     println!(

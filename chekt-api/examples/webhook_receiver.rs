@@ -68,34 +68,40 @@ async fn process(mut jobs: mpsc::Receiver<Delivery>) {
     while let Some(delivery) = jobs.recv().await {
         // The event schemas are inferred, so every field but `type` is
         // optional: a payload without one still arrives typed.
-        let alarm = |data: &Option<chekt_api::types::Alarm>| data.clone().unwrap_or_default();
+        let text = |field: Option<&String>| field.map_or("?", String::as_str).to_string();
         match &delivery.event {
             WebhookEvent::AlarmCreated(event) => {
-                let data = alarm(&event.data);
+                let data = event.data.as_ref();
                 println!(
-                    "alarm {:?} ({:?}) on device {:?} at site {:?}",
-                    data.alarm_id, data.alarm_type, data.device_id, data.site_id
+                    "alarm {} ({}) on device {} at site {}",
+                    text(data.and_then(|d| d.alarm_id.as_ref())),
+                    text(data.and_then(|d| d.alarm_type.as_ref())),
+                    text(data.and_then(|d| d.device_id.as_ref())),
+                    text(data.and_then(|d| d.site_id.as_ref())),
                 )
             }
             WebhookEvent::AlarmResolved(event) => {
-                let data = alarm(&event.data);
+                let data = event.data.as_ref();
                 println!(
-                    "alarm {:?} resolved: {}",
-                    data.alarm_id,
-                    data.resolution.as_deref().unwrap_or("no resolution given")
+                    "alarm {} resolved: {}",
+                    text(data.and_then(|d| d.alarm_id.as_ref())),
+                    data.and_then(|d| d.resolution.as_deref())
+                        .unwrap_or("no resolution given")
                 )
             }
             WebhookEvent::AlarmDispatched(event) => {
                 println!(
-                    "responders dispatched for alarm {:?}",
-                    alarm(&event.data).alarm_id
+                    "responders dispatched for alarm {}",
+                    text(event.data.as_ref().and_then(|d| d.alarm_id.as_ref()))
                 )
             }
             WebhookEvent::SnapshotCreated(event) => {
-                let data = event.data.clone().unwrap_or_default();
+                let data = event.data.as_ref();
                 println!(
-                    "snapshot {:?} from device {:?}: {:?}",
-                    data.snapshot_id, data.device_id, data.image_url
+                    "snapshot {} from device {}: {:?}",
+                    text(data.and_then(|d| d.snapshot_id.as_ref())),
+                    text(data.and_then(|d| d.device_id.as_ref())),
+                    data.and_then(|d| d.image_url.as_ref())
                 )
             }
             // A type this version does not know yet, or a known type whose

@@ -44,7 +44,8 @@ pub mod types {
         }
     }
     ///An alarm as webhook events carry it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Alarm {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alarm_id: ::std::option::Option<::std::string::String>,
@@ -78,6 +79,7 @@ pub mod types {
     }
     ///Payload of `alarm.created`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AlarmCreatedEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -96,6 +98,7 @@ pub mod types {
     }
     ///Payload of `alarm.dispatched`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AlarmDispatchedEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -113,6 +116,7 @@ pub mod types {
     }
     ///Payload of `alarm.resolved`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AlarmResolvedEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -133,6 +137,7 @@ a human-readable explanation; `code` a machine code, `request_id` the
 id to quote to support, and `details` the fields that failed.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ApiError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<crate::types::ErrorCode>,
@@ -149,7 +154,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///Arm and disarm times for one weekday, in the site's timezone.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ArmingScheduleEntry {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub arm_at: ::std::option::Option<ArmingScheduleEntryArmAt>,
@@ -280,7 +286,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///Per-item results of a bulk create.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkDeviceCreationResponseDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub failure_count: ::std::option::Option<i32>,
@@ -296,8 +303,11 @@ id to quote to support, and `details` the fields that failed.
     }
     ///The devices to delete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct BulkDeviceDeleteRequestDto {
-        pub device_ids: ::std::vec::Vec<i64>,
+        pub(crate) device_ids: ::std::vec::Vec<i64>,
     }
     impl BulkDeviceDeleteRequestDto {
         pub fn builder() -> builder::BulkDeviceDeleteRequestDto {
@@ -305,7 +315,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///Per-id results of a bulk delete.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkDeviceDeleteResponseDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub failure_count: ::std::option::Option<i32>,
@@ -320,7 +331,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///The outcome for one id of a bulk delete.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkDeviceDeleteResultDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub device_id: ::std::option::Option<i64>,
@@ -335,7 +347,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///The outcome for one item of a bulk device call, in request order.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkDeviceItemResultDto {
         ///The device as stored, when the item succeeded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -355,7 +368,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///Per-item results of a bulk update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkDeviceUpdateResponseDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub failure_count: ::std::option::Option<i32>,
@@ -370,7 +384,8 @@ id to quote to support, and `details` the fields that failed.
         }
     }
     ///Why one item of a bulk call failed.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct BulkItemError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
@@ -384,13 +399,16 @@ id to quote to support, and `details` the fields that failed.
     }
     ///`ConnectDealerRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct ConnectDealerRequestDto {
         /**The dealer's company name. Seed 004 says the call supplies "the
 dealer's company name" but never names the field: inferred.
 */
-        pub company_name: ::std::string::String,
+        pub(crate) company_name: ::std::string::String,
         ///Your system's identifier for the dealer.
-        pub external_dealer_id: ::std::string::String,
+        pub(crate) external_dealer_id: ::std::string::String,
     }
     impl ConnectDealerRequestDto {
         pub fn builder() -> builder::ConnectDealerRequestDto {
@@ -399,14 +417,17 @@ dealer's company name" but never names the field: inferred.
     }
     ///`CreateContactRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateContactRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        pub name: ::std::string::String,
-        pub phone: ::std::string::String,
+        pub(crate) email: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::string::String,
+        pub(crate) phone: ::std::string::String,
         ///Call order; 1 is called first.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<i32>,
+        pub(crate) priority: ::std::option::Option<i32>,
     }
     impl CreateContactRequestDto {
         pub fn builder() -> builder::CreateContactRequestDto {
@@ -415,16 +436,19 @@ dealer's company name" but never names the field: inferred.
     }
     ///One device to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateDeviceRequestDto {
         ///The bridge channel a camera is attached to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub channel: ::std::option::Option<i32>,
-        pub external_device_id: ::std::string::String,
-        pub name: ::std::string::String,
+        pub(crate) channel: ::std::option::Option<i32>,
+        pub(crate) external_device_id: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub serial_number: ::std::option::Option<::std::string::String>,
+        pub(crate) serial_number: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
-        pub type_: crate::types::DeviceType,
+        pub(crate) type_: crate::types::DeviceType,
     }
     impl CreateDeviceRequestDto {
         pub fn builder() -> builder::CreateDeviceRequestDto {
@@ -433,14 +457,17 @@ dealer's company name" but never names the field: inferred.
     }
     ///`CreateMonitoringStationRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateMonitoringStationRequestDto {
-        pub external_monitoring_station_id: ::std::string::String,
-        pub name: ::std::string::String,
+        pub(crate) external_monitoring_station_id: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         ///The receiver line sites report to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub receiver_number: ::std::option::Option<::std::string::String>,
+        pub(crate) receiver_number: ::std::option::Option<::std::string::String>,
     }
     impl CreateMonitoringStationRequestDto {
         pub fn builder() -> builder::CreateMonitoringStationRequestDto {
@@ -449,21 +476,24 @@ dealer's company name" but never names the field: inferred.
     }
     ///`CreateSiteRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct CreateSiteRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub account_number: ::std::option::Option<::std::string::String>,
+        pub(crate) account_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address1: ::std::option::Option<::std::string::String>,
+        pub(crate) address1: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address2: ::std::option::Option<::std::string::String>,
+        pub(crate) address2: ::std::option::Option<::std::string::String>,
         ///Your system's identifier.
-        pub external_site_id: ::std::string::String,
+        pub(crate) external_site_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub monitoring_station_id: ::std::option::Option<i64>,
+        pub(crate) monitoring_station_id: ::std::option::Option<i64>,
         ///Display name.
-        pub name: ::std::string::String,
+        pub(crate) name: ::std::string::String,
         ///IANA timezone ID.
-        pub timezone: ::std::string::String,
+        pub(crate) timezone: ::std::string::String,
     }
     impl CreateSiteRequestDto {
         pub fn builder() -> builder::CreateSiteRequestDto {
@@ -471,7 +501,8 @@ dealer's company name" but never names the field: inferred.
         }
     }
     ///One failed field or constraint.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErrorDetail {
         ///The request field that failed, as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -492,6 +523,7 @@ No seed shows it: inferred. A body in the common `ApiError` shape also
 fits (its `error` is a string), so a gateway's 429 or 5xx decodes too.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OAuthError {
         ///A CHeKT machine code (seed 000), when the body is in the common `ApiError` shape.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -612,6 +644,7 @@ code generation uses the full row (`x-chekt-partial-row`).
     }
     ///A device in the public app API.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PublicDevice {
         ///Seed 002 shows a version string; that it may be `null` is inferred.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -630,6 +663,7 @@ code generation uses the full row (`x-chekt-partial-row`).
     }
     ///`PublicDeviceList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PublicDeviceList {
         pub data: ::std::vec::Vec<PublicDevice>,
         pub has_more: bool,
@@ -642,7 +676,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///A site in the public app API.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PublicSite {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -660,7 +695,8 @@ code generation uses the full row (`x-chekt-partial-row`).
 (seed 002) is inferred, so nothing is required; a page without
 `has_more` is the last.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PublicSiteList {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<PublicSite>,
@@ -675,7 +711,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///An alarm verification and the decision on it. Field set inferred.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseAlarmVerificationDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<crate::types::VerificationAction>,
@@ -700,7 +737,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///`ResponseArmingSettingsDto`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseArmingSettingsDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<crate::types::ArmingMode>,
@@ -719,7 +757,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///`ResponseContactDto`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseContactDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contact_id: ::std::option::Option<i64>,
@@ -742,7 +781,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///A dealer and its mapping to a Platform partner's external id. Field set inferred.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseDealerDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company_name: ::std::option::Option<::std::string::String>,
@@ -799,7 +839,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///A device of a site.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseDeviceDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<i32>,
@@ -826,7 +867,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///`ResponseMonitoringStationDto`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseMonitoringStationDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<PartnerTimestamp>,
@@ -848,6 +890,7 @@ code generation uses the full row (`x-chekt-partial-row`).
     }
     ///A site, as every site endpoint returns it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseSiteBasicDto {
         ///Seed 003 shows a value; that it may be `null` is inferred.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -878,7 +921,8 @@ code generation uses the full row (`x-chekt-partial-row`).
         }
     }
     ///A camera snapshot.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Snapshot {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alarm_id: ::std::option::Option<::std::string::String>,
@@ -902,6 +946,7 @@ code generation uses the full row (`x-chekt-partial-row`).
     }
     ///Payload of `snapshot.created`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SnapshotCreatedEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -919,27 +964,30 @@ code generation uses the full row (`x-chekt-partial-row`).
     }
     ///The form body of `POST /oauth/token`; which fields a grant needs is listed on the operation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct TokenRequest {
         ///An ES256-signed JWT (the JWT-bearer grant).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assertion: ::std::option::Option<::std::string::String>,
+        pub(crate) assertion: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_id: ::std::option::Option<::std::string::String>,
+        pub(crate) client_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub(crate) client_secret: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<::std::string::String>,
+        pub(crate) code: ::std::option::Option<::std::string::String>,
         ///The PKCE verifier (43–128 characters, RFC 7636 §4.1).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code_verifier: ::std::option::Option<TokenRequestCodeVerifier>,
-        pub grant_type: crate::types::GrantType,
+        pub(crate) code_verifier: ::std::option::Option<TokenRequestCodeVerifier>,
+        pub(crate) grant_type: crate::types::GrantType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub redirect_uri: ::std::option::Option<::std::string::String>,
+        pub(crate) redirect_uri: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub(crate) refresh_token: ::std::option::Option<::std::string::String>,
         ///Space-separated scopes to request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<::std::string::String>,
+        pub(crate) scope: ::std::option::Option<::std::string::String>,
     }
     impl ::std::fmt::Debug for TokenRequest {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1024,6 +1072,7 @@ required: when it is absent the lifetime is unknown (the seeds say
 access tokens last one hour).
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct TokenResponse {
         pub access_token: ::std::string::String,
         ///Lifetime in seconds, when the server sends it (RFC 6749 §5.1 recommends it; no seed shows it).
@@ -1059,14 +1108,17 @@ current refresh token (thirty-day sliding window, seed 000).
     }
     ///`UpdateAlarmVerificationRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateAlarmVerificationRequestDto {
-        pub action: crate::types::VerificationAction,
+        pub(crate) action: crate::types::VerificationAction,
         /**Contact who handled the verification. Seed 003 types it as a
 "number"; an integer (like every other id) is inferred.
 */
-        pub contact_id: i64,
+        pub(crate) contact_id: i64,
         ///When the action was taken (ISO-8601).
-        pub responded_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub(crate) responded_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl UpdateAlarmVerificationRequestDto {
         pub fn builder() -> builder::UpdateAlarmVerificationRequestDto {
@@ -1075,10 +1127,13 @@ current refresh token (thirty-day sliding window, seed 000).
     }
     ///`UpdateArmingSettingsRequestDto`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateArmingSettingsRequestDto {
-        pub mode: crate::types::ArmingMode,
-        pub schedule: ::std::vec::Vec<ArmingScheduleEntry>,
-        pub schedule_enabled: ActivationFlag,
+        pub(crate) mode: crate::types::ArmingMode,
+        pub(crate) schedule: ::std::vec::Vec<ArmingScheduleEntry>,
+        pub(crate) schedule_enabled: ActivationFlag,
     }
     impl UpdateArmingSettingsRequestDto {
         pub fn builder() -> builder::UpdateArmingSettingsRequestDto {
@@ -1086,16 +1141,19 @@ current refresh token (thirty-day sliding window, seed 000).
         }
     }
     ///Fields to change; fields left out are unchanged.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateContactRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub(crate) email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<i32>,
+        pub(crate) priority: ::std::option::Option<i32>,
     }
     impl UpdateContactRequestDto {
         pub fn builder() -> builder::UpdateContactRequestDto {
@@ -1104,14 +1162,17 @@ current refresh token (thirty-day sliding window, seed 000).
     }
     ///One device to update; fields left out are unchanged.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateDeviceRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub channel: ::std::option::Option<i32>,
-        pub device_id: i64,
+        pub(crate) channel: ::std::option::Option<i32>,
+        pub(crate) device_id: i64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub external_device_id: ::std::option::Option<::std::string::String>,
+        pub(crate) external_device_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
     }
     impl UpdateDeviceRequestDto {
         pub fn builder() -> builder::UpdateDeviceRequestDto {
@@ -1119,16 +1180,21 @@ current refresh token (thirty-day sliding window, seed 000).
         }
     }
     ///Fields to change; fields left out are unchanged.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateMonitoringStationRequestDto {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub external_monitoring_station_id: ::std::option::Option<::std::string::String>,
+        pub(crate) external_monitoring_station_id: ::std::option::Option<
+            ::std::string::String,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub(crate) name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub(crate) phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub receiver_number: ::std::option::Option<::std::string::String>,
+        pub(crate) receiver_number: ::std::option::Option<::std::string::String>,
     }
     impl UpdateMonitoringStationRequestDto {
         pub fn builder() -> builder::UpdateMonitoringStationRequestDto {
@@ -1137,8 +1203,11 @@ current refresh token (thirty-day sliding window, seed 000).
     }
     ///The new activation flag. Seed 003 documents no request body; this one is inferred.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    ///
+    /// Sent only in requests: read a field with its getter, `x.field()`, which returns `Option<&T>` whether the field is required or not (so a field turning optional changes no signature); build one with `builder()`.
     pub struct UpdateSiteActivationStatusRequestDto {
-        pub is_activated: ActivationFlag,
+        pub(crate) is_activated: ActivationFlag,
     }
     impl UpdateSiteActivationStatusRequestDto {
         pub fn builder() -> builder::UpdateSiteActivationStatusRequestDto {
@@ -1197,106 +1266,180 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl Alarm {
+            /// Sets `alarm_id` to `value`, stored as `Some` (`set_alarm_id` also takes `None`).
             pub fn alarm_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.alarm_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for alarm_id: {e}")
                     });
                 self
             }
+            /// Sets `alarm_id` to `value`: `None` leaves it unset.
+            pub fn set_alarm_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.alarm_id = Ok(value);
+                self
+            }
+            /// Sets `alarm_type` to `value`, stored as `Some` (`set_alarm_type` also takes `None`).
             pub fn alarm_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.alarm_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for alarm_type: {e}")
                     });
                 self
             }
+            /// Sets `alarm_type` to `value`: `None` leaves it unset.
+            pub fn set_alarm_type(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.alarm_type = Ok(value);
+                self
+            }
+            /// Sets `device_id` to `value`, stored as `Some` (`set_device_id` also takes `None`).
             pub fn device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for device_id: {e}")
                     });
                 self
             }
+            /// Sets `device_id` to `value`: `None` leaves it unset.
+            pub fn set_device_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.device_id = Ok(value);
+                self
+            }
+            /// Sets `dispatched_at` to `value`, stored as `Some` (`set_dispatched_at` also takes `None`).
             pub fn dispatched_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dispatched_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for dispatched_at: {e}")
                     });
                 self
             }
+            /// Sets `dispatched_at` to `value`: `None` leaves it unset.
+            pub fn set_dispatched_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.dispatched_at = Ok(value);
+                self
+            }
+            /// Sets `occurred_at` to `value`, stored as `Some` (`set_occurred_at` also takes `None`).
             pub fn occurred_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.occurred_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for occurred_at: {e}")
                     });
                 self
             }
+            /// Sets `occurred_at` to `value`: `None` leaves it unset.
+            pub fn set_occurred_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.occurred_at = Ok(value);
+                self
+            }
+            /// Sets `resolution` to `value`, stored as `Some` (`set_resolution` also takes `None`).
             pub fn resolution<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.resolution = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for resolution: {e}")
                     });
                 self
             }
+            /// Sets `resolution` to `value`: `None` leaves it unset.
+            pub fn set_resolution(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.resolution = Ok(value);
+                self
+            }
+            /// Sets `resolved_at` to `value`, stored as `Some` (`set_resolved_at` also takes `None`).
             pub fn resolved_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.resolved_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for resolved_at: {e}")
                     });
                 self
             }
+            /// Sets `resolved_at` to `value`: `None` leaves it unset.
+            pub fn set_resolved_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.resolved_at = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
+                self
+            }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.site_id = Ok(value);
                 self
             }
         }
@@ -1361,40 +1504,68 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl AlarmCreatedEvent {
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `data` to `value`, stored as `Some` (`set_data` also takes `None`).
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Alarm>>,
+                T: ::std::convert::TryInto<super::Alarm>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            /// Sets `data` to `value`: `None` leaves it unset.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::Alarm>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            /// Sets `id` to `value`, stored as `Some` (`set_id` also takes `None`).
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            /// Sets `id` to `value`: `None` leaves it unset.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -1463,40 +1634,68 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl AlarmDispatchedEvent {
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `data` to `value`, stored as `Some` (`set_data` also takes `None`).
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Alarm>>,
+                T: ::std::convert::TryInto<super::Alarm>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            /// Sets `data` to `value`: `None` leaves it unset.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::Alarm>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            /// Sets `id` to `value`, stored as `Some` (`set_id` also takes `None`).
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            /// Sets `id` to `value`: `None` leaves it unset.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -1566,40 +1765,68 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl AlarmResolvedEvent {
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `data` to `value`, stored as `Some` (`set_data` also takes `None`).
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Alarm>>,
+                T: ::std::convert::TryInto<super::Alarm>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            /// Sets `data` to `value`: `None` leaves it unset.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::Alarm>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            /// Sets `id` to `value`, stored as `Some` (`set_id` also takes `None`).
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            /// Sets `id` to `value`: `None` leaves it unset.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -1667,18 +1894,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ApiError {
+            /// Sets `code` to `value`, stored as `Some` (`set_code` also takes `None`).
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::ErrorCode>,
-                >,
+                T: ::std::convert::TryInto<crate::types::ErrorCode>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
+                self
+            }
+            /// Sets `code` to `value`: `None` leaves it unset.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<crate::types::ErrorCode>,
+            ) -> Self {
+                self.code = Ok(value);
                 self
             }
             pub fn details<T>(mut self, value: T) -> Self
@@ -1717,16 +1952,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `request_id` to `value`, stored as `Some` (`set_request_id` also takes `None`).
             pub fn request_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.request_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for request_id: {e}")
                     });
+                self
+            }
+            /// Sets `request_id` to `value`: `None` leaves it unset.
+            pub fn set_request_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.request_id = Ok(value);
                 self
             }
         }
@@ -1780,44 +2025,70 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ArmingScheduleEntry {
+            /// Sets `arm_at` to `value`, stored as `Some` (`set_arm_at` also takes `None`).
             pub fn arm_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ArmingScheduleEntryArmAt>,
-                >,
+                T: ::std::convert::TryInto<super::ArmingScheduleEntryArmAt>,
                 T::Error: ::std::fmt::Display,
             {
                 self.arm_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for arm_at: {e}")
                     });
                 self
             }
+            /// Sets `arm_at` to `value`: `None` leaves it unset.
+            pub fn set_arm_at(
+                mut self,
+                value: ::std::option::Option<super::ArmingScheduleEntryArmAt>,
+            ) -> Self {
+                self.arm_at = Ok(value);
+                self
+            }
+            /// Sets `day` to `value`, stored as `Some` (`set_day` also takes `None`).
             pub fn day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::types::Weekday>>,
+                T: ::std::convert::TryInto<crate::types::Weekday>,
                 T::Error: ::std::fmt::Display,
             {
                 self.day = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for day: {e}")
                     });
                 self
             }
+            /// Sets `day` to `value`: `None` leaves it unset.
+            pub fn set_day(
+                mut self,
+                value: ::std::option::Option<crate::types::Weekday>,
+            ) -> Self {
+                self.day = Ok(value);
+                self
+            }
+            /// Sets `disarm_at` to `value`, stored as `Some` (`set_disarm_at` also takes `None`).
             pub fn disarm_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ArmingScheduleEntryDisarmAt>,
-                >,
+                T: ::std::convert::TryInto<super::ArmingScheduleEntryDisarmAt>,
                 T::Error: ::std::fmt::Display,
             {
                 self.disarm_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for disarm_at: {e}")
                     });
+                self
+            }
+            /// Sets `disarm_at` to `value`: `None` leaves it unset.
+            pub fn set_disarm_at(
+                mut self,
+                value: ::std::option::Option<super::ArmingScheduleEntryDisarmAt>,
+            ) -> Self {
+                self.disarm_at = Ok(value);
                 self
             }
         }
@@ -1868,16 +2139,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkDeviceCreationResponseDto {
+            /// Sets `failure_count` to `value`, stored as `Some` (`set_failure_count` also takes `None`).
             pub fn failure_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.failure_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for failure_count: {e}")
                     });
+                self
+            }
+            /// Sets `failure_count` to `value`: `None` leaves it unset.
+            pub fn set_failure_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.failure_count = Ok(value);
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -1894,16 +2175,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `success_count` to `value`, stored as `Some` (`set_success_count` also takes `None`).
             pub fn success_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success_count: {e}")
                     });
+                self
+            }
+            /// Sets `success_count` to `value`: `None` leaves it unset.
+            pub fn set_success_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.success_count = Ok(value);
                 self
             }
         }
@@ -2002,16 +2293,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkDeviceDeleteResponseDto {
+            /// Sets `failure_count` to `value`, stored as `Some` (`set_failure_count` also takes `None`).
             pub fn failure_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.failure_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for failure_count: {e}")
                     });
+                self
+            }
+            /// Sets `failure_count` to `value`: `None` leaves it unset.
+            pub fn set_failure_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.failure_count = Ok(value);
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -2028,16 +2329,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `success_count` to `value`, stored as `Some` (`set_success_count` also takes `None`).
             pub fn success_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success_count: {e}")
                     });
+                self
+            }
+            /// Sets `success_count` to `value`: `None` leaves it unset.
+            pub fn set_success_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.success_count = Ok(value);
                 self
             }
         }
@@ -2089,40 +2400,64 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkDeviceDeleteResultDto {
+            /// Sets `device_id` to `value`, stored as `Some` (`set_device_id` also takes `None`).
             pub fn device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for device_id: {e}")
                     });
                 self
             }
+            /// Sets `device_id` to `value`: `None` leaves it unset.
+            pub fn set_device_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.device_id = Ok(value);
+                self
+            }
+            /// Sets `error` to `value`, stored as `Some` (`set_error` also takes `None`).
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BulkItemError>>,
+                T: ::std::convert::TryInto<super::BulkItemError>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
                     });
                 self
             }
+            /// Sets `error` to `value`: `None` leaves it unset.
+            pub fn set_error(
+                mut self,
+                value: ::std::option::Option<super::BulkItemError>,
+            ) -> Self {
+                self.error = Ok(value);
+                self
+            }
+            /// Sets `success` to `value`, stored as `Some` (`set_success` also takes `None`).
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            /// Sets `success` to `value`: `None` leaves it unset.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -2179,54 +2514,86 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkDeviceItemResultDto {
+            /// Sets `device` to `value`, stored as `Some` (`set_device` also takes `None`).
             pub fn device<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ResponseDeviceDto>,
-                >,
+                T: ::std::convert::TryInto<super::ResponseDeviceDto>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for device: {e}")
                     });
                 self
             }
+            /// Sets `device` to `value`: `None` leaves it unset.
+            pub fn set_device(
+                mut self,
+                value: ::std::option::Option<super::ResponseDeviceDto>,
+            ) -> Self {
+                self.device = Ok(value);
+                self
+            }
+            /// Sets `error` to `value`, stored as `Some` (`set_error` also takes `None`).
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BulkItemError>>,
+                T: ::std::convert::TryInto<super::BulkItemError>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
                     });
                 self
             }
+            /// Sets `error` to `value`: `None` leaves it unset.
+            pub fn set_error(
+                mut self,
+                value: ::std::option::Option<super::BulkItemError>,
+            ) -> Self {
+                self.error = Ok(value);
+                self
+            }
+            /// Sets `index` to `value`, stored as `Some` (`set_index` also takes `None`).
             pub fn index<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.index = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for index: {e}")
                     });
                 self
             }
+            /// Sets `index` to `value`: `None` leaves it unset.
+            pub fn set_index(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.index = Ok(value);
+                self
+            }
+            /// Sets `success` to `value`, stored as `Some` (`set_success` also takes `None`).
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            /// Sets `success` to `value`: `None` leaves it unset.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -2280,16 +2647,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkDeviceUpdateResponseDto {
+            /// Sets `failure_count` to `value`, stored as `Some` (`set_failure_count` also takes `None`).
             pub fn failure_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.failure_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for failure_count: {e}")
                     });
+                self
+            }
+            /// Sets `failure_count` to `value`: `None` leaves it unset.
+            pub fn set_failure_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.failure_count = Ok(value);
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -2306,16 +2683,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `success_count` to `value`, stored as `Some` (`set_success_count` also takes `None`).
             pub fn success_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success_count: {e}")
                     });
+                self
+            }
+            /// Sets `success_count` to `value`: `None` leaves it unset.
+            pub fn set_success_count(
+                mut self,
+                value: ::std::option::Option<i32>,
+            ) -> Self {
+                self.success_count = Ok(value);
                 self
             }
         }
@@ -2362,28 +2749,48 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl BulkItemError {
+            /// Sets `code` to `value`, stored as `Some` (`set_code` also takes `None`).
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            /// Sets `code` to `value`: `None` leaves it unset.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            /// Sets `message` to `value`, stored as `Some` (`set_message` also takes `None`).
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            /// Sets `message` to `value`: `None` leaves it unset.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -2500,16 +2907,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl CreateContactRequestDto {
+            /// Sets `email` to `value`, stored as `Some` (`set_email` also takes `None`).
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
+                self
+            }
+            /// Sets `email` to `value`: `None` leaves it unset.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -2536,16 +2953,23 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `priority` to `value`, stored as `Some` (`set_priority` also takes `None`).
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
+                self
+            }
+            /// Sets `priority` to `value`: `None` leaves it unset.
+            pub fn set_priority(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.priority = Ok(value);
                 self
             }
         }
@@ -2608,16 +3032,23 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl CreateDeviceRequestDto {
+            /// Sets `channel` to `value`, stored as `Some` (`set_channel` also takes `None`).
             pub fn channel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for channel: {e}")
                     });
+                self
+            }
+            /// Sets `channel` to `value`: `None` leaves it unset.
+            pub fn set_channel(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.channel = Ok(value);
                 self
             }
             pub fn external_device_id<T>(mut self, value: T) -> Self
@@ -2646,16 +3077,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `serial_number` to `value`, stored as `Some` (`set_serial_number` also takes `None`).
             pub fn serial_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.serial_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for serial_number: {e}")
                     });
+                self
+            }
+            /// Sets `serial_number` to `value`: `None` leaves it unset.
+            pub fn set_serial_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.serial_number = Ok(value);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -2754,30 +3195,50 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `phone` to `value`, stored as `Some` (`set_phone` also takes `None`).
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            /// Sets `phone` to `value`: `None` leaves it unset.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            /// Sets `receiver_number` to `value`, stored as `Some` (`set_receiver_number` also takes `None`).
             pub fn receiver_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.receiver_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for receiver_number: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `receiver_number` to `value`: `None` leaves it unset.
+            pub fn set_receiver_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.receiver_number = Ok(value);
                 self
             }
         }
@@ -2853,13 +3314,15 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl CreateSiteRequestDto {
+            /// Sets `account_number` to `value`, stored as `Some` (`set_account_number` also takes `None`).
             pub fn account_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for account_number: {e}"
@@ -2867,28 +3330,56 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `account_number` to `value`: `None` leaves it unset.
+            pub fn set_account_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.account_number = Ok(value);
+                self
+            }
+            /// Sets `address1` to `value`, stored as `Some` (`set_address1` also takes `None`).
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            /// Sets `address1` to `value`: `None` leaves it unset.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            /// Sets `address2` to `value`, stored as `Some` (`set_address2` also takes `None`).
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
+                self
+            }
+            /// Sets `address2` to `value`: `None` leaves it unset.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
                 self
             }
             pub fn external_site_id<T>(mut self, value: T) -> Self
@@ -2905,18 +3396,28 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `monitoring_station_id` to `value`, stored as `Some` (`set_monitoring_station_id` also takes `None`).
             pub fn monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for monitoring_station_id: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.monitoring_station_id = Ok(value);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -2994,28 +3495,48 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ErrorDetail {
+            /// Sets `field` to `value`, stored as `Some` (`set_field` also takes `None`).
             pub fn field<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.field = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for field: {e}")
                     });
                 self
             }
+            /// Sets `field` to `value`: `None` leaves it unset.
+            pub fn set_field(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.field = Ok(value);
+                self
+            }
+            /// Sets `message` to `value`, stored as `Some` (`set_message` also takes `None`).
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            /// Sets `message` to `value`: `None` leaves it unset.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -3075,16 +3596,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl OAuthError {
+            /// Sets `code` to `value`, stored as `Some` (`set_code` also takes `None`).
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
+                self
+            }
+            /// Sets `code` to `value`: `None` leaves it unset.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -3099,13 +3630,15 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `error_description` to `value`, stored as `Some` (`set_error_description` also takes `None`).
             pub fn error_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for error_description: {e}"
@@ -3113,40 +3646,78 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `error_description` to `value`: `None` leaves it unset.
+            pub fn set_error_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.error_description = Ok(value);
+                self
+            }
+            /// Sets `error_uri` to `value`, stored as `Some` (`set_error_uri` also takes `None`).
             pub fn error_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for error_uri: {e}")
                     });
                 self
             }
+            /// Sets `error_uri` to `value`: `None` leaves it unset.
+            pub fn set_error_uri(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.error_uri = Ok(value);
+                self
+            }
+            /// Sets `message` to `value`, stored as `Some` (`set_message` also takes `None`).
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            /// Sets `message` to `value`: `None` leaves it unset.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            /// Sets `request_id` to `value`, stored as `Some` (`set_request_id` also takes `None`).
             pub fn request_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.request_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for request_id: {e}")
                     });
+                self
+            }
+            /// Sets `request_id` to `value`: `None` leaves it unset.
+            pub fn set_request_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.request_id = Ok(value);
                 self
             }
         }
@@ -3208,16 +3779,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl PublicDevice {
+            /// Sets `firmware` to `value`, stored as `Some` (`set_firmware` also takes `None`).
             pub fn firmware<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.firmware = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for firmware: {e}")
                     });
+                self
+            }
+            /// Sets `firmware` to `value`: `None` leaves it unset.
+            pub fn set_firmware(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.firmware = Ok(value);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3352,16 +3933,26 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `next_cursor` to `value`, stored as `Some` (`set_next_cursor` also takes `None`).
             pub fn next_cursor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_cursor = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_cursor: {e}")
                     });
+                self
+            }
+            /// Sets `next_cursor` to `value`: `None` leaves it unset.
+            pub fn set_next_cursor(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_cursor = Ok(value);
                 self
             }
         }
@@ -3411,38 +4002,68 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl PublicSite {
+            /// Sets `id` to `value`, stored as `Some` (`set_id` also takes `None`).
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Sets `id` to `value`: `None` leaves it unset.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `timezone` to `value`, stored as `Some` (`set_timezone` also takes `None`).
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for timezone: {e}")
                     });
+                self
+            }
+            /// Sets `timezone` to `value`: `None` leaves it unset.
+            pub fn set_timezone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.timezone = Ok(value);
                 self
             }
         }
@@ -3504,28 +4125,45 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `has_more` to `value`, stored as `Some` (`set_has_more` also takes `None`).
             pub fn has_more<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.has_more = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for has_more: {e}")
                     });
                 self
             }
+            /// Sets `has_more` to `value`: `None` leaves it unset.
+            pub fn set_has_more(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.has_more = Ok(value);
+                self
+            }
+            /// Sets `next_cursor` to `value`, stored as `Some` (`set_next_cursor` also takes `None`).
             pub fn next_cursor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_cursor = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_cursor: {e}")
                     });
+                self
+            }
+            /// Sets `next_cursor` to `value`: `None` leaves it unset.
+            pub fn set_next_cursor(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_cursor = Ok(value);
                 self
             }
         }
@@ -3595,98 +4233,154 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseAlarmVerificationDto {
+            /// Sets `action` to `value`, stored as `Some` (`set_action` also takes `None`).
             pub fn action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::VerificationAction>,
-                >,
+                T: ::std::convert::TryInto<crate::types::VerificationAction>,
                 T::Error: ::std::fmt::Display,
             {
                 self.action = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for action: {e}")
                     });
                 self
             }
+            /// Sets `action` to `value`: `None` leaves it unset.
+            pub fn set_action(
+                mut self,
+                value: ::std::option::Option<crate::types::VerificationAction>,
+            ) -> Self {
+                self.action = Ok(value);
+                self
+            }
+            /// Sets `contact_id` to `value`, stored as `Some` (`set_contact_id` also takes `None`).
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for contact_id: {e}")
                     });
                 self
             }
+            /// Sets `contact_id` to `value`: `None` leaves it unset.
+            pub fn set_contact_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.contact_id = Ok(value);
+                self
+            }
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `responded_at` to `value`, stored as `Some` (`set_responded_at` also takes `None`).
             pub fn responded_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.responded_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for responded_at: {e}")
                     });
                 self
             }
+            /// Sets `responded_at` to `value`: `None` leaves it unset.
+            pub fn set_responded_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.responded_at = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
                 self
             }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.site_id = Ok(value);
+                self
+            }
+            /// Sets `status` to `value`, stored as `Some` (`set_status` also takes `None`).
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::VerificationStatus>,
-                >,
+                T: ::std::convert::TryInto<crate::types::VerificationStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            /// Sets `status` to `value`: `None` leaves it unset.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<crate::types::VerificationStatus>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            /// Sets `verification_id` to `value`, stored as `Some` (`set_verification_id` also takes `None`).
             pub fn verification_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.verification_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for verification_id: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `verification_id` to `value`: `None` leaves it unset.
+            pub fn set_verification_id(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.verification_id = Ok(value);
                 self
             }
         }
@@ -3756,18 +4450,26 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseArmingSettingsDto {
+            /// Sets `mode` to `value`, stored as `Some` (`set_mode` also takes `None`).
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::ArmingMode>,
-                >,
+                T: ::std::convert::TryInto<crate::types::ArmingMode>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
+                self
+            }
+            /// Sets `mode` to `value`: `None` leaves it unset.
+            pub fn set_mode(
+                mut self,
+                value: ::std::option::Option<crate::types::ArmingMode>,
+            ) -> Self {
+                self.mode = Ok(value);
                 self
             }
             pub fn schedule<T>(mut self, value: T) -> Self
@@ -3782,13 +4484,15 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `schedule_enabled` to `value`, stored as `Some` (`set_schedule_enabled` also takes `None`).
             pub fn schedule_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ActivationFlag>>,
+                T: ::std::convert::TryInto<super::ActivationFlag>,
                 T::Error: ::std::fmt::Display,
             {
                 self.schedule_enabled = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for schedule_enabled: {e}"
@@ -3796,30 +4500,53 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `schedule_enabled` to `value`: `None` leaves it unset.
+            pub fn set_schedule_enabled(
+                mut self,
+                value: ::std::option::Option<super::ActivationFlag>,
+            ) -> Self {
+                self.schedule_enabled = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
                 self
             }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.site_id = Ok(value);
+                self
+            }
+            /// Sets `updated_at` to `value`, stored as `Some` (`set_updated_at` also takes `None`).
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for updated_at: {e}")
                     });
+                self
+            }
+            /// Sets `updated_at` to `value`: `None` leaves it unset.
+            pub fn set_updated_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.updated_at = Ok(value);
                 self
             }
         }
@@ -3895,90 +4622,149 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseContactDto {
+            /// Sets `contact_id` to `value`, stored as `Some` (`set_contact_id` also takes `None`).
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for contact_id: {e}")
                     });
                 self
             }
+            /// Sets `contact_id` to `value`: `None` leaves it unset.
+            pub fn set_contact_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.contact_id = Ok(value);
+                self
+            }
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `email` to `value`, stored as `Some` (`set_email` also takes `None`).
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
                 self
             }
+            /// Sets `email` to `value`: `None` leaves it unset.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `phone` to `value`, stored as `Some` (`set_phone` also takes `None`).
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            /// Sets `phone` to `value`: `None` leaves it unset.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            /// Sets `priority` to `value`, stored as `Some` (`set_priority` also takes `None`).
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
                 self
             }
+            /// Sets `priority` to `value`: `None` leaves it unset.
+            pub fn set_priority(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.priority = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
+                self
+            }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.site_id = Ok(value);
                 self
             }
         }
@@ -4046,51 +4832,78 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseDealerDto {
+            /// Sets `company_name` to `value`, stored as `Some` (`set_company_name` also takes `None`).
             pub fn company_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for company_name: {e}")
                     });
                 self
             }
+            /// Sets `company_name` to `value`: `None` leaves it unset.
+            pub fn set_company_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.company_name = Ok(value);
+                self
+            }
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `dealer_id` to `value`, stored as `Some` (`set_dealer_id` also takes `None`).
             pub fn dealer_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dealer_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for dealer_id: {e}")
                     });
                 self
             }
+            /// Sets `dealer_id` to `value`: `None` leaves it unset.
+            pub fn set_dealer_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.dealer_id = Ok(value);
+                self
+            }
+            /// Sets `external_dealer_id` to `value`, stored as `Some` (`set_external_dealer_id` also takes `None`).
             pub fn external_dealer_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_dealer_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_dealer_id: {e}"
@@ -4098,18 +4911,34 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_dealer_id` to `value`: `None` leaves it unset.
+            pub fn set_external_dealer_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_dealer_id = Ok(value);
+                self
+            }
+            /// Sets `is_connected` to `value`, stored as `Some` (`set_is_connected` also takes `None`).
             pub fn is_connected<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ResponseDealerDtoIsConnected>,
-                >,
+                T: ::std::convert::TryInto<super::ResponseDealerDtoIsConnected>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_connected = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_connected: {e}")
                     });
+                self
+            }
+            /// Sets `is_connected` to `value`: `None` leaves it unset.
+            pub fn set_is_connected(
+                mut self,
+                value: ::std::option::Option<super::ResponseDealerDtoIsConnected>,
+            ) -> Self {
+                self.is_connected = Ok(value);
                 self
             }
         }
@@ -4193,51 +5022,75 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseDeviceDto {
+            /// Sets `channel` to `value`, stored as `Some` (`set_channel` also takes `None`).
             pub fn channel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for channel: {e}")
                     });
                 self
             }
+            /// Sets `channel` to `value`: `None` leaves it unset.
+            pub fn set_channel(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.channel = Ok(value);
+                self
+            }
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `device_id` to `value`, stored as `Some` (`set_device_id` also takes `None`).
             pub fn device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for device_id: {e}")
                     });
                 self
             }
+            /// Sets `device_id` to `value`: `None` leaves it unset.
+            pub fn set_device_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.device_id = Ok(value);
+                self
+            }
+            /// Sets `external_device_id` to `value`, stored as `Some` (`set_external_device_id` also takes `None`).
             pub fn external_device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_device_id: {e}"
@@ -4245,68 +5098,119 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_device_id` to `value`: `None` leaves it unset.
+            pub fn set_external_device_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_device_id = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `serial_number` to `value`, stored as `Some` (`set_serial_number` also takes `None`).
             pub fn serial_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.serial_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for serial_number: {e}")
                     });
                 self
             }
+            /// Sets `serial_number` to `value`: `None` leaves it unset.
+            pub fn set_serial_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.serial_number = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
                 self
             }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.site_id = Ok(value);
+                self
+            }
+            /// Sets `status` to `value`, stored as `Some` (`set_status` also takes `None`).
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::DeviceStatus>,
-                >,
+                T: ::std::convert::TryInto<crate::types::DeviceStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            /// Sets `status` to `value`: `None` leaves it unset.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<crate::types::DeviceStatus>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            /// Sets `type_` to `value`, stored as `Some` (`set_type_` also takes `None`).
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::DeviceType>,
-                >,
+                T: ::std::convert::TryInto<crate::types::DeviceType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            /// Sets `type_` to `value`: `None` leaves it unset.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<crate::types::DeviceType>,
+            ) -> Self {
+                self.type_ = Ok(value);
                 self
             }
         }
@@ -4383,27 +5287,37 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseMonitoringStationDto {
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PartnerTimestamp>,
-                >,
+                T: ::std::convert::TryInto<super::PartnerTimestamp>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<super::PartnerTimestamp>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `external_monitoring_station_id` to `value`, stored as `Some` (`set_external_monitoring_station_id` also takes `None`).
             pub fn external_monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_monitoring_station_id: {e}"
@@ -4411,13 +5325,23 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_external_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_monitoring_station_id = Ok(value);
+                self
+            }
+            /// Sets `monitoring_station_id` to `value`, stored as `Some` (`set_monitoring_station_id` also takes `None`).
             pub fn monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for monitoring_station_id: {e}"
@@ -4425,42 +5349,80 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.monitoring_station_id = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `phone` to `value`, stored as `Some` (`set_phone` also takes `None`).
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            /// Sets `phone` to `value`: `None` leaves it unset.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            /// Sets `receiver_number` to `value`, stored as `Some` (`set_receiver_number` also takes `None`).
             pub fn receiver_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.receiver_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for receiver_number: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `receiver_number` to `value`: `None` leaves it unset.
+            pub fn set_receiver_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.receiver_number = Ok(value);
                 self
             }
         }
@@ -4564,13 +5526,15 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl ResponseSiteBasicDto {
+            /// Sets `account_number` to `value`, stored as `Some` (`set_account_number` also takes `None`).
             pub fn account_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for account_number: {e}"
@@ -4578,28 +5542,56 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `account_number` to `value`: `None` leaves it unset.
+            pub fn set_account_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.account_number = Ok(value);
+                self
+            }
+            /// Sets `address1` to `value`, stored as `Some` (`set_address1` also takes `None`).
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            /// Sets `address1` to `value`: `None` leaves it unset.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            /// Sets `address2` to `value`, stored as `Some` (`set_address2` also takes `None`).
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
+                self
+            }
+            /// Sets `address2` to `value`: `None` leaves it unset.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -4614,18 +5606,28 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_monitoring_station_id` to `value`, stored as `Some` (`set_external_monitoring_station_id` also takes `None`).
             pub fn external_monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_monitoring_station_id: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `external_monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_external_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_monitoring_station_id = Ok(value);
                 self
             }
             pub fn external_site_id<T>(mut self, value: T) -> Self
@@ -4654,18 +5656,28 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `monitoring_station_id` to `value`, stored as `Some` (`set_monitoring_station_id` also takes `None`).
             pub fn monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for monitoring_station_id: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.monitoring_station_id = Ok(value);
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -4786,78 +5798,136 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl Snapshot {
+            /// Sets `alarm_id` to `value`, stored as `Some` (`set_alarm_id` also takes `None`).
             pub fn alarm_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.alarm_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for alarm_id: {e}")
                     });
                 self
             }
+            /// Sets `alarm_id` to `value`: `None` leaves it unset.
+            pub fn set_alarm_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.alarm_id = Ok(value);
+                self
+            }
+            /// Sets `captured_at` to `value`, stored as `Some` (`set_captured_at` also takes `None`).
             pub fn captured_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.captured_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for captured_at: {e}")
                     });
                 self
             }
+            /// Sets `captured_at` to `value`: `None` leaves it unset.
+            pub fn set_captured_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.captured_at = Ok(value);
+                self
+            }
+            /// Sets `device_id` to `value`, stored as `Some` (`set_device_id` also takes `None`).
             pub fn device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for device_id: {e}")
                     });
                 self
             }
+            /// Sets `device_id` to `value`: `None` leaves it unset.
+            pub fn set_device_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.device_id = Ok(value);
+                self
+            }
+            /// Sets `image_url` to `value`, stored as `Some` (`set_image_url` also takes `None`).
             pub fn image_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for image_url: {e}")
                     });
                 self
             }
+            /// Sets `image_url` to `value`: `None` leaves it unset.
+            pub fn set_image_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.image_url = Ok(value);
+                self
+            }
+            /// Sets `site_id` to `value`, stored as `Some` (`set_site_id` also takes `None`).
             pub fn site_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.site_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for site_id: {e}")
                     });
                 self
             }
+            /// Sets `site_id` to `value`: `None` leaves it unset.
+            pub fn set_site_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.site_id = Ok(value);
+                self
+            }
+            /// Sets `snapshot_id` to `value`, stored as `Some` (`set_snapshot_id` also takes `None`).
             pub fn snapshot_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.snapshot_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for snapshot_id: {e}")
                     });
+                self
+            }
+            /// Sets `snapshot_id` to `value`: `None` leaves it unset.
+            pub fn set_snapshot_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.snapshot_id = Ok(value);
                 self
             }
         }
@@ -4918,40 +5988,68 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl SnapshotCreatedEvent {
+            /// Sets `created_at` to `value`, stored as `Some` (`set_created_at` also takes `None`).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            /// Sets `created_at` to `value`: `None` leaves it unset.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            /// Sets `data` to `value`, stored as `Some` (`set_data` also takes `None`).
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Snapshot>>,
+                T: ::std::convert::TryInto<super::Snapshot>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            /// Sets `data` to `value`: `None` leaves it unset.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::Snapshot>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            /// Sets `id` to `value`, stored as `Some` (`set_id` also takes `None`).
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            /// Sets `id` to `value`: `None` leaves it unset.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -5061,66 +6159,114 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl TokenRequest {
+            /// Sets `assertion` to `value`, stored as `Some` (`set_assertion` also takes `None`).
             pub fn assertion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assertion = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for assertion: {e}")
                     });
                 self
             }
+            /// Sets `assertion` to `value`: `None` leaves it unset.
+            pub fn set_assertion(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.assertion = Ok(value);
+                self
+            }
+            /// Sets `client_id` to `value`, stored as `Some` (`set_client_id` also takes `None`).
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_id: {e}")
                     });
                 self
             }
+            /// Sets `client_id` to `value`: `None` leaves it unset.
+            pub fn set_client_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.client_id = Ok(value);
+                self
+            }
+            /// Sets `client_secret` to `value`, stored as `Some` (`set_client_secret` also takes `None`).
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
                 self
             }
+            /// Sets `client_secret` to `value`: `None` leaves it unset.
+            pub fn set_client_secret(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            /// Sets `code` to `value`, stored as `Some` (`set_code` also takes `None`).
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            /// Sets `code` to `value`: `None` leaves it unset.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            /// Sets `code_verifier` to `value`, stored as `Some` (`set_code_verifier` also takes `None`).
             pub fn code_verifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TokenRequestCodeVerifier>,
-                >,
+                T: ::std::convert::TryInto<super::TokenRequestCodeVerifier>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code_verifier = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code_verifier: {e}")
                     });
+                self
+            }
+            /// Sets `code_verifier` to `value`: `None` leaves it unset.
+            pub fn set_code_verifier(
+                mut self,
+                value: ::std::option::Option<super::TokenRequestCodeVerifier>,
+            ) -> Self {
+                self.code_verifier = Ok(value);
                 self
             }
             pub fn grant_type<T>(mut self, value: T) -> Self
@@ -5135,40 +6281,70 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `redirect_uri` to `value`, stored as `Some` (`set_redirect_uri` also takes `None`).
             pub fn redirect_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.redirect_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uri: {e}")
                     });
                 self
             }
+            /// Sets `redirect_uri` to `value`: `None` leaves it unset.
+            pub fn set_redirect_uri(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = Ok(value);
+                self
+            }
+            /// Sets `refresh_token` to `value`, stored as `Some` (`set_refresh_token` also takes `None`).
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for refresh_token: {e}")
                     });
                 self
             }
+            /// Sets `refresh_token` to `value`: `None` leaves it unset.
+            pub fn set_refresh_token(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.refresh_token = Ok(value);
+                self
+            }
+            /// Sets `scope` to `value`, stored as `Some` (`set_scope` also takes `None`).
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
+                self
+            }
+            /// Sets `scope` to `value`: `None` leaves it unset.
+            pub fn set_scope(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
         }
@@ -5263,40 +6439,67 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `expires_in` to `value`, stored as `Some` (`set_expires_in` also takes `None`).
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for expires_in: {e}")
                     });
                 self
             }
+            /// Sets `expires_in` to `value`: `None` leaves it unset.
+            pub fn set_expires_in(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.expires_in = Ok(value);
+                self
+            }
+            /// Sets `refresh_token` to `value`, stored as `Some` (`set_refresh_token` also takes `None`).
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for refresh_token: {e}")
                     });
                 self
             }
+            /// Sets `refresh_token` to `value`: `None` leaves it unset.
+            pub fn set_refresh_token(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.refresh_token = Ok(value);
+                self
+            }
+            /// Sets `scope` to `value`, stored as `Some` (`set_scope` also takes `None`).
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
+                self
+            }
+            /// Sets `scope` to `value`: `None` leaves it unset.
+            pub fn set_scope(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
             pub fn token_type<T>(mut self, value: T) -> Self
@@ -5535,52 +6738,89 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl UpdateContactRequestDto {
+            /// Sets `email` to `value`, stored as `Some` (`set_email` also takes `None`).
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
                 self
             }
+            /// Sets `email` to `value`: `None` leaves it unset.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `phone` to `value`, stored as `Some` (`set_phone` also takes `None`).
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            /// Sets `phone` to `value`: `None` leaves it unset.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            /// Sets `priority` to `value`, stored as `Some` (`set_priority` also takes `None`).
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
+                self
+            }
+            /// Sets `priority` to `value`: `None` leaves it unset.
+            pub fn set_priority(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.priority = Ok(value);
                 self
             }
         }
@@ -5636,16 +6876,23 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl UpdateDeviceRequestDto {
+            /// Sets `channel` to `value`, stored as `Some` (`set_channel` also takes `None`).
             pub fn channel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for channel: {e}")
                     });
+                self
+            }
+            /// Sets `channel` to `value`: `None` leaves it unset.
+            pub fn set_channel(mut self, value: ::std::option::Option<i32>) -> Self {
+                self.channel = Ok(value);
                 self
             }
             pub fn device_id<T>(mut self, value: T) -> Self
@@ -5660,13 +6907,15 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_device_id` to `value`, stored as `Some` (`set_external_device_id` also takes `None`).
             pub fn external_device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_device_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_device_id: {e}"
@@ -5674,16 +6923,34 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_device_id` to `value`: `None` leaves it unset.
+            pub fn set_external_device_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_device_id = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
+                self
+            }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
                 self
             }
         }
@@ -5742,13 +7009,15 @@ current refresh token (thirty-day sliding window, seed 000).
             }
         }
         impl UpdateMonitoringStationRequestDto {
+            /// Sets `external_monitoring_station_id` to `value`, stored as `Some` (`set_external_monitoring_station_id` also takes `None`).
             pub fn external_monitoring_station_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_monitoring_station_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_monitoring_station_id: {e}"
@@ -5756,42 +7025,80 @@ current refresh token (thirty-day sliding window, seed 000).
                     });
                 self
             }
+            /// Sets `external_monitoring_station_id` to `value`: `None` leaves it unset.
+            pub fn set_external_monitoring_station_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_monitoring_station_id = Ok(value);
+                self
+            }
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `phone` to `value`, stored as `Some` (`set_phone` also takes `None`).
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            /// Sets `phone` to `value`: `None` leaves it unset.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            /// Sets `receiver_number` to `value`, stored as `Some` (`set_receiver_number` also takes `None`).
             pub fn receiver_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.receiver_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for receiver_number: {e}"
                         )
                     });
+                self
+            }
+            /// Sets `receiver_number` to `value`: `None` leaves it unset.
+            pub fn set_receiver_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.receiver_number = Ok(value);
                 self
             }
         }
@@ -5901,6 +7208,218 @@ current refresh token (thirty-day sliding window, seed 000).
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl BulkDeviceDeleteRequestDto {
+        pub fn device_ids(&self) -> ::std::option::Option<&::std::vec::Vec<i64>> {
+            ::std::option::Option::Some(&self.device_ids)
+        }
+    }
+    impl ConnectDealerRequestDto {
+        /**The dealer's company name. Seed 004 says the call supplies "the
+dealer's company name" but never names the field: inferred.
+*/
+        pub fn company_name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.company_name)
+        }
+        ///Your system's identifier for the dealer.
+        pub fn external_dealer_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_dealer_id)
+        }
+    }
+    impl CreateContactRequestDto {
+        pub fn email(&self) -> ::std::option::Option<&::std::string::String> {
+            self.email.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.phone)
+        }
+        ///Call order; 1 is called first.
+        pub fn priority(&self) -> ::std::option::Option<&i32> {
+            self.priority.as_ref()
+        }
+    }
+    impl CreateDeviceRequestDto {
+        ///The bridge channel a camera is attached to.
+        pub fn channel(&self) -> ::std::option::Option<&i32> {
+            self.channel.as_ref()
+        }
+        pub fn external_device_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_device_id)
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn serial_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.serial_number.as_ref()
+        }
+        pub fn type_(&self) -> ::std::option::Option<&crate::types::DeviceType> {
+            ::std::option::Option::Some(&self.type_)
+        }
+    }
+    impl CreateMonitoringStationRequestDto {
+        pub fn external_monitoring_station_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_monitoring_station_id)
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        ///The receiver line sites report to.
+        pub fn receiver_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.receiver_number.as_ref()
+        }
+    }
+    impl CreateSiteRequestDto {
+        pub fn account_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.account_number.as_ref()
+        }
+        pub fn address1(&self) -> ::std::option::Option<&::std::string::String> {
+            self.address1.as_ref()
+        }
+        pub fn address2(&self) -> ::std::option::Option<&::std::string::String> {
+            self.address2.as_ref()
+        }
+        ///Your system's identifier.
+        pub fn external_site_id(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.external_site_id)
+        }
+        pub fn monitoring_station_id(&self) -> ::std::option::Option<&i64> {
+            self.monitoring_station_id.as_ref()
+        }
+        ///Display name.
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.name)
+        }
+        ///IANA timezone ID.
+        pub fn timezone(&self) -> ::std::option::Option<&::std::string::String> {
+            ::std::option::Option::Some(&self.timezone)
+        }
+    }
+    impl TokenRequest {
+        ///An ES256-signed JWT (the JWT-bearer grant).
+        pub fn assertion(&self) -> ::std::option::Option<&::std::string::String> {
+            self.assertion.as_ref()
+        }
+        pub fn client_id(&self) -> ::std::option::Option<&::std::string::String> {
+            self.client_id.as_ref()
+        }
+        pub fn client_secret(&self) -> ::std::option::Option<&::std::string::String> {
+            self.client_secret.as_ref()
+        }
+        pub fn code(&self) -> ::std::option::Option<&::std::string::String> {
+            self.code.as_ref()
+        }
+        ///The PKCE verifier (43–128 characters, RFC 7636 §4.1).
+        pub fn code_verifier(&self) -> ::std::option::Option<&TokenRequestCodeVerifier> {
+            self.code_verifier.as_ref()
+        }
+        pub fn grant_type(&self) -> ::std::option::Option<&crate::types::GrantType> {
+            ::std::option::Option::Some(&self.grant_type)
+        }
+        pub fn redirect_uri(&self) -> ::std::option::Option<&::std::string::String> {
+            self.redirect_uri.as_ref()
+        }
+        pub fn refresh_token(&self) -> ::std::option::Option<&::std::string::String> {
+            self.refresh_token.as_ref()
+        }
+        ///Space-separated scopes to request.
+        pub fn scope(&self) -> ::std::option::Option<&::std::string::String> {
+            self.scope.as_ref()
+        }
+    }
+    impl UpdateAlarmVerificationRequestDto {
+        pub fn action(
+            &self,
+        ) -> ::std::option::Option<&crate::types::VerificationAction> {
+            ::std::option::Option::Some(&self.action)
+        }
+        /**Contact who handled the verification. Seed 003 types it as a
+"number"; an integer (like every other id) is inferred.
+*/
+        pub fn contact_id(&self) -> ::std::option::Option<&i64> {
+            ::std::option::Option::Some(&self.contact_id)
+        }
+        ///When the action was taken (ISO-8601).
+        pub fn responded_at(
+            &self,
+        ) -> ::std::option::Option<&::chrono::DateTime<::chrono::offset::Utc>> {
+            ::std::option::Option::Some(&self.responded_at)
+        }
+    }
+    impl UpdateArmingSettingsRequestDto {
+        pub fn mode(&self) -> ::std::option::Option<&crate::types::ArmingMode> {
+            ::std::option::Option::Some(&self.mode)
+        }
+        pub fn schedule(
+            &self,
+        ) -> ::std::option::Option<&::std::vec::Vec<ArmingScheduleEntry>> {
+            ::std::option::Option::Some(&self.schedule)
+        }
+        pub fn schedule_enabled(&self) -> ::std::option::Option<&ActivationFlag> {
+            ::std::option::Option::Some(&self.schedule_enabled)
+        }
+    }
+    impl UpdateContactRequestDto {
+        pub fn email(&self) -> ::std::option::Option<&::std::string::String> {
+            self.email.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        pub fn priority(&self) -> ::std::option::Option<&i32> {
+            self.priority.as_ref()
+        }
+    }
+    impl UpdateDeviceRequestDto {
+        pub fn channel(&self) -> ::std::option::Option<&i32> {
+            self.channel.as_ref()
+        }
+        pub fn device_id(&self) -> ::std::option::Option<&i64> {
+            ::std::option::Option::Some(&self.device_id)
+        }
+        pub fn external_device_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            self.external_device_id.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+    }
+    impl UpdateMonitoringStationRequestDto {
+        pub fn external_monitoring_station_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            self.external_monitoring_station_id.as_ref()
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            self.name.as_ref()
+        }
+        pub fn phone(&self) -> ::std::option::Option<&::std::string::String> {
+            self.phone.as_ref()
+        }
+        pub fn receiver_number(&self) -> ::std::option::Option<&::std::string::String> {
+            self.receiver_number.as_ref()
+        }
+    }
+    impl UpdateSiteActivationStatusRequestDto {
+        pub fn is_activated(&self) -> ::std::option::Option<&ActivationFlag> {
+            ::std::option::Option::Some(&self.is_activated)
         }
     }
     ///The site's arming state. New modes may appear.

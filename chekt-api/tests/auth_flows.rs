@@ -254,10 +254,9 @@ fn user_client(server: &MockServer, store: Arc<MemoryTokenStore>) -> (Client, Au
 }
 
 async fn connect(client: &Client) -> Result<(), Error> {
-    let body = chekt_api::types::ConnectDealerRequestDto {
-        company_name: "Acme Security".into(),
-        external_dealer_id: "acme-1".into(),
-    };
+    let body = chekt_api::types::ConnectDealerRequestDto::builder()
+        .company_name("Acme Security")
+        .external_dealer_id("acme-1");
     client.connect_dealer().body(body).send().await.map(|_| ())
 }
 

@@ -476,7 +476,7 @@ async fn the_token_operation_reads_rfc_6749_error_bodies() {
         .body(
             chekt_api::types::TokenRequest::builder()
                 .grant_type(chekt_api::types::GrantType::RefreshToken)
-                .refresh_token(Some("rt-old".to_string())),
+                .refresh_token("rt-old"),
         )
         .send()
         .await

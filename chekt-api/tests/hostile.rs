@@ -857,7 +857,7 @@ fn generated_token_types_never_debug_print_secrets() {
     .unwrap();
     let builder = TokenResponse::builder()
         .access_token(LEAKED_ACCESS)
-        .refresh_token(Some(LEAKED_REFRESH.to_string()));
+        .refresh_token(LEAKED_REFRESH);
     let shown = format!("{response:?} {request:?} {builder:?}");
     assert_no_token(&shown, "Debug");
     // What is not secret still shows.

@@ -248,10 +248,9 @@ async fn a_rotated_refresh_token_survives_a_cancelled_call() {
             .build()
             .unwrap();
         let connect = || {
-            let body = chekt_api::types::ConnectDealerRequestDto {
-                company_name: "Acme Security".into(),
-                external_dealer_id: "acme-1".into(),
-            };
+            let body = chekt_api::types::ConnectDealerRequestDto::builder()
+                .company_name("Acme Security")
+                .external_dealer_id("acme-1");
             client.connect_dealer().body(body).send()
         };
 

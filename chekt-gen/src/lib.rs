@@ -5,7 +5,9 @@
 //! - [`generate`]: progenitor + our passes (open enums, operation table) →
 //!   formatted Rust, written atomically by [`output`];
 //! - [`contract`]: the spec checked against recorded exchanges.
-//! - [`diff`]: the breaking-change report between two versions of a spec.
+//! - [`diff`]: the breaking-change report between two versions of a spec;
+//! - [`release`]: the crate's version checked against the bump a diff
+//!   calls for, and the changelog entry it makes.
 //!
 //! It works on any OpenAPI 3.0 document, not only CHeKT's, and never depends
 //! on the crate it generates.
@@ -21,6 +23,7 @@ pub mod lint;
 pub mod load;
 pub mod output;
 pub mod pointer;
+pub mod release;
 pub mod report;
 mod rule_file;
 pub mod secret_names;

@@ -450,10 +450,98 @@ fn every_pass_of_the_chekt_api_preset_fires_on_our_spec() {
             "lean_headers::append_to_request",
             "rows_as",
             "own_send",
+            "model_types::seal",
+            "model_types::inner_setters",
+            "model_types::accessors",
             "secret_debug"
         ]
     );
     let operations = spec().operations().count();
     assert!(passes.iter().all(|p| p.1 > 0), "{passes:?}");
     assert_eq!(passes[3].1, operations, "own_send rewrites every send()");
+    // Every model struct is sealed, every Option field's setter rewritten.
+    let file = syn::parse_file(&rendered.code).unwrap();
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|c| &c.1),
+            _ => None,
+        })
+        .unwrap();
+    let structs: Vec<&syn::ItemStruct> = types
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let option_fields = structs
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter(|f| {
+            let ty = &f.ty;
+            quote::quote!(#ty)
+                .to_string()
+                .starts_with(":: std :: option :: Option <")
+        })
+        .count();
+    assert_eq!(passes[4].1, structs.len(), "every model struct is sealed");
+    assert_eq!(passes[5].1, option_fields, "every Option field's setter");
+    for s in &structs {
+        let attrs = &s.attrs;
+        let attrs = quote::quote!(#(#attrs)*).to_string();
+        assert!(attrs.contains("non_exhaustive"), "{}: {attrs}", s.ident);
+        assert!(!attrs.contains("Default"), "{}: {attrs}", s.ident);
+    }
+    // Request-only types hide every field behind a getter; types that a
+    // response or webhook carries keep every field public.
+    let hidden: Vec<String> = structs
+        .iter()
+        .filter(|s| {
+            s.fields
+                .iter()
+                .all(|f| !matches!(f.vis, syn::Visibility::Public(_)))
+        })
+        .map(|s| s.ident.to_string())
+        .collect();
+    let hidden_fields = structs
+        .iter()
+        .filter(|s| hidden.contains(&s.ident.to_string()))
+        .map(|s| s.fields.len())
+        .sum::<usize>();
+    assert_eq!(
+        passes[6].1, hidden_fields,
+        "every field of a request-only type"
+    );
+    for request in [
+        "TokenRequest",
+        "CreateSiteRequestDto",
+        "UpdateDeviceRequestDto",
+    ] {
+        assert!(hidden.iter().any(|h| h == request), "{request}: {hidden:?}");
+    }
+    for response in [
+        "ResponseSiteBasicDto",
+        "Alarm",
+        "TokenResponse",
+        "AlarmCreatedEvent",
+        "ArmingScheduleEntry",
+    ] {
+        assert!(
+            !hidden.iter().any(|h| h == response),
+            "{response}: {hidden:?}"
+        );
+    }
+    let code = &rendered.code;
+    assert!(
+        code.contains(
+            "pub fn grant_type(&self) -> ::std::option::Option<&crate::types::GrantType>"
+        ),
+        "a required field's getter returns Option<&T>"
+    );
+    assert!(
+        code.contains("pub fn scope(&self) -> ::std::option::Option<&::std::string::String>"),
+        "an optional field's getter returns Option<&T>"
+    );
 }

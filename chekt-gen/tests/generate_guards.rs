@@ -123,7 +123,10 @@ fn a_pass_that_must_fire_and_rewrote_nothing_fails_clearly() {
             ("absent_query", 0),
             ("lean_headers::append_to_request", 1),
             ("rows_as", 0),
-            ("lean_headers::move_response_headers", 1)
+            ("lean_headers::move_response_headers", 1),
+            ("model_types::seal", 0),
+            ("model_types::inner_setters", 0),
+            ("model_types::accessors", 0)
         ]
     );
 }

@@ -84,7 +84,20 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         None => Vec::new(),
     };
     overrides.extend(args.rules);
-    let options = DiffOptions {
+    let mut report = diff::diff_with(&old, &new, &options(args.wire_only))?;
+    report.reclassify(&overrides);
+    print!("{}", render(&report, args.format));
+    Ok(if report.fails(args.fail_on) && !args.allow_breaking {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// How `diff` (and `semver`) compare: the flag extensions we watch, and
+/// the crate axis unless `wire_only`.
+pub(crate) fn options(wire_only: bool) -> DiffOptions {
+    DiffOptions {
         flags: vec![FlagExtension::new(
             "x-chekt-inferred",
             "not confirmed by CHeKT's documentation",
@@ -93,17 +106,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         // The crate axis renders any spec the way `gen` renders ours, but a
         // pass with nothing to rewrite in that spec (no `fields` lists, say)
         // is not a reason to give up on comparing the crates.
-        crate_axis: (!args.wire_only)
-            .then(|| GenerateOptions::chekt_api().with_passes_must_fire(false)),
-    };
-    let mut report = diff::diff_with(&old, &new, &options)?;
-    report.reclassify(&overrides);
-    print!("{}", render(&report, args.format));
-    Ok(if report.fails(args.fail_on) && !args.allow_breaking {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+        crate_axis: (!wire_only).then(|| GenerateOptions::chekt_api().with_passes_must_fire(false)),
+    }
 }
 
 /// A file if one exists at `side`, else `REV:path` from git. Anything else
@@ -132,7 +136,7 @@ fn load(side: &str) -> Result<Spec, Error> {
     }
 }
 
-fn from_git(dir: &Path, object: &str) -> Result<Spec, Error> {
+pub(crate) fn from_git(dir: &Path, object: &str) -> Result<Spec, Error> {
     Spec::parse(
         object,
         git(dir, &["show", "--end-of-options", object], object)?,
@@ -141,7 +145,7 @@ fn from_git(dir: &Path, object: &str) -> Result<Spec, Error> {
 
 /// Runs git in `dir`; a failure is reported as an error naming `what` with
 /// git's own message.
-fn git(dir: &Path, args: &[&str], what: &str) -> Result<String, Error> {
+pub(crate) fn git(dir: &Path, args: &[&str], what: &str) -> Result<String, Error> {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)

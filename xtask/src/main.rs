@@ -7,6 +7,7 @@
 mod bench;
 mod diff;
 mod docs;
+mod semver;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +57,10 @@ enum Command {
     /// Report what changed between two versions of a spec and whether it
     /// breaks clients.
     Diff(diff::DiffArgs),
+    /// Check chekt-api's version against the spec changes since the last
+    /// release tag (exit 1 when it is too small) and make the changelog
+    /// entry.
+    Semver(semver::SemverArgs),
     /// Render the spec as a static HTML reference with Redocly.
     Docs {
         /// The spec to render.
@@ -197,6 +202,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Contract(args) => contract::run(args),
         Command::Record(args) => record::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Semver(args) => semver::run(args),
         Command::Bench(args) => Ok(bench::command(&root(), &args)),
     }
 }

@@ -370,12 +370,17 @@ fn a_colon_file_is_a_file_and_odd_revisions_exit_2() {
 #[test]
 fn fail_on_chooses_the_axis_of_the_exit_code() {
     let dir = repo();
-    // A new optional response field: additive on the wire, but a new
-    // public field in an exhaustive struct is major for the crate.
+    // A new required response field: additive on the wire, but major for
+    // the crate (`types::Pet`'s builder, which users' mocks use, needs it).
     edit_spec(
         dir.path(),
         "        id: {type: integer, format: int64}\n        name: {type: string, maxLength: 64}\n",
         "        id: {type: integer, format: int64}\n        age: {type: integer}\n        name: {type: string, maxLength: 64}\n",
+    );
+    edit_spec(
+        dir.path(),
+        "      required: [id, name]\n",
+        "      required: [id, name, age]\n",
     );
     let run = |extra: &[&str]| {
         let mut args = vec!["diff", "--base", "HEAD"];

@@ -7,7 +7,10 @@
 //! `builder::ListPets::limit` (an inherent method: generics, arguments,
 //! return type and `where` clause), `ClientPetsExt::list_pets` (a trait
 //! method), `impl OffsetPaged for builder::ListPets` (a trait impl, derives
-//! included), and `types::X` for public functions, constants and aliases.
+//! included), `types::X` for public functions, constants and aliases, and
+//! `builder::ListPets.dealer_id required` (a value a builder fails without:
+//! its `new()` or `Default` starts the field as `Err(..)`, the way
+//! progenitor's operation builders and typify's model builders do).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +33,8 @@ pub enum Kind {
     TraitMethod,
     /// A trait implemented for a type (derives included).
     Impl,
+    /// A value a builder cannot be built or sent without.
+    Requirement,
 }
 
 /// One public item.
@@ -228,15 +233,29 @@ impl Surface {
         } else {
             format!("{path}::{owner}")
         };
-        if let Some((trait_path, _)) = &i.trait_ {
+        let constructor = if let Some((trait_path, _)) = &i.trait_ {
             let key = format!("impl {} for {at}", tokens(trait_path));
             self.add(key, Kind::Impl, String::new(), &owner, None);
-            return;
-        }
+            "default"
+        } else {
+            "new"
+        };
         for inner in &i.items {
-            if let syn::ImplItem::Fn(f) = inner
-                && public(&f.vis)
-            {
+            let syn::ImplItem::Fn(f) = inner else {
+                continue;
+            };
+            if f.sig.ident == constructor {
+                for field in required_fields(f) {
+                    self.add(
+                        format!("{at}.{field} required"),
+                        Kind::Requirement,
+                        "required".to_string(),
+                        &owner,
+                        Some(&field),
+                    );
+                }
+            }
+            if i.trait_.is_none() && public(&f.vis) {
                 let member = f.sig.ident.to_string();
                 self.add(
                     format!("{at}::{member}"),
@@ -273,6 +292,29 @@ impl Surface {
             }
         }
     }
+}
+
+/// The fields a constructor body `Self { a: Ok(..), b: Err(..) }` starts
+/// as `Err`: the builder fails unless they are set.
+fn required_fields(f: &syn::ImplItemFn) -> Vec<String> {
+    let Some(syn::Stmt::Expr(syn::Expr::Struct(body), None)) = f.block.stmts.last() else {
+        return Vec::new();
+    };
+    body.fields
+        .iter()
+        .filter_map(|field| {
+            let syn::Member::Named(name) = &field.member else {
+                return None;
+            };
+            let syn::Expr::Call(call) = &field.expr else {
+                return None;
+            };
+            let syn::Expr::Path(func) = call.func.as_ref() else {
+                return None;
+            };
+            func.path.is_ident("Err").then(|| unraw(&name.to_string()))
+        })
+        .collect()
 }
 
 fn public(vis: &syn::Visibility) -> bool {
@@ -338,6 +380,12 @@ mod tests {
                 #[non_exhaustive] pub enum Status { A, B(String) }
                 impl Pet { pub fn builder() -> u8 { 0 } fn hidden(&self) {} }
                 struct Private;
+                pub mod builder {
+                    pub struct Pet { name: Result<String, String>, tag: Result<Option<String>, String> }
+                    impl Default for Pet {
+                        fn default() -> Self { Self { name: Err(String::new()), tag: Ok(None) } }
+                    }
+                }
             }
             pub trait Ext { fn list_pets(&self, limit: u32) -> u8; }
             impl Ext for Client {}",
@@ -350,6 +398,7 @@ mod tests {
                 "Ext",
                 "Ext::list_pets",
                 "impl Clone for types::Pet",
+                "impl Default for types::builder::Pet",
                 "impl Ext for Client",
                 "impl Serialize for types::Pet",
                 "types::Pet",
@@ -359,7 +408,13 @@ mod tests {
                 "types::Status",
                 "types::Status::A",
                 "types::Status::B",
+                "types::builder::Pet",
+                "types::builder::Pet.name required",
             ]
+        );
+        assert_eq!(
+            surface.items["types::builder::Pet.name required"].kind,
+            Kind::Requirement
         );
         assert!(!surface.items["types::Pet"].exhaustive);
         assert_eq!(surface.items["types::Pet.type"].signature, "Option < i64 >");

@@ -10,10 +10,15 @@
 //!   setter's argument type, a method's arguments or return type, a type
 //!   becoming `#[non_exhaustive]`): **major**;
 //! - a public field added to a struct whose fields are all public and that
-//!   is not `#[non_exhaustive]` (progenitor's types are such structs):
-//!   **major**, because building or destructuring it literally
-//!   (`types::Pet { id, name }`) no longer compiles — even when the wire
-//!   change is additive (a new optional response field);
+//!   is not `#[non_exhaustive]` (typify's types before the generator's
+//!   `model_types` pass): **major**, because building or destructuring it
+//!   literally (`types::Pet { id, name }`) no longer compiles; added to a
+//!   `#[non_exhaustive]` struct (every generated model type): **minor**;
+//! - a value a builder now requires (a new required request field or
+//!   parameter, an optional one made required; a new required field of a
+//!   model type, which users' tests and mocks build too): **major** — code
+//!   written for the old version still compiles but its builder fails;
+//!   a requirement dropped (a relaxed requirement): **minor**;
 //! - a variant added to an enum without `#[non_exhaustive]`: **major**
 //!   (exhaustive `match`es break); chekt-gen's open enums are
 //!   `#[non_exhaustive]`, so a new enum value there is minor;
@@ -131,6 +136,14 @@ pub fn compare(old: &Surface, new: &Surface) -> Vec<ApiChange> {
     };
     for (key, was) in &old.items {
         match new.items.get(key) {
+            None if was.kind == Kind::Requirement => out.push(change(
+                key,
+                "removed",
+                Some(was),
+                None,
+                Bump::Minor,
+                "a value the builder no longer requires: code setting it still builds",
+            )),
             None => out.push(change(
                 key,
                 "removed",
@@ -163,6 +176,10 @@ pub fn compare(old: &Surface, new: &Surface) -> Vec<ApiChange> {
             (Kind::Variant, Some(owner)) if owner.exhaustive => (
                 Bump::Major,
                 "a variant added to an exhaustive enum breaks exhaustive matches",
+            ),
+            (Kind::Requirement, _) => (
+                Bump::Major,
+                "a value the builder now requires: code that does not set it compiles but fails when building or sending",
             ),
             (Kind::TraitMethod, _) => (
                 Bump::Minor,
@@ -202,7 +219,7 @@ fn parent_of(key: &str, kind: Kind) -> Option<&str> {
     match kind {
         Kind::Type => None,
         Kind::Impl => key.split_once(" for ").map(|(_, ty)| ty),
-        Kind::Field => key.rsplit_once('.').map(|(p, _)| p),
+        Kind::Field | Kind::Requirement => key.rsplit_once('.').map(|(p, _)| p),
         Kind::Variant | Kind::Method | Kind::TraitMethod => key.rsplit_once("::").map(|(p, _)| p),
     }
 }
@@ -309,9 +326,12 @@ impl Anchors {
                 let rest = rest.to_snake_case();
                 return self.members.iter().any(|m| rest.starts_with(m.as_str()));
             }
-            item.member
-                .as_ref()
-                .is_none_or(|member| self.members.contains(&member.to_snake_case()))
+            // `set_age` is the `Option` setter of `age` (`model_types`).
+            item.member.as_ref().is_none_or(|member| {
+                let member = member.to_snake_case();
+                let field = member.strip_prefix("set_").unwrap_or(&member);
+                self.members.iter().any(|m| *m == member || m == field)
+            })
         })
     }
 }

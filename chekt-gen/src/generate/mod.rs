@@ -5,7 +5,10 @@
 //! 3.0.3 forms progenitor misreads ([`dialect`]), hoist enums into open
 //! enums, run progenitor (builder style, one trait per tag), skip unset
 //! optional query parameters, append header parameters to the request and
-//! move response headers instead of copying them, give lists that take
+//! move response headers instead of copying them, make the model types
+//! `#[non_exhaustive]` with setters that take the inner value of optional
+//! fields and getters instead of public fields on the types that only
+//! travel in requests ([`model_types`]), give lists that take
 //! `fields` a `send_as::<Row>()`, route every `send()` through the target
 //! crate's runtime (`own_send`, with [`GenerateOptions::with_runtime`]),
 //! add the operation table and paging impls,
@@ -34,10 +37,12 @@ pub mod extras;
 mod guard;
 mod lean_headers;
 mod locate;
+mod model_types;
 pub mod names;
 pub mod open_enums;
 mod own_send;
 mod repeatable;
+mod request_only;
 mod rows_as;
 mod secret_debug;
 
@@ -467,6 +472,7 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
             lean_headers::move_response_headers(&mut file),
         ));
     }
+    passes.extend(model_type_passes(spec, &mut file)?);
     if !options.secret_fields.is_empty() {
         passes.push(PassCount::new(
             "secret_debug",
@@ -521,6 +527,59 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     finish(spec, options, &file, warnings, passes)
 }
 
+/// [`model_types`] over `mod types` and `mod types::builder`: the model
+/// structs are `#[non_exhaustive]` and built through setters that stay the
+/// same when a field turns optional.
+fn model_type_passes(spec: &Spec, file: &mut syn::File) -> Result<[PassCount; 3]> {
+    let missing = |name: &str| Error::InvalidOutput {
+        file: spec.name().to_string(),
+        message: format!("progenitor output has no `mod {name}`"),
+    };
+    let types = module_items(&mut file.items, "types").ok_or_else(|| missing("types"))?;
+    let sealed = model_types::seal(types);
+    // typify emits no `builder` module for a spec without structs.
+    let setters = match module_items(types, "builder") {
+        Some(builders) => {
+            model_types::inner_setters(builders).map_err(|message| Error::Uncompilable {
+                file: spec.name().to_string(),
+                message,
+            })?
+        }
+        None => 0,
+    };
+    let request_only = request_only::types(spec.value(), types);
+    let hidden =
+        model_types::accessors(types, &request_only).map_err(|message| Error::Uncompilable {
+            file: spec.name().to_string(),
+            message,
+        })?;
+    Ok([
+        PassCount::new(
+            "model_types::seal",
+            "model types are #[non_exhaustive], structs without a derived Default",
+            sealed,
+        ),
+        PassCount::new(
+            "model_types::inner_setters",
+            "builder setters of optional fields take the inner value",
+            setters,
+        ),
+        PassCount::new(
+            "model_types::accessors",
+            "fields of request-only types are read through getters",
+            hidden,
+        ),
+    ])
+}
+
+/// The items of the inline `mod name { ... }` among `items`.
+fn module_items<'i>(items: &'i mut [syn::Item], name: &str) -> Option<&'i mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, c)| c),
+        _ => None,
+    })
+}
+
 fn parse_tokens(spec: &Spec, text: &str) -> Result<TokenStream> {
     text.parse().map_err(|e| Error::Unsupported {
         file: spec.name().to_string(),
@@ -546,12 +605,8 @@ fn append_to_module(
     tokens: TokenStream,
 ) -> Result<()> {
     let items = parse_items(spec, tokens)?;
-    let module = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == name => m.content.as_mut(),
-        _ => None,
-    });
-    match module {
-        Some((_, content)) => {
+    match module_items(&mut file.items, name) {
+        Some(content) => {
             content.extend(items);
             Ok(())
         }

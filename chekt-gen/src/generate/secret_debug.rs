@@ -102,7 +102,7 @@ fn derives(attrs: &[Attribute], derive_name: &str) -> bool {
 }
 
 /// Removes `derive_name` from every `#[derive(..)]` of `attrs`.
-fn drop_derive(attrs: &mut [Attribute], derive_name: &str) {
+pub(super) fn drop_derive(attrs: &mut [Attribute], derive_name: &str) {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         let Ok(paths) = attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
         else {

@@ -9,6 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`Order`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Order {
         pub pet_id: i64,
         pub quantity: i32,
@@ -24,6 +25,7 @@ pub mod types {
     }
     ///`Pet`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Pet {
         #[serde(
             default,
@@ -45,6 +47,7 @@ pub mod types {
     }
     ///`Problem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Problem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
@@ -56,7 +59,8 @@ pub mod types {
         }
     }
     ///`UpdatePetWithFormBody`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdatePetWithFormBody {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -120,32 +124,48 @@ pub mod types {
                     });
                 self
             }
+            /// Sets `ship_date` to `value`, stored as `Some` (`set_ship_date` also takes `None`).
             pub fn ship_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ship_date = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ship_date: {e}")
                     });
                 self
             }
+            /// Sets `ship_date` to `value`: `None` leaves it unset.
+            pub fn set_ship_date(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.ship_date = Ok(value);
+                self
+            }
+            /// Sets `state` to `value`, stored as `Some` (`set_state` also takes `None`).
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::petstore::types::OrderState>,
-                >,
+                T: ::std::convert::TryInto<crate::petstore::types::OrderState>,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for state: {e}")
                     });
+                self
+            }
+            /// Sets `state` to `value`: `None` leaves it unset.
+            pub fn set_state(
+                mut self,
+                value: ::std::option::Option<crate::petstore::types::OrderState>,
+            ) -> Self {
+                self.state = Ok(value);
                 self
             }
         }
@@ -238,18 +258,26 @@ pub mod types {
                     });
                 self
             }
+            /// Sets `status` to `value`, stored as `Some` (`set_status` also takes `None`).
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::petstore::types::PetStatus>,
-                >,
+                T: ::std::convert::TryInto<crate::petstore::types::PetStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
+                self
+            }
+            /// Sets `status` to `value`: `None` leaves it unset.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<crate::petstore::types::PetStatus>,
+            ) -> Self {
+                self.status = Ok(value);
                 self
             }
         }
@@ -293,16 +321,26 @@ pub mod types {
             }
         }
         impl Problem {
+            /// Sets `detail` to `value`, stored as `Some` (`set_detail` also takes `None`).
             pub fn detail<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.detail = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for detail: {e}")
                     });
+                self
+            }
+            /// Sets `detail` to `value`: `None` leaves it unset.
+            pub fn set_detail(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.detail = Ok(value);
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -359,32 +397,52 @@ pub mod types {
             }
         }
         impl UpdatePetWithFormBody {
+            /// Sets `name` to `value`, stored as `Some` (`set_name` also takes `None`).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Sets `name` to `value`: `None` leaves it unset.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            /// Sets `status` to `value`, stored as `Some` (`set_status` also takes `None`).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        crate::petstore::types::UpdatePetWithFormBodyStatus,
-                    >,
+                    crate::petstore::types::UpdatePetWithFormBodyStatus,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
+                self
+            }
+            /// Sets `status` to `value`: `None` leaves it unset.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<
+                    crate::petstore::types::UpdatePetWithFormBodyStatus,
+                >,
+            ) -> Self {
+                self.status = Ok(value);
                 self
             }
         }

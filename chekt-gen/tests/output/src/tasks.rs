@@ -9,6 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`PageInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PageInfo {
         pub has_more: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -21,6 +22,7 @@ pub mod types {
     }
     ///`Person`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Person {
         pub kind: crate::tasks::types::PersonKind,
         pub name: ::std::string::String,
@@ -32,6 +34,7 @@ pub mod types {
     }
     ///`Problem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Problem {
         pub message: ::std::string::String,
     }
@@ -42,6 +45,7 @@ pub mod types {
     }
     ///`Task`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Task {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignee: ::std::option::Option<TaskAssignee>,
@@ -59,6 +63,7 @@ pub mod types {
     ///`TaskAssignee`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum TaskAssignee {
         Person(Person),
         Team(Team),
@@ -75,6 +80,7 @@ pub mod types {
     }
     ///`TaskPage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TaskPage {
         pub data: ::std::vec::Vec<Task>,
         pub has_more: bool,
@@ -142,6 +148,7 @@ pub mod types {
     }
     ///`Team`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Team {
         pub kind: crate::tasks::types::TeamKind,
         pub members: ::std::vec::Vec<Person>,
@@ -182,16 +189,26 @@ pub mod types {
                     });
                 self
             }
+            /// Sets `next_cursor` to `value`, stored as `Some` (`set_next_cursor` also takes `None`).
             pub fn next_cursor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_cursor = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_cursor: {e}")
                     });
+                self
+            }
+            /// Sets `next_cursor` to `value`: `None` leaves it unset.
+            pub fn set_next_cursor(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_cursor = Ok(value);
                 self
             }
         }
@@ -342,16 +359,26 @@ pub mod types {
             }
         }
         impl Task {
+            /// Sets `assignee` to `value`, stored as `Some` (`set_assignee` also takes `None`).
             pub fn assignee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TaskAssignee>>,
+                T: ::std::convert::TryInto<super::TaskAssignee>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assignee = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for assignee: {e}")
                     });
+                self
+            }
+            /// Sets `assignee` to `value`: `None` leaves it unset.
+            pub fn set_assignee(
+                mut self,
+                value: ::std::option::Option<super::TaskAssignee>,
+            ) -> Self {
+                self.assignee = Ok(value);
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -472,16 +499,26 @@ pub mod types {
                     });
                 self
             }
+            /// Sets `next_cursor` to `value`, stored as `Some` (`set_next_cursor` also takes `None`).
             pub fn next_cursor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_cursor = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_cursor: {e}")
                     });
+                self
+            }
+            /// Sets `next_cursor` to `value`: `None` leaves it unset.
+            pub fn set_next_cursor(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_cursor = Ok(value);
                 self
             }
         }
