@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::view::View;
-use super::{Dir, Node, Raw, Walker, code, entries, raw, show};
+use super::{Dir, Node, Raw, Walker, code, deref, entries, items, raw, show};
 use crate::diff::rules::{request_schema, response_schema};
 use crate::pointer;
 
@@ -25,17 +25,38 @@ impl<'a> Walker<'a> {
         let name = |d: &Option<Node<'a>>| d.as_ref().and_then(|(_, v)| v.get("propertyName"));
         let (oname, nname) = (name(&od), name(&nd));
         if oname != nname {
-            return vec![raw(
-                dir.pick(
-                    request_schema::REQUEST_DISCRIMINATOR_CHANGED,
-                    response_schema::RESPONSE_DISCRIMINATOR_CHANGED,
+            // Adding a discriminator over a property the payloads already
+            // carry (or dropping one whose property stays) changes no payload.
+            let (rule, message) = match (oname, nname) {
+                (None, Some(added)) if names_carried(self.new, n, added) => (
+                    dir.pick(
+                        request_schema::REQUEST_DISCRIMINATOR_ADDED,
+                        response_schema::RESPONSE_DISCRIMINATOR_ADDED,
+                    ),
+                    format!(
+                        "discriminator added over the existing property {}",
+                        show(Some(added))
+                    ),
                 ),
-                op,
-                np,
-                oname,
-                nname,
-                format!("discriminator property {} → {}", show(oname), show(nname)),
-            )];
+                (Some(removed), None) if names_carried(self.new, n, removed) => (
+                    dir.pick(
+                        request_schema::REQUEST_DISCRIMINATOR_REMOVED,
+                        response_schema::RESPONSE_DISCRIMINATOR_REMOVED,
+                    ),
+                    format!(
+                        "discriminator removed; every alternative still requires {}",
+                        show(Some(removed))
+                    ),
+                ),
+                _ => (
+                    dir.pick(
+                        request_schema::REQUEST_DISCRIMINATOR_CHANGED,
+                        response_schema::RESPONSE_DISCRIMINATOR_CHANGED,
+                    ),
+                    format!("discriminator property {} → {}", show(oname), show(nname)),
+                ),
+            };
+            return vec![raw(rule, op, np, oname, nname, message)];
         }
         let mapping = |d: &Option<Node<'a>>| d.as_ref().and_then(|(_, v)| v.get("mapping"));
         let (om, nm) = (mapping(&od), mapping(&nd));
@@ -94,6 +115,66 @@ impl<'a> Walker<'a> {
         }
         out
     }
+}
+
+/// Whether the discriminator property `name` of `view` (a `oneOf`/`anyOf`,
+/// or a base schema other schemas extend with `allOf`) is one its payloads
+/// already carry: every alternative requires it, and each value that
+/// selects an alternative (its `mapping` entry, else its component name,
+/// OpenAPI 3.0.3 §4.7.25) is one that alternative's property accepts (its
+/// `enum`, when it has one). An alternative no value selects fails.
+fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
+    let Some(name) = name.as_str() else {
+        return false;
+    };
+    let mapping = view
+        .get("discriminator")
+        .and_then(|d| d.get("mapping"))
+        .and_then(Value::as_object);
+    // Each alternative with the values that select it.
+    let mut selected: Vec<(Node<'a>, Vec<&str>)> = Vec::new();
+    for keyword in ["oneOf", "anyOf"] {
+        let Some((at, list)) = view.located(keyword) else {
+            continue;
+        };
+        for (i, alt) in items(Some(list)) {
+            let implicit = alt
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            let node = deref(root, (pointer::push(&at, i.to_string()), alt));
+            let explicit: Vec<&str> = mapping
+                .into_iter()
+                .flatten()
+                .filter(|(_, target)| mapped(root, target).is_some_and(|(p, _)| p == node.0))
+                .map(|(value, _)| value.as_str())
+                .collect();
+            let values = if explicit.is_empty() {
+                implicit.map(|n| vec![n]).unwrap_or_default()
+            } else {
+                explicit
+            };
+            selected.push((node, values));
+        }
+    }
+    if selected.is_empty() {
+        // A base schema: the property is its own.
+        return view.required().contains(name) && view.properties().contains_key(name);
+    }
+    selected.into_iter().all(|(node, values)| {
+        let alt = View::new(root, node);
+        let Some(property) = alt.properties().get(name).cloned() else {
+            return false;
+        };
+        let property = View::new(root, deref(root, property));
+        let accepts = |value: &str| {
+            property
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_none_or(|values| values.iter().any(|v| v.as_str() == Some(value)))
+        };
+        alt.required().contains(name) && !values.is_empty() && values.into_iter().all(accepts)
+    })
 }
 
 /// The schema a mapping target names in `root`: `#/pointer`, or the name

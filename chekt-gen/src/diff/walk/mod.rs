@@ -7,13 +7,14 @@
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
 //! headers), [`schema`] with [`constraints`] and [`discriminator`], over
-//! [`view`]s of schemas.
+//! [`view`]s of schemas; [`sunset`] applies the deprecation policy.
 //! Rules are named only through the family constants of [`super::rules`].
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::deprecation::Deprecation;
 use super::rules::Rule;
 use super::{FlagExtension, code_span};
 use crate::pointer;
@@ -25,6 +26,7 @@ mod document;
 mod operation;
 mod parameters;
 mod schema;
+mod sunset;
 mod view;
 
 /// Which way a value travels, and so whose side a change is judged from.
@@ -137,6 +139,8 @@ pub(super) struct Walker<'a> {
     old: &'a Value,
     new: &'a Value,
     flags: &'a [FlagExtension],
+    /// How removals of deprecated items are judged.
+    policy: Deprecation,
     memo: HashMap<(String, String, Dir), Vec<Raw>>,
     active: HashSet<(String, String, Dir)>,
     cycles: usize,
@@ -151,10 +155,17 @@ impl<'a> Walker<'a> {
             old,
             new,
             flags,
+            policy: Deprecation::default(),
             memo: HashMap::new(),
             active: HashSet::new(),
             cycles: 0,
             renamed_schemes: HashMap::new(),
         }
+    }
+
+    /// Judges removals of deprecated items by `policy`.
+    pub(super) fn with_policy(mut self, policy: Deprecation) -> Self {
+        self.policy = policy;
+        self
     }
 }

@@ -9,6 +9,7 @@ use super::constraints::{constraints, enums};
 use super::operation::flags;
 use super::view::View;
 use super::{Dir, Node, Raw, Walker, code, deref, items, raw, show};
+use crate::diff::deprecation::{SUNSET, Sunset};
 use crate::diff::rules::{notice, request_schema, response_schema};
 use crate::pointer;
 
@@ -116,6 +117,7 @@ impl<'a> Walker<'a> {
             (op, o.value()),
             (np, n.value()),
         ));
+        out.extend(self.sunset_notice("schema", (op, o.value()), (np, n.value())));
         out.extend(self.properties(dir, o, n));
         if let (Some(oi), Some(ni)) = (o.located("items"), n.located("items")) {
             out.extend(self.schema(dir, oi, ni));
@@ -292,9 +294,13 @@ impl<'a> Walker<'a> {
                 if hidden_before {
                     continue;
                 }
-                let rule = dir.pick(
-                    request_schema::REQUEST_PROPERTY_REMOVED,
-                    response_schema::RESPONSE_PROPERTY_REMOVED,
+                let property = View::new(self.old, deref(self.old, (op.clone(), *ov)));
+                let (rule, why) = self.removal(
+                    dir.pick(
+                        request_schema::REQUEST_PROPERTY_REMOVED,
+                        response_schema::RESPONSE_PROPERTY_REMOVED,
+                    ),
+                    Sunset::read(property.flag("deprecated"), property.get(SUNSET)),
                 );
                 out.push(raw(
                     rule,
@@ -302,7 +308,7 @@ impl<'a> Walker<'a> {
                     n.pointer(),
                     Some(&Value::from(*name)),
                     None,
-                    format!("property {name} removed", name = code(name)),
+                    format!("property {name} removed{why}", name = code(name)),
                 ));
                 continue;
             };
