@@ -284,6 +284,12 @@ families! {
             "A new `discriminator` value clients may send.";
         REQUEST_DISCRIMINATOR_MAPPING_CHANGED = "request-discriminator-mapping-changed", Breaking,
             "A `discriminator` value now selects another schema, which payloads clients send may not match.";
+        REQUEST_COMPOSITION_REMOVED = "request-composition-removed", Additive,
+            "Values clients send no longer have to match one of the `oneOf`/`anyOf` alternatives.";
+        REQUEST_ONE_OF_BECAME_ANY_OF = "request-one-of-became-any-of", Additive,
+            "`anyOf` also accepts a payload that matches several alternatives, which `oneOf` rejected.";
+        REQUEST_ANY_OF_BECAME_ONE_OF = "request-any-of-became-one-of", NonFunctional,
+            "No payload can match two of the alternatives, so `oneOf` accepts exactly what `anyOf` did.";
         REQUEST_DISCRIMINATOR_ADDED = "request-discriminator-added", NonFunctional,
             "The new `discriminator` names a property every alternative already requires, with the values payloads already carry: what clients send is unchanged.";
         REQUEST_DISCRIMINATOR_REMOVED = "request-discriminator-removed", NonFunctional,
@@ -347,6 +353,10 @@ families! {
             "The server sends fewer `discriminator` values.";
         RESPONSE_DISCRIMINATOR_MAPPING_CHANGED = "response-discriminator-mapping-changed", Breaking,
             "A `discriminator` value now selects another schema, which readers decode as the old one.";
+        RESPONSE_COMPOSITION_REMOVED = "response-composition-removed", Breaking,
+            "Readers relying on values matching one of the documented `oneOf`/`anyOf` alternatives may get any value of the schema.";
+        RESPONSE_COMPOSITION_KEYWORD_CHANGED = "response-composition-keyword-changed", NonFunctional,
+            "`oneOf` and `anyOf` over the same alternatives: readers decode one alternative either way.";
         RESPONSE_DISCRIMINATOR_ADDED = "response-discriminator-added", NonFunctional,
             "The new `discriminator` names a property every alternative already requires, with the values payloads already carry: what readers get is unchanged.";
         RESPONSE_DISCRIMINATOR_REMOVED = "response-discriminator-removed", NonFunctional,

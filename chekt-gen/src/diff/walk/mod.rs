@@ -6,7 +6,8 @@
 //! One module per thing walked: [`document`] (servers, security schemes,
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
-//! headers), [`schema`] with [`constraints`] and [`discriminator`], over
+//! headers), [`schema`] with [`constraints`], [`composition`] and
+//! [`discriminator`], over
 //! [`view`]s of schemas; [`sunset`] applies the deprecation policy.
 //! Rules are named only through the family constants of [`super::rules`].
 
@@ -20,6 +21,7 @@ use super::{FlagExtension, code_span};
 use crate::pointer;
 
 mod bodies;
+mod composition;
 mod constraints;
 mod discriminator;
 mod document;
