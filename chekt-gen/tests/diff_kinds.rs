@@ -238,3 +238,295 @@ fn composition_is_judged_by_the_payloads_clients_send_and_read() {
         ),
     ]);
 }
+
+/// `Person` and `Company` carry `kind` (required, one value each), and
+/// `property` of `schema_name` is a `oneOf` of them.
+fn owners(schema_name: &str, person: &str, company: &str) -> Vec<Edit> {
+    vec![
+        set(
+            schema("/Person/properties/kind"),
+            json!({"type": "string", "enum": [person]}),
+        ),
+        set(schema("/Person/required"), json!(["name", "kind"])),
+        set(
+            schema("/Company/properties/kind"),
+            json!({"type": "string", "enum": [company]}),
+        ),
+        set(schema("/Company/required"), json!(["company", "kind"])),
+        set(
+            schema(&format!("/{schema_name}/properties/owner")),
+            json!({"oneOf": refs(&["Person", "Company"])}),
+        ),
+    ]
+}
+
+fn discriminator(schema_name: &str) -> String {
+    schema(&format!("/{schema_name}/properties/owner/discriminator"))
+}
+
+#[test]
+fn a_discriminator_is_judged_by_whether_payloads_change() {
+    let mapping = json!({"propertyName": "kind", "mapping": {
+        "person": "#/components/schemas/Person", "company": "Company"}});
+    check(vec![
+        (
+            "response discriminator added over a property every branch carries",
+            owners("Pet", "Person", "Company"),
+            vec![set(discriminator("Pet"), json!({"propertyName": "kind"}))],
+            &[(NonFunctional, "response-discriminator-added")],
+        ),
+        (
+            "request discriminator added over a property every branch carries",
+            owners("NewPet", "Person", "Company"),
+            vec![set(
+                discriminator("NewPet"),
+                json!({"propertyName": "kind"}),
+            )],
+            &[(NonFunctional, "request-discriminator-added")],
+        ),
+        (
+            "request discriminator added with a mapping to the values payloads carry",
+            owners("NewPet", "person", "company"),
+            vec![set(discriminator("NewPet"), mapping.clone())],
+            &[(NonFunctional, "request-discriminator-added")],
+        ),
+        (
+            "request discriminator added whose implicit values payloads do not carry",
+            owners("NewPet", "person", "company"),
+            vec![set(
+                discriminator("NewPet"),
+                json!({"propertyName": "kind"}),
+            )],
+            &[(Breaking, "request-discriminator-changed")],
+        ),
+        (
+            "response discriminator added over a property one branch lacks",
+            owners("Pet", "Person", "Company"),
+            vec![set(discriminator("Pet"), json!({"propertyName": "name"}))],
+            &[(Breaking, "response-discriminator-changed")],
+        ),
+        (
+            "request discriminator added over a property one branch does not require",
+            [
+                owners("NewPet", "Person", "Company"),
+                vec![set(schema("/Company/required"), json!(["company"]))],
+            ]
+            .concat(),
+            vec![set(
+                discriminator("NewPet"),
+                json!({"propertyName": "kind"}),
+            )],
+            &[(Breaking, "request-discriminator-changed")],
+        ),
+        (
+            "discriminator added to a base schema over its own required property",
+            vec![],
+            vec![set(
+                schema("/Pet/discriminator"),
+                json!({"propertyName": "name"}),
+            )],
+            &[(NonFunctional, "response-discriminator-added")],
+        ),
+        (
+            "response discriminator removed; every branch still requires the property",
+            [
+                owners("Pet", "Person", "Company"),
+                vec![set(discriminator("Pet"), json!({"propertyName": "kind"}))],
+            ]
+            .concat(),
+            vec![remove(discriminator("Pet"))],
+            &[(NonFunctional, "response-discriminator-removed")],
+        ),
+        (
+            "request discriminator removed along with the property in one branch",
+            [
+                owners("NewPet", "Person", "Company"),
+                vec![set(
+                    discriminator("NewPet"),
+                    json!({"propertyName": "kind"}),
+                )],
+            ]
+            .concat(),
+            vec![
+                remove(discriminator("NewPet")),
+                remove(schema("/Company/properties/kind")),
+                set(schema("/Company/required"), json!(["company"])),
+            ],
+            // `Company` is also a `Pet` owner, and without `kind` the two
+            // branches can match one payload.
+            &[
+                (Breaking, "request-discriminator-changed"),
+                (Breaking, "request-property-removed"),
+                (Breaking, "request-one-of-overlap"),
+                (Breaking, "response-property-removed"),
+            ],
+        ),
+        (
+            "response mapping written out as the implicit one",
+            [
+                owners("Pet", "Person", "Company"),
+                vec![set(discriminator("Pet"), json!({"propertyName": "kind"}))],
+            ]
+            .concat(),
+            vec![set(
+                discriminator("Pet"),
+                json!({"propertyName": "kind", "mapping": {"Person": "#/components/schemas/Person"}}),
+            )],
+            &[],
+        ),
+        (
+            "request mapping entry dropped that the implicit mapping keeps",
+            [
+                owners("NewPet", "Person", "Company"),
+                vec![set(
+                    discriminator("NewPet"),
+                    json!({"propertyName": "kind", "mapping": {"Company": "Company"}}),
+                )],
+            ]
+            .concat(),
+            vec![set(
+                discriminator("NewPet"),
+                json!({"propertyName": "kind"}),
+            )],
+            &[],
+        ),
+        (
+            "request mapping value now selects another schema (payloads change)",
+            [
+                owners("NewPet", "person", "company"),
+                vec![set(discriminator("NewPet"), mapping.clone())],
+            ]
+            .concat(),
+            vec![set(
+                format!("{}/mapping/person", discriminator("NewPet")),
+                json!("Company"),
+            )],
+            &[(Breaking, "request-discriminator-mapping-changed")],
+        ),
+        (
+            "response mapping value written differently (payloads change)",
+            [
+                owners("Pet", "Person", "Company"),
+                vec![set(discriminator("Pet"), json!({"propertyName": "kind"}))],
+            ]
+            .concat(),
+            vec![set(
+                discriminator("Pet"),
+                json!({"propertyName": "kind", "mapping": {"human": "#/components/schemas/Person"}}),
+            )],
+            &[(Breaking, "response-discriminator-mapping-added")],
+        ),
+    ]);
+}
+
+#[test]
+fn read_only_and_write_only_properties_are_judged_only_where_they_travel() {
+    // `NewPet` is also what POST /pets returns: one schema, both directions.
+    let shared = || {
+        vec![
+            set(CREATED, json!({"$ref": "#/components/schemas/NewPet"})),
+            set(
+                schema("/NewPet/properties/id"),
+                json!({"type": "integer", "maximum": 1000, "default": 1, "readOnly": true}),
+            ),
+            set(
+                schema("/NewPet/properties/secret"),
+                json!({"type": "string", "maxLength": 64, "writeOnly": true}),
+            ),
+        ]
+    };
+    let id = |rest: &str| schema(&format!("/NewPet/properties/id{rest}"));
+    let secret = |rest: &str| schema(&format!("/NewPet/properties/secret{rest}"));
+    check(vec![
+        (
+            "readOnly: maximum lowered (only readers see it)",
+            shared(),
+            vec![set(id("/maximum"), json!(10))],
+            &[(NonFunctional, "response-constraint-tightened")],
+        ),
+        (
+            "readOnly: default changed (not sent, so not defaulted by the server)",
+            shared(),
+            vec![set(id("/default"), json!(2))],
+            &[(NonFunctional, "response-default-changed")],
+        ),
+        (
+            "readOnly: maximum lowered together with a pattern-free type change",
+            shared(),
+            vec![set(
+                id(""),
+                json!({"type": "integer", "format": "int32", "maximum": 10, "readOnly": true}),
+            )],
+            &[
+                (Breaking, "response-format-changed"),
+                (NonFunctional, "response-constraint-tightened"),
+                (NonFunctional, "response-default-changed"),
+            ],
+        ),
+        (
+            "readOnly: made required and nullable",
+            shared(),
+            vec![
+                set(schema("/NewPet/required"), json!(["name", "id"])),
+                set(id("/nullable"), json!(true)),
+            ],
+            &[
+                (Additive, "response-property-became-required"),
+                (Breaking, "response-nullable-added"),
+            ],
+        ),
+        (
+            "writeOnly: maxLength raised and default added (readers never get it)",
+            shared(),
+            vec![
+                set(secret("/maxLength"), json!(128)),
+                set(secret("/default"), json!("x")),
+            ],
+            &[(Additive, "request-constraint-loosened")],
+        ),
+        (
+            "writeOnly: minLength added (only senders see it)",
+            shared(),
+            vec![set(secret("/minLength"), json!(8))],
+            &[(Breaking, "request-constraint-tightened")],
+        ),
+        (
+            "readOnly stated by a referenced component: pattern added",
+            vec![
+                set(schema("/Id"), json!({"type": "string", "readOnly": true})),
+                set(
+                    schema("/NewPet/properties/ref_id"),
+                    json!({"allOf": [{"$ref": "#/components/schemas/Id"}]}),
+                ),
+            ],
+            vec![set(schema("/Id/pattern"), json!("^[a-z]+$"))],
+            &[],
+        ),
+        (
+            "readOnly in a oneOf branch of a request: enum narrowed",
+            vec![set(
+                schema("/NewPet/properties/contact/anyOf/-"),
+                json!({"type": "object", "properties": {
+                    "verified": {"type": "string", "enum": ["yes", "no"], "readOnly": true}}}),
+            )],
+            vec![set(
+                schema("/NewPet/properties/contact/anyOf/2/properties/verified/enum"),
+                json!(["yes"]),
+            )],
+            &[],
+        ),
+        (
+            "writeOnly in array items of a response: nullable and enum value added",
+            vec![set(
+                schema("/Pet/properties/children"),
+                json!({"type": "array", "items": {"type": "object", "properties": {
+                    "pin": {"type": "integer", "enum": [1, 2], "writeOnly": true}}}}),
+            )],
+            vec![set(
+                schema("/Pet/properties/children/items/properties/pin"),
+                json!({"type": "integer", "enum": [1, 2, 3], "nullable": true, "writeOnly": true}),
+            )],
+            &[],
+        ),
+    ]);
+}

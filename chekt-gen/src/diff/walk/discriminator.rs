@@ -9,10 +9,14 @@ use crate::diff::rules::{request_schema, response_schema};
 use crate::pointer;
 
 impl<'a> Walker<'a> {
-    /// A renamed (added, removed) `propertyName` is one change; with the
-    /// same property, each `mapping` value removed, added or pointing at a
-    /// schema of another shape is one. A mapping target is `#/…` or a
-    /// component name (OpenAPI 3.0.3 §4.7.25).
+    /// A renamed (added, removed) `propertyName` is one change, which
+    /// changes no payload when the property is one every alternative
+    /// already carries (`*-discriminator-added` / `-removed`, non-
+    /// functional); with the same property, each `mapping` value removed,
+    /// added or pointing at a schema of another shape is one, where a value
+    /// written out (or dropped) that the implicit mapping selects anyway is
+    /// none. A mapping target is `#/…` or a component name (OpenAPI 3.0.3
+    /// §4.7.25).
     pub(super) fn discriminator(&mut self, dir: Dir, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
         let (od, nd) = (o.located("discriminator"), n.located("discriminator"));
         if od.is_none() && nd.is_none() {
@@ -63,6 +67,10 @@ impl<'a> Walker<'a> {
         let mut out = Vec::new();
         for (value, target) in entries(om) {
             let Some(new_target) = nm.and_then(|m| m.get(value)) else {
+                // Still selecting the same schema, now implicitly.
+                if selects(self.new, n, value, mapped(self.old, target)) {
+                    continue;
+                }
                 out.push(raw(
                     dir.pick(
                         request_schema::REQUEST_DISCRIMINATOR_MAPPING_REMOVED,
@@ -99,7 +107,11 @@ impl<'a> Walker<'a> {
             }
         }
         for (value, target) in entries(nm) {
-            if om.and_then(|m| m.get(value)).is_none() {
+            // A value written out that already selected the schema
+            // implicitly is no new value.
+            if om.and_then(|m| m.get(value)).is_none()
+                && !selects(self.old, o, value, mapped(self.new, target))
+            {
                 out.push(raw(
                     dir.pick(
                         request_schema::REQUEST_DISCRIMINATOR_MAPPING_ADDED,
@@ -117,22 +129,16 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// Whether the discriminator property `name` of `view` (a `oneOf`/`anyOf`,
-/// or a base schema other schemas extend with `allOf`) is one its payloads
-/// already carry: every alternative requires it, and each value that
-/// selects an alternative (its `mapping` entry, else its component name,
-/// OpenAPI 3.0.3 §4.7.25) is one that alternative's property accepts (its
-/// `enum`, when it has one). An alternative no value selects fails.
-fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
-    let Some(name) = name.as_str() else {
-        return false;
-    };
+/// Each `oneOf`/`anyOf` alternative of `view` with the discriminator
+/// values that select it: its explicit `mapping` entries, else its
+/// component name (OpenAPI 3.0.3 §4.7.25: the implicit mapping of a
+/// `$ref`'d schema); empty for an inline alternative nothing maps.
+fn selections<'a>(root: &'a Value, view: &View<'a>) -> Vec<(Node<'a>, Vec<&'a str>)> {
     let mapping = view
         .get("discriminator")
         .and_then(|d| d.get("mapping"))
         .and_then(Value::as_object);
-    // Each alternative with the values that select it.
-    let mut selected: Vec<(Node<'a>, Vec<&str>)> = Vec::new();
+    let mut selected = Vec::new();
     for keyword in ["oneOf", "anyOf"] {
         let Some((at, list)) = view.located(keyword) else {
             continue;
@@ -150,13 +156,38 @@ fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
                 .map(|(value, _)| value.as_str())
                 .collect();
             let values = if explicit.is_empty() {
-                implicit.map(|n| vec![n]).unwrap_or_default()
+                implicit.into_iter().collect()
             } else {
                 explicit
             };
             selected.push((node, values));
         }
     }
+    selected
+}
+
+/// Whether `value` selects the schema at `target` (a pointer) among the
+/// alternatives of `view`.
+fn selects<'a>(root: &'a Value, view: &View<'a>, value: &str, target: Option<Node<'_>>) -> bool {
+    let Some((target, _)) = target else {
+        return false;
+    };
+    selections(root, view)
+        .iter()
+        .any(|((at, _), values)| *at == target && values.contains(&value))
+}
+
+/// Whether the discriminator property `name` of `view` (a `oneOf`/`anyOf`,
+/// or a base schema other schemas extend with `allOf`) is one its payloads
+/// already carry: every alternative requires it, and each value that
+/// selects an alternative ([`selections`]) is one that alternative's
+/// property accepts (its `enum`, when it has one). An alternative no value
+/// selects fails.
+fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
+    let Some(name) = name.as_str() else {
+        return false;
+    };
+    let selected = selections(root, view);
     if selected.is_empty() {
         // A base schema: the property is its own.
         return view.required().contains(name) && view.properties().contains_key(name);
