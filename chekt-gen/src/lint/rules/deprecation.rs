@@ -37,26 +37,29 @@ const DATA: [&str; 5] = ["example", "examples", "default", "enum", "const"];
 /// `deprecated: true`.
 pub fn sunset_invalid(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    keywords(spec.value(), "", &mut hits);
+    keywords(spec, spec.value(), "", &mut hits);
     hits
 }
 
-/// `value` is an object of keywords (or an array of them).
-fn keywords(value: &Value, at: &str, hits: &mut Vec<Hit>) {
+/// `value` is an object of keywords (or an array of them); a hit names
+/// its operation.
+fn keywords(spec: &Spec, value: &Value, at: &str, hits: &mut Vec<Hit>) {
     match value {
         Value::Object(map) => {
             if let Some(sunset) = map.get(SUNSET) {
                 let here = pointer::push(at, SUNSET);
                 match sunset.as_str().map(parse_date) {
                     Some(Ok(_)) => {}
-                    Some(Err(why)) => hits.push(Hit::at(here.clone(), why)),
-                    None => hits.push(Hit::at(
+                    Some(Err(why)) => hits.push(Hit::located(spec, here.clone(), why)),
+                    None => hits.push(Hit::located(
+                        spec,
                         here.clone(),
                         format!("`{SUNSET}` must be an ISO 8601 date string, found {sunset}"),
                     )),
                 }
                 if map.get("deprecated").and_then(Value::as_bool) != Some(true) {
-                    hits.push(Hit::at(
+                    hits.push(Hit::located(
+                        spec,
                         here,
                         format!("`{SUNSET}` stands only beside `deprecated: true`"),
                     ));
@@ -69,16 +72,16 @@ fn keywords(value: &Value, at: &str, hits: &mut Vec<Hit>) {
                 }
                 if NAMES.contains(&key.as_str()) && child.is_object() {
                     for (name, member) in child.as_object().into_iter().flatten() {
-                        keywords(member, &pointer::push(&here, name), hits);
+                        keywords(spec, member, &pointer::push(&here, name), hits);
                     }
                 } else {
-                    keywords(child, &here, hits);
+                    keywords(spec, child, &here, hits);
                 }
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                keywords(item, &pointer::push(at, i.to_string()), hits);
+                keywords(spec, item, &pointer::push(at, i.to_string()), hits);
             }
         }
         _ => {}
