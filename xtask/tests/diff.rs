@@ -444,8 +444,8 @@ fn an_accepted_change_does_not_fail_and_a_stale_entry_warns_or_fails_with_strict
     let (code, stdout, stderr) = xtask(dir.path(), &args);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains("### Accepted changes (spec/accepted-changes.yaml) (1)")
-            && stdout.contains("accepted: Pets are archived now, never deleted. (version 2.0.0; spec/accepted-changes.yaml:3)"),
+        stdout.contains("### Accepted changes (1)")
+            && stdout.contains("accepted (breaking): Pets are archived now, never deleted. (version 2.0.0; spec/accepted-changes.yaml:3)"),
         "{stdout}"
     );
     assert!(!stdout.contains("### Breaking changes"), "{stdout}");

@@ -63,10 +63,7 @@ fn sections(report: &Report) -> [(&'static str, Vec<&Change>); 5] {
             "Scheduled removals (deprecated, past their sunset)",
             apart(|c| c.is_scheduled() && c.accepted.is_none()),
         ),
-        (
-            "Accepted changes (spec/accepted-changes.yaml)",
-            apart(|c| c.accepted.is_some()),
-        ),
+        ("Accepted changes", apart(|c| c.accepted.is_some())),
     ]
 }
 
@@ -156,7 +153,8 @@ fn operation_spans(change: &Change) -> String {
 }
 
 /// ` (reclassified from breaking)` for a change a team reclassified, and
-/// ` — accepted: reason (version 0.9.0; file:line)` for an accepted one.
+/// ` — accepted (breaking): reason (version 0.9.0; file:line)` for an
+/// accepted one.
 fn reclassified(change: &Change) -> String {
     let mut out = change
         .reclassified_from
@@ -170,22 +168,26 @@ fn reclassified(change: &Change) -> String {
             .unwrap_or_default();
         let _ = write!(
             out,
-            " — accepted: {} ({version}{})",
-            accepted.reason, accepted.entry
+            " — accepted ({}): {} ({version}{})",
+            change.class, accepted.reason, accepted.entry
         );
     }
     out
 }
 
-/// The lint errors of either side, one line each.
-fn invalid_lines(report: &Report) -> Vec<String> {
+/// The lint errors of either side, one line each, the pointer written by
+/// `pointer` (a code span in Markdown).
+fn invalid_lines(report: &Report, pointer: fn(&str) -> String) -> Vec<String> {
     report
         .invalid
         .iter()
         .map(|i| {
             format!(
                 "{} side: [{}] {}: {}",
-                i.side, i.finding.rule, i.finding.pointer, i.finding.message
+                i.side,
+                i.finding.rule,
+                pointer(&i.finding.pointer),
+                i.finding.message
             )
         })
         .collect()
@@ -237,7 +239,7 @@ fn markdown(report: &Report) -> String {
     if let CrateAxis::Unavailable { reason } = &report.crate_axis {
         let _ = writeln!(out, "\nCrate axis unavailable: {}", cell(reason));
     }
-    let invalid = invalid_lines(report);
+    let invalid = invalid_lines(report, code_span);
     if !invalid.is_empty() {
         let _ = writeln!(out, "\n> [!WARNING]\n> {INVALID}.\n>");
         for line_text in &invalid {
@@ -354,7 +356,7 @@ fn text(report: &Report) -> String {
     }
     if !report.invalid.is_empty() {
         let _ = writeln!(out, "warning: {INVALID}:");
-        for line_text in invalid_lines(report) {
+        for line_text in invalid_lines(report, str::to_string) {
             let _ = writeln!(out, "    {line_text}");
         }
     }
