@@ -427,7 +427,8 @@ fn a_side_that_does_not_lint_is_said_and_no_move_is_made_up() {
         "said up front: {markdown}"
     );
     assert!(
-        markdown.contains("> - old side: [path-parameter-undeclared] `/paths/~1pets~1{petId}/get`:"),
+        markdown
+            .contains("> - old side: [path-parameter-undeclared] `/paths/~1pets~1{petId}/get`:"),
         "{markdown}"
     );
     let text = render(&report, Format::Text);

@@ -539,6 +539,17 @@ fn a_removal_past_its_sunset_is_scheduled_and_today_is_injectable() {
             && stdout.contains("wire: breaking (acknowledged)"),
         "{stdout}"
     );
+    // The crate axis's major bump comes from the scheduled removal alone.
+    let (code, stdout, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--today", "2026-07-01"],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("wire: breaking (acknowledged) · chekt-api: major")
+            && !stdout.contains("chekt-api major[removed] operations::"),
+        "the operation table's row goes with its endpoint: {stdout}"
+    );
     let (code, stdout, _) = diff_on("2026-06-29");
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
