@@ -11,7 +11,7 @@ use chekt_gen::diff::render::{Format, render};
 use chekt_gen::diff::{Deprecation, DiffOptions, FailOn, Report, diff, diff_with, parse_accepted};
 use serde_json::json;
 
-use chekt_gen::diff::Class::{Breaking, NonFunctional};
+use chekt_gen::diff::Class::{self, Breaking, NonFunctional};
 use diff_support::*;
 
 fn day(text: &str) -> NaiveDate {
@@ -47,7 +47,15 @@ const TAG: &str = "/components/schemas/Pet/properties/tag";
 fn removals_are_judged_by_their_announced_sunset() {
     let endpoint = DELETE;
     let limit = at(LIST, "/parameters/0");
-    let cases: Vec<(&str, Vec<Edit>, Edit, &str, (chekt_gen::diff::Class, &str))> = vec![
+    // Name, setup of the old side, the removal, today, the verdict.
+    type Case = (
+        &'static str,
+        Vec<Edit>,
+        Edit,
+        &'static str,
+        (Class, &'static str),
+    );
+    let cases: Vec<Case> = vec![
         (
             "operation removed after its sunset",
             deprecated(endpoint, Some("2026-06-30")),

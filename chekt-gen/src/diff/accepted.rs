@@ -86,11 +86,22 @@ impl AcceptedChanges {
     }
 }
 
-/// A YAML node with the 1-based line it starts on.
+/// A value with the 1-based line it starts on.
+type Located<T> = (usize, T);
+
+/// A YAML node: a scalar (and whether it is null), a list, or a mapping's
+/// fields (key line, key, value).
 enum Node {
     Scalar(String, bool),
-    List(Vec<(usize, Node)>),
-    Map(Vec<(usize, String, (usize, Node))>),
+    List(Vec<Located<Node>>),
+    Map(Vec<(usize, String, Located<Node>)>),
+}
+
+/// A collection being read, with the key awaiting its value.
+struct Open {
+    line: usize,
+    node: Node,
+    key: Option<Located<String>>,
 }
 
 const KEYS: [&str; 5] = ["rule", "operation", "pointer", "reason", "version"];
@@ -170,14 +181,14 @@ pub fn parse_accepted(file: &str, text: &str) -> Result<AcceptedChanges> {
 }
 
 /// One entry, checked field by field.
-fn entry(line: usize, node: Node) -> std::result::Result<Entry, (usize, String)> {
+fn entry(line: usize, node: Node) -> std::result::Result<Entry, Located<String>> {
     let Node::Map(fields) = node else {
         return Err((
             line,
             format!("an entry must be a mapping of {}", KEYS.join(", ")),
         ));
     };
-    let mut found: [Option<(usize, String)>; 5] = Default::default();
+    let mut found: [Option<Located<String>>; 5] = Default::default();
     for (key_line, key, (value_line, value)) in fields {
         let Some(slot) = KEYS.iter().position(|k| *k == key) else {
             let hint = crate::rule_file::closest_hint(&key, KEYS.into_iter());
@@ -192,7 +203,7 @@ fn entry(line: usize, node: Node) -> std::result::Result<Entry, (usize, String)>
         found[slot] = Some((value_line, text.trim().to_string()));
     }
     let [rule, operation, pointer, reason, version] = found;
-    let required = |field: Option<(usize, String)>, key: &str| {
+    let required = |field: Option<Located<String>>, key: &str| {
         field
             .filter(|(_, text)| !text.is_empty())
             .ok_or_else(|| (line, format!("the entry has no `{key}` (required)")))
@@ -278,8 +289,13 @@ fn check_version(version: &str) -> std::result::Result<(), String> {
 
 /// The document's root node and its line, `None` for an empty document;
 /// errors carry the line.
-fn read_yaml(text: &str) -> std::result::Result<Option<(usize, Node)>, (usize, String)> {
-    let mut stack: Vec<(usize, Node, Option<(usize, String)>)> = Vec::new();
+fn read_yaml(text: &str) -> std::result::Result<Option<Located<Node>>, Located<String>> {
+    let open = |line, node| Open {
+        line,
+        node,
+        key: None,
+    };
+    let mut stack: Vec<Open> = Vec::new();
     let mut root = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| (e.marker().line(), e.info().to_string()))?;
@@ -291,29 +307,32 @@ fn read_yaml(text: &str) -> std::result::Result<Option<(usize, Node)>, (usize, S
                 Some((line, Node::Scalar(value.into_owned(), null)))
             }
             Event::SequenceStart(..) => {
-                stack.push((line, Node::List(Vec::new()), None));
+                stack.push(open(line, Node::List(Vec::new())));
                 None
             }
             Event::MappingStart(..) => {
-                stack.push((line, Node::Map(Vec::new()), None));
+                stack.push(open(line, Node::Map(Vec::new())));
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => stack.pop().map(|(l, node, _)| (l, node)),
+            Event::SequenceEnd | Event::MappingEnd => stack.pop().map(|o| (o.line, o.node)),
             Event::Alias(_) => return Err((line, "YAML aliases are not supported here".into())),
             _ => None,
         };
         let Some((line, node)) = done else { continue };
-        match stack.last_mut() {
-            None => root = Some((line, node)),
-            Some((_, Node::List(items), _)) => items.push((line, node)),
-            Some((_, Node::Map(fields), key)) => match key.take() {
+        let Some(parent) = stack.last_mut() else {
+            root = Some((line, node));
+            continue;
+        };
+        match &mut parent.node {
+            Node::List(items) => items.push((line, node)),
+            Node::Map(fields) => match parent.key.take() {
                 Some((key_line, key)) => fields.push((key_line, key, (line, node))),
                 None => match node {
-                    Node::Scalar(text, _) => *key = Some((line, text)),
+                    Node::Scalar(text, _) => parent.key = Some((line, text)),
                     _ => return Err((line, "a mapping key must be a string".into())),
                 },
             },
-            Some((_, Node::Scalar(..), _)) => {}
+            Node::Scalar(..) => {}
         }
     }
     Ok(root.filter(|(_, node)| !matches!(node, Node::Scalar(_, true))))
