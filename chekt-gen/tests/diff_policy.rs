@@ -130,6 +130,16 @@ fn removals_are_judged_by_their_announced_sunset() {
             (Breaking, "removed-after-sunset"),
         ),
         (
+            "response header removed after its sunset",
+            deprecated(
+                &at(LIST, "/responses/200/headers/X-Total"),
+                Some("2026-01-01"),
+            ),
+            remove(at(LIST, "/responses/200/headers/X-Total")),
+            "2026-07-01",
+            (Breaking, "removed-after-sunset"),
+        ),
+        (
             "request property never deprecated, removed",
             vec![],
             remove("/components/schemas/NewPet/properties/tag"),

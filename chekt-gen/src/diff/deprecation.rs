@@ -1,6 +1,7 @@
-//! The deprecation policy: an operation, parameter or property marked
-//! `deprecated: true` announces its removal, and `x-chekt-sunset` (an ISO
-//! 8601 calendar date, `YYYY-MM-DD`) says from which day. Removing it on or
+//! The deprecation policy: an operation, parameter, property or response
+//! header marked `deprecated: true` announces its removal, and
+//! `x-chekt-sunset` (an ISO 8601 calendar date, `YYYY-MM-DD`) says from
+//! which day. Removing it on or
 //! after that day is a scheduled removal (`removed-after-sunset`), before it
 //! `removed-before-sunset`, with no date `removed-without-sunset`; removing
 //! something never deprecated keeps its family's rule (`endpoint-removed`,
