@@ -338,6 +338,16 @@ fn a_discriminator_is_judged_by_whether_payloads_change() {
             &[(NonFunctional, "response-discriminator-removed")],
         ),
         (
+            "request discriminator with its own values removed; the property stays",
+            [
+                owners("NewPet", "person", "company"),
+                vec![set(discriminator("NewPet"), mapping.clone())],
+            ]
+            .concat(),
+            vec![remove(discriminator("NewPet"))],
+            &[(NonFunctional, "request-discriminator-removed")],
+        ),
+        (
             "request discriminator removed along with the property in one branch",
             [
                 owners("NewPet", "Person", "Company"),

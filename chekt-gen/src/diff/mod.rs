@@ -199,6 +199,16 @@ impl Report {
         self.of(Class::Breaking).filter(|c| !c.is_acknowledged())
     }
 
+    /// The changes the acknowledged-changes file accepts.
+    pub fn accepted(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.accepted.is_some())
+    }
+
+    /// The removals the deprecation policy scheduled.
+    pub fn scheduled(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.is_scheduled())
+    }
+
     /// The bump the wire changes alone would call for.
     pub fn wire_bump(&self) -> Bump {
         match self.changes.iter().map(|c| c.class).min() {

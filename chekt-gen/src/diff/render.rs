@@ -54,16 +54,18 @@ fn sections(report: &Report) -> [(&'static str, Vec<&Change>); 5] {
             .filter(|c| !c.is_acknowledged())
             .collect::<Vec<_>>()
     };
-    let apart = |keep: fn(&Change) -> bool| report.changes.iter().filter(|c| keep(c)).collect();
     [
         ("Breaking changes", open(Class::Breaking)),
         ("Additive changes", open(Class::Additive)),
         ("Notices (non-functional)", open(Class::NonFunctional)),
         (
             "Scheduled removals (deprecated, past their sunset)",
-            apart(|c| c.is_scheduled() && c.accepted.is_none()),
+            report
+                .scheduled()
+                .filter(|c| c.accepted.is_none())
+                .collect(),
         ),
-        ("Accepted changes", apart(|c| c.accepted.is_some())),
+        ("Accepted changes", report.accepted().collect()),
     ]
 }
 
@@ -75,12 +77,7 @@ fn counts(report: &Report) -> String {
         count(Class::Additive),
         count(Class::NonFunctional),
     );
-    let accepted = report
-        .changes
-        .iter()
-        .filter(|c| c.accepted.is_some())
-        .count();
-    let scheduled = report.changes.iter().filter(|c| c.is_scheduled()).count();
+    let (accepted, scheduled) = (report.accepted().count(), report.scheduled().count());
     if accepted + scheduled > 0 {
         let _ = write!(out, " ({accepted} accepted, {scheduled} scheduled)");
     }
@@ -326,8 +323,8 @@ fn to_json(report: &Report) -> Value {
             "wire": if report.is_breaking() { "breaking" } else { "non-breaking" },
             "breaking": report.of(Class::Breaking).count(),
             "unacknowledged_breaking": report.unacknowledged().count(),
-            "accepted": report.changes.iter().filter(|c| c.accepted.is_some()).count(),
-            "scheduled": report.changes.iter().filter(|c| c.is_scheduled()).count(),
+            "accepted": report.accepted().count(),
+            "scheduled": report.scheduled().count(),
             "additive": report.of(Class::Additive).count(),
             "non_functional": report.of(Class::NonFunctional).count(),
             "wire_bump": report.wire_bump(),

@@ -32,7 +32,7 @@ impl<'a> Walker<'a> {
             // Adding a discriminator over a property the payloads already
             // carry (or dropping one whose property stays) changes no payload.
             let (rule, message) = match (oname, nname) {
-                (None, Some(added)) if names_carried(self.new, n, added) => (
+                (None, Some(added)) if carried(self.new, n, added, true) => (
                     dir.pick(
                         request_schema::REQUEST_DISCRIMINATOR_ADDED,
                         response_schema::RESPONSE_DISCRIMINATOR_ADDED,
@@ -42,7 +42,7 @@ impl<'a> Walker<'a> {
                         show(Some(added))
                     ),
                 ),
-                (Some(removed), None) if names_carried(self.new, n, removed) => (
+                (Some(removed), None) if carried(self.new, n, removed, false) => (
                     dir.pick(
                         request_schema::REQUEST_DISCRIMINATOR_REMOVED,
                         response_schema::RESPONSE_DISCRIMINATOR_REMOVED,
@@ -179,11 +179,11 @@ fn selects<'a>(root: &'a Value, view: &View<'a>, value: &str, target: Option<Nod
 
 /// Whether the discriminator property `name` of `view` (a `oneOf`/`anyOf`,
 /// or a base schema other schemas extend with `allOf`) is one its payloads
-/// already carry: every alternative requires it, and each value that
-/// selects an alternative ([`selections`]) is one that alternative's
-/// property accepts (its `enum`, when it has one). An alternative no value
-/// selects fails.
-fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
+/// carry: every alternative requires it, and, when `values`, each value
+/// that selects an alternative ([`selections`]) is one that alternative's
+/// property accepts (its `enum`, when it has one; an alternative no value
+/// selects fails).
+fn carried<'a>(root: &'a Value, view: &View<'a>, name: &Value, values: bool) -> bool {
     let Some(name) = name.as_str() else {
         return false;
     };
@@ -192,7 +192,7 @@ fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
         // A base schema: the property is its own.
         return view.required().contains(name) && view.properties().contains_key(name);
     }
-    selected.into_iter().all(|(node, values)| {
+    selected.into_iter().all(|(node, selecting)| {
         let alt = View::new(root, node);
         let Some(property) = alt.properties().get(name).cloned() else {
             return false;
@@ -204,7 +204,8 @@ fn names_carried<'a>(root: &'a Value, view: &View<'a>, name: &Value) -> bool {
                 .and_then(Value::as_array)
                 .is_none_or(|values| values.iter().any(|v| v.as_str() == Some(value)))
         };
-        alt.required().contains(name) && !values.is_empty() && values.into_iter().all(accepts)
+        alt.required().contains(name)
+            && (!values || (!selecting.is_empty() && selecting.into_iter().all(accepts)))
     })
 }
 
