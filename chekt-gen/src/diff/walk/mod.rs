@@ -165,9 +165,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Judges removals of deprecated items by `policy`.
+    /// Judges removals of deprecated items by `policy`, reading the clock
+    /// (when `policy` gives no today) once for the whole walk.
     pub(super) fn with_policy(mut self, policy: Deprecation) -> Self {
-        self.policy = policy;
+        self.policy = Deprecation {
+            today: Some(policy.today()),
+            ..policy
+        };
         self
     }
 }

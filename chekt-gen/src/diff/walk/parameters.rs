@@ -239,8 +239,6 @@ fn serialization(param: &Value) -> Value {
         .unwrap_or(style == "form");
     json!({ "style": style, "explode": explode })
 }
-/// The parameter names of a path template, in order: `/a/{x}/b/{y}` →
-/// `[x, y]`.
 /// Whether the path parameters declared are exactly the template's names
 /// (OpenAPI 3.0.3 §4.7.12: each template name is declared, and a path
 /// parameter names a template expression).
@@ -254,6 +252,8 @@ fn template_declared(path: &str, declared: &IndexMap<(String, String), Node<'_>>
     names == params
 }
 
+/// The parameter names of a path template, in order: `/a/{x}/b/{y}` →
+/// `[x, y]`.
 fn template_names(path: &str) -> Vec<String> {
     path.split('{')
         .skip(1)

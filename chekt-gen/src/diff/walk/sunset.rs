@@ -11,9 +11,9 @@ use crate::diff::rules::{Rule, deprecation};
 
 impl<'a> Walker<'a> {
     /// The rule and a message suffix for removing an item (operation,
-    /// parameter, property or response header) whose deprecation is `sunset`: `never` (the
-    /// family's rule) when it was not deprecated, else by the sunset and the
-    /// policy's today.
+    /// parameter, property or response header) whose deprecation is
+    /// `sunset`: `never` (the family's rule) when it was not deprecated,
+    /// else by the sunset and the policy's today.
     pub(super) fn removal(&self, never: Rule, sunset: Sunset) -> (Rule, String) {
         match sunset {
             Sunset::NotDeprecated => (never, String::new()),
