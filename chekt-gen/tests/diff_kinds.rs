@@ -540,3 +540,52 @@ fn read_only_and_write_only_properties_are_judged_only_where_they_travel() {
         ),
     ]);
 }
+
+/// The same kinds on both axes: what the wire says and what the generated
+/// crate does (typify ignores a discriminator over `$ref`'d alternatives;
+/// a body that becomes an enum changes the builder's signature).
+#[test]
+fn the_kinds_on_both_axes() {
+    use chekt_gen::diff::{Bump, DiffOptions, diff_with};
+    use chekt_gen::generate::GenerateOptions;
+    let options = DiffOptions {
+        crate_axis: Some(GenerateOptions::default()),
+        ..DiffOptions::default()
+    };
+    let cases: Vec<(Case, Bump)> = vec![
+        (
+            (
+                "response discriminator added over a carried property",
+                owners("Pet", "Person", "Company"),
+                vec![set(discriminator("Pet"), json!({"propertyName": "kind"}))],
+                &[(NonFunctional, "response-discriminator-added")],
+            ),
+            Bump::Patch,
+        ),
+        (
+            (
+                "request body wrapped in a oneOf beside a disjoint branch",
+                legacy(),
+                vec![set(BODY, json!({"oneOf": refs(&["NewPet", "Legacy"])}))],
+                &[(Additive, "request-variant-added")],
+            ),
+            Bump::Major,
+        ),
+    ];
+    let base = load(BASE);
+    let mut failures = Vec::new();
+    for ((name, setup, edits, expected), bump) in cases {
+        let old = edited(&base, &setup);
+        let new = edited(&old, &edits);
+        let report = diff_with(&old, &new, &options).unwrap();
+        let mut want = expected.to_vec();
+        want.sort();
+        if pairs(&report) != want || report.crate_bump() != Some(bump) {
+            failures.push(format!(
+                "{name}: expected {want:?}, crate {bump}\n{}",
+                render(&report, Format::Text)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
