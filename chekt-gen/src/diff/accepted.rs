@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-use super::rules::RULES;
+use super::reclassify::known_rule;
 use super::{Change, Report};
 use crate::error::{Error, Result};
 use crate::load::METHODS;
@@ -209,11 +209,7 @@ fn entry(line: usize, node: Node) -> std::result::Result<Entry, Located<String>>
             .ok_or_else(|| (line, format!("the entry has no `{key}` (required)")))
     };
     let (rule_line, rule) = required(rule, "rule")?;
-    let rule = RULES
-        .iter()
-        .find(|r| r.id == rule)
-        .map(|r| r.id)
-        .ok_or_else(|| (rule_line, super::reclassify::unknown_rule(&rule)))?;
+    let rule = known_rule(&rule).map_err(|m| (rule_line, m))?;
     let (pointer_line, pointer) = required(pointer, "pointer")?;
     check_pointer(&pointer).map_err(|m| (pointer_line, m))?;
     let (_, reason) = required(reason, "reason")?;

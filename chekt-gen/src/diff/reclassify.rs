@@ -41,21 +41,24 @@ impl FromStr for Reclassify {
             format!("`{s}`: expected RULE=CLASS, e.g. response-constraint-tightened=non-functional")
         })?;
         let id = id.trim();
-        let rule = RULES
-            .iter()
-            .find(|rule| rule.id == id)
-            .ok_or_else(|| unknown_rule(id))?;
         Ok(Reclassify {
-            rule: rule.id,
+            rule: known_rule(id)?,
             class: class.trim().parse()?,
         })
     }
 }
 
-/// Names the closest rule id when there is one near enough.
-pub(super) fn unknown_rule(id: &str) -> String {
-    let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
-    format!("unknown diff rule `{id}`{hint} (the rules: chekt-gen/src/diff/rules.rs)")
+/// The id of the rule `id` names; an unknown one names the closest rule id
+/// when there is one near enough.
+pub(super) fn known_rule(id: &str) -> std::result::Result<&'static str, String> {
+    RULES
+        .iter()
+        .find(|rule| rule.id == id)
+        .map(|rule| rule.id)
+        .ok_or_else(|| {
+            let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
+            format!("unknown diff rule `{id}`{hint} (the rules: chekt-gen/src/diff/rules.rs)")
+        })
 }
 
 /// The setting of a rules file that is not a rule id.
