@@ -37,51 +37,56 @@ const DATA: [&str; 5] = ["example", "examples", "default", "enum", "const"];
 /// `deprecated: true`.
 pub fn sunset_invalid(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    keywords(spec, spec.value(), "", &mut hits);
+    keywords(spec, spec.value(), &mut Vec::new(), &mut hits);
     hits
 }
 
+/// The way from the root to a node; its JSON pointer is only built for a
+/// hit (the walk visits every node of the document).
+type Path<'a> = Vec<std::borrow::Cow<'a, str>>;
+
 /// `value` is an object of keywords (or an array of them); a hit names
 /// its operation.
-fn keywords(spec: &Spec, value: &Value, at: &str, hits: &mut Vec<Hit>) {
+fn keywords<'a>(spec: &Spec, value: &'a Value, path: &mut Path<'a>, hits: &mut Vec<Hit>) {
     match value {
         Value::Object(map) => {
             if let Some(sunset) = map.get(SUNSET) {
-                let here = pointer::push(at, SUNSET);
+                let here = pointer::join(path.iter().map(AsRef::as_ref).chain([SUNSET]));
+                let mut hit = |message| hits.push(Hit::located(spec, here.clone(), message));
                 match sunset.as_str().map(parse_date) {
                     Some(Ok(_)) => {}
-                    Some(Err(why)) => hits.push(Hit::located(spec, here.clone(), why)),
-                    None => hits.push(Hit::located(
-                        spec,
-                        here.clone(),
-                        format!("`{SUNSET}` must be an ISO 8601 date string, found {sunset}"),
+                    Some(Err(why)) => hit(why),
+                    None => hit(format!(
+                        "`{SUNSET}` must be an ISO 8601 date string, found {sunset}"
                     )),
                 }
                 if map.get("deprecated").and_then(Value::as_bool) != Some(true) {
-                    hits.push(Hit::located(
-                        spec,
-                        here,
-                        format!("`{SUNSET}` stands only beside `deprecated: true`"),
-                    ));
+                    hit(format!("`{SUNSET}` stands only beside `deprecated: true`"));
                 }
             }
             for (key, child) in map {
-                let here = pointer::push(at, key);
                 if DATA.contains(&key.as_str()) || key.starts_with("x-") {
                     continue;
                 }
-                if NAMES.contains(&key.as_str()) && child.is_object() {
-                    for (name, member) in child.as_object().into_iter().flatten() {
-                        keywords(spec, member, &pointer::push(&here, name), hits);
+                path.push(key.into());
+                match child.as_object() {
+                    Some(members) if NAMES.contains(&key.as_str()) => {
+                        for (name, member) in members {
+                            path.push(name.into());
+                            keywords(spec, member, path, hits);
+                            path.pop();
+                        }
                     }
-                } else {
-                    keywords(spec, child, &here, hits);
+                    _ => keywords(spec, child, path, hits),
                 }
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                keywords(spec, item, &pointer::push(at, i.to_string()), hits);
+                path.push(i.to_string().into());
+                keywords(spec, item, path, hits);
+                path.pop();
             }
         }
         _ => {}
