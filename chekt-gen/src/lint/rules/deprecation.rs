@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::super::Hit;
 use crate::diff::deprecation::{SUNSET, parse_date};
 use crate::load::Spec;
-use crate::pointer;
+use crate::pointer::{self, Trail};
 
 /// Keys whose members are names (paths, components, properties, statuses,
 /// media types, …) rather than keywords.
@@ -37,21 +37,17 @@ const DATA: [&str; 5] = ["example", "examples", "default", "enum", "const"];
 /// `deprecated: true`.
 pub fn sunset_invalid(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    keywords(spec, spec.value(), &mut Vec::new(), &mut hits);
+    keywords(spec, spec.value(), &mut Trail::default(), &mut hits);
     hits
 }
 
-/// The way from the root to a node; its JSON pointer is only built for a
-/// hit (the walk visits every node of the document).
-type Path<'a> = Vec<std::borrow::Cow<'a, str>>;
-
 /// `value` is an object of keywords (or an array of them); a hit names
 /// its operation.
-fn keywords<'a>(spec: &Spec, value: &'a Value, path: &mut Path<'a>, hits: &mut Vec<Hit>) {
+fn keywords<'a>(spec: &Spec, value: &'a Value, path: &mut Trail<'a>, hits: &mut Vec<Hit>) {
     match value {
         Value::Object(map) => {
             if let Some(sunset) = map.get(SUNSET) {
-                let here = pointer::join(path.iter().map(AsRef::as_ref).chain([SUNSET]));
+                let here = pointer::join(path.segments().chain([SUNSET]));
                 let mut hit = |message| hits.push(Hit::located(spec, here.clone(), message));
                 match sunset.as_str().map(parse_date) {
                     Some(Ok(_)) => {}
@@ -68,11 +64,11 @@ fn keywords<'a>(spec: &Spec, value: &'a Value, path: &mut Path<'a>, hits: &mut V
                 if DATA.contains(&key.as_str()) || key.starts_with("x-") {
                     continue;
                 }
-                path.push(key.into());
+                path.push(key.as_str());
                 match child.as_object() {
                     Some(members) if NAMES.contains(&key.as_str()) => {
                         for (name, member) in members {
-                            path.push(name.into());
+                            path.push(name.as_str());
                             keywords(spec, member, path, hits);
                             path.pop();
                         }
@@ -84,7 +80,7 @@ fn keywords<'a>(spec: &Spec, value: &'a Value, path: &mut Path<'a>, hits: &mut V
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(i.to_string().into());
+                path.push(i.to_string());
                 keywords(spec, item, path, hits);
                 path.pop();
             }
