@@ -1,11 +1,31 @@
 //! JSON pointers (RFC 6901): building them from segments and resolving them
 //! in a document, including `$ref`s inside the document.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// Escapes one reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    escape_into(&mut out, token);
+    out
+}
+
+/// Appends `/` and the escaped `token` to `pointer` (one allocation at
+/// most: lint walks call this for every node of a document).
+fn escape_into(pointer: &mut String, token: &str) {
+    if token.contains(['~', '/']) {
+        for c in token.chars() {
+            match c {
+                '~' => pointer.push_str("~0"),
+                '/' => pointer.push_str("~1"),
+                c => pointer.push(c),
+            }
+        }
+    } else {
+        pointer.push_str(token);
+    }
 }
 
 /// Undoes [`escape`].
@@ -19,15 +39,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    segments
-        .into_iter()
-        .map(|s| format!("/{}", escape(s.as_ref())))
-        .collect()
+    join_onto("", segments)
 }
 
 /// Appends one unescaped segment to a pointer.
 pub fn push(pointer: &str, segment: impl AsRef<str>) -> String {
-    format!("{pointer}/{}", escape(segment.as_ref()))
+    join_onto(pointer, [segment])
 }
 
 /// Appends several unescaped segments to a pointer.
@@ -36,7 +53,40 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    format!("{pointer}{}", join(segments))
+    let mut out = pointer.to_string();
+    for segment in segments {
+        out.push('/');
+        escape_into(&mut out, segment.as_ref());
+    }
+    out
+}
+
+/// The unescaped segments from the root to the node a walk is at. The
+/// pointer is built only when asked for ([`Trail::pointer`]), so a walk
+/// over every node of a document builds strings only for its hits.
+#[derive(Debug, Default)]
+pub struct Trail<'a>(Vec<Cow<'a, str>>);
+
+impl<'a> Trail<'a> {
+    /// Steps into `segment` (a key or an array index).
+    pub fn push(&mut self, segment: impl Into<Cow<'a, str>>) {
+        self.0.push(segment.into());
+    }
+
+    /// Steps back out of the last segment.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    /// The unescaped segments, root first.
+    pub fn segments(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.0.iter().map(AsRef::as_ref)
+    }
+
+    /// The JSON pointer of the node (`/paths/~1a/get`).
+    pub fn pointer(&self) -> String {
+        join(self.segments())
+    }
 }
 
 /// The pointer a local `$ref` (`#/components/...`) names, or `None` for an
@@ -166,6 +216,15 @@ mod tests {
             assert_eq!(join(&segments), expected);
         }
         assert_eq!(unescape("~1a~0b"), "/a~b");
+        assert_eq!(push("/paths", "/a~"), "/paths/~1a~0");
+        let mut trail = Trail::default();
+        for segment in ["paths", "/a/{b}", "x~y"] {
+            trail.push(segment);
+        }
+        trail.pop();
+        trail.push(String::from("0"));
+        assert_eq!(trail.pointer(), "/paths/~1a~1{b}/0");
+        assert_eq!(trail.segments().next_back(), Some("0"));
     }
 
     #[test]

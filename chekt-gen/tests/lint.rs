@@ -359,6 +359,16 @@ fn cases() -> Vec<Case> {
             message: "error[security-scheme-undefined] GET /a (a): security scheme `oauth` is not defined in components/securitySchemes (at #/paths/~1a/get/security/0/oauth)",
         },
         Case {
+            name: "sunset on an operation that is not deprecated",
+            paths: format!(
+                "  /a:\n    get:\n{}{OK}",
+                op("a", "      x-chekt-sunset: '2026-06-30'\n")
+            ),
+            components: "",
+            rule: "sunset-invalid",
+            message: "error[sunset-invalid] GET /a (a): `x-chekt-sunset` stands only beside `deprecated: true` (at #/paths/~1a/get/x-chekt-sunset)",
+        },
+        Case {
             name: "no summary",
             paths: format!(
                 "  /a:\n    get:\n      operationId: a\n      tags: [a]\n      description: d\n{OK}"

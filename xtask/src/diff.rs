@@ -1,12 +1,16 @@
 //! `cargo xtask diff`: the breaking-change report between two versions of a
 //! spec, each an existing file or `REV:path` (read with `git show`), on the
-//! wire and on the generated `chekt-api` crate.
+//! wire and on the generated `chekt-api` crate. Changes named in an
+//! acknowledged-changes file (`--accepted`) and removals past their
+//! announced sunset do not fail the run; a stale entry is a warning, an
+//! error (exit 2) with `--strict`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use chekt_gen::diff::deprecation::{NaiveDate, parse_date};
 use chekt_gen::diff::render::{Format, render};
-use chekt_gen::diff::{DiffOptions, FailOn, FlagExtension, Reclassify};
+use chekt_gen::diff::{Deprecation, DiffOptions, FailOn, FlagExtension, Reclassify};
 use chekt_gen::generate::GenerateOptions;
 use chekt_gen::{Error, Spec, diff};
 
@@ -42,9 +46,23 @@ pub struct DiffArgs {
     /// breaking, additive or non-functional (repeatable).
     #[arg(long = "rule", value_name = "RULE=CLASS")]
     rules: Vec<Reclassify>,
-    /// A file of `RULE = CLASS` lines (`#` comments), applied before `--rule`.
+    /// A file of `RULE = CLASS` lines (`#` comments), applied before
+    /// `--rule`, and the deprecation policy's `deprecation-notice = DAYS`.
     #[arg(long, value_name = "FILE")]
     rules_file: Option<PathBuf>,
+    /// The acknowledged-changes file (e.g. `spec/accepted-changes.yaml`):
+    /// the changes it names are shown as accepted, with their reasons, and
+    /// do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    accepted: Option<PathBuf>,
+    /// An entry of `--accepted` that matches no change is an error (exit
+    /// 2) rather than a warning.
+    #[arg(long)]
+    strict: bool,
+    /// The day sunsets (`x-chekt-sunset`) are judged on, `YYYY-MM-DD`;
+    /// today in UTC by default.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    today: Option<NaiveDate>,
 }
 
 /// Runs the diff: exit 0 when nothing breaks on the `--fail-on` axis, 1 when
@@ -76,17 +94,31 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
             load(args.new.as_deref().unwrap_or_default())?,
         ),
     };
-    let mut overrides = match &args.rules_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            diff::parse_rules(&path.display().to_string(), &text)?
-        }
-        None => Vec::new(),
+    let mut rules = match &args.rules_file {
+        Some(path) => diff::parse_rules(&path.display().to_string(), &read(path)?)?,
+        None => diff::RulesFile::default(),
     };
-    overrides.extend(args.rules);
-    let mut report = diff::diff_with(&old, &new, &options(args.wire_only))?;
-    report.reclassify(&overrides);
+    rules.reclassify.extend(args.rules);
+    let accepted = match &args.accepted {
+        Some(path) => diff::parse_accepted(&path.display().to_string(), &read(path)?)?,
+        None => diff::AcceptedChanges::default(),
+    };
+    let settings = DiffOptions {
+        deprecation: Deprecation {
+            notice_days: rules.deprecation_notice.unwrap_or(0),
+            today: args.today,
+        },
+        ..options(args.wire_only)
+    };
+    let mut report = diff::diff_with(&old, &new, &settings)?;
+    report.reclassify(&rules.reclassify);
+    report.accept(&accepted);
     print!("{}", render(&report, args.format));
+    if args.strict
+        && let Some(stale) = report.stale.first()
+    {
+        return Err(stale.to_error());
+    }
     Ok(if report.fails(args.fail_on) && !args.allow_breaking {
         ExitCode::FAILURE
     } else {
@@ -95,9 +127,11 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
 }
 
 /// How `diff` (and `semver`) compare: the flag extensions we watch, and
-/// the crate axis unless `wire_only`.
+/// the crate axis unless `wire_only`; removals of deprecated items are
+/// judged with no minimum notice, as of today.
 pub(crate) fn options(wire_only: bool) -> DiffOptions {
     DiffOptions {
+        deprecation: Deprecation::default(),
         flags: vec![FlagExtension::new(
             "x-chekt-inferred",
             "not confirmed by CHeKT's documentation",
@@ -108,6 +142,10 @@ pub(crate) fn options(wire_only: bool) -> DiffOptions {
         // is not a reason to give up on comparing the crates.
         crate_axis: (!wire_only).then(|| GenerateOptions::chekt_api().with_passes_must_fire(false)),
     }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
 /// A file if one exists at `side`, else `REV:path` from git. Anything else

@@ -413,3 +413,201 @@ fn fail_on_chooses_the_axis_of_the_exit_code() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("expected wire, crate or any"), "{stderr}");
 }
+
+/// Commits the working tree.
+fn commit(dir: &Path) {
+    let args = [
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qam",
+        "next",
+    ];
+    assert!(run(dir, "git", &args).status.success());
+}
+
+const ACCEPT_DELETE: &str = "# Breaking changes accepted on purpose.\naccepted:\n  - rule: endpoint-removed\n    operation: DELETE /pets/{petId}\n    pointer: /paths/~1pets~1{petId}/delete\n    reason: Pets are archived now, never deleted.\n    version: 2.0.0\n";
+
+#[test]
+fn an_accepted_change_does_not_fail_and_a_stale_entry_warns_or_fails_with_strict() {
+    let dir = repo();
+    edit_spec(dir.path(), "    delete:\n", "    x-removed:\n");
+    let accepted = dir.path().join("spec/accepted-changes.yaml");
+    std::fs::write(&accepted, ACCEPT_DELETE).unwrap();
+    let args = [
+        "diff",
+        "--base",
+        "HEAD",
+        "--wire-only",
+        "--format",
+        "markdown",
+        "--accepted",
+        "spec/accepted-changes.yaml",
+    ];
+    let (code, stdout, stderr) = xtask(dir.path(), &args);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("### Accepted changes (1)")
+            && stdout.contains("accepted (breaking): Pets are archived now, never deleted. (version 2.0.0; spec/accepted-changes.yaml:3)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("### Breaking changes"), "{stdout}");
+
+    // The same file once the change is merged: the entry is stale.
+    commit(dir.path());
+    let (code, stdout, stderr) = xtask(dir.path(), &args);
+    assert_eq!(code, Some(0), "a warning: {stdout}{stderr}");
+    assert!(
+        stdout.contains("### Stale acknowledgements (1)")
+            && stdout.contains("spec/accepted-changes.yaml:3: stale entry"),
+        "{stdout}"
+    );
+    let strict = [&args[..], &["--strict"]].concat();
+    let (code, stdout, stderr) = xtask(dir.path(), &strict);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: spec/accepted-changes.yaml:3: stale entry: `endpoint-removed` for `DELETE /pets/{petId}`"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("Stale acknowledgements"),
+        "the report is still printed"
+    );
+}
+
+#[test]
+fn a_bad_acknowledgement_file_exits_2_naming_the_line() {
+    let dir = repo();
+    let accepted = dir.path().join("accepted.yaml");
+    let cases = [
+        (
+            ACCEPT_DELETE.replace("endpoint-removed", "endpoint-remove"),
+            "accepted.yaml:3: unknown diff rule `endpoint-remove`; did you mean `endpoint-removed`?",
+        ),
+        (
+            ACCEPT_DELETE.replace("    reason: Pets are archived now, never deleted.\n", ""),
+            "accepted.yaml:3: the entry has no `reason` (required)",
+        ),
+        (
+            ACCEPT_DELETE.replace("pointer: /paths", "pointer: paths"),
+            "accepted.yaml:5: `paths/~1pets~1{petId}/delete` is not a JSON pointer: it must start with `/` (RFC 6901)",
+        ),
+        (
+            ACCEPT_DELETE.replace("version:", "versoin:"),
+            "accepted.yaml:7: unknown key `versoin`; did you mean `version`?",
+        ),
+        ("accepted:\n  - rule: [\n".to_string(), "accepted.yaml:"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&accepted, &text).unwrap();
+        let (code, stdout, stderr) = xtask(
+            dir.path(),
+            &["diff", "--base", "HEAD", "--accepted", "accepted.yaml"],
+        );
+        assert_eq!(code, Some(2), "{text}: {stdout}{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(expected),
+            "{text}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "no report from bad input: {stdout}");
+    }
+    let (code, _, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--accepted", "missing.yaml"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("missing.yaml"), "{stderr}");
+}
+
+#[test]
+fn a_removal_past_its_sunset_is_scheduled_and_today_is_injectable() {
+    let dir = repo();
+    edit_spec(
+        dir.path(),
+        "      x-chekt-inferred: true\n",
+        "      x-chekt-inferred: true\n      deprecated: true\n      x-chekt-sunset: '2026-06-30'\n",
+    );
+    commit(dir.path());
+    edit_spec(dir.path(), "    delete:\n", "    x-removed:\n");
+    let diff_on = |today: &str| {
+        xtask(
+            dir.path(),
+            &["diff", "--base", "HEAD", "--wire-only", "--today", today],
+        )
+    };
+    let (code, stdout, stderr) = diff_on("2026-06-30");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("breaking scheduled[removed-after-sunset] DELETE /pets/{petId}")
+            && stdout.contains("wire: breaking (acknowledged)"),
+        "{stdout}"
+    );
+    // The crate axis's major bump comes from the scheduled removal alone.
+    let (code, stdout, stderr) = xtask(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--today", "2026-07-01"],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("wire: breaking (acknowledged) · chekt-api: major")
+            && !stdout.contains("chekt-api major[removed] operations::"),
+        "the operation table's row goes with its endpoint: {stdout}"
+    );
+    let (code, stdout, _) = diff_on("2026-06-29");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("breaking[removed-before-sunset] DELETE /pets/{petId}: DELETE /pets/{petId} removed (deprecated, but its sunset is 2026-06-30)"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = diff_on("30/06/2026");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("is not an ISO 8601 date (YYYY-MM-DD)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_rules_file_sets_the_minimum_notice() {
+    let dir = repo();
+    edit_spec(
+        dir.path(),
+        "      x-chekt-inferred: true\n",
+        "      x-chekt-inferred: true\n      deprecated: true\n      x-chekt-sunset: '2026-07-15'\n",
+    );
+    std::fs::write(
+        dir.path().join("diff-rules"),
+        "# a quarter's notice\ndeprecation-notice = 90\n",
+    )
+    .unwrap();
+    let args = |rules: &'static str| {
+        [
+            "diff",
+            "--base",
+            "HEAD",
+            "--wire-only",
+            "--today",
+            "2026-07-01",
+            "--rules-file",
+            rules,
+        ]
+    };
+    let (code, stdout, stderr) = xtask(dir.path(), &args("diff-rules"));
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("breaking[sunset-notice-too-short] DELETE /pets/{petId}: operation sunset 2026-07-15 is 14 day(s) from 2026-07-01; the policy asks for at least 90"),
+        "{stdout}"
+    );
+    std::fs::write(dir.path().join("lenient"), "deprecation-notice = 14\n").unwrap();
+    let (code, stdout, _) = xtask(dir.path(), &args("lenient"));
+    assert_eq!(code, Some(0), "{stdout}");
+    std::fs::write(dir.path().join("bad"), "\ndeprecation-notice = soon\n").unwrap();
+    let (code, _, stderr) = xtask(dir.path(), &args("bad"));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("bad:2: `deprecation-notice` is a number of days, not `soon`"),
+        "{stderr}"
+    );
+}

@@ -40,7 +40,7 @@
 //! Item changes no wire change explains are reported on their own
 //! (`unattributed` of [`CrateAxis::Compared`]).
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -241,6 +241,8 @@ impl Anchors {
         let mut operation_id = |id: &str| {
             anchors.methods.push(id.to_snake_case());
             anchors.types.push(id.to_upper_camel_case());
+            // Its row of the operation table (`operations::DELETE_PET`).
+            anchors.types.push(id.to_shouty_snake_case());
         };
         let in_component = [&change.old_pointer, &change.new_pointer]
             .iter()

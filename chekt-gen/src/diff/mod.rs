@@ -23,17 +23,22 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::generate::GenerateOptions;
 use crate::load::Spec;
+use crate::report::Finding;
 
+mod accepted;
 pub mod api;
 pub mod crate_axis;
+pub mod deprecation;
 mod reclassify;
 mod refs;
 pub mod render;
 pub mod rules;
 mod walk;
 
+pub use accepted::{Acceptance, AcceptedChanges, Stale, parse_accepted};
 pub use crate_axis::{ApiChange, CrateAxis, CrateEffect};
-pub use reclassify::{Reclassify, parse_rules};
+pub use deprecation::Deprecation;
+pub use reclassify::{Reclassify, RulesFile, parse_rules};
 pub use rules::{Class, RULES, Rule};
 
 /// A boolean `x-…` extension whose setting or clearing the diff reports as
@@ -64,11 +69,14 @@ impl FlagExtension {
     }
 }
 
-/// How to diff. The default compares the wire only and watches no flags.
+/// How to diff. The default compares the wire only, watches no flags and
+/// judges sunsets against today's date.
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
     /// Flag extensions to report.
     pub flags: Vec<FlagExtension>,
+    /// How removals of deprecated items are judged ([`deprecation`]).
+    pub deprecation: Deprecation,
     /// Also compare the generated crates, rendering both sides with these
     /// options.
     pub crate_axis: Option<GenerateOptions>,
@@ -106,6 +114,32 @@ pub struct Change {
     /// axis was not compared).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crate_api: Option<CrateEffect>,
+    /// The entry of the acknowledged-changes file that accepts it
+    /// ([`Report::accept`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Acceptance>,
+}
+
+impl Change {
+    /// A removal the deprecation policy scheduled (`removed-after-sunset`).
+    pub fn is_scheduled(&self) -> bool {
+        self.rule == rules::deprecation::REMOVED_AFTER_SUNSET.id
+    }
+
+    /// Accepted in the acknowledged-changes file, or scheduled: reported
+    /// apart, and never failing the run.
+    pub fn is_acknowledged(&self) -> bool {
+        self.accepted.is_some() || self.is_scheduled()
+    }
+}
+
+/// A lint error of one side: the diff judges around it ([`Report::invalid`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Invalid {
+    /// `old` or `new`.
+    pub side: &'static str,
+    /// The lint's finding (rule, pointer, operation, message).
+    pub finding: Finding,
 }
 
 /// The version bump a change set calls for in `chekt-api`.
@@ -141,6 +175,12 @@ pub struct Report {
     pub changes: Vec<Change>,
     /// The crate axis: compared, unavailable (and why) or not computed.
     pub crate_axis: CrateAxis,
+    /// Lint errors of either side, said up front: path parameters of an
+    /// operation whose template and declarations disagree on a side are not
+    /// judged, so no move or removal is made up from a spec error.
+    pub invalid: Vec<Invalid>,
+    /// Entries of the acknowledged-changes file that matched no change.
+    pub stale: Vec<Stale>,
 }
 
 impl Report {
@@ -149,9 +189,24 @@ impl Report {
         self.changes.iter().filter(move |c| c.class == class)
     }
 
-    /// Whether anything breaks clients on the wire.
+    /// Whether anything breaks clients on the wire (acknowledged or not).
     pub fn is_breaking(&self) -> bool {
         self.of(Class::Breaking).next().is_some()
+    }
+
+    /// The breaking changes nobody accepted or scheduled: these fail a run.
+    pub fn unacknowledged(&self) -> impl Iterator<Item = &Change> {
+        self.of(Class::Breaking).filter(|c| !c.is_acknowledged())
+    }
+
+    /// The changes the acknowledged-changes file accepts.
+    pub fn accepted(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.accepted.is_some())
+    }
+
+    /// The removals the deprecation policy scheduled.
+    pub fn scheduled(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.is_scheduled())
     }
 
     /// The bump the wire changes alone would call for.
@@ -179,11 +234,24 @@ impl Report {
 }
 
 impl Report {
-    /// Whether the report fails under `fail_on`: a breaking wire change, a
-    /// major crate-axis bump, or either.
+    /// Whether the report fails under `fail_on`: a breaking wire change
+    /// that is neither accepted nor scheduled, a major crate-axis bump that
+    /// such a change (or no wire change) causes, or either.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        let wire = self.is_breaking();
-        let krate = self.crate_bump() == Some(Bump::Major);
+        let wire = self.unacknowledged().next().is_some();
+        let krate = match &self.crate_axis {
+            CrateAxis::Compared {
+                bump: Bump::Major,
+                unattributed,
+            } => {
+                unattributed.iter().any(|i| i.bump == Bump::Major)
+                    || self.changes.iter().any(|c| {
+                        !c.is_acknowledged()
+                            && c.crate_api.as_ref().is_some_and(|e| e.bump == Bump::Major)
+                    })
+            }
+            _ => false,
+        };
         match fail_on {
             FailOn::Wire => wire,
             FailOn::Crate => krate,
@@ -250,7 +318,8 @@ pub fn diff_with(old: &Spec, new: &Spec, options: &DiffOptions) -> Result<Report
     refs::check(old)?;
     refs::check(new)?;
     let mut changes: Vec<Change> = Vec::new();
-    let mut walker = walk::Walker::new(old.value(), new.value(), &options.flags);
+    let mut walker = walk::Walker::new(old.value(), new.value(), &options.flags)
+        .with_policy(options.deprecation);
     for (operation, raw) in walker.document() {
         let same = changes.iter().position(|c| {
             c.rule == raw.rule.id
@@ -271,6 +340,7 @@ pub fn diff_with(old: &Spec, new: &Spec, options: &DiffOptions) -> Result<Report
                 explanation: raw.rule.explanation,
                 reclassified_from: None,
                 crate_api: None,
+                accepted: None,
             });
             changes.len() - 1
         });
@@ -306,5 +376,23 @@ pub fn diff_with(old: &Spec, new: &Spec, options: &DiffOptions) -> Result<Report
         new: new.name().to_string(),
         changes,
         crate_axis,
+        invalid: invalid(old, new),
+        stale: Vec::new(),
     })
+}
+
+/// The lint errors of both sides.
+fn invalid(old: &Spec, new: &Spec) -> Vec<Invalid> {
+    [("old", old), ("new", new)]
+        .into_iter()
+        .flat_map(|(side, spec)| {
+            crate::lint::lint(spec)
+                .errors()
+                .map(|finding| Invalid {
+                    side,
+                    finding: finding.clone(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

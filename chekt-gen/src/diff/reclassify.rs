@@ -2,7 +2,9 @@
 //! the rule reports takes that class instead of the table's, in the report,
 //! the suggested bump and the exit code. Given as `--rule
 //! response-constraint-tightened=non-functional` or one per line in a rules
-//! file; each reclassified change says what the table said.
+//! file; each reclassified change says what the table said. The rules file
+//! also holds the deprecation policy's minimum notice (`deprecation-notice
+//! = DAYS`, [`super::deprecation`]).
 
 use std::str::FromStr;
 
@@ -39,45 +41,74 @@ impl FromStr for Reclassify {
             format!("`{s}`: expected RULE=CLASS, e.g. response-constraint-tightened=non-functional")
         })?;
         let id = id.trim();
-        let rule = RULES
-            .iter()
-            .find(|rule| rule.id == id)
-            .ok_or_else(|| unknown_rule(id))?;
         Ok(Reclassify {
-            rule: rule.id,
+            rule: known_rule(id)?,
             class: class.trim().parse()?,
         })
     }
 }
 
-/// Names the closest rule id when there is one near enough.
-fn unknown_rule(id: &str) -> String {
-    let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
-    format!("unknown diff rule `{id}`{hint} (the rules: chekt-gen/src/diff/rules.rs)")
+/// The id of the rule `id` names; an unknown one names the closest rule id
+/// when there is one near enough.
+pub(super) fn known_rule(id: &str) -> std::result::Result<&'static str, String> {
+    RULES
+        .iter()
+        .find(|rule| rule.id == id)
+        .map(|rule| rule.id)
+        .ok_or_else(|| {
+            let hint = crate::rule_file::closest_hint(id, RULES.iter().map(|rule| rule.id));
+            format!("unknown diff rule `{id}`{hint} (the rules: chekt-gen/src/diff/rules.rs)")
+        })
 }
 
-/// Reads a rules file: one `rule-id = class` per line; blank lines and
-/// `#` comments are skipped. An error names the file and line.
+/// The setting of a rules file that is not a rule id.
+pub const DEPRECATION_NOTICE: &str = "deprecation-notice";
+
+/// What a rules file says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RulesFile {
+    /// The reclassifications, in file order.
+    pub reclassify: Vec<Reclassify>,
+    /// The minimum days between today and a newly announced sunset, when
+    /// the file sets `deprecation-notice` (the last one wins).
+    pub deprecation_notice: Option<u32>,
+}
+
+/// Reads a rules file: one `rule-id = class` or `deprecation-notice = DAYS`
+/// per line; blank lines and `#` comments are skipped. An error names the
+/// file and line.
 ///
 /// ```
 /// use chekt_gen::diff::{Class, parse_rules};
 ///
-/// let rules = parse_rules("diff-rules", "# we own every client\nresponse-property-removed = additive\n")?;
-/// assert_eq!(rules[0].rule, "response-property-removed");
+/// let rules = parse_rules("diff-rules", "# we own every client\nresponse-property-removed = additive\ndeprecation-notice = 90\n")?;
+/// assert_eq!(rules.reclassify[0].rule, "response-property-removed");
+/// assert_eq!(rules.deprecation_notice, Some(90));
 /// let bad = parse_rules("diff-rules", "\nresponse-property-removed\n").unwrap_err();
 /// assert!(bad.to_string().starts_with("diff-rules:2: `response-property-removed`: expected RULE=CLASS"));
 /// # Ok::<(), chekt_gen::Error>(())
 /// ```
-pub fn parse_rules(file: &str, text: &str) -> Result<Vec<Reclassify>> {
-    crate::rule_file::setting_lines(text)
-        .map(|(line, text)| {
-            text.parse().map_err(|message| Error::DiffRules {
-                file: file.to_string(),
-                line,
-                message,
-            })
-        })
-        .collect()
+pub fn parse_rules(file: &str, text: &str) -> Result<RulesFile> {
+    let mut rules = RulesFile::default();
+    for (line, text) in crate::rule_file::setting_lines(text) {
+        let located = |message| Error::DiffRules {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        match text.split_once('=') {
+            Some((key, days)) if key.trim() == DEPRECATION_NOTICE => {
+                let days = days.trim();
+                rules.deprecation_notice = Some(days.parse().map_err(|_| {
+                    located(format!(
+                        "`{DEPRECATION_NOTICE}` is a number of days, not `{days}`"
+                    ))
+                })?);
+            }
+            _ => rules.reclassify.push(text.parse().map_err(located)?),
+        }
+    }
+    Ok(rules)
 }
 
 impl Report {
@@ -118,6 +149,7 @@ mod tests {
             explanation: table.explanation,
             reclassified_from: None,
             crate_api: None,
+            accepted: None,
         }
     }
 
@@ -131,6 +163,8 @@ mod tests {
                 change("operation-deprecated"),
             ],
             crate_axis: crate::diff::CrateAxis::NotComputed,
+            invalid: Vec::new(),
+            stale: Vec::new(),
         }
     }
 
@@ -253,9 +287,10 @@ mod tests {
         let text = "# relaxed for the v0.8 draft\n\nserver-added = breaking  # new servers need a release note\noperation-deprecated=additive\n";
         let parsed = parse_rules("spec/diff-rules", text).unwrap();
         assert_eq!(
-            parsed,
+            parsed.reclassify,
             rules(&["server-added=breaking", "operation-deprecated=additive"])
         );
+        assert_eq!(parsed.deprecation_notice, None);
         let bad = parse_rules(
             "spec/diff-rules",
             "server-added=breaking\n\nnope=additive\n",
@@ -264,6 +299,23 @@ mod tests {
             bad.unwrap_err().to_string(),
             "spec/diff-rules:3: unknown diff rule `nope` (the rules: chekt-gen/src/diff/rules.rs)"
         );
-        assert_eq!(parse_rules("empty", "").unwrap(), []);
+        assert_eq!(parse_rules("empty", "").unwrap(), RulesFile::default());
+        let notice = parse_rules(
+            "r",
+            "deprecation-notice = 30\ndeprecation-notice=60 # a quarter\n",
+        );
+        assert_eq!(notice.unwrap().deprecation_notice, Some(60));
+        assert_eq!(
+            parse_rules("r", "\ndeprecation-notice = 3 months\n")
+                .unwrap_err()
+                .to_string(),
+            "r:2: `deprecation-notice` is a number of days, not `3 months`"
+        );
+        assert_eq!(
+            parse_rules("r", "deprecation-notice = -1\n")
+                .unwrap_err()
+                .to_string(),
+            "r:1: `deprecation-notice` is a number of days, not `-1`"
+        );
     }
 }

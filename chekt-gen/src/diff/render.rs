@@ -1,5 +1,8 @@
 //! A [`Report`] as Markdown (for a pull request), JSON (for tools) or plain
-//! text (for terminals).
+//! text (for terminals). Every format says up front which side does not
+//! lint, shows accepted changes with their reasons and scheduled removals
+//! apart from the changes that fail a run, and warns about stale entries of
+//! the acknowledged-changes file.
 
 use std::fmt::Write;
 
@@ -42,26 +45,53 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
-const SECTIONS: [(Class, &str); 3] = [
-    (Class::Breaking, "Breaking changes"),
-    (Class::Additive, "Additive changes"),
-    (Class::NonFunctional, "Notices (non-functional)"),
-];
+/// The report's sections, in order: the changes of each class that are
+/// not acknowledged, then scheduled removals, then accepted changes.
+fn sections(report: &Report) -> [(&'static str, Vec<&Change>); 5] {
+    let open = |class| {
+        report
+            .of(class)
+            .filter(|c| !c.is_acknowledged())
+            .collect::<Vec<_>>()
+    };
+    [
+        ("Breaking changes", open(Class::Breaking)),
+        ("Additive changes", open(Class::Additive)),
+        ("Notices (non-functional)", open(Class::NonFunctional)),
+        (
+            "Scheduled removals (deprecated, past their sunset)",
+            report
+                .scheduled()
+                .filter(|c| c.accepted.is_none())
+                .collect(),
+        ),
+        ("Accepted changes", report.accepted().collect()),
+    ]
+}
 
 fn counts(report: &Report) -> String {
     let count = |class| report.of(class).count();
-    format!(
+    let mut out = format!(
         "{} breaking, {} additive, {} non-functional",
         count(Class::Breaking),
         count(Class::Additive),
         count(Class::NonFunctional),
-    )
+    );
+    let (accepted, scheduled) = (report.accepted().count(), report.scheduled().count());
+    if accepted + scheduled > 0 {
+        let _ = write!(out, " ({accepted} accepted, {scheduled} scheduled)");
+    }
+    out
 }
 
-/// `wire: breaking · chekt-api: major`: the verdict on each axis.
+/// `wire: breaking · chekt-api: major`: the verdict on each axis. Breaking
+/// changes that are all accepted or scheduled read `breaking
+/// (acknowledged)`.
 pub fn verdict(report: &Report) -> String {
-    let wire = if report.is_breaking() {
+    let wire = if report.unacknowledged().next().is_some() {
         "breaking"
+    } else if report.is_breaking() {
+        "breaking (acknowledged)"
     } else {
         "non-breaking"
     };
@@ -119,13 +149,57 @@ fn operation_spans(change: &Change) -> String {
     }
 }
 
-/// ` (reclassified from breaking)` for a change a team reclassified.
+/// ` (reclassified from breaking)` for a change a team reclassified, and
+/// ` — accepted (breaking): reason (version 0.9.0; file:line)` for an
+/// accepted one.
 fn reclassified(change: &Change) -> String {
-    change
+    let mut out = change
         .reclassified_from
         .map(|class| format!(" (reclassified from {class})"))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Some(accepted) = &change.accepted {
+        let version = accepted
+            .version
+            .as_ref()
+            .map(|v| format!("version {v}; "))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            " — accepted ({}): {} ({version}{})",
+            change.class, accepted.reason, accepted.entry
+        );
+    }
+    out
 }
+
+/// The lint errors of either side, one line each, the pointer written by
+/// `pointer` (a code span in Markdown).
+fn invalid_lines(report: &Report, pointer: fn(&str) -> String) -> Vec<String> {
+    report
+        .invalid
+        .iter()
+        .map(|i| {
+            format!(
+                "{} side: [{}] {}: {}",
+                i.side,
+                i.finding.rule,
+                pointer(&i.finding.pointer),
+                i.finding.message
+            )
+        })
+        .collect()
+}
+
+/// The stale entries, one line each.
+fn stale_lines(report: &Report) -> Vec<String> {
+    report
+        .stale
+        .iter()
+        .map(|s| s.to_error().to_string())
+        .collect()
+}
+
+const INVALID: &str = "A side does not lint: only what can be judged is judged (path parameters of an operation whose template and declarations disagree are not compared)";
 
 fn value(value: Option<&Value>) -> String {
     value.map_or_else(|| "—".to_string(), Value::to_string)
@@ -162,11 +236,17 @@ fn markdown(report: &Report) -> String {
     if let CrateAxis::Unavailable { reason } = &report.crate_axis {
         let _ = writeln!(out, "\nCrate axis unavailable: {}", cell(reason));
     }
+    let invalid = invalid_lines(report, code_span);
+    if !invalid.is_empty() {
+        let _ = writeln!(out, "\n> [!WARNING]\n> {INVALID}.\n>");
+        for line_text in &invalid {
+            let _ = writeln!(out, "> - {}", line(line_text));
+        }
+    }
     if report.changes.is_empty() {
         out.push_str("\nNo changes to the API contract.\n");
     }
-    for (class, title) in SECTIONS {
-        let changes: Vec<&Change> = report.of(class).collect();
+    for (title, changes) in sections(report) {
         if changes.is_empty() {
             continue;
         }
@@ -203,6 +283,13 @@ fn markdown(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    let stale = stale_lines(report);
+    if !stale.is_empty() {
+        let _ = writeln!(out, "\n### Stale acknowledgements ({})\n", stale.len());
+        for line_text in &stale {
+            let _ = writeln!(out, "- {}", line(line_text));
+        }
+    }
     if let CrateAxis::Compared { unattributed, .. } = &report.crate_axis
         && !unattributed.is_empty()
     {
@@ -235,6 +322,9 @@ fn to_json(report: &Report) -> Value {
             "verdict": verdict(report),
             "wire": if report.is_breaking() { "breaking" } else { "non-breaking" },
             "breaking": report.of(Class::Breaking).count(),
+            "unacknowledged_breaking": report.unacknowledged().count(),
+            "accepted": report.accepted().count(),
+            "scheduled": report.scheduled().count(),
             "additive": report.of(Class::Additive).count(),
             "non_functional": report.of(Class::NonFunctional).count(),
             "wire_bump": report.wire_bump(),
@@ -242,7 +332,9 @@ fn to_json(report: &Report) -> Value {
             "bump": report.bump(),
         },
         "crate_axis": report.crate_axis,
+        "invalid": report.invalid,
         "changes": report.changes,
+        "stale": report.stale,
     })
 }
 
@@ -259,10 +351,23 @@ fn text(report: &Report) -> String {
     if let CrateAxis::Unavailable { reason } = &report.crate_axis {
         let _ = writeln!(out, "crate axis unavailable: {reason}");
     }
+    if !report.invalid.is_empty() {
+        let _ = writeln!(out, "warning: {INVALID}:");
+        for line_text in invalid_lines(report, str::to_string) {
+            let _ = writeln!(out, "    {line_text}");
+        }
+    }
     for c in &report.changes {
+        let status = if c.accepted.is_some() {
+            " accepted"
+        } else if c.is_scheduled() {
+            " scheduled"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "{}[{}] {}: {}{}\n    {} → {} (#{} → #{})\n    {}",
+            "{}{status}[{}] {}: {}{}\n    {} → {} (#{} → #{})\n    {}",
             c.class,
             c.rule,
             operations(c),
@@ -291,6 +396,9 @@ fn text(report: &Report) -> String {
                 i.why
             );
         }
+    }
+    for line_text in stale_lines(report) {
+        let _ = writeln!(out, "warning: {}", line_text.replace('`', ""));
     }
     out
 }

@@ -123,6 +123,19 @@ families! {
         FLAG_EXTENSION_CLEARED = "flag-extension-cleared", NonFunctional,
             "A flag extension the diff watches (`DiffOptions::flags`) was cleared; the message says what it means.";
     }
+    /// Removals judged by the deprecation policy (`deprecated: true`,
+    /// `x-chekt-sunset`, the rules file's `deprecation-notice`); a removal of
+    /// something never deprecated keeps its own family's rule.
+    deprecation {
+        REMOVED_AFTER_SUNSET = "removed-after-sunset", Breaking,
+            "Deprecated and removed on or after its announced `x-chekt-sunset`: clients that did not migrate break, but the removal was scheduled, so it is reported apart and does not fail the run.";
+        REMOVED_BEFORE_SUNSET = "removed-before-sunset", Breaking,
+            "Deprecated, but removed before its announced `x-chekt-sunset`: clients were promised it until then.";
+        REMOVED_WITHOUT_SUNSET = "removed-without-sunset", Breaking,
+            "Deprecated without an `x-chekt-sunset` date, so clients were never told when it would go.";
+        SUNSET_NOTICE_TOO_SHORT = "sunset-notice-too-short", Breaking,
+            "The announced `x-chekt-sunset` gives clients less notice than the team's policy (`deprecation-notice` in the rules file).";
+    }
     /// Security requirements of an operation.
     security {
         SECURITY_BECAME_REQUIRED = "security-became-required", Breaking,
@@ -271,6 +284,16 @@ families! {
             "A new `discriminator` value clients may send.";
         REQUEST_DISCRIMINATOR_MAPPING_CHANGED = "request-discriminator-mapping-changed", Breaking,
             "A `discriminator` value now selects another schema, which payloads clients send may not match.";
+        REQUEST_COMPOSITION_REMOVED = "request-composition-removed", Additive,
+            "Values clients send no longer have to match one of the `oneOf`/`anyOf` alternatives.";
+        REQUEST_ONE_OF_BECAME_ANY_OF = "request-one-of-became-any-of", Additive,
+            "`anyOf` also accepts a payload that matches several alternatives, which `oneOf` rejected.";
+        REQUEST_ANY_OF_BECAME_ONE_OF = "request-any-of-became-one-of", NonFunctional,
+            "No payload can match two of the alternatives, so `oneOf` accepts exactly what `anyOf` did.";
+        REQUEST_DISCRIMINATOR_ADDED = "request-discriminator-added", NonFunctional,
+            "The new `discriminator` names a property every alternative already requires, with the values payloads already carry: what clients send is unchanged.";
+        REQUEST_DISCRIMINATOR_REMOVED = "request-discriminator-removed", NonFunctional,
+            "The property the `discriminator` named is still required by every alternative: what clients send is unchanged.";
     }
     /// Schemas in responses, judged from the side of a client that reads.
     response_schema {
@@ -330,6 +353,14 @@ families! {
             "The server sends fewer `discriminator` values.";
         RESPONSE_DISCRIMINATOR_MAPPING_CHANGED = "response-discriminator-mapping-changed", Breaking,
             "A `discriminator` value now selects another schema, which readers decode as the old one.";
+        RESPONSE_COMPOSITION_REMOVED = "response-composition-removed", Breaking,
+            "Readers relying on values matching one of the documented `oneOf`/`anyOf` alternatives may get any value of the schema.";
+        RESPONSE_COMPOSITION_KEYWORD_CHANGED = "response-composition-keyword-changed", NonFunctional,
+            "`oneOf` and `anyOf` over the same alternatives: readers decode one alternative either way.";
+        RESPONSE_DISCRIMINATOR_ADDED = "response-discriminator-added", NonFunctional,
+            "The new `discriminator` names a property every alternative already requires, with the values payloads already carry: what readers get is unchanged.";
+        RESPONSE_DISCRIMINATOR_REMOVED = "response-discriminator-removed", NonFunctional,
+            "The property the `discriminator` named is still required by every alternative: what readers get is unchanged.";
     }
 }
 

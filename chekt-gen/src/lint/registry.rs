@@ -3,8 +3,8 @@
 
 use super::Hit;
 use super::rules::{
-    cycles, documentation, operation_ids, parameters, refs, request_bodies, responses, schemas,
-    security, traceability,
+    cycles, deprecation, documentation, operation_ids, parameters, refs, request_bodies, responses,
+    schemas, security, traceability,
 };
 use crate::load::Spec;
 use crate::report::Severity;
@@ -258,6 +258,12 @@ pub static RULES: &[Rule] = &[
         Error,
         security::scheme_undefined,
         "A security requirement names a scheme that does not exist."
+    ),
+    rule!(
+        "sunset-invalid",
+        Error,
+        deprecation::sunset_invalid,
+        "An `x-chekt-sunset` that is not an ISO 8601 date (YYYY-MM-DD) or does not stand beside `deprecated: true`."
     ),
     Rule {
         id: traceability::UNTRACED,

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::document::Op;
 use super::{Dir, Raw, Walker, code, deref, entries, flag, raw};
+use crate::diff::deprecation::Sunset;
 use crate::diff::rules::{body, response};
 use crate::pointer;
 
@@ -192,13 +193,14 @@ impl<'a> Walker<'a> {
         for (name, header) in entries(oh) {
             let (hop, hov) = deref(self.old, (pointer::push(&o_at, name), header));
             let Some((new_name, nheader)) = header_named(nh, name) else {
+                let (rule, why) = self.removal(response::RESPONSE_HEADER_REMOVED, Sunset::of(hov));
                 out.push(raw(
-                    response::RESPONSE_HEADER_REMOVED,
+                    rule,
                     &hop,
                     &n_at,
                     Some(&Value::from(name.as_str())),
                     None,
-                    format!("response header {name} removed", name = code(name)),
+                    format!("response header {name} removed{why}", name = code(name)),
                 ));
                 continue;
             };

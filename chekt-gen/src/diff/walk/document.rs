@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::operation::effective_security;
 use super::{Node, Raw, Walker, code, deref, entries, items, raw, show, str_of};
+use crate::diff::deprecation::Sunset;
 use crate::diff::rules::{document, endpoint};
 use crate::load::METHODS;
 use crate::pointer;
@@ -110,17 +111,20 @@ impl<'a> Walker<'a> {
                             .map(|r| (Some(label.clone()), r)),
                     );
                 }
-                None => out.push((
-                    Some(o.label.clone()),
-                    raw(
-                        endpoint::ENDPOINT_REMOVED,
-                        &o.pointer,
-                        "/paths",
-                        str_of(o.op, "operationId").map(Value::from).as_ref(),
-                        None,
-                        format!("{} removed", code(&o.label)),
-                    ),
-                )),
+                None => {
+                    let (rule, why) = self.removal(endpoint::ENDPOINT_REMOVED, Sunset::of(o.op));
+                    out.push((
+                        Some(o.label.clone()),
+                        raw(
+                            rule,
+                            &o.pointer,
+                            "/paths",
+                            str_of(o.op, "operationId").map(Value::from).as_ref(),
+                            None,
+                            format!("{} removed{why}", code(&o.label)),
+                        ),
+                    ));
+                }
             }
         }
         for (key, n) in &new_ops {

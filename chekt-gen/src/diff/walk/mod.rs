@@ -6,25 +6,29 @@
 //! One module per thing walked: [`document`] (servers, security schemes,
 //! matching operations), [`operation`] (an operation's id, flags and
 //! security), [`parameters`], [`bodies`] (request bodies, responses,
-//! headers), [`schema`] with [`constraints`] and [`discriminator`], over
-//! [`view`]s of schemas.
+//! headers), [`schema`] with [`constraints`], [`composition`] and
+//! [`discriminator`], over
+//! [`view`]s of schemas; [`sunset`] applies the deprecation policy.
 //! Rules are named only through the family constants of [`super::rules`].
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::deprecation::Deprecation;
 use super::rules::Rule;
 use super::{FlagExtension, code_span};
 use crate::pointer;
 
 mod bodies;
+mod composition;
 mod constraints;
 mod discriminator;
 mod document;
 mod operation;
 mod parameters;
 mod schema;
+mod sunset;
 mod view;
 
 /// Which way a value travels, and so whose side a change is judged from.
@@ -137,6 +141,8 @@ pub(super) struct Walker<'a> {
     old: &'a Value,
     new: &'a Value,
     flags: &'a [FlagExtension],
+    /// How removals of deprecated items are judged.
+    policy: Deprecation,
     memo: HashMap<(String, String, Dir), Vec<Raw>>,
     active: HashSet<(String, String, Dir)>,
     cycles: usize,
@@ -151,10 +157,21 @@ impl<'a> Walker<'a> {
             old,
             new,
             flags,
+            policy: Deprecation::default(),
             memo: HashMap::new(),
             active: HashSet::new(),
             cycles: 0,
             renamed_schemes: HashMap::new(),
         }
+    }
+
+    /// Judges removals of deprecated items by `policy`, reading the clock
+    /// (when `policy` gives no today) once for the whole walk.
+    pub(super) fn with_policy(mut self, policy: Deprecation) -> Self {
+        self.policy = Deprecation {
+            today: Some(policy.today()),
+            ..policy
+        };
+        self
     }
 }

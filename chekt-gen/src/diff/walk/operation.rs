@@ -31,6 +31,7 @@ impl<'a> Walker<'a> {
             (&o.pointer, o.op),
             (&n.pointer, n.op),
         ));
+        out.extend(self.sunset_notice("operation", (&o.pointer, o.op), (&n.pointer, n.op)));
         out.extend(self.parameters(o, n));
         out.extend(self.request_body(o, n));
         out.extend(self.responses(o, n));

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::document::Op;
 use super::operation::flags;
 use super::{Dir, Node, Raw, Walker, code, deref, flag, items, raw, str_of};
+use crate::diff::deprecation::Sunset;
 use crate::diff::rules::{notice, parameter};
 use crate::pointer;
 
@@ -41,8 +42,15 @@ impl<'a> Walker<'a> {
     }
 
     pub(super) fn parameters(&mut self, o: &Op<'a>, n: &Op<'a>) -> Vec<Raw> {
-        let old = Self::parameter_map(self.old, o);
-        let new = Self::parameter_map(self.new, n);
+        let mut old = Self::parameter_map(self.old, o);
+        let mut new = Self::parameter_map(self.new, n);
+        // A side whose template and path parameters disagree is a spec
+        // error (the report lists it): judging its path parameters would
+        // make up moves, renames or removals, so none are judged.
+        if !template_declared(&o.path, &old) || !template_declared(&n.path, &new) {
+            old.retain(|(_, loc), _| loc != "path");
+            new.retain(|(_, loc), _| loc != "path");
+        }
         let (o_list, n_list) = (
             pointer::push(&o.pointer, "parameters"),
             pointer::push(&n.pointer, "parameters"),
@@ -115,14 +123,18 @@ impl<'a> Walker<'a> {
                         ),
                     ));
                 }
-                None => out.push(raw(
-                    parameter::REQUEST_PARAMETER_REMOVED,
-                    op,
-                    &n_list,
-                    Some(ov),
-                    None,
-                    format!("{loc} parameter {name} removed", name = code(name)),
-                )),
+                None => {
+                    let (rule, why) =
+                        self.removal(parameter::REQUEST_PARAMETER_REMOVED, Sunset::of(ov));
+                    out.push(raw(
+                        rule,
+                        op,
+                        &n_list,
+                        Some(ov),
+                        None,
+                        format!("{loc} parameter {name} removed{why}", name = code(name)),
+                    ));
+                }
             }
         }
         for (key, (np, nv)) in &new {
@@ -194,6 +206,7 @@ impl<'a> Walker<'a> {
             (op, ov),
             (np, nv),
         ));
+        out.extend(self.sunset_notice("parameter", (op, ov), (np, nv)));
         if let (Some(os), Some(ns)) = (ov.get("schema"), nv.get("schema")) {
             out.extend(self.schema(
                 Dir::Request,
@@ -226,6 +239,19 @@ fn serialization(param: &Value) -> Value {
         .unwrap_or(style == "form");
     json!({ "style": style, "explode": explode })
 }
+/// Whether the path parameters declared are exactly the template's names
+/// (OpenAPI 3.0.3 §4.7.12: each template name is declared, and a path
+/// parameter names a template expression).
+fn template_declared(path: &str, declared: &IndexMap<(String, String), Node<'_>>) -> bool {
+    let names: BTreeSet<String> = template_names(path).into_iter().collect();
+    let params: BTreeSet<String> = declared
+        .keys()
+        .filter(|(_, loc)| loc == "path")
+        .map(|(name, _)| name.clone())
+        .collect();
+    names == params
+}
+
 /// The parameter names of a path template, in order: `/a/{x}/b/{y}` →
 /// `[x, y]`.
 fn template_names(path: &str) -> Vec<String> {

@@ -1,15 +1,18 @@
 //! Schemas, judged from the side of the client: type, format, nullable,
 //! default, properties (with `readOnly` / `writeOnly` per direction),
-//! `additionalProperties`, `items` and `oneOf` / `anyOf` alternatives;
-//! value constraints are in [`super::constraints`].
+//! `additionalProperties`, `items`, and a plain schema wrapped in `oneOf` /
+//! `anyOf` alternatives; value constraints are in [`super::constraints`],
+//! the alternatives themselves in [`super::composition`].
 
 use serde_json::Value;
 
+use super::composition::overlapping;
 use super::constraints::{constraints, enums};
 use super::operation::flags;
 use super::view::View;
 use super::{Dir, Node, Raw, Walker, code, deref, items, raw, show};
-use crate::diff::rules::{notice, request_schema, response_schema};
+use crate::diff::deprecation::{SUNSET, Sunset};
+use crate::diff::rules::{Class, notice, request_schema, response_schema};
 use crate::pointer;
 
 impl<'a> Walker<'a> {
@@ -116,14 +119,13 @@ impl<'a> Walker<'a> {
             (op, o.value()),
             (np, n.value()),
         ));
+        out.extend(self.sunset_notice("schema", (op, o.value()), (np, n.value())));
         out.extend(self.properties(dir, o, n));
         if let (Some(oi), Some(ni)) = (o.located("items"), n.located("items")) {
             out.extend(self.schema(dir, oi, ni));
         }
         out.extend(self.additional_properties(dir, o, n));
-        for keyword in ["oneOf", "anyOf"] {
-            out.extend(self.variants(dir, keyword, o, n));
-        }
+        out.extend(self.compositions(dir, o, n));
         out.extend(self.discriminator(dir, o, n));
         out
     }
@@ -131,10 +133,15 @@ impl<'a> Walker<'a> {
     /// A typed schema that became one alternative of a `oneOf`/`anyOf`
     /// (`plain` old, `composed` new), or the reverse when `reversed`: the
     /// plain schema is compared with the alternative that matches it (the
-    /// same shape, else the only one that is not null-only), and the other
-    /// alternatives are added (removed) — a null-only one (`enum: [null]`,
-    /// the OpenAPI 3.0.3 way to write a nullable `$ref`) as nullability.
-    /// `None` when the shapes are not of this kind.
+    /// same shape, else the same component, else one that takes every value
+    /// the plain schema took, else the only one that is not null-only), and
+    /// the other alternatives are added (removed) — a null-only one (`enum:
+    /// [null]`, the OpenAPI 3.0.3 way to write a nullable `$ref`) as
+    /// nullability. When no alternative matches a plain schema that became
+    /// a composition, that is one breaking change (`request-composition-
+    /// added`: old payloads may match no alternative; `response-type-
+    /// changed`: readers get another shape). `None` when the shapes are not
+    /// of this kind.
     fn wrapped(
         &mut self,
         dir: Dir,
@@ -169,10 +176,19 @@ impl<'a> Walker<'a> {
         let same = alternatives
             .iter()
             .position(|alt| !null_only(alt) && compare(self, alt).is_empty());
-        // Else the alternative at the same place (the same component),
-        // else the only one that is not null-only.
+        // Else the alternative at the same place (the same component), else
+        // one whose differences break nobody, else the only one that is not
+        // null-only.
         let matched = same
             .or_else(|| alternatives.iter().position(|alt| alt.0 == plain.pointer()))
+            .or_else(|| {
+                alternatives.iter().position(|alt| {
+                    !null_only(alt)
+                        && compare(self, alt)
+                            .iter()
+                            .all(|r| r.rule.class != Class::Breaking)
+                })
+            })
             .or_else(|| {
                 let mut typed = alternatives
                     .iter()
@@ -182,7 +198,23 @@ impl<'a> Walker<'a> {
                     (Some((i, _)), None) => Some(i),
                     _ => None,
                 }
-            })?;
+            });
+        let Some(matched) = matched else {
+            if reversed {
+                return None;
+            }
+            return Some(vec![raw(
+                dir.pick(
+                    request_schema::REQUEST_COMPOSITION_ADDED,
+                    response_schema::RESPONSE_TYPE_CHANGED,
+                ),
+                plain.pointer(),
+                &at,
+                plain.get("type"),
+                Some(list),
+                format!("the schema became {keyword} alternatives, none of which has its shape"),
+            )]);
+        };
         let matched = &alternatives[matched];
         // Nullability is judged once, over the whole composition: a
         // null-only alternative makes it nullable.
@@ -292,9 +324,13 @@ impl<'a> Walker<'a> {
                 if hidden_before {
                     continue;
                 }
-                let rule = dir.pick(
-                    request_schema::REQUEST_PROPERTY_REMOVED,
-                    response_schema::RESPONSE_PROPERTY_REMOVED,
+                let property = View::new(self.old, deref(self.old, (op.clone(), *ov)));
+                let (rule, why) = self.removal(
+                    dir.pick(
+                        request_schema::REQUEST_PROPERTY_REMOVED,
+                        response_schema::RESPONSE_PROPERTY_REMOVED,
+                    ),
+                    Sunset::read(property.flag("deprecated"), property.get(SUNSET)),
                 );
                 out.push(raw(
                     rule,
@@ -302,7 +338,7 @@ impl<'a> Walker<'a> {
                     n.pointer(),
                     Some(&Value::from(*name)),
                     None,
-                    format!("property {name} removed", name = code(name)),
+                    format!("property {name} removed{why}", name = code(name)),
                 ));
                 continue;
             };
@@ -436,117 +472,6 @@ impl<'a> Walker<'a> {
             format!("additionalProperties {} → {}", show(ov), show(nv)),
         )]
     }
-
-    /// oneOf/anyOf alternatives. An alternative equal in shape to one on the
-    /// other side is neither added nor removed (so an `anyOf` alternative
-    /// identical to an existing one adds nothing); the rest pair up in
-    /// order, and what is left over was added or removed. Introducing the
-    /// keyword, or making `oneOf` alternatives overlap, is judged on its own.
-    fn variants(&mut self, dir: Dir, keyword: &str, o: &View<'a>, n: &View<'a>) -> Vec<Raw> {
-        let list = |view: &View<'a>| -> Vec<Node<'a>> {
-            view.located(keyword)
-                .map(|(p, v)| {
-                    items(Some(v))
-                        .map(|(i, s)| (pointer::push(&p, i.to_string()), s))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (old, new) = (list(o), list(n));
-        let overlap = |root: &'a Value, alternatives: &[Node<'a>]| {
-            (dir == Dir::Request && keyword == "oneOf")
-                .then(|| overlapping(root, alternatives))
-                .flatten()
-        };
-        let overlap_raw = |(a, b): (String, String)| {
-            raw(
-                request_schema::REQUEST_ONE_OF_OVERLAP,
-                o.pointer(),
-                &a,
-                None,
-                None,
-                format!(
-                    "oneOf alternatives {a} and {b} can both match one payload",
-                    a = code(&a),
-                    b = code(&b)
-                ),
-            )
-        };
-        if old.is_empty() && !new.is_empty() {
-            if let Some(pair) = overlap(self.new, &new) {
-                return vec![overlap_raw(pair)];
-            }
-            let at = n.located(keyword).map(|(p, _)| p).unwrap_or_default();
-            return vec![raw(
-                dir.pick(
-                    request_schema::REQUEST_COMPOSITION_ADDED,
-                    response_schema::RESPONSE_COMPOSITION_ADDED,
-                ),
-                o.pointer(),
-                &at,
-                None,
-                n.get(keyword),
-                format!("{keyword} with {} alternative(s) added", new.len()),
-            )];
-        }
-        let mut same = vec![vec![false; new.len()]; old.len()];
-        for (i, ov) in old.iter().enumerate() {
-            for (j, nv) in new.iter().enumerate() {
-                same[i][j] = self.schema(dir, ov.clone(), nv.clone()).is_empty();
-            }
-        }
-        let mut gone: Vec<Node<'a>> = old
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !same[*i].contains(&true))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let mut fresh: Vec<Node<'a>> = new
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| !same.iter().any(|row| row[*j]))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let mut out = Vec::new();
-        let paired = gone.len().min(fresh.len());
-        for (ov, nv) in gone.drain(..paired).zip(fresh.drain(..paired)) {
-            out.extend(self.schema(dir, ov, nv));
-        }
-        for (p, v) in gone {
-            let rule = dir.pick(
-                request_schema::REQUEST_VARIANT_REMOVED,
-                response_schema::RESPONSE_VARIANT_REMOVED,
-            );
-            out.push(raw(
-                rule,
-                &p,
-                n.pointer(),
-                Some(v),
-                None,
-                format!("{keyword} alternative removed"),
-            ));
-        }
-        for (p, v) in fresh {
-            let rule = dir.pick(
-                request_schema::REQUEST_VARIANT_ADDED,
-                response_schema::RESPONSE_VARIANT_ADDED,
-            );
-            out.push(raw(
-                rule,
-                o.pointer(),
-                &p,
-                None,
-                Some(v),
-                format!("{keyword} alternative added"),
-            ));
-        }
-        if overlap(self.old, &old).is_none()
-            && let Some(pair) = overlap(self.new, &new)
-        {
-            out.push(overlap_raw(pair));
-        }
-        out
-    }
 }
 
 /// The change of nullability between `old` and `new` (pointer, nullable),
@@ -571,63 +496,4 @@ fn nullability(dir: Dir, old: (&str, bool), new: (&str, bool), how: &str) -> Opt
         Some(&Value::Bool(is)),
         format!("{word} nullable{how}"),
     ))
-}
-
-/// Two `oneOf` alternatives one payload can match, if there are: equal in
-/// shape, or both objects that neither closes (`additionalProperties:
-/// false`) nor tells apart by a property with disjoint `enum`s or types.
-fn overlapping<'a>(root: &'a Value, alternatives: &[Node<'a>]) -> Option<(String, String)> {
-    let views: Vec<View<'a>> = alternatives
-        .iter()
-        .map(|node| View::new(root, deref(root, node.clone())))
-        .collect();
-    for (i, a) in views.iter().enumerate() {
-        for (j, b) in views.iter().enumerate().skip(i + 1) {
-            let same_shape = Walker::new(root, root, &[])
-                .schema(
-                    Dir::Request,
-                    alternatives[i].clone(),
-                    alternatives[j].clone(),
-                )
-                .is_empty();
-            if same_shape || objects_overlap(root, a, b) {
-                return Some((alternatives[i].0.clone(), alternatives[j].0.clone()));
-            }
-        }
-    }
-    None
-}
-
-fn objects_overlap<'a>(root: &'a Value, a: &View<'a>, b: &View<'a>) -> bool {
-    let object = |v: &View<'a>| {
-        matches!(v.get("type").and_then(Value::as_str), None | Some("object"))
-            && (v.get("properties").is_some() || v.get("required").is_some())
-            && v.get("additionalProperties") != Some(&Value::Bool(false))
-            && v.get("enum").is_none()
-    };
-    if !object(a) || !object(b) {
-        return false;
-    }
-    let (pa, pb) = (a.properties(), b.properties());
-    !pa.iter().any(|(name, node)| {
-        let Some(other) = pb.get(name) else {
-            return false;
-        };
-        let (x, y) = (
-            View::new(root, deref(root, node.clone())),
-            View::new(root, deref(root, other.clone())),
-        );
-        let disjoint_enums = match (
-            x.get("enum").and_then(Value::as_array),
-            y.get("enum").and_then(Value::as_array),
-        ) {
-            (Some(p), Some(q)) => !p.iter().any(|v| q.contains(v)),
-            _ => false,
-        };
-        let disjoint_types = match (x.get("type"), y.get("type")) {
-            (Some(p), Some(q)) => p != q,
-            _ => false,
-        };
-        disjoint_enums || disjoint_types
-    })
 }

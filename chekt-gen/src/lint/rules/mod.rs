@@ -7,6 +7,7 @@ use crate::load::{OperationRef, Spec};
 use crate::pointer;
 
 pub mod cycles;
+pub mod deprecation;
 pub mod documentation;
 pub mod operation_ids;
 pub mod parameters;

@@ -4,12 +4,12 @@ use serde_json::Value;
 
 use crate::lint::Hit;
 use crate::load::Spec;
-use crate::pointer;
+use crate::pointer::{self, Trail};
 
 /// `ref-unresolved`: a local `$ref` that points nowhere.
 pub fn unresolved(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+    walk_refs(spec.value(), &mut Trail::default(), &mut |at, reference| {
         if let Some(target) = pointer::from_ref(reference)
             && spec.value().pointer(target).is_none()
         {
@@ -23,7 +23,7 @@ pub fn unresolved(spec: &Spec) -> Vec<Hit> {
                     pointer::from_ref(d).is_some_and(|t| spec.value().pointer(t).is_some())
                 });
             hits.push(Hit::at(
-                at,
+                at.pointer(),
                 match decoded {
                     Some(decoded) => format!(
                         "`$ref: {reference}` is percent-encoded (it means `{decoded}`), but generation reads references literally: write `{decoded}`"
@@ -39,10 +39,10 @@ pub fn unresolved(spec: &Spec) -> Vec<Hit> {
 /// `ref-external`: a `$ref` to another document, which generation cannot follow.
 pub fn external(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+    walk_refs(spec.value(), &mut Trail::default(), &mut |at, reference| {
         if pointer::from_ref(reference).is_none() {
             hits.push(Hit::at(
-                at,
+                at.pointer(),
                 format!(
                     "`$ref: {reference}` points outside the document; bundle the spec into one file"
                 ),
@@ -58,7 +58,7 @@ pub fn external(spec: &Spec) -> Vec<Hit> {
 /// `components`. progenitor and typify only follow whole components.
 pub fn not_component(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+    walk_refs(spec.value(), &mut Trail::default(), &mut |at, reference| {
         let Some(target) = pointer::from_ref(reference) else {
             return;
         };
@@ -77,7 +77,7 @@ pub fn not_component(spec: &Spec) -> Vec<Hit> {
             };
             hits.push(Hit::located(
                 spec,
-                at,
+                at.pointer(),
                 format!(
                     "`$ref: {reference}` points {what}; generation follows only references to a whole component (`#/components/<section>/<name>`): make the target a component of its own"
                 ),
@@ -93,19 +93,19 @@ pub fn not_component(spec: &Spec) -> Vec<Hit> {
 /// `#/components/schemas`.
 pub fn wrong_section(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    walk_refs(spec.value(), String::new(), &mut |at, reference| {
+    walk_refs(spec.value(), &mut Trail::default(), &mut |at, reference| {
         let Some(target) = pointer::from_ref(reference) else {
             return;
         };
         let segments: Vec<&str> = target.split('/').skip(1).collect();
-        let (Some(expected), ["components", section, _]) = (expected_section(&at), &segments[..])
+        let (Some(expected), ["components", section, _]) = (expected_section(at), &segments[..])
         else {
             return;
         };
         if *section != expected {
             hits.push(Hit::located(
                 spec,
-                at,
+                at.pointer(),
                 format!(
                     "`$ref: {reference}` is used as {} but points into `components/{section}`; it must point into `#/components/{expected}/`",
                     describe(expected)
@@ -118,10 +118,10 @@ pub fn wrong_section(spec: &Spec) -> Vec<Hit> {
 
 /// The `components` section a `$ref` at `at` must point into, judged by
 /// the keys above it; `None` where the place does not say.
-fn expected_section(at: &str) -> Option<&'static str> {
-    let segments: Vec<String> = at.split('/').skip(1).map(pointer::unescape).collect();
-    let last = segments.last()?.as_str();
-    let parent = segments.len().checked_sub(2).map(|i| segments[i].as_str());
+fn expected_section(at: &Trail<'_>) -> Option<&'static str> {
+    let segments: Vec<&str> = at.segments().collect();
+    let last = *segments.last()?;
+    let parent = segments.len().checked_sub(2).map(|i| segments[i]);
     let is_index = last.bytes().all(|b| b.is_ascii_digit());
     Some(match (parent, last) {
         (Some("properties"), _) => "schemas",
@@ -160,24 +160,28 @@ pub fn path_item(spec: &Spec) -> Vec<Hit> {
         .collect()
 }
 
-/// Calls `found(pointer, reference)` for every `$ref` string, skipping
+/// Calls `found(trail, reference)` for every `$ref` string, skipping
 /// example payloads (which are data, not schema).
-fn walk_refs(value: &Value, at: String, found: &mut dyn FnMut(String, &str)) {
+fn walk_refs<'a>(value: &'a Value, trail: &mut Trail<'a>, found: &mut dyn FnMut(&Trail<'a>, &str)) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get("$ref") {
-                found(at.clone(), reference);
+                found(trail, reference);
             }
             for (key, child) in map {
                 if key == "example" || key == "examples" {
                     continue;
                 }
-                walk_refs(child, pointer::push(&at, key), found);
+                trail.push(key.as_str());
+                walk_refs(child, trail, found);
+                trail.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                walk_refs(child, pointer::push(&at, i.to_string()), found);
+                trail.push(i.to_string());
+                walk_refs(child, trail, found);
+                trail.pop();
             }
         }
         _ => {}

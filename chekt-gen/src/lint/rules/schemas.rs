@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{entries, subschemas};
 use crate::lint::Hit;
 use crate::load::Spec;
-use crate::pointer;
+use crate::pointer::{self, Trail};
 
 /// Calls `found(pointer, schema)` for every schema object in the document
 /// (component schemas, parameter, header and media type schemas, and every
@@ -20,27 +20,35 @@ pub(crate) fn walk_schemas(spec: &Spec, found: &mut dyn FnMut(&str, &Value)) {
             found,
         );
     }
-    visit_holders(root, String::new(), found);
+    visit_holders(root, &mut Trail::default(), found);
 }
 
 /// Finds `schema` members of parameters, headers and media types anywhere
 /// outside `components/schemas` and examples.
-fn visit_holders(value: &Value, at: String, found: &mut dyn FnMut(&str, &Value)) {
+fn visit_holders<'a>(value: &'a Value, trail: &mut Trail<'a>, found: &mut dyn FnMut(&str, &Value)) {
     match value {
         Value::Object(map) => {
+            let in_components = trail.segments().eq(["components"]);
             for (key, child) in map {
-                let here = pointer::push(&at, key);
                 match key.as_str() {
-                    "example" | "examples" => {}
-                    "schemas" if at == "/components" => {}
-                    "schema" if child.is_object() => walk(child, &here, found),
-                    _ => visit_holders(child, here, found),
+                    "example" | "examples" => continue,
+                    "schemas" if in_components => continue,
+                    _ => {}
                 }
+                trail.push(key.as_str());
+                if key == "schema" && child.is_object() {
+                    walk(child, &trail.pointer(), found);
+                } else {
+                    visit_holders(child, trail, found);
+                }
+                trail.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                visit_holders(child, pointer::push(&at, i.to_string()), found);
+                trail.push(i.to_string());
+                visit_holders(child, trail, found);
+                trail.pop();
             }
         }
         _ => {}
@@ -183,46 +191,59 @@ pub fn default_not_in_enum(spec: &Spec) -> Vec<Hit> {
 /// `format: byte` (base64 text); raw bytes are `type: string, format: binary`.
 pub fn octet_stream_byte(spec: &Spec) -> Vec<Hit> {
     let mut hits = Vec::new();
-    find_media(spec.value(), String::new(), &mut |at, media_type, media| {
-        let schema = media
-            .get("schema")
-            .and_then(|s| pointer::follow_ref(spec.value(), s));
-        if media_type.split(';').next().map(str::trim) == Some("application/octet-stream")
-            && schema.and_then(|s| s.get("format")).and_then(Value::as_str) == Some("byte")
-        {
-            hits.push(Hit::located(
+    find_media(
+        spec.value(),
+        &mut Trail::default(),
+        &mut |at, media_type, media| {
+            let schema = media
+                .get("schema")
+                .and_then(|s| pointer::follow_ref(spec.value(), s));
+            if media_type.split(';').next().map(str::trim) == Some("application/octet-stream")
+                && schema.and_then(|s| s.get("format")).and_then(Value::as_str) == Some("byte")
+            {
+                hits.push(Hit::located(
                 spec,
-                pointer::join_onto(&at, ["schema"]),
+                pointer::join_onto(&at.pointer(), ["schema"]),
                 "an `application/octet-stream` body is raw bytes, but its schema says `format: byte` (base64 text); use `type: string, format: binary`",
             ));
-        }
-    });
+            }
+        },
+    );
     hits
 }
 
-/// Calls `found(pointer, media type, media type object)` for every entry of
+/// Calls `found(trail, media type, media type object)` for every entry of
 /// every `content` map.
-fn find_media(value: &Value, at: String, found: &mut dyn FnMut(String, &str, &Value)) {
+fn find_media<'a>(
+    value: &'a Value,
+    trail: &mut Trail<'a>,
+    found: &mut dyn FnMut(&Trail<'a>, &str, &Value),
+) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                let here = pointer::push(&at, key);
                 if key == "example" || key == "examples" {
                     continue;
                 }
+                trail.push(key.as_str());
                 if key == "content"
                     && let Value::Object(media) = child
                 {
                     for (media_type, object) in media {
-                        found(pointer::push(&here, media_type), media_type, object);
+                        trail.push(media_type.as_str());
+                        found(trail, media_type, object);
+                        trail.pop();
                     }
                 }
-                find_media(child, here, found);
+                find_media(child, trail, found);
+                trail.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                find_media(child, pointer::push(&at, i.to_string()), found);
+                trail.push(i.to_string());
+                find_media(child, trail, found);
+                trail.pop();
             }
         }
         _ => {}
