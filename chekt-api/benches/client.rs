@@ -39,7 +39,7 @@ const ROUNDS: usize = 101;
 const ROWS: usize = 10;
 
 async fn raw(http: &reqwest::Client, base: &str) -> usize {
-    let trace_id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let trace_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     http.get(format!("{base}/partner/v1/dealers/{}/sites", 42))
         .bearer_auth("bench-token")
         .header("api-version", "0.8.0")
@@ -81,6 +81,7 @@ fn setup() -> Setup {
         .build()
         .unwrap();
     // The same settings as `Client::builder()`'s defaults.
+    chekt_api::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))

@@ -213,9 +213,10 @@ fn ensure_trace_id(request: &mut Request, op: &Operation) {
     if !op.takes_trace_id || request.headers().contains_key(&TRACE) {
         return;
     }
-    // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
-    // `getrandom` system call per request.
-    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    // A v4 UUID from fastrand's thread-local generator (seeded once), not
+    // a `getrandom` system call per request: a trace id must be unique,
+    // not secret.
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let mut buf = uuid::Uuid::encode_buffer();
     let id = id.hyphenated().encode_lower(&mut buf);
     if let Ok(value) = HeaderValue::from_str(id) {
@@ -275,7 +276,7 @@ impl Client {
                 Ok(response) => response,
                 Err(error) => {
                     if may_retry && retryable_error(op.idempotent, &error) {
-                        let delay = inner.retry.backoff(attempt, rand::random::<f64>());
+                        let delay = inner.retry.backoff(attempt, fastrand::f64());
                         tracing::debug!(?delay, %error, "retrying after a transport error");
                         tokio::time::sleep(delay).await;
                         continue;
@@ -329,7 +330,7 @@ impl Client {
                 let wait = retry_after(&headers, SystemTime::now());
                 if wait.is_none_or(|w| w <= inner.retry.max_retry_after) {
                     let delay =
-                        wait.unwrap_or_else(|| inner.retry.backoff(attempt, rand::random::<f64>()));
+                        wait.unwrap_or_else(|| inner.retry.backoff(attempt, fastrand::f64()));
                     tracing::debug!(?delay, %status, "retrying");
                     tokio::time::sleep(delay).await;
                     continue;

@@ -10,21 +10,24 @@
 //! - `cargo xtask gen` and the other generator stages: every criterion bench
 //!   of `chekt-gen`, including `cargo xtask diff` on two full versions of
 //!   the spec, wire only and with the crate axis, as ratios to loading it;
-//! - with `--build-time`, a clean debug build of `chekt-api` (default
-//!   features) in a temporary target directory: slow, so opt-in.
+//! - with `--build-time`, clean builds of the README's quick-start app
+//!   against a bare reqwest + serde + tokio app, debug and release
+//!   ([`crate::build_time`]): slow, so opt-in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+use crate::build_time::BuildTimes;
 
 /// Flags of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Also time a clean build of chekt-api (default features) in a
-    /// temporary target directory; takes minutes.
+    /// Also time clean builds (debug and release) of the README's
+    /// quick-start app against a bare reqwest + serde + tokio app with the
+    /// same TLS, each in a temporary target directory; takes minutes.
     #[arg(long)]
     build_time: bool,
 }
@@ -59,7 +62,7 @@ fn run(root: &Path, args: &BenchArgs) -> Result<String> {
     cargo(root, &["bench", "--locked", "-p", "chekt-gen", "--benches"])?;
     let paging: Pagination = bench_result(root, "pagination")?;
     let build = if args.build_time {
-        Some(build_time(root)?)
+        Some(crate::build_time::measure(root, &cargo_bin())?)
     } else {
         None
     };
@@ -131,27 +134,6 @@ fn bench_result<T: serde::de::DeserializeOwned>(root: &Path, name: &str) -> Resu
     serde_json::from_str(line).with_context(|| format!("the {name} bench's result is not valid"))
 }
 
-/// Seconds for `cargo build -p chekt-api` from nothing (dependencies
-/// included, downloads excluded: they come from the local registry cache).
-fn build_time(root: &Path) -> Result<f64> {
-    let target = tempfile::tempdir().context("cannot create a temporary target directory")?;
-    eprintln!(
-        "bench: clean build of chekt-api in {}",
-        target.path().display()
-    );
-    let start = Instant::now();
-    let status = Command::new(cargo_bin())
-        .args(["build", "--locked", "-p", "chekt-api"])
-        .env("CARGO_TARGET_DIR", target.path())
-        .current_dir(root)
-        .status()
-        .context("cannot run cargo build")?;
-    if !status.success() {
-        bail!("the clean build failed ({status})");
-    }
-    Ok(start.elapsed().as_secs_f64())
-}
-
 /// Criterion's mean estimate in nanoseconds for every benchmark under
 /// `dir`, by full id (`group/function[/value]`).
 fn criterion_means(dir: &Path) -> Result<BTreeMap<String, f64>> {
@@ -217,7 +199,7 @@ fn table(
     times: &BTreeMap<String, f64>,
     client: &Client,
     paging: &Pagination,
-    build_secs: Option<f64>,
+    build: Option<BuildTimes>,
 ) -> Result<String> {
     let get = |id: &str| {
         times
@@ -306,16 +288,29 @@ fn table(
             "reported".to_string(),
         ]);
     }
-    rows.push([
-        "clean build of chekt-api (default features, debug)".to_string(),
-        "—".to_string(),
-        build_secs.map_or_else(
-            || "not measured (--build-time)".to_string(),
-            |s| format!("{s:.0} s"),
-        ),
-        "—".to_string(),
-        "reported".to_string(),
-    ]);
+    for (profile, pair, target) in [
+        ("debug", build.map(|b| b.debug), "≤ 1.2×"),
+        ("release", build.map(|b| b.release), "reported"),
+    ] {
+        let label =
+            format!("clean {profile} build: README quick-start app (same TLS, rustls + ring)");
+        rows.push(match pair {
+            Some(pair) => [
+                label,
+                format!("bare reqwest + serde + tokio {:.0} s", pair.bare),
+                format!("{:.0} s", pair.app),
+                format!("{:.2}×", pair.ratio()),
+                target.to_string(),
+            ],
+            None => [
+                label,
+                "—".to_string(),
+                "not measured (--build-time)".to_string(),
+                "—".to_string(),
+                target.to_string(),
+            ],
+        });
+    }
     let mut out = String::from(
         "| benchmark | baseline (same run) | measured | ratio | target |\n| --- | --- | --- | --- | --- |\n",
     );
