@@ -139,3 +139,84 @@ fn the_readme_is_the_packaged_users_guide() {
         "the guide does not install {install}"
     );
 }
+
+/// `major.minor[.patch]` as numbers.
+fn rust_version(text: &str) -> (u64, u64, u64) {
+    let mut parts = text.split('.').map(|p| p.parse::<u64>().unwrap());
+    (
+        parts.next().unwrap(),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+/// chekt-api's `rust-version` is honest about its dependencies: every
+/// package it builds with (all features, this platform, as `Cargo.lock`
+/// pins them) declares a `rust-version` no newer. Clippy's
+/// `incompatible_msrv` (denied in the workspace lints) checks our own
+/// code; this checks the rest.
+#[test]
+fn every_locked_dependency_builds_on_the_rust_version() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let rustc = Command::new("rustc").arg("-vV").output().unwrap();
+    let host = String::from_utf8(rustc.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .unwrap();
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version=1",
+            "--offline",
+            "--locked",
+            "--all-features",
+            "--filter-platform",
+            &host,
+        ])
+        .current_dir(support::root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages = metadata["packages"].as_array().unwrap();
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id).unwrap();
+    let nodes = metadata["resolve"]["nodes"].as_array().unwrap();
+    let root = packages.iter().find(|p| p["name"] == "chekt-api").unwrap();
+    let msrv = rust_version(root["rust_version"].as_str().unwrap());
+    let mut seen = BTreeSet::new();
+    let mut pending = vec![root["id"].as_str().unwrap().to_string()];
+    let mut too_new = Vec::new();
+    while let Some(id) = pending.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let p = package(&id);
+        if let Some(required) = p["rust_version"].as_str()
+            && rust_version(required) > msrv
+        {
+            too_new.push(format!("{} {} needs {required}", p["name"], p["version"]));
+        }
+        let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();
+        for dep in node["deps"].as_array().unwrap() {
+            // Normal and build dependencies; dev-dependencies are ours.
+            let built = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            if built {
+                pending.push(dep["pkg"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(seen.len() > 50, "only {} packages walked", seen.len());
+    assert!(
+        too_new.is_empty(),
+        "newer than chekt-api's rust-version {msrv:?}: {too_new:?} (`cargo update -p NAME` picks a release that fits, or raise rust-version and say why in chekt-api/Cargo.toml)"
+    );
+}

@@ -30,6 +30,9 @@ pub struct BenchArgs {
     /// same TLS, each in a temporary target directory; takes minutes.
     #[arg(long)]
     build_time: bool,
+    /// Only the clean builds of `--build-time`, no runtime benchmarks.
+    #[arg(long, conflicts_with = "build_time")]
+    build_time_only: bool,
 }
 
 /// Runs the benchmarks and prints the table; exit 2 when one cannot run.
@@ -47,6 +50,10 @@ pub fn command(root: &Path, args: &BenchArgs) -> ExitCode {
 }
 
 fn run(root: &Path, args: &BenchArgs) -> Result<String> {
+    if args.build_time_only {
+        let build = crate::build_time::measure(root, &cargo_bin())?;
+        return Ok(render(build_rows(Some(build))));
+    }
     let client: Client = bench_result(root, "client")?;
     cargo(
         root,
@@ -288,6 +295,13 @@ fn table(
             "reported".to_string(),
         ]);
     }
+    rows.extend(build_rows(build));
+    Ok(render(rows))
+}
+
+/// The two clean-build rows (debug, release), or "not measured".
+fn build_rows(build: Option<BuildTimes>) -> Vec<[String; 5]> {
+    let mut rows = Vec::new();
     for (profile, pair, target) in [
         ("debug", build.map(|b| b.debug), "≤ 1.2×"),
         ("release", build.map(|b| b.release), "reported"),
@@ -311,11 +325,15 @@ fn table(
             ],
         });
     }
+    rows
+}
+
+fn render(rows: Vec<[String; 5]>) -> String {
     let mut out = String::from(
         "| benchmark | baseline (same run) | measured | ratio | target |\n| --- | --- | --- | --- | --- |\n",
     );
     for row in rows {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
-    Ok(out)
+    out
 }
