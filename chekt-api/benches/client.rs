@@ -51,7 +51,7 @@ async fn raw(http: &reqwest::Client, base: &str) -> usize {
 }
 
 async fn raw_with(http: &reqwest::Client, base: &str, options: bool) -> usize {
-    let trace_id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let trace_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let mut request = http.get(format!("{base}/partner/v1/dealers/{}/sites", 42));
     if options {
         request = request.header(EXTRA.0, EXTRA.1).timeout(DEADLINE);
@@ -114,6 +114,7 @@ fn setup() -> Setup {
         .build()
         .unwrap();
     // The same settings as `Client::builder()`'s defaults.
+    chekt_api::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))

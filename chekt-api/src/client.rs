@@ -404,10 +404,15 @@ impl ClientBuilder {
     /// [`TokenError::Redirect`](crate::auth::TokenError::Redirect)
     /// otherwise.)
     ///
+    /// With the `rustls` feature (the default), install a crypto provider
+    /// first: [`crate::tls::install_crypto_provider`].
+    ///
     /// ```
     /// use std::time::Duration;
     ///
     /// # fn build() -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[cfg(feature = "rustls")]
+    /// chekt_api::tls::install_crypto_provider();
     /// let http = reqwest::Client::builder()
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .timeout(Duration::from_secs(30))
@@ -517,6 +522,15 @@ impl ClientBuilder {
             }
             None => None,
         };
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if self.http.is_none() && parsed.scheme() == "https" {
+            return Err(invalid(
+                "https needs the `rustls` or `native-tls` feature of chekt-api (see chekt_api::tls)"
+                    .to_string(),
+            ));
+        }
+        #[cfg(feature = "rustls")]
+        crate::tls::install_crypto_provider();
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()

@@ -36,8 +36,12 @@
 //! * [`pagination`] turns list operations into streams; [`query`] builds
 //!   `fields`/`filter` parameters.
 //! * [`webhooks`] verifies and parses deliveries.
-//! * Features: `axum` (webhook extractor), `p256` (local assertion signer),
+//! * Features: `rustls` (default) or `native-tls` (the TLS backend, see
+//!   [`tls`]), `axum` (webhook extractor), `p256` (local assertion signer),
 //!   `mock` (typed mocks for your tests), `cli` (the `chekt` binary).
+//!
+//! The [README](https://crates.io/crates/chekt-api) is the user's guide:
+//! install, authentication modes, errors, paging, mocks, webhooks, the CLI.
 //!
 //! # Errors
 //!
@@ -95,11 +99,13 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// Feature labels on docs.rs (`[package.metadata.docs.rs]` sets `docsrs`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// The repository README's examples, compiled as doctests (one of them uses
-/// the `mock` feature; CI tests with `--all-features`).
+/// The README's examples (the user's guide), compiled as doctests (one of
+/// them uses the `mock` feature; CI tests with `--all-features`).
 #[cfg(all(doctest, feature = "mock"))]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 // The generated client: private, re-exported deliberately below.
@@ -119,10 +125,12 @@ pub mod auth;
 mod body;
 mod classify;
 #[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
 mod client;
 pub mod error;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod pagination;
 mod pipeline;
@@ -133,6 +141,7 @@ mod redirect;
 mod response;
 pub mod retry;
 mod runtime;
+pub mod tls;
 pub mod webhooks;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};

@@ -184,6 +184,7 @@ async fn a_reqwest_client_of_your_own_sends_every_request() {
     });
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-proxy-tag", "mine".parse().unwrap());
+    chekt_api::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())

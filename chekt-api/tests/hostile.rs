@@ -138,6 +138,7 @@ async fn a_token_from_anywhere_but_the_token_endpoint_is_refused_even_if_a_redir
         .mount(&server)
         .await;
     // Against the docs: a client that follows redirects.
+    chekt_api::tls::install_crypto_provider();
     let lax = reqwest::Client::builder().build().unwrap();
     let client = builder(&server)
         .http_client(lax)

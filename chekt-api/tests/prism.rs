@@ -376,6 +376,7 @@ async fn prism_rejects_a_request_the_spec_forbids() {
         return;
     };
     let prism = Prism::start(&tool, false);
+    chekt_api::tls::install_crypto_provider();
     let response = reqwest::Client::new()
         .post(format!("{}/partner/v1/dealers/42/sites", prism.uri()))
         .bearer_auth("token")

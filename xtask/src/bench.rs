@@ -11,23 +11,29 @@
 //! - `cargo xtask gen` and the other generator stages: every criterion bench
 //!   of `chekt-gen`, including `cargo xtask diff` on two full versions of
 //!   the spec, wire only and with the crate axis, as ratios to loading it;
-//! - with `--build-time`, a clean debug build of `chekt-api` (default
-//!   features) in a temporary target directory: slow, so opt-in.
+//! - with `--build-time`, clean builds of the README's quick-start app
+//!   against a bare reqwest + serde + tokio app, debug and release
+//!   ([`crate::build_time`]): slow, so opt-in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+use crate::build_time::BuildTimes;
 
 /// Flags of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Also time a clean build of chekt-api (default features) in a
-    /// temporary target directory; takes minutes.
+    /// Also time clean builds (debug and release) of the README's
+    /// quick-start app against a bare reqwest + serde + tokio app with the
+    /// same TLS, each in a temporary target directory; takes minutes.
     #[arg(long)]
     build_time: bool,
+    /// Only the clean builds of `--build-time`, no runtime benchmarks.
+    #[arg(long, conflicts_with = "build_time")]
+    build_time_only: bool,
 }
 
 /// Runs the benchmarks and prints the table; exit 2 when one cannot run.
@@ -45,6 +51,10 @@ pub fn command(root: &Path, args: &BenchArgs) -> ExitCode {
 }
 
 fn run(root: &Path, args: &BenchArgs) -> Result<String> {
+    if args.build_time_only {
+        let build = crate::build_time::measure(root, &cargo_bin())?;
+        return Ok(render(build_rows(Some(build))));
+    }
     let client: Client = bench_result(root, "client")?;
     cargo(
         root,
@@ -60,7 +70,7 @@ fn run(root: &Path, args: &BenchArgs) -> Result<String> {
     cargo(root, &["bench", "--locked", "-p", "chekt-gen", "--benches"])?;
     let paging: Pagination = bench_result(root, "pagination")?;
     let build = if args.build_time {
-        Some(build_time(root)?)
+        Some(crate::build_time::measure(root, &cargo_bin())?)
     } else {
         None
     };
@@ -135,27 +145,6 @@ fn bench_result<T: serde::de::DeserializeOwned>(root: &Path, name: &str) -> Resu
     serde_json::from_str(line).with_context(|| format!("the {name} bench's result is not valid"))
 }
 
-/// Seconds for `cargo build -p chekt-api` from nothing (dependencies
-/// included, downloads excluded: they come from the local registry cache).
-fn build_time(root: &Path) -> Result<f64> {
-    let target = tempfile::tempdir().context("cannot create a temporary target directory")?;
-    eprintln!(
-        "bench: clean build of chekt-api in {}",
-        target.path().display()
-    );
-    let start = Instant::now();
-    let status = Command::new(cargo_bin())
-        .args(["build", "--locked", "-p", "chekt-api"])
-        .env("CARGO_TARGET_DIR", target.path())
-        .current_dir(root)
-        .status()
-        .context("cannot run cargo build")?;
-    if !status.success() {
-        bail!("the clean build failed ({status})");
-    }
-    Ok(start.elapsed().as_secs_f64())
-}
-
 /// Criterion's mean estimate in nanoseconds for every benchmark under
 /// `dir`, by full id (`group/function[/value]`).
 fn criterion_means(dir: &Path) -> Result<BTreeMap<String, f64>> {
@@ -221,7 +210,7 @@ fn table(
     times: &BTreeMap<String, f64>,
     client: &Client,
     paging: &Pagination,
-    build_secs: Option<f64>,
+    build: Option<BuildTimes>,
 ) -> Result<String> {
     let get = |id: &str| {
         times
@@ -321,21 +310,45 @@ fn table(
             "reported".to_string(),
         ]);
     }
-    rows.push([
-        "clean build of chekt-api (default features, debug)".to_string(),
-        "—".to_string(),
-        build_secs.map_or_else(
-            || "not measured (--build-time)".to_string(),
-            |s| format!("{s:.0} s"),
-        ),
-        "—".to_string(),
-        "reported".to_string(),
-    ]);
+    rows.extend(build_rows(build));
+    Ok(render(rows))
+}
+
+/// The two clean-build rows (debug, release), or "not measured".
+fn build_rows(build: Option<BuildTimes>) -> Vec<[String; 5]> {
+    let mut rows = Vec::new();
+    for (profile, pair, target) in [
+        ("debug", build.map(|b| b.debug), "≤ 1.2×"),
+        ("release", build.map(|b| b.release), "reported"),
+    ] {
+        let label =
+            format!("clean {profile} build: README quick-start app (same TLS, rustls + ring)");
+        rows.push(match pair {
+            Some(pair) => [
+                label,
+                format!("bare reqwest + serde + tokio {:.0} s", pair.bare),
+                format!("{:.0} s", pair.app),
+                format!("{:.2}×", pair.ratio()),
+                target.to_string(),
+            ],
+            None => [
+                label,
+                "—".to_string(),
+                "not measured (--build-time)".to_string(),
+                "—".to_string(),
+                target.to_string(),
+            ],
+        });
+    }
+    rows
+}
+
+fn render(rows: Vec<[String; 5]>) -> String {
     let mut out = String::from(
         "| benchmark | baseline (same run) | measured | ratio | target |\n| --- | --- | --- | --- | --- |\n",
     );
     for row in rows {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
-    Ok(out)
+    out
 }

@@ -5,6 +5,7 @@
 //! breaking changes), 2 bad input (unreadable or invalid spec, bad flags).
 
 mod bench;
+mod build_time;
 mod diff;
 mod docs;
 mod semver;

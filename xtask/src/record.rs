@@ -135,7 +135,14 @@ async fn send(
                 .map(move |v| (name.as_str(), v.as_str()))
         })
         .collect::<Vec<_>>();
-    let mut builder = reqwest::Client::new()
+    // reqwest is built without a crypto provider (`rustls-no-provider`):
+    // install ring's, as chekt-api does, unless one is installed already.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let mut builder = reqwest::Client::builder()
+        .build()
+        .context("cannot build the HTTP client")?
         .request(method, &url)
         .query(&query)
         .header("accept", "application/json");

@@ -36,6 +36,21 @@ pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 pub use super::error::SignError;
 
+/// A fresh `jti` claim (RFC 7519 §4.1.7: unique, so the server can refuse a
+/// replayed assertion): a v4 UUID from the operating system's generator.
+fn jti() -> Result<String, TokenError> {
+    let mut bytes = [0; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        TokenError::Signing(SignError::with_source(
+            "no random bytes for the jti",
+            e.to_string(),
+        ))
+    })?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string())
+}
+
 /// Signs assertions with ES256 (ECDSA P-256 over SHA-256).
 ///
 /// Implement it to keep the key in a KMS: `sign` receives the JWS signing
@@ -230,7 +245,7 @@ impl Assertion {
             "aud": self.audience.as_deref().unwrap_or(crate::DEFAULT_BASE_URL),
             "iat": iat,
             "exp": iat + ASSERTION_LIFETIME.as_secs(),
-            "jti": uuid::Uuid::new_v4().to_string(),
+            "jti": jti()?,
         });
         let signing_input = format!(
             "{}.{}",
@@ -267,6 +282,7 @@ impl Grant for Assertion {
 
 /// Signs assertions locally with a P-256 private key (feature `p256`).
 #[cfg(feature = "p256")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p256")))]
 pub struct P256Signer {
     key_id: String,
     key: p256::ecdsa::SigningKey,

@@ -117,6 +117,12 @@ impl AuthorizationCode {
     /// Starts an authorization: a URL to send the user to, with a fresh
     /// PKCE verifier (S256 challenge) and `state`.
     ///
+    /// # Panics
+    ///
+    /// When the operating system's random generator fails (`getrandom`;
+    /// it does not on supported platforms once booted): a verifier or state
+    /// from a weaker source would let a code be stolen.
+    ///
     /// ```
     /// use chekt_api::auth::authorization_code::AuthorizationCode;
     ///
@@ -180,9 +186,14 @@ impl AuthorizationCode {
     }
 }
 
-/// 32 random bytes, base64url: a PKCE verifier (43 characters) or a state.
+/// 32 bytes from the operating system's generator, base64url: a PKCE
+/// verifier (43 characters) or a state (RFC 7636 §4.1: a cryptographic
+/// random source).
+#[allow(clippy::expect_used)] // see `authorize_url`'s "Panics"
 fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    let mut bytes = [0; 32];
+    getrandom::getrandom(&mut bytes).expect("the operating system's random generator failed");
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The S256 code challenge of a PKCE verifier (RFC 7636 §4.2).

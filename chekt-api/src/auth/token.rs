@@ -460,7 +460,7 @@ pub(crate) async fn request_token(
         let delay = match wait {
             Some(wait) if wait > retry.max_retry_after => None,
             Some(wait) => Some(wait),
-            None => Some(retry.backoff(attempt, rand::random::<f64>())),
+            None => Some(retry.backoff(attempt, fastrand::f64())),
         };
         let in_time = |delay: Duration| {
             let after = tokio::time::Instant::now().checked_add(delay);

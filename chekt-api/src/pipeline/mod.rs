@@ -126,7 +126,7 @@ fn ensure_trace_id(request: &mut Request, op: &Operation) {
     }
     // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
     // `getrandom` system call per request.
-    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let mut buf = uuid::Uuid::encode_buffer();
     let id = id.hyphenated().encode_lower(&mut buf);
     if let Ok(value) = HeaderValue::from_str(id) {
@@ -282,7 +282,7 @@ impl Call<'_> {
         {
             return None;
         }
-        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, rand::random::<f64>())))
+        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64())))
     }
 
     fn after_attempt(&self, info: &AttemptInfo<'_>, result: &AttemptResult<'_>) {

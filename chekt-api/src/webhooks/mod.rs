@@ -94,6 +94,7 @@
 //! ```
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod error;
 mod replay;
