@@ -113,7 +113,11 @@ impl RetryPolicy {
         let exp = self
             .base_delay
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        exp.min(self.max_delay).mul_f64(unit_random.clamp(0.0, 1.0))
+        let cap = exp.min(self.max_delay);
+        // Not `mul_f64`, which panics when rounding lands past
+        // `Duration::MAX` (a cap near it) or on a NaN draw: those get the cap.
+        Duration::try_from_secs_f64(cap.as_secs_f64() * unit_random.clamp(0.0, 1.0))
+            .map_or(cap, |delay| delay.min(cap))
     }
 }
 
@@ -305,6 +309,18 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_near_the_duration_limit_or_a_nan_draw_is_the_cap() {
+        let huge = RetryPolicy::default()
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX);
+        assert_eq!(huge.backoff(1, 1.0), Duration::MAX);
+        assert!(huge.backoff(40, 0.5) <= Duration::MAX / 2 + Duration::from_secs(1));
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(3, f64::NAN), Duration::from_millis(800));
+        assert_eq!(policy.backoff(3, 0.0), Duration::ZERO);
+    }
 
     #[test]
     fn status_table() {

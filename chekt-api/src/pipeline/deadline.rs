@@ -49,7 +49,7 @@ impl Deadline {
     /// returns at once (a wait that cannot finish in time is not started).
     pub async fn sleep(&self, delay: Duration) -> Result<(), Expired> {
         if let Some((at, timeout)) = self.at
-            && Instant::now() + delay > at
+            && Instant::now().checked_add(delay).is_none_or(|end| end > at)
         {
             return Err(Expired(timeout));
         }
@@ -88,6 +88,11 @@ mod tests {
             started.elapsed(),
             Duration::from_secs(1),
             "no time spent on the refused sleep"
+        );
+        assert_eq!(
+            deadline.sleep(Duration::MAX).await,
+            Err(Expired(Duration::from_secs(2))),
+            "a delay past the clock's range is refused, not a panic"
         );
     }
 }
