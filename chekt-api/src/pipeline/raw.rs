@@ -78,13 +78,14 @@ impl Client {
     /// Starts a request to `path` (absolute on the base URL, e.g.
     /// `/partner/v1/dealers/42/firmware`) for an endpoint the spec lacks;
     /// see [`RawRequest`]. A path that is not of that form (another host,
-    /// `//host`, no leading `/`) or a method other than the standard ones
+    /// `//host`, no leading `/`, a `.` or `..` segment, plain or as `%2e`) or a method other than the standard ones
     /// fails at `send_as` with [`Error::InvalidRequest`], nothing sent.
     pub fn request(&self, method: Method, path: &str) -> RawRequest<'_> {
         let checked = standard_method(&method).and_then(|name| {
-            if !path.starts_with('/') || path.starts_with("//") {
+            if !path.starts_with('/') || path.starts_with("//") || has_dot_segment(path) {
                 return Err(Error::invalid(format!(
-                    "Client::request takes a path on the base URL starting with one `/`, not `{path}`"
+                    "Client::request takes a path on the base URL starting with one `/` \
+                     and without `.` or `..` segments, not `{path}`"
                 )));
             }
             Ok(name)
@@ -123,6 +124,18 @@ impl Client {
             options: RequestOptions::default(),
         }
     }
+}
+
+/// Whether `path` (before any query or fragment) has a `.` or `..`
+/// segment, also percent-encoded (`%2e`) or after a `\\`: the URL parser
+/// resolves them (WHATWG URL, path state), so they could climb out of the
+/// base URL's path.
+fn has_dot_segment(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    path.split(['/', '\\']).any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    })
 }
 
 /// The method's name, for the standard methods (RFC 9110 §9, and PATCH).
