@@ -35,10 +35,14 @@ impl Deadline {
         self.at.map(|(at, _)| at)
     }
 
-    /// Runs `work`, giving up when the deadline passes.
+    /// Runs `work`, giving up when the deadline passes. Past the deadline
+    /// `work` is not started (tokio's timer would poll it once, and round
+    /// the deadline up to its next millisecond tick, so a zero timeout
+    /// could still send a request).
     pub async fn run<F: Future>(&self, work: F) -> Result<F::Output, Expired> {
         match self.at {
             None => Ok(work.await),
+            Some((at, timeout)) if Instant::now() >= at => Err(Expired(timeout)),
             Some((at, timeout)) => tokio::time::timeout_at(at, work)
                 .await
                 .map_err(|_| Expired(timeout)),
@@ -69,6 +73,12 @@ mod tests {
             .run(tokio::time::sleep(Duration::from_secs(5)))
             .await;
         assert_eq!(slow, Err(Expired(Duration::from_secs(1))));
+        let zero = Deadline::after(Some(Duration::ZERO));
+        assert_eq!(
+            zero.run(async { 7 }).await,
+            Err(Expired(Duration::ZERO)),
+            "past the deadline even ready work is not run"
+        );
         let started = Instant::now();
         let none = Deadline::after(None);
         assert_eq!(none.run(async { 7 }).await, Ok(7));
