@@ -70,13 +70,22 @@ async fn extreme_call_timeouts_do_not_panic() {
         .await
         .unwrap();
     assert_eq!(ok.into_inner(), serde_json::json!([]));
-    let err = client
-        .request(Method::GET, "/partner/v1/x")
-        .with_options(RequestOptions::new().timeout(Duration::ZERO))
-        .send_as::<serde_json::Value>()
-        .await
-        .unwrap_err();
-    assert!(err.is_timeout(), "{err:?}");
+    // Several times: tokio's timer alone let a fast call through now and then.
+    for _ in 0..20 {
+        let err = client
+            .request(Method::GET, "/partner/v1/x")
+            .with_options(RequestOptions::new().timeout(Duration::ZERO))
+            .send_as::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert_eq!(err.attempts(), 0);
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "a zero timeout sends nothing"
+    );
 }
 
 #[tokio::test]
@@ -143,4 +152,114 @@ async fn a_raw_path_cannot_climb_out_of_the_base_url() {
         .unwrap();
     let seen = server.received_requests().await.unwrap();
     assert_eq!(seen[0].url.path(), "/api/api/v1.2/file..name");
+}
+
+/// A server that accepts connections and reads, but never answers; the
+/// number of connections it accepted.
+async fn silent_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                use tokio::io::AsyncReadExt;
+                while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (format!("http://{addr}"), accepted)
+}
+
+#[tokio::test]
+async fn the_deadline_bounds_a_server_that_never_sends_headers() {
+    let (base, accepted) = silent_server().await;
+    let client = client_at(base, RetryPolicy::default());
+    let started = Instant::now();
+    let err = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(500)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_attempt_timeout_on_a_post_is_retried_only_when_declared_idempotent() {
+    let (base, accepted) = silent_server().await;
+    let client = client_at(
+        base,
+        RetryPolicy::default()
+            .max_attempts(3)
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(5)),
+    );
+    let post = |options: RequestOptions| {
+        client
+            .request(Method::POST, "/partner/v1/dealers/42/notes")
+            .json(&serde_json::json!({"note": "x"}))
+            .with_options(options.attempt_timeout(Duration::from_millis(100)))
+            .send_as::<serde_json::Value>()
+    };
+    let err = post(RequestOptions::new()).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 1, "a POST is not repeated by default");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let err = post(RequestOptions::new().idempotent(true))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn raw_error_statuses_are_classified_and_attempts_match_the_server() {
+    for (status, retried) in [
+        (404u16, false),
+        (429, true),
+        (500, false),
+        (502, true),
+        (503, true),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("retry-after", "0")
+                    .set_body_json(serde_json::json!({"code": "x", "message": "m"})),
+            )
+            .mount(&server)
+            .await;
+        let client = client_at(
+            server.uri(),
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        );
+        let err = client
+            .request(Method::GET, "/partner/v1/x")
+            .send_as::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        let seen = server.received_requests().await.unwrap().len();
+        assert_eq!(err.attempts() as usize, seen, "{status}: {err:?}");
+        assert_eq!(seen, if retried { 3 } else { 1 }, "{status}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        match status {
+            404 => assert!(matches!(err, Error::NotFound { .. }), "{err:?}"),
+            429 => assert!(matches!(err, Error::RateLimited { .. }), "{err:?}"),
+            _ => assert!(matches!(err, Error::Server { .. }), "{err:?}"),
+        }
+    }
 }
