@@ -263,3 +263,78 @@ async fn raw_error_statuses_are_classified_and_attempts_match_the_server() {
         }
     }
 }
+
+#[tokio::test]
+async fn per_call_retry_and_timeout_replace_the_defaults_and_headers_add_up() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/v1/down"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/v1/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!([]))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .default_options(
+            RequestOptions::new()
+                .retry(RetryPolicy::none())
+                .timeout(Duration::from_millis(50))
+                .header(
+                    HeaderName::from_static("x-default"),
+                    HeaderValue::from_static("d"),
+                ),
+        )
+        .build()
+        .unwrap();
+    let call = RequestOptions::new()
+        .timeout(Duration::from_secs(10))
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+        .header(
+            HeaderName::from_static("x-call"),
+            HeaderValue::from_static("c"),
+        );
+    let err = client
+        .request(Method::GET, "/partner/v1/down")
+        .with_options(call.clone())
+        .send_as::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.attempts(),
+        3,
+        "the call's retry policy, not the default none()"
+    );
+    for request in server.received_requests().await.unwrap() {
+        assert_eq!(request.headers["x-default"], "d");
+        assert_eq!(request.headers["x-call"], "c");
+    }
+    client
+        .request(Method::GET, "/partner/v1/slow")
+        .with_options(call)
+        .send_as::<serde_json::Value>()
+        .await
+        .expect("the call's 10 s timeout replaces the default 50 ms");
+    let err = client
+        .request(Method::GET, "/partner/v1/slow")
+        .send_as::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_timeout(),
+        "the default applies without a per-call one: {err:?}"
+    );
+}
