@@ -334,7 +334,14 @@ impl Call<'_> {
                         && let Some(delay) =
                             self.retry_wait(&Outcome::Transport(&error), idempotent, retries_used)
                     {
-                        tracing::debug!(?delay, %error, "retrying after a transport error");
+                        // Not `%error`: reqwest's message carries the
+                        // filled-in URL and its query.
+                        tracing::debug!(
+                            ?delay,
+                            error.type = transport_type(&error),
+                            cause = std::error::Error::source(&error).map(tracing::field::display),
+                            "retrying after a transport error"
+                        );
                         self.deadline.sleep(delay).await.map_err(expired)?;
                         continue;
                     }
