@@ -266,7 +266,7 @@ impl Call<'_> {
     /// sleep.)
     fn retry_wait(&self, outcome: &Outcome<'_>, idempotent: bool, retry: u32) -> Option<Duration> {
         let inner = &self.client.inner.inner;
-        let policy = self.options.retry.unwrap_or(inner.retry);
+        let policy = self.policy();
         if !inner.classifier.should_retry(outcome, idempotent) {
             return None;
         }
@@ -285,6 +285,11 @@ impl Call<'_> {
         Some(server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64())))
     }
 
+    /// The call's retry policy, else the client's.
+    fn policy(&self) -> crate::retry::RetryPolicy {
+        self.options.retry.unwrap_or(self.client.inner.inner.retry)
+    }
+
     fn after_attempt(&self, info: &AttemptInfo<'_>, result: &AttemptResult<'_>) {
         for interceptor in self.client.inner.inner.interceptors.iter() {
             interceptor.after_attempt(info, result);
@@ -295,7 +300,7 @@ impl Call<'_> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
-        let policy = self.options.retry.unwrap_or(inner.retry);
+        let policy = self.policy();
         let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
         let mut auth = self.authorize(&mut request).await?;
         // One extra attempt for a token the server no longer accepts.
