@@ -78,8 +78,9 @@ impl Client {
     /// Starts a request to `path` (absolute on the base URL, e.g.
     /// `/partner/v1/dealers/42/firmware`) for an endpoint the spec lacks;
     /// see [`RawRequest`]. A path that is not of that form (another host,
-    /// `//host`, no leading `/`, a `.` or `..` segment, plain or as `%2e`) or a method other than the standard ones
-    /// fails at `send_as` with [`Error::InvalidRequest`], nothing sent.
+    /// `//host`, no leading `/`, a `.` or `..` segment, plain or as `%2e`)
+    /// or a method other than the standard ones fails at `send_as` with
+    /// [`Error::InvalidRequest`], nothing sent.
     pub fn request(&self, method: Method, path: &str) -> RawRequest<'_> {
         let checked = standard_method(&method).and_then(|name| {
             if !path.starts_with('/') || path.starts_with("//") || has_dot_segment(path) {
@@ -127,7 +128,7 @@ impl Client {
 }
 
 /// Whether `path` (before any query or fragment) has a `.` or `..`
-/// segment, also percent-encoded (`%2e`) or after a `\\`: the URL parser
+/// segment, also percent-encoded (`%2e`) or after a `\`: the URL parser
 /// resolves them (WHATWG URL, path state), so they could climb out of the
 /// base URL's path.
 fn has_dot_segment(path: &str) -> bool {
