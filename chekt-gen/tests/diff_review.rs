@@ -14,7 +14,7 @@ use chekt_gen::diff::{Deprecation, DiffOptions, FailOn, diff, diff_with, parse_a
 use chekt_gen::lint::lint;
 use serde_json::{Value, json};
 
-use chekt_gen::diff::Class::{self, Breaking, NonFunctional};
+use chekt_gen::diff::Class::{self, Additive, Breaking, NonFunctional};
 use diff_support::*;
 
 /// The pairs of `setup` → `setup + edits`, or a failure naming the case.
@@ -355,5 +355,41 @@ fn a_sunset_on_no_real_day_is_a_lint_error_and_no_schedule() {
             .iter()
             .map(|i| i.finding.rule)
             .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_alternative_covered_by_a_remaining_one_is_no_breaking_change() {
+    let contact = schema("/NewPet/properties/contact");
+    judge(
+        "request anyOf loses a branch a looser remaining one accepts",
+        &[set(
+            &*contact,
+            json!({"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 5}]}),
+        )],
+        &[remove(format!("{contact}/anyOf/1"))],
+        &[(Additive, "request-constraint-loosened")],
+    );
+    judge(
+        "request anyOf loses a branch no remaining one accepts",
+        &[set(
+            &*contact,
+            json!({"anyOf": [{"type": "string", "maxLength": 5}, {"type": "string"}]}),
+        )],
+        &[remove(format!("{contact}/anyOf/1"))],
+        &[(Breaking, "request-variant-removed")],
+    );
+    let owner = schema("/Pet/properties/owner");
+    judge(
+        "response oneOf gains a narrower copy of an existing branch",
+        &[set(
+            &*owner,
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+        )],
+        &[set(
+            format!("{owner}/oneOf/-"),
+            json!({"type": "string", "maxLength": 5}),
+        )],
+        &[(NonFunctional, "response-constraint-tightened")],
     );
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::view::View;
 use super::{Dir, Node, Raw, Walker, code, deref, items, raw};
+use crate::diff::Class;
 use crate::diff::rules::{request_schema, response_schema};
 use crate::pointer;
 
@@ -76,9 +77,12 @@ impl<'a> Walker<'a> {
     /// `new_keyword` in `n`. An alternative equal in shape to one on the
     /// other side is neither added nor removed (so an `anyOf` alternative
     /// identical to an existing one adds nothing); the rest pair up in
-    /// order, and what is left over was added or removed. Introducing or
-    /// dropping the keyword, or making `oneOf` alternatives overlap, is
-    /// judged on its own.
+    /// order, and what is left over was added or removed, except that a
+    /// removed request alternative a remaining one accepts, or an added
+    /// response alternative an existing one decodes, is judged against
+    /// that one ([`Walker::covering`]). Introducing or dropping the
+    /// keyword, or making `oneOf` alternatives overlap, is judged on its
+    /// own.
     fn variants(
         &mut self,
         dir: Dir,
@@ -172,6 +176,16 @@ impl<'a> Walker<'a> {
             out.extend(self.schema(dir, ov, nv));
         }
         for (p, v) in gone {
+            // A removed request alternative whose payloads a remaining one
+            // still accepts (a looser copy) takes nothing from senders.
+            if dir == Dir::Request
+                && let Some(looser) = self.covering(dir, &new, |this, nv| {
+                    this.schema(dir, (p.clone(), v), nv.clone())
+                })
+            {
+                out.extend(looser);
+                continue;
+            }
             let rule = dir.pick(
                 request_schema::REQUEST_VARIANT_REMOVED,
                 response_schema::RESPONSE_VARIANT_REMOVED,
@@ -186,6 +200,16 @@ impl<'a> Walker<'a> {
             ));
         }
         for (p, v) in fresh {
+            // An added response alternative an existing one already
+            // decodes (a narrower copy) gives readers nothing new.
+            if dir == Dir::Response
+                && let Some(narrower) = self.covering(dir, &old, |this, ov| {
+                    this.schema(dir, ov.clone(), (p.clone(), v))
+                })
+            {
+                out.extend(narrower);
+                continue;
+            }
             let rule = dir.pick(
                 request_schema::REQUEST_VARIANT_ADDED,
                 response_schema::RESPONSE_VARIANT_ADDED,
@@ -205,6 +229,26 @@ impl<'a> Walker<'a> {
             out.push(overlap_raw(pair));
         }
         out
+    }
+
+    /// The changes `compare` finds against the first of `others` that
+    /// takes every payload the compared alternative did: in a request no
+    /// breaking change (it accepts as much or more), in a response only
+    /// non-functional ones (readers get nothing they did not before).
+    fn covering(
+        &mut self,
+        dir: Dir,
+        others: &[Node<'a>],
+        mut compare: impl FnMut(&mut Self, &Node<'a>) -> Vec<Raw>,
+    ) -> Option<Vec<Raw>> {
+        let fine = |class: Class| match dir {
+            Dir::Request => class != Class::Breaking,
+            Dir::Response => class == Class::NonFunctional,
+        };
+        others
+            .iter()
+            .map(|other| compare(self, other))
+            .find(|raws| raws.iter().all(|r| fine(r.rule.class)))
     }
 }
 
