@@ -207,9 +207,9 @@ pub enum Error {
         message: String,
         /// The id to quote to CHeKT support.
         request_id: Option<String>,
-        /// How long the server asked the client to wait (`Retry-After`, as
-        /// [`rate_limit::retry_after`](crate::rate_limit::retry_after) reads
-        /// it: clamped to `MAX_RETRY_AFTER`), typically with a 503.
+        /// How long the server asked the client to wait (its `Retry-After`,
+        /// at most [`MAX_RETRY_AFTER`](crate::rate_limit::MAX_RETRY_AFTER)),
+        /// typically with a 503.
         retry_after: Option<Duration>,
         /// API requests sent for the call, retries included
         /// ([`Error::attempts`]).
