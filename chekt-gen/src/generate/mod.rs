@@ -8,7 +8,7 @@
 //! move response headers instead of copying them, make the model types
 //! `#[non_exhaustive]` with setters that take the inner value of optional
 //! fields and getters instead of public fields on the types that only
-//! travel in requests ([`model_types`]), give lists that take
+//! travel in requests (`model_types`), give lists that take
 //! `fields` a `send_as::<Row>()`, route every `send()` through the target
 //! crate's runtime (`own_send`, with [`GenerateOptions::with_runtime`]),
 //! add the operation table and paging impls,
