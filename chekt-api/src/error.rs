@@ -365,6 +365,32 @@ fn describe(
     out
 }
 
+/// Matches `$error` on every variant that counts the call's attempts
+/// (listed once, for [`Error::attempts`] and `Error::with_attempts`):
+/// `$found` with `$attempts` bound to the count, else `$otherwise`.
+macro_rules! counted_attempts {
+    ($error:expr, $attempts:ident => $found:expr, $otherwise:expr) => {
+        match $error {
+            Error::Transport { $attempts, .. }
+            | Error::Timeout { $attempts, .. }
+            | Error::DeadlineExceeded { $attempts, .. }
+            | Error::Auth { $attempts, .. }
+            | Error::RateLimited { $attempts, .. }
+            | Error::Throttled { $attempts, .. }
+            | Error::NotFound { $attempts, .. }
+            | Error::Validation { $attempts, .. }
+            | Error::Server { $attempts, .. }
+            | Error::Api { $attempts, .. }
+            | Error::UndecodableBody { $attempts, .. }
+            | Error::ResponseTooLarge { $attempts, .. }
+            | Error::UnexpectedStatus { $attempts, .. }
+            | Error::Redirect { $attempts, .. }
+            | Error::ContentEncoding { $attempts, .. } => $found,
+            _ => $otherwise,
+        }
+    };
+}
+
 impl Error {
     /// The HTTP status, when a response was received (the API's, or the
     /// token endpoint's for [`Error::Token`]).
@@ -601,47 +627,13 @@ impl Error {
     /// # }
     /// ```
     pub fn attempts(&self) -> u32 {
-        match self {
-            Error::Transport { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::DeadlineExceeded { attempts, .. }
-            | Error::Auth { attempts, .. }
-            | Error::RateLimited { attempts, .. }
-            | Error::Throttled { attempts, .. }
-            | Error::NotFound { attempts, .. }
-            | Error::Validation { attempts, .. }
-            | Error::Server { attempts, .. }
-            | Error::Api { attempts, .. }
-            | Error::UndecodableBody { attempts, .. }
-            | Error::ResponseTooLarge { attempts, .. }
-            | Error::UnexpectedStatus { attempts, .. }
-            | Error::Redirect { attempts, .. }
-            | Error::ContentEncoding { attempts, .. } => *attempts,
-            _ => 0,
-        }
+        counted_attempts!(self, attempts => *attempts, 0)
     }
 
     /// The same error, counting `n` attempts (set by the pipeline when the
     /// call ends).
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
-        match &mut self {
-            Error::Transport { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::DeadlineExceeded { attempts, .. }
-            | Error::Auth { attempts, .. }
-            | Error::RateLimited { attempts, .. }
-            | Error::Throttled { attempts, .. }
-            | Error::NotFound { attempts, .. }
-            | Error::Validation { attempts, .. }
-            | Error::Server { attempts, .. }
-            | Error::Api { attempts, .. }
-            | Error::UndecodableBody { attempts, .. }
-            | Error::ResponseTooLarge { attempts, .. }
-            | Error::UnexpectedStatus { attempts, .. }
-            | Error::Redirect { attempts, .. }
-            | Error::ContentEncoding { attempts, .. } => *attempts = n,
-            _ => {}
-        }
+        counted_attempts!(&mut self, attempts => *attempts = n, ());
         self
     }
 
