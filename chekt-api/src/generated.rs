@@ -13840,13 +13840,28 @@ pub mod operations {
         /// OAuth scopes the token must carry (empty for other schemes).
         pub scopes: &'static [&'static str],
     }
-    /// One operation of the spec.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// How a list operation pages, by one of the two conventions
+    /// the runtime's paging traits implement.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PagingStyle {
+        /// `limit` and `offset` query parameters; a page is a JSON
+        /// array of rows.
+        Offset,
+        /// A `cursor` query parameter; a page is an object with
+        /// `data` (the rows), `has_more` and `next_cursor`.
+        Cursor,
+    }
+    /// One operation of the spec. New columns may be added in a
+    /// minor release (`#[non_exhaustive]`): read the constants,
+    /// do not build rows.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
     pub struct Operation {
         /// The operationId, also the generated method's name.
         pub id: &'static str,
-        /// The upper-case HTTP method.
-        pub method: &'static str,
+        /// The HTTP method.
+        pub method: ::reqwest::Method,
         /// The path template, e.g. `/partner/v1/dealers/{dealerId}`.
         pub path: &'static str,
         /// The operation's (first) tag.
@@ -13863,6 +13878,10 @@ pub mod operations {
         pub deprecated: bool,
         /// Whether the spec marks the operation `x-chekt-inferred`.
         pub inferred: bool,
+        /// How the operation pages, when it is a list that follows
+        /// one of the conventions (its builder then implements the
+        /// matching paging trait); `None` otherwise.
+        pub paging: Option<PagingStyle>,
     }
     impl Operation {
         /// Whether any alternative uses `scheme`.
@@ -13884,7 +13903,7 @@ pub mod operations {
     ///`POST /oauth/token` (`create_token`).
     pub const CREATE_TOKEN: Operation = Operation {
         id: "create_token",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/oauth/token",
         tag: Some("oauth"),
         security: &[],
@@ -13892,11 +13911,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`PUT /partner/v1/dealers/connect` (`connect_dealer`).
     pub const CONNECT_DEALER: Operation = Operation {
         id: "connect_dealer",
-        method: "PUT",
+        method: ::reqwest::Method::PUT,
         path: "/partner/v1/dealers/connect",
         tag: Some("dealers"),
         security: &[
@@ -13911,11 +13931,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}` (`get_dealer`).
     pub const GET_DEALER: Operation = Operation {
         id: "get_dealer",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}",
         tag: Some("dealers"),
         security: &[
@@ -13930,11 +13951,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`PUT /partner/v1/dealers/{dealerId}/disconnect` (`disconnect_dealer`).
     pub const DISCONNECT_DEALER: Operation = Operation {
         id: "disconnect_dealer",
-        method: "PUT",
+        method: ::reqwest::Method::PUT,
         path: "/partner/v1/dealers/{dealerId}/disconnect",
         tag: Some("dealers"),
         security: &[
@@ -13955,11 +13977,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites` (`list_sites`).
     pub const LIST_SITES: Operation = Operation {
         id: "list_sites",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites",
         tag: Some("sites"),
         security: &[
@@ -13974,11 +13997,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: Some(PagingStyle::Offset),
     };
     ///`POST /partner/v1/dealers/{dealerId}/sites` (`create_site`).
     pub const CREATE_SITE: Operation = Operation {
         id: "create_site",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/partner/v1/dealers/{dealerId}/sites",
         tag: Some("sites"),
         security: &[
@@ -13993,11 +14017,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites/{siteId}` (`get_site`).
     pub const GET_SITE: Operation = Operation {
         id: "get_site",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}",
         tag: Some("sites"),
         security: &[
@@ -14012,11 +14037,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/activation-status` (`update_site_activation_status`).
     pub const UPDATE_SITE_ACTIVATION_STATUS: Operation = Operation {
         id: "update_site_activation_status",
-        method: "PATCH",
+        method: ::reqwest::Method::PATCH,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/activation-status",
         tag: Some("sites"),
         security: &[
@@ -14031,11 +14057,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites/{siteId}/devices` (`list_devices`).
     pub const LIST_DEVICES: Operation = Operation {
         id: "list_devices",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
         tag: Some("devices"),
         security: &[
@@ -14050,11 +14077,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: Some(PagingStyle::Offset),
     };
     ///`PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/devices` (`update_devices`).
     pub const UPDATE_DEVICES: Operation = Operation {
         id: "update_devices",
-        method: "PUT",
+        method: ::reqwest::Method::PUT,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
         tag: Some("devices"),
         security: &[
@@ -14069,11 +14097,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices` (`create_devices`).
     pub const CREATE_DEVICES: Operation = Operation {
         id: "create_devices",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices",
         tag: Some("devices"),
         security: &[
@@ -14088,11 +14117,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`POST /partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete` (`delete_devices`).
     pub const DELETE_DEVICES: Operation = Operation {
         id: "delete_devices",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete",
         tag: Some("devices"),
         security: &[
@@ -14107,11 +14137,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}` (`respond_to_alarm_verification`).
     pub const RESPOND_TO_ALARM_VERIFICATION: Operation = Operation {
         id: "respond_to_alarm_verification",
-        method: "PATCH",
+        method: ::reqwest::Method::PATCH,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}",
         tag: Some("alarm_verifications"),
         security: &[
@@ -14132,11 +14163,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/monitoring-stations` (`list_monitoring_stations`).
     pub const LIST_MONITORING_STATIONS: Operation = Operation {
         id: "list_monitoring_stations",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/monitoring-stations",
         tag: Some("monitoring_stations"),
         security: &[
@@ -14151,11 +14183,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: Some(PagingStyle::Offset),
     };
     ///`POST /partner/v1/dealers/{dealerId}/monitoring-stations` (`create_monitoring_station`).
     pub const CREATE_MONITORING_STATION: Operation = Operation {
         id: "create_monitoring_station",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/partner/v1/dealers/{dealerId}/monitoring-stations",
         tag: Some("monitoring_stations"),
         security: &[
@@ -14170,11 +14203,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}` (`get_monitoring_station`).
     pub const GET_MONITORING_STATION: Operation = Operation {
         id: "get_monitoring_station",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
         tag: Some("monitoring_stations"),
         security: &[
@@ -14189,11 +14223,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`DELETE /partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}` (`delete_monitoring_station`).
     pub const DELETE_MONITORING_STATION: Operation = Operation {
         id: "delete_monitoring_station",
-        method: "DELETE",
+        method: ::reqwest::Method::DELETE,
         path: "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
         tag: Some("monitoring_stations"),
         security: &[
@@ -14208,11 +14243,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`PATCH /partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}` (`update_monitoring_station`).
     pub const UPDATE_MONITORING_STATION: Operation = Operation {
         id: "update_monitoring_station",
-        method: "PATCH",
+        method: ::reqwest::Method::PATCH,
         path: "/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}",
         tag: Some("monitoring_stations"),
         security: &[
@@ -14227,11 +14263,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites/{siteId}/contacts` (`list_contacts`).
     pub const LIST_CONTACTS: Operation = Operation {
         id: "list_contacts",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts",
         tag: Some("contacts"),
         security: &[
@@ -14246,11 +14283,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: Some(PagingStyle::Offset),
     };
     ///`POST /partner/v1/dealers/{dealerId}/sites/{siteId}/contacts` (`create_contact`).
     pub const CREATE_CONTACT: Operation = Operation {
         id: "create_contact",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts",
         tag: Some("contacts"),
         security: &[
@@ -14265,11 +14303,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}` (`get_contact`).
     pub const GET_CONTACT: Operation = Operation {
         id: "get_contact",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
         tag: Some("contacts"),
         security: &[
@@ -14284,11 +14323,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`DELETE /partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}` (`delete_contact`).
     pub const DELETE_CONTACT: Operation = Operation {
         id: "delete_contact",
-        method: "DELETE",
+        method: ::reqwest::Method::DELETE,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
         tag: Some("contacts"),
         security: &[
@@ -14303,11 +14343,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`PATCH /partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}` (`update_contact`).
     pub const UPDATE_CONTACT: Operation = Operation {
         id: "update_contact",
-        method: "PATCH",
+        method: ::reqwest::Method::PATCH,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}",
         tag: Some("contacts"),
         security: &[
@@ -14322,11 +14363,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings` (`get_arming_settings`).
     pub const GET_ARMING_SETTINGS: Operation = Operation {
         id: "get_arming_settings",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
         tag: Some("arming_settings"),
         security: &[
@@ -14341,11 +14383,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`PUT /partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings` (`update_arming_settings`).
     pub const UPDATE_ARMING_SETTINGS: Operation = Operation {
         id: "update_arming_settings",
-        method: "PUT",
+        method: ::reqwest::Method::PUT,
         path: "/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings",
         tag: Some("arming_settings"),
         security: &[
@@ -14360,11 +14403,12 @@ pub mod operations {
         takes_trace_id: true,
         deprecated: false,
         inferred: true,
+        paging: None,
     };
     ///`GET /v1/sites` (`list_public_sites`).
     pub const LIST_PUBLIC_SITES: Operation = Operation {
         id: "list_public_sites",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/v1/sites",
         tag: Some("public"),
         security: &[
@@ -14385,11 +14429,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: true,
+        paging: Some(PagingStyle::Cursor),
     };
     ///`GET /v1/devices` (`list_public_devices`).
     pub const LIST_PUBLIC_DEVICES: Operation = Operation {
         id: "list_public_devices",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/v1/devices",
         tag: Some("public"),
         security: &[
@@ -14410,6 +14455,7 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: Some(PagingStyle::Cursor),
     };
     /// Every operation, in spec order.
     pub static ALL: &[Operation] = &[

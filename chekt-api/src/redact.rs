@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regress::{Flags, Regex};
 
 /// What a redacted secret becomes.
 pub const REDACTED: &str = "[redacted]";
@@ -33,40 +33,44 @@ pub const REDACTED: &str = "[redacted]";
 /// contract recorder).
 pub use crate::generated::SECRET_FIELDS;
 
-/// (pattern, replacement) pairs applied in order.
+/// A case-insensitive pattern (ECMAScript syntax, [`regress`]: the engine
+/// the generated types already use for the spec's `pattern`s).
+fn icase(pattern: &str) -> Option<Regex> {
+    let flags = Flags {
+        icase: true,
+        ..Flags::default()
+    };
+    Regex::with_flags(pattern, flags).ok()
+}
+
+/// (pattern, replacement) pairs applied in order; `$1` is the first group.
 static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.join("|");
     [
         // field=value in a form or query string.
-        (format!(r"(?i)\b((?:{fields})=)[^&\s]+"), "${1}[redacted]"),
-        (
-            r"(?i)\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*".to_string(),
-            "${1}[redacted]",
-        ),
+        (format!(r"\b((?:{fields})=)[^&\s]+"), "$1[redacted]"),
+        (r"\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*".to_string(), "$1[redacted]"),
         // An echoed `Authorization` header (or JSON field) of any scheme:
         // `Basic <base64>`, `Token <t>`, ... (RFC 9110 §11.6.2).
         (
-            r#"(?i)\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[a-z][a-z0-9_-]*\s+)?)[^\s"',;&]+"#
+            r#"\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[a-z][a-z0-9_-]*\s+)?)[^\s"',;&]+"#
                 .to_string(),
-            "${1}[redacted]",
+            "$1[redacted]",
         ),
         (
             r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}".to_string(),
             "[redacted]",
         ),
-        (
-            r"chekt_(?:live|test)_[A-Za-z0-9]+".to_string(),
-            "[redacted]",
-        ),
+        (r"chekt_(?:live|test)_[A-Za-z0-9]+".to_string(), "[redacted]"),
         // scheme://userinfo@ (RFC 3986 §3.2.1), also in a network-path
         // reference without a scheme (`//userinfo@host`, §4.2).
         (
-            r"(?i)((?:\b[a-z][a-z0-9+.-]*:)?//)[^/?#\s@]+@".to_string(),
-            "${1}[redacted]@",
+            r"((?:\b[a-z][a-z0-9+.-]*:)?//)[^/?#\s@]+@".to_string(),
+            "$1[redacted]@",
         ),
     ]
     .into_iter()
-    .filter_map(|(pattern, with)| Some((Regex::new(&pattern).ok()?, with)))
+    .filter_map(|(pattern, with)| Some((icase(&pattern)?, with)))
     .collect()
 });
 
@@ -83,8 +87,8 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 pub fn text(text: &str) -> Cow<'_, str> {
     let mut out = json_fields(text);
     for (pattern, with) in RULES.iter() {
-        if let Cow::Owned(replaced) = pattern.replace_all(&out, *with) {
-            out = Cow::Owned(replaced);
+        if pattern.find(&out).is_some() {
+            out = Cow::Owned(pattern.replace_all(&out, with));
         }
     }
     out
@@ -95,7 +99,7 @@ pub fn text(text: &str) -> Cow<'_, str> {
 /// inside a JSON string): the start of the value is the match's end.
 static SECRET_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.join("|");
-    Regex::new(&format!(r#"(?i)(?:"|'|\\")(?:{fields})(?:"|'|\\")\s*:\s*"#)).ok()
+    icase(&format!(r#"(?:"|'|\\")(?:{fields})(?:"|'|\\")\s*:\s*"#))
 });
 
 /// `text` with the value of every secret field replaced by `"[redacted]"`
@@ -262,17 +266,15 @@ pub fn is_secret_field(name: &str) -> bool {
 /// ```
 pub fn parser_message(message: &str, path: Option<&str>) -> String {
     static QUOTED: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r#"`[^`]*`|"(?:[^"\\]|\\.)*""#).ok());
+        LazyLock::new(|| Regex::new(r#"`[^`]*`|"(?:[^"\\]|\\[^])*""#).ok());
     let field = path
         .and_then(|p| p.rsplit(['.', '[']).next())
         .map(|f| f.trim_end_matches(']'));
     let message = match (&*QUOTED, field.is_some_and(is_secret_field)) {
-        (Some(quoted), true) => quoted
-            .replace_all(message, |c: &regex::Captures<'_>| {
-                let q = &c[0][..1];
-                format!("{q}{REDACTED}{q}")
-            })
-            .into_owned(),
+        (Some(quoted), true) => quoted.replace_all_with(message, |m| {
+            let q = &message[m.start()..m.start() + 1];
+            format!("{q}{REDACTED}{q}")
+        }),
         _ => message.to_string(),
     };
     text(&message).into_owned()
@@ -314,14 +316,21 @@ pub(crate) fn known(text: &str, secrets: &[&str]) -> String {
 /// At most this many bytes of a body are shown in an error.
 pub(crate) const EXCERPT_BYTES: usize = 512;
 
+/// At most this many bytes of a body are read for an excerpt: far more
+/// than is shown, so what is shown was redacted in context, and a bound on
+/// the work a large body costs.
+const EXCERPT_SCAN: usize = 64 * 1024;
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
-/// redacted and ending in `…` when cut. Redaction runs on the whole body
-/// before the cut, so a secret straddling the cut is not half shown.
+/// redacted and ending in `…` when cut. Redaction runs before the cut (on
+/// the first 64 KiB), so a secret straddling the cut is not half shown; a
+/// secret field's value cut off by the 64 KiB bound is redacted to its end.
 pub fn excerpt(body: &[u8], max: usize) -> String {
     const ELLIPSIS: char = '…';
-    let whole = String::from_utf8_lossy(body);
+    let scanned = &body[..body.len().min(EXCERPT_SCAN.max(max))];
+    let whole = String::from_utf8_lossy(scanned);
     let redacted = text(&whole);
-    if redacted.len() <= max {
+    if redacted.len() <= max && scanned.len() == body.len() {
         return redacted.into_owned();
     }
     let budget = max.saturating_sub(ELLIPSIS.len_utf8());
@@ -498,5 +507,23 @@ mod tests {
         assert_eq!(excerpt(body, 200), r#"{"access_token": "[redacted]"}"#);
         assert!(excerpt(&[b'x'; 600], 512).len() <= 512);
         assert_eq!(excerpt(b"\xff ok", 10), "\u{fffd} ok");
+    }
+
+    #[test]
+    fn a_large_body_is_scanned_only_so_far_and_a_value_cut_there_is_redacted() {
+        let mut body = br#"{"access_token": ""#.to_vec();
+        body.extend(std::iter::repeat_n(b'k', 3 * EXCERPT_SCAN));
+        body.extend(br#"", "n": 1}"#);
+        assert_eq!(excerpt(&body, 512), r#"{"access_token": "[redacted]…"#);
+        // A secret past the scanned part is never shown either.
+        let mut late = vec![b' '; 2 * EXCERPT_SCAN];
+        late.extend(b"chekt_live_8h2j3kfm2918");
+        assert!(!excerpt(&late, 512).contains("chekt_live"));
+        // Shapes the pattern engine could backtrack on stay linear enough
+        // to finish: long words, many `//`, many `Bearer`s.
+        for shape in ["a", "//", "Bearer ", "authorization: "] {
+            let body = shape.repeat(EXCERPT_SCAN);
+            assert!(excerpt(body.as_bytes(), 512).len() <= 512, "{shape}");
+        }
     }
 }

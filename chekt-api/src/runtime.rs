@@ -132,11 +132,16 @@ impl Runtime {
 /// Sends `request` for `op` with the call's `options` through the
 /// [`pipeline`](crate::pipeline). An error status comes back as its
 /// classified [`Error`].
+///
+/// The pipeline's state (every stage's future, several KiB) lives in one
+/// heap allocation, as reqwest's own request future does: the future a
+/// builder's `send()` returns stays small, so moving it (into `join_all`,
+/// a spawned task, a stream) copies a pointer, not the pipeline.
 pub(crate) async fn send(
     client: &Client,
     request: Request,
     op: &Operation,
     options: &RequestOptions,
 ) -> Result<Reply> {
-    crate::pipeline::send(client, request, op, options).await
+    Box::pin(crate::pipeline::send(client, request, op, options)).await
 }

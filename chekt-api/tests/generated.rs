@@ -129,15 +129,63 @@ fn enums_are_forward_compatible() {
     assert_eq!(code, types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
 }
 
+/// The table's `paging` column names exactly the operations whose builders
+/// implement the paging traits (both come from one decision in chekt-gen).
+#[test]
+fn the_paging_column_matches_the_paging_trait_impls() {
+    use chekt_api::operations::{self, PagingStyle};
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/generated.rs")).unwrap();
+    let implemented = |style: &str| -> Vec<String> {
+        let prefix = format!("impl<'a> crate::pagination::{style}<'a> for builder::");
+        let mut builders: Vec<String> = source
+            .lines()
+            .filter_map(|line| line.strip_prefix(&prefix)?.split('<').next())
+            .map(str::to_string)
+            .collect();
+        builders.sort();
+        builders
+    };
+    let in_table = |style: PagingStyle| -> Vec<String> {
+        let camel = |id: &str| -> String {
+            id.split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect()
+        };
+        let mut builders: Vec<String> = operations::ALL
+            .iter()
+            .filter(|op| op.paging == Some(style))
+            .map(|op| camel(op.id))
+            .collect();
+        builders.sort();
+        builders
+    };
+    let offset = implemented("OffsetPaged");
+    assert!(offset.iter().any(|b| b == "ListSites"), "{offset:?}");
+    assert_eq!(in_table(PagingStyle::Offset), offset);
+    let cursor = implemented("CursorPaged");
+    assert!(!cursor.is_empty());
+    assert_eq!(in_table(PagingStyle::Cursor), cursor);
+}
+
 #[test]
 fn operation_table_matches_the_spec() {
     use chekt_api::operations::{self, Scheme};
     let list = operations::find("list_sites").unwrap();
     assert_eq!(*list, operations::LIST_SITES);
     assert_eq!(
-        (list.method, list.path),
-        ("GET", "/partner/v1/dealers/{dealerId}/sites")
+        (&list.method, list.path),
+        (
+            &chekt_api::http::Method::GET,
+            "/partner/v1/dealers/{dealerId}/sites"
+        )
     );
+    assert_eq!(list.paging, Some(operations::PagingStyle::Offset));
+    assert_eq!(
+        operations::find("list_public_devices").unwrap().paging,
+        Some(operations::PagingStyle::Cursor)
+    );
+    assert_eq!(operations::find("get_dealer").unwrap().paging, None);
     assert_eq!(list.scopes(Scheme::PartnerOAuth), ["sites:read"]);
     assert!(list.idempotent && list.takes_trace_id);
     let flags = |op: &str| {

@@ -1033,3 +1033,24 @@ async fn a_token_rejected_in_the_middle_of_paging_is_fetched_again() {
         .count();
     assert_eq!(tokens, 2);
 }
+
+/// The pipeline's state (kilobytes: every stage's future) lives in one
+/// heap allocation, so the future a builder's `send()` returns stays small
+/// to move into `join_all`, a spawned task or a stream (it was 9.6 KiB).
+#[test]
+fn a_send_future_is_small_to_move() {
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .bearer_token("t")
+        .build()
+        .unwrap();
+    let plain = client.list_sites().dealer_id(42).send();
+    let with_options = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(RequestOptions::new().timeout(Duration::from_secs(1)))
+        .send();
+    for size in [size_of_val(&plain), size_of_val(&with_options)] {
+        assert!(size <= 2048, "a send() future of {size} bytes");
+    }
+}

@@ -101,7 +101,7 @@ fn operation_table_lists_every_operation() {
         ("delete_task", "DELETE", "/tasks/{taskId}"),
         ("upload_attachment", "PUT", "/tasks/{taskId}/attachment"),
     ] {
-        let row = format!("id: \"{id}\", method: \"{method}\", path: \"{path}\",");
+        let row = format!("id: \"{id}\", method: ::reqwest::Method::{method}, path: \"{path}\",");
         assert!(flat.contains(&row), "{id} row missing");
     }
     // Document-level security applies to every operation, naming the

@@ -59,11 +59,13 @@ pub(crate) fn duplicate(request: &Request) -> Option<Request> {
     if let Some(timeout) = request.timeout() {
         *copy.timeout_mut() = Some(*timeout);
     }
-    let headers = copy.headers_mut();
-    headers.reserve(request.headers().len() + 1);
+    // Room for the headers reqwest adds (`User-Agent`, `Accept-Encoding`)
+    // without growing the table (a grow hashes every name again).
+    let mut headers = reqwest::header::HeaderMap::with_capacity(request.headers().len() + 3);
     for (name, value) in request.headers() {
         headers.append(name, value.clone());
     }
+    *copy.headers_mut() = headers;
     *copy.version_mut() = request.version();
     *copy.body_mut() = body;
     Some(copy)

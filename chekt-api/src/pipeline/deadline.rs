@@ -7,6 +7,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use futures::FutureExt;
+use futures::future::{Either, ready};
 use tokio::time::Instant;
 
 /// When a call must be over; `None` for no deadline (no timer is set up).
@@ -35,17 +37,42 @@ impl Deadline {
         self.at.map(|(at, _)| at)
     }
 
-    /// Runs `work`, giving up when the deadline passes. Past the deadline
-    /// `work` is not started (tokio's timer would poll it once, and round
-    /// the deadline up to its next millisecond tick, so a zero timeout
-    /// could still send a request).
-    pub async fn run<F: Future>(&self, work: F) -> Result<F::Output, Expired> {
+    /// Runs `work` (the whole call), giving up when the deadline passes:
+    /// the one timer of a call. Past the deadline `work` is not started.
+    ///
+    /// A plain function returning a future, not an `async fn`: an async
+    /// wrapper would hold `work` twice in its state (once as its argument,
+    /// once being awaited), and the pipeline's state is kilobytes.
+    pub fn bound<F: Future>(&self, work: F) -> impl Future<Output = Result<F::Output, Expired>> {
         match self.at {
-            None => Ok(work.await),
+            None => Either::Left(work.map(Ok)),
+            Some((at, timeout)) => Either::Right(match self.check() {
+                Err(expired) => Either::Left(ready(Err(expired))),
+                Ok(()) => Either::Right(
+                    tokio::time::timeout_at(at, work).map(move |r| r.map_err(|_| Expired(timeout))),
+                ),
+            }),
+        }
+    }
+
+    /// Runs `work` (one stage of a call under [`Deadline::bound`]), unless
+    /// the deadline has passed: then `work` is not started. The bound's
+    /// timer cuts off work in progress; this check covers the gap tokio's
+    /// timer leaves (it rounds the deadline up to its next millisecond
+    /// tick, so a zero timeout could otherwise still send a request).
+    /// Not an `async fn`, as for [`Deadline::bound`].
+    pub fn start<F: Future>(&self, work: F) -> impl Future<Output = Result<F::Output, Expired>> {
+        match self.check() {
+            Err(expired) => Either::Left(ready(Err(expired))),
+            Ok(()) => Either::Right(work.map(Ok)),
+        }
+    }
+
+    /// `Err` once the deadline has passed.
+    fn check(&self) -> Result<(), Expired> {
+        match self.at {
             Some((at, timeout)) if Instant::now() >= at => Err(Expired(timeout)),
-            Some((at, timeout)) => tokio::time::timeout_at(at, work)
-                .await
-                .map_err(|_| Expired(timeout)),
+            _ => Ok(()),
         }
     }
 
@@ -70,19 +97,32 @@ mod tests {
     async fn work_past_the_deadline_is_cut_off() {
         let deadline = Deadline::after(Some(Duration::from_secs(1)));
         let slow = deadline
-            .run(tokio::time::sleep(Duration::from_secs(5)))
+            .bound(tokio::time::sleep(Duration::from_secs(5)))
             .await;
         assert_eq!(slow, Err(Expired(Duration::from_secs(1))));
         let zero = Deadline::after(Some(Duration::ZERO));
         assert_eq!(
-            zero.run(async { 7 }).await,
+            zero.bound(async { 7 }).await,
             Err(Expired(Duration::ZERO)),
             "past the deadline even ready work is not run"
         );
+        assert_eq!(zero.start(async { 7 }).await, Err(Expired(Duration::ZERO)));
         let started = Instant::now();
         let none = Deadline::after(None);
-        assert_eq!(none.run(async { 7 }).await, Ok(7));
+        assert_eq!(none.bound(async { 7 }).await, Ok(7));
+        assert_eq!(none.start(async { 7 }).await, Ok(7));
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stage_starts_only_before_the_deadline() {
+        let deadline = Deadline::after(Some(Duration::from_secs(1)));
+        assert_eq!(deadline.start(async { 7 }).await, Ok(7));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            deadline.start(async { 7 }).await,
+            Err(Expired(Duration::from_secs(1)))
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -36,6 +36,7 @@ pub(crate) mod options;
 pub(crate) mod raw;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
@@ -93,7 +94,7 @@ pub(crate) async fn send(
     let span = tracing::info_span!(
         "chekt.request",
         operation = op.id,
-        http.request.method = op.method,
+        http.request.method = op.method.as_str(),
         url.template = op.path,
         trace_id = request
             .headers()
@@ -104,18 +105,36 @@ pub(crate) async fn send(
         http.request.resend_count = Empty,
         error.type = Empty,
     );
+    let attempts = AtomicU32::new(0);
     let call = Call {
         client,
         op,
         options,
         deadline: Deadline::after(options.timeout),
         span: &span,
+        attempts: &attempts,
     };
-    if span.is_disabled() {
-        // Nobody listens: skip entering and leaving the span on every poll.
-        return call.run(request).await;
-    }
-    call.run(request).instrument(span.clone()).await
+    // One timer bounds the whole call; the stages only check it has not
+    // passed before they start. The pipeline's future is kilobytes: the
+    // common case (no deadline, nobody listening to the span) awaits it
+    // without a wrapper to move it into.
+    let result = match (call.deadline.instant(), span.is_disabled()) {
+        (None, true) => call.run(request).await,
+        (None, false) => call.run(request).instrument(span.clone()).await,
+        (Some(_), disabled) => {
+            let bounded = call.deadline.bound(call.run(request));
+            let bounded = if disabled {
+                bounded.await
+            } else {
+                bounded.instrument(span.clone()).await
+            };
+            bounded.unwrap_or_else(|e| Err(expired(e)))
+        }
+    };
+    result.map_err(|error| {
+        span.record("error.type", error.error_type());
+        error.with_attempts(attempts.load(Ordering::Relaxed))
+    })
 }
 
 /// Sets `x-partner-trace-id` on operations that take it, unless the caller
@@ -141,6 +160,8 @@ struct Call<'a> {
     options: &'a RequestOptions,
     deadline: Deadline,
     span: &'a tracing::Span,
+    /// Attempts made so far (read when the deadline cuts the call off).
+    attempts: &'a AtomicU32,
 }
 
 /// The deadline passed: nothing more is sent.
@@ -152,15 +173,6 @@ fn expired(Expired(timeout): Expired) -> Error {
 }
 
 impl Call<'_> {
-    async fn run(&self, request: Request) -> Result<Reply> {
-        let mut attempts = 0;
-        let result = self.attempts(request, &mut attempts).await;
-        if let Err(error) = &result {
-            self.span.record("error.type", error.error_type());
-        }
-        result.map_err(|e| e.with_attempts(attempts))
-    }
-
     /// Picks the credential for the call and sets it on `request`, under
     /// the deadline (a token fetch included).
     async fn authorize(
@@ -170,7 +182,7 @@ impl Call<'_> {
         let inner = &self.client.inner.inner;
         let auth = self
             .deadline
-            .run(inner.credentials.authorize(
+            .start(inner.credentials.authorize(
                 self.op,
                 &self.client.client,
                 &inner.token_url,
@@ -195,7 +207,7 @@ impl Call<'_> {
         };
         let waited = self
             .deadline
-            .run(throttle.acquire(runtime.last_rate_limit()))
+            .start(throttle.acquire(runtime.last_rate_limit()))
             .await
             .map_err(expired)?;
         waited.map_err(|resets_in| Error::Throttled {
@@ -230,11 +242,11 @@ impl Call<'_> {
         for interceptor in inner.interceptors.iter() {
             interceptor.before_attempt(info, &mut request);
         }
-        self.deadline
-            .run(self.client.client.execute(request))
-            .instrument(span.clone())
-            .await
-            .map_err(expired)
+        let sent = self.deadline.start(self.client.client.execute(request));
+        if span.is_disabled() {
+            return sent.await.map_err(expired);
+        }
+        sent.instrument(span.clone()).await.map_err(expired)
     }
 
     /// Records a response (spans, interceptors, the rate-limit window).
@@ -296,7 +308,8 @@ impl Call<'_> {
         }
     }
 
-    async fn attempts(&self, mut request: Request, attempts: &mut u32) -> Result<Reply> {
+    /// Stages 2 to 7, attempt after attempt.
+    async fn run(&self, mut request: Request) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
@@ -318,17 +331,17 @@ impl Call<'_> {
             if let Some(limit) = self.options.attempt_timeout {
                 *this_try.timeout_mut() = Some(limit);
             }
-            *attempts += 1;
-            let retries_used = *attempts - u32::from(refreshed);
+            let attempt = self.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let retries_used = attempt - u32::from(refreshed);
             let may_retry = repeatable && retries_used < policy.max_attempts;
             let method = this_try.method().clone();
             let info = AttemptInfo {
                 operation: op.id,
                 method: &method,
                 url_template: op.path,
-                attempt: *attempts,
+                attempt,
             };
-            let attempt_span = self.attempt_span(*attempts);
+            let attempt_span = self.attempt_span(attempt);
             let executed = self.execute(this_try, &info, &attempt_span).await?;
             let response = match executed {
                 Ok(response) => response,
@@ -377,7 +390,7 @@ impl Call<'_> {
                 }
                 let mut reply = self
                     .deadline
-                    .run(read_reply(
+                    .start(read_reply(
                         response,
                         op,
                         inner.max_response_bytes,
@@ -386,12 +399,12 @@ impl Call<'_> {
                     .await
                     .map_err(expired)??;
                 inner.budget.refund();
-                reply.attempts = *attempts;
+                reply.attempts = attempt;
                 return Ok(reply);
             }
             let (headers, body) = self
                 .deadline
-                .run(read_error(response))
+                .start(read_error(response))
                 .await
                 .map_err(expired)?;
             attempt_span.record("error.type", status.as_str());

@@ -82,45 +82,45 @@ impl Client {
     /// or a method other than the standard ones fails at `send_as` with
     /// [`Error::InvalidRequest`], nothing sent.
     pub fn request(&self, method: Method, path: &str) -> RawRequest<'_> {
-        let checked = standard_method(&method).and_then(|name| {
+        let checked = standard_method(&method).and_then(|()| {
             if !path.starts_with('/') || path.starts_with("//") || has_dot_segment(path) {
                 return Err(Error::invalid(format!(
                     "Client::request takes a path on the base URL starting with one `/` \
                      and without `.` or `..` segments, not `{path}`"
                 )));
             }
-            Ok(name)
+            Ok(())
         });
-        let (name, builder) = match checked {
-            Ok(name) => (
-                name,
-                Ok(self
-                    .client
-                    .request(method.clone(), format!("{}{path}", self.baseurl))
-                    .header(
-                        reqwest::header::ACCEPT,
-                        reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .header(
-                        "api-version",
-                        <Client as crate::ClientInfo<crate::Runtime>>::api_version(),
-                    )),
-            ),
-            Err(error) => ("GET", Err(error)),
-        };
+        let builder = checked.map(|()| {
+            self.client
+                .request(method.clone(), format!("{}{path}", self.baseurl))
+                .header(
+                    reqwest::header::ACCEPT,
+                    reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    "api-version",
+                    <Client as crate::ClientInfo<crate::Runtime>>::api_version(),
+                )
+        });
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
         RawRequest {
             client: self,
             builder,
             op: Operation {
                 id: RAW_ID,
-                method: name,
+                method,
                 path: "(raw)",
                 tag: None,
                 security: ANY_CREDENTIAL,
-                idempotent: matches!(name, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE"),
+                idempotent,
                 takes_trace_id: true,
                 deprecated: false,
                 inferred: false,
+                paging: None,
             },
             options: RequestOptions::default(),
         }
@@ -139,22 +139,20 @@ fn has_dot_segment(path: &str) -> bool {
     })
 }
 
-/// The method's name, for the standard methods (RFC 9110 §9, and PATCH).
-fn standard_method(method: &Method) -> Result<&'static str> {
-    Ok(match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        _ => {
-            return Err(Error::invalid(format!(
-                "Client::request supports GET, HEAD, OPTIONS, POST, PUT, PATCH and DELETE, not `{method}`"
-            )));
-        }
-    })
+/// Refuses a method other than the standard ones (RFC 9110 §9, and PATCH).
+fn standard_method(method: &Method) -> Result<()> {
+    match *method {
+        Method::GET
+        | Method::HEAD
+        | Method::OPTIONS
+        | Method::POST
+        | Method::PUT
+        | Method::PATCH
+        | Method::DELETE => Ok(()),
+        _ => Err(Error::invalid(format!(
+            "Client::request supports GET, HEAD, OPTIONS, POST, PUT, PATCH and DELETE, not `{method}`"
+        ))),
+    }
 }
 
 impl<'a> RawRequest<'a> {

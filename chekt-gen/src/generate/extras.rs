@@ -41,6 +41,7 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
             continue;
         };
         let method = op.method.to_uppercase();
+        let method_const = format_ident!("{method}");
         let path = op.path;
         let tag = match json.pointer("/tags/0").and_then(Value::as_str) {
             Some(tag) => quote! { Some(#tag) },
@@ -81,13 +82,18 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
                 .iter()
                 .any(|p| p.eq_ignore_ascii_case(name))
         });
+        let paging = match paging_plan(spec, &op) {
+            Some(PagingPlan::Offset { .. }) => quote! { Some(PagingStyle::Offset) },
+            Some(PagingPlan::Cursor { .. }) => quote! { Some(PagingStyle::Cursor) },
+            None => quote! { None },
+        };
         let name = format_ident!("{}", id.to_shouty_snake_case());
         let doc = format!("`{method} {path}` (`{id}`).");
         consts.push(quote! {
             #[doc = #doc]
             pub const #name: Operation = Operation {
                 id: #id,
-                method: #method,
+                method: ::reqwest::Method::#method_const,
                 path: #path,
                 tag: #tag,
                 security: &[#(#alternatives),*],
@@ -95,6 +101,7 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
                 takes_trace_id: #takes_trace_id,
                 deprecated: #deprecated,
                 inferred: #inferred,
+                paging: #paging,
             };
         });
         names.push(name);
@@ -150,13 +157,29 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
                 pub scopes: &'static [&'static str],
             }
 
-            /// One operation of the spec.
-            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            /// How a list operation pages, by one of the two conventions
+            /// the runtime's paging traits implement.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum PagingStyle {
+                /// `limit` and `offset` query parameters; a page is a JSON
+                /// array of rows.
+                Offset,
+                /// A `cursor` query parameter; a page is an object with
+                /// `data` (the rows), `has_more` and `next_cursor`.
+                Cursor,
+            }
+
+            /// One operation of the spec. New columns may be added in a
+            /// minor release (`#[non_exhaustive]`): read the constants,
+            /// do not build rows.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
             pub struct Operation {
                 /// The operationId, also the generated method's name.
                 pub id: &'static str,
-                /// The upper-case HTTP method.
-                pub method: &'static str,
+                /// The HTTP method.
+                pub method: ::reqwest::Method,
                 /// The path template, e.g. `/partner/v1/dealers/{dealerId}`.
                 pub path: &'static str,
                 /// The operation's (first) tag.
@@ -173,6 +196,10 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
                 pub deprecated: bool,
                 /// Whether the spec marks the operation `x-chekt-inferred`.
                 pub inferred: bool,
+                /// How the operation pages, when it is a list that follows
+                /// one of the conventions (its builder then implements the
+                /// matching paging trait); `None` otherwise.
+                pub paging: Option<PagingStyle>,
             }
 
             impl Operation {
@@ -218,94 +245,133 @@ pub fn paging_impls(
 ) -> syn::Result<TokenStream> {
     let traits: syn::Path = syn::parse_str(traits)?;
     let impls = spec.operations().filter_map(|op| {
-        let json = spec.value().pointer(&op.pointer())?;
         let builder = builders.get(&(op.method.to_uppercase(), op.path.to_string()))?;
         let builder = format_ident!("{}", builder);
-        let query = query_params(spec, &op);
-        let success = success_schema(spec, json)?;
-        if query.contains(&"limit") && query.contains(&"offset") {
-            let item = ref_name(success.get("items")?)?;
-            let item = format_ident!("{}", crate::generate::names::type_name(item));
-            // The builder's `send_as` comes from the `rows_as` pass.
-            let fields_paged = query.contains(&"fields").then(|| quote! {
-                impl<'a> #traits::FieldsPaged<'a> for builder::#builder<'a> {
-                    fn send_page_as<T>(
-                        self,
-                    ) -> impl ::std::future::Future<
-                        Output = #traits::PageResult<::std::vec::Vec<T>>,
-                    > + Send + 'a
-                    where
-                        T: ::serde::de::DeserializeOwned + Send + 'a,
-                    {
-                        self.send_as::<T>()
+        match paging_plan(spec, &op)? {
+            PagingPlan::Offset { item, fields } => {
+                let item = format_ident!("{}", crate::generate::names::type_name(item));
+                // The builder's `send_as` comes from the `rows_as` pass.
+                let fields_paged = fields.then(|| quote! {
+                    impl<'a> #traits::FieldsPaged<'a> for builder::#builder<'a> {
+                        fn send_page_as<T>(
+                            self,
+                        ) -> impl ::std::future::Future<
+                            Output = #traits::PageResult<::std::vec::Vec<T>>,
+                        > + Send + 'a
+                        where
+                            T: ::serde::de::DeserializeOwned + Send + 'a,
+                        {
+                            self.send_as::<T>()
+                        }
                     }
-                }
-            });
-            Some(quote! {
-                #fields_paged
-                impl<'a> #traits::OffsetPaged<'a> for builder::#builder<'a> {
-                    type Item = types::#item;
+                });
+                Some(quote! {
+                    #fields_paged
+                    impl<'a> #traits::OffsetPaged<'a> for builder::#builder<'a> {
+                        type Item = types::#item;
 
-                    fn with_page(self, limit: i64, offset: i64) -> Self {
-                        self.limit(limit).offset(offset)
-                    }
+                        fn with_page(self, limit: i64, offset: i64) -> Self {
+                            self.limit(limit).offset(offset)
+                        }
 
-                    fn send_page(
-                        self,
-                    ) -> impl ::std::future::Future<
-                        Output = #traits::PageResult<::std::vec::Vec<Self::Item>>,
-                    > + Send + 'a {
-                        self.send()
+                        fn send_page(
+                            self,
+                        ) -> impl ::std::future::Future<
+                            Output = #traits::PageResult<::std::vec::Vec<Self::Item>>,
+                        > + Send + 'a {
+                            self.send()
+                        }
                     }
-                }
-            })
-        } else if query.contains(&"cursor") {
-            let page_ref = ref_name(success_ref(spec, json)?)?;
-            let page_schema = spec.resolve(&pointer::join(["components", "schemas", page_ref]))?;
-            let item = ref_name(page_schema.pointer("/properties/data/items")?)?;
-            for field in ["has_more", "next_cursor"] {
-                page_schema.pointer(&pointer::join(["properties", field]))?;
+                })
             }
-            // An inferred envelope requires nothing (an optional `has_more`
-            // decodes as `Option<bool>`): a page without it is the last.
-            let has_more_required = page_schema
-                .get("required")
-                .and_then(Value::as_array)
-                .is_some_and(|r| r.iter().any(|f| f == "has_more"));
-            let has_more = if has_more_required {
-                quote! { page.has_more }
-            } else {
-                quote! { page.has_more.unwrap_or(false) }
-            };
-            let page = format_ident!("{}", crate::generate::names::type_name(page_ref));
-            let item = format_ident!("{}", crate::generate::names::type_name(item));
-            Some(quote! {
-                impl<'a> #traits::CursorPaged<'a> for builder::#builder<'a> {
-                    type Page = types::#page;
-                    type Item = types::#item;
+            PagingPlan::Cursor {
+                page,
+                item,
+                has_more_required,
+            } => {
+                let has_more = if has_more_required {
+                    quote! { page.has_more }
+                } else {
+                    quote! { page.has_more.unwrap_or(false) }
+                };
+                let page = format_ident!("{}", crate::generate::names::type_name(page));
+                let item = format_ident!("{}", crate::generate::names::type_name(item));
+                Some(quote! {
+                    impl<'a> #traits::CursorPaged<'a> for builder::#builder<'a> {
+                        type Page = types::#page;
+                        type Item = types::#item;
 
-                    fn with_cursor(self, cursor: ::std::string::String) -> Self {
-                        self.cursor(cursor)
-                    }
+                        fn with_cursor(self, cursor: ::std::string::String) -> Self {
+                            self.cursor(cursor)
+                        }
 
-                    fn send_page(
-                        self,
-                    ) -> impl ::std::future::Future<
-                        Output = #traits::PageResult<Self::Page>,
-                    > + Send + 'a {
-                        self.send()
-                    }
+                        fn send_page(
+                            self,
+                        ) -> impl ::std::future::Future<
+                            Output = #traits::PageResult<Self::Page>,
+                        > + Send + 'a {
+                            self.send()
+                        }
 
-                    fn into_parts(page: Self::Page) -> (::std::vec::Vec<Self::Item>, bool, Option<::std::string::String>) {
-                        (page.data, #has_more, page.next_cursor)
+                        fn into_parts(page: Self::Page) -> (::std::vec::Vec<Self::Item>, bool, Option<::std::string::String>) {
+                            (page.data, #has_more, page.next_cursor)
+                        }
                     }
-                }
-            })
-        } else {
-            None
+                })
+            }
         }
     });
     Ok(quote! { #(#impls)* })
+}
+
+/// How a list operation pages; one decision for the table's `paging`
+/// column and the paging trait impls, so the two cannot disagree.
+enum PagingPlan<'a> {
+    /// `limit` and `offset` → an array of `item` (a `$ref`'s name);
+    /// `fields`: the operation also takes a `fields` projection.
+    Offset { item: &'a str, fields: bool },
+    /// `cursor` → `page`, a schema with `data` (an array of `item`),
+    /// `has_more` and `next_cursor`.
+    Cursor {
+        page: &'a str,
+        item: &'a str,
+        /// An inferred envelope requires nothing (an optional `has_more`
+        /// decodes as `Option<bool>`): a page without it is the last.
+        has_more_required: bool,
+    },
+}
+
+/// The operation's [`PagingPlan`], if it follows one of the conventions
+/// with `$ref`'d row types.
+fn paging_plan<'a>(spec: &'a Spec, op: &OperationRef<'a>) -> Option<PagingPlan<'a>> {
+    let json = spec.value().pointer(&op.pointer())?;
+    let query = query_params(spec, op);
+    if query.contains(&"limit") && query.contains(&"offset") {
+        let item = ref_name(success_schema(spec, json)?.get("items")?)?;
+        return Some(PagingPlan::Offset {
+            item,
+            fields: query.contains(&"fields"),
+        });
+    }
+    if !query.contains(&"cursor") {
+        return None;
+    }
+    success_schema(spec, json)?;
+    let page = ref_name(success_ref(spec, json)?)?;
+    let page_schema = spec.resolve(&pointer::join(["components", "schemas", page]))?;
+    let item = ref_name(page_schema.pointer("/properties/data/items")?)?;
+    for field in ["has_more", "next_cursor"] {
+        page_schema.pointer(&pointer::join(["properties", field]))?;
+    }
+    let has_more_required = page_schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| r.iter().any(|f| f == "has_more"));
+    Some(PagingPlan::Cursor {
+        page,
+        item,
+        has_more_required,
+    })
 }
 
 fn query_params<'a>(spec: &'a Spec, op: &OperationRef<'a>) -> Vec<&'a str> {

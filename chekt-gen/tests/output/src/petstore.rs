@@ -1399,13 +1399,28 @@ pub mod operations {
         /// OAuth scopes the token must carry (empty for other schemes).
         pub scopes: &'static [&'static str],
     }
-    /// One operation of the spec.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// How a list operation pages, by one of the two conventions
+    /// the runtime's paging traits implement.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PagingStyle {
+        /// `limit` and `offset` query parameters; a page is a JSON
+        /// array of rows.
+        Offset,
+        /// A `cursor` query parameter; a page is an object with
+        /// `data` (the rows), `has_more` and `next_cursor`.
+        Cursor,
+    }
+    /// One operation of the spec. New columns may be added in a
+    /// minor release (`#[non_exhaustive]`): read the constants,
+    /// do not build rows.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
     pub struct Operation {
         /// The operationId, also the generated method's name.
         pub id: &'static str,
-        /// The upper-case HTTP method.
-        pub method: &'static str,
+        /// The HTTP method.
+        pub method: ::reqwest::Method,
         /// The path template, e.g. `/partner/v1/dealers/{dealerId}`.
         pub path: &'static str,
         /// The operation's (first) tag.
@@ -1422,6 +1437,10 @@ pub mod operations {
         pub deprecated: bool,
         /// Whether the spec marks the operation `x-chekt-inferred`.
         pub inferred: bool,
+        /// How the operation pages, when it is a list that follows
+        /// one of the conventions (its builder then implements the
+        /// matching paging trait); `None` otherwise.
+        pub paging: Option<PagingStyle>,
     }
     impl Operation {
         /// Whether any alternative uses `scheme`.
@@ -1441,7 +1460,7 @@ pub mod operations {
     ///`GET /pets` (`list_pets`).
     pub const LIST_PETS: Operation = Operation {
         id: "list_pets",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/pets",
         tag: Some("pets"),
         security: &[],
@@ -1449,11 +1468,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`GET /pets/{petId}` (`get_pet`).
     pub const GET_PET: Operation = Operation {
         id: "get_pet",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/pets/{petId}",
         tag: Some("pets"),
         security: &[],
@@ -1461,11 +1481,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`POST /pets/{petId}` (`update_pet_with_form`).
     pub const UPDATE_PET_WITH_FORM: Operation = Operation {
         id: "update_pet_with_form",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/pets/{petId}",
         tag: Some("pets"),
         security: &[],
@@ -1473,11 +1494,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`POST /store/orders` (`place_order`).
     pub const PLACE_ORDER: Operation = Operation {
         id: "place_order",
-        method: "POST",
+        method: ::reqwest::Method::POST,
         path: "/store/orders",
         tag: Some("store"),
         security: &[],
@@ -1485,6 +1507,7 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     /// Every operation, in spec order.
     pub static ALL: &[Operation] = &[

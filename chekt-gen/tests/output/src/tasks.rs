@@ -1298,13 +1298,28 @@ pub mod operations {
         /// OAuth scopes the token must carry (empty for other schemes).
         pub scopes: &'static [&'static str],
     }
-    /// One operation of the spec.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// How a list operation pages, by one of the two conventions
+    /// the runtime's paging traits implement.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PagingStyle {
+        /// `limit` and `offset` query parameters; a page is a JSON
+        /// array of rows.
+        Offset,
+        /// A `cursor` query parameter; a page is an object with
+        /// `data` (the rows), `has_more` and `next_cursor`.
+        Cursor,
+    }
+    /// One operation of the spec. New columns may be added in a
+    /// minor release (`#[non_exhaustive]`): read the constants,
+    /// do not build rows.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
     pub struct Operation {
         /// The operationId, also the generated method's name.
         pub id: &'static str,
-        /// The upper-case HTTP method.
-        pub method: &'static str,
+        /// The HTTP method.
+        pub method: ::reqwest::Method,
         /// The path template, e.g. `/partner/v1/dealers/{dealerId}`.
         pub path: &'static str,
         /// The operation's (first) tag.
@@ -1321,6 +1336,10 @@ pub mod operations {
         pub deprecated: bool,
         /// Whether the spec marks the operation `x-chekt-inferred`.
         pub inferred: bool,
+        /// How the operation pages, when it is a list that follows
+        /// one of the conventions (its builder then implements the
+        /// matching paging trait); `None` otherwise.
+        pub paging: Option<PagingStyle>,
     }
     impl Operation {
         /// Whether any alternative uses `scheme`.
@@ -1340,7 +1359,7 @@ pub mod operations {
     ///`GET /tasks` (`list_tasks`).
     pub const LIST_TASKS: Operation = Operation {
         id: "list_tasks",
-        method: "GET",
+        method: ::reqwest::Method::GET,
         path: "/tasks",
         tag: Some("tasks"),
         security: &[
@@ -1355,11 +1374,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`DELETE /tasks/{taskId}` (`delete_task`).
     pub const DELETE_TASK: Operation = Operation {
         id: "delete_task",
-        method: "DELETE",
+        method: ::reqwest::Method::DELETE,
         path: "/tasks/{taskId}",
         tag: Some("tasks"),
         security: &[
@@ -1374,11 +1394,12 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     ///`PUT /tasks/{taskId}/attachment` (`upload_attachment`).
     pub const UPLOAD_ATTACHMENT: Operation = Operation {
         id: "upload_attachment",
-        method: "PUT",
+        method: ::reqwest::Method::PUT,
         path: "/tasks/{taskId}/attachment",
         tag: Some("files"),
         security: &[
@@ -1393,6 +1414,7 @@ pub mod operations {
         takes_trace_id: false,
         deprecated: false,
         inferred: false,
+        paging: None,
     };
     /// Every operation, in spec order.
     pub static ALL: &[Operation] = &[LIST_TASKS, DELETE_TASK, UPLOAD_ATTACHMENT];
