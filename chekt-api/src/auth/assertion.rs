@@ -271,6 +271,8 @@ impl Assertion {
 }
 
 impl Grant for Assertion {
+    const SCHEMES: &'static [crate::operations::Scheme] = super::token::PartnerGrant::SCHEMES;
+
     async fn form(&self) -> Result<Vec<(&'static str, SecretString)>, TokenError> {
         let jwt = self.sign_at(SystemTime::now()).await?;
         Ok(vec![

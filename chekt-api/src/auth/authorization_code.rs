@@ -399,6 +399,8 @@ impl std::fmt::Debug for RefreshGrant {
 }
 
 impl Grant for RefreshGrant {
+    const SCHEMES: &'static [crate::operations::Scheme] = &[crate::operations::Scheme::UserOAuth];
+
     async fn form(&self) -> Result<Form, TokenError> {
         let stored = self
             .store

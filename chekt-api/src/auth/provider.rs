@@ -218,26 +218,11 @@ impl CredentialsProvider for super::ApiKey {
     }
 }
 
-impl CredentialsProvider for super::token::TokenCache<super::token::PartnerGrant> {
+/// A grant's token cache: the Partner grants (client credentials,
+/// assertion) and the user's refresh grant, each serving its schemes.
+impl<G: super::token::Grant + 'static> CredentialsProvider for super::token::TokenCache<G> {
     fn schemes(&self) -> Schemes {
-        Schemes::Only(&[Scheme::PartnerOAuth])
-    }
-
-    fn credential<'a>(
-        &'a self,
-        request: &'a CredentialRequest<'a>,
-    ) -> BoxFuture<'a, crate::Result<Credential>> {
-        Box::pin(cached(self, request))
-    }
-
-    fn invalidate(&self, rejected: &Credential) {
-        super::token::TokenCache::invalidate(self, &rejected.header)
-    }
-}
-
-impl CredentialsProvider for super::token::TokenCache<super::authorization_code::RefreshGrant> {
-    fn schemes(&self) -> Schemes {
-        Schemes::Only(&[Scheme::UserOAuth])
+        Schemes::Only(G::SCHEMES)
     }
 
     fn credential<'a>(

@@ -34,6 +34,10 @@ pub(crate) type Form = Vec<(&'static str, SecretString)>;
 
 /// A grant that yields access tokens.
 pub(crate) trait Grant: Send + Sync {
+    /// The security schemes (`components/securitySchemes`) whose
+    /// operations the grant's tokens serve.
+    const SCHEMES: &'static [crate::operations::Scheme];
+
     /// The form fields of one token request.
     fn form(&self) -> impl std::future::Future<Output = Result<Form, TokenError>> + Send;
 
@@ -51,6 +55,9 @@ pub(crate) enum PartnerGrant {
 }
 
 impl Grant for PartnerGrant {
+    const SCHEMES: &'static [crate::operations::Scheme] =
+        &[crate::operations::Scheme::PartnerOAuth];
+
     async fn form(&self) -> Result<Form, TokenError> {
         match self {
             PartnerGrant::ClientCredentials(grant) => grant.form().await,
@@ -67,6 +74,8 @@ pub(crate) struct ClientCredentials {
 }
 
 impl Grant for ClientCredentials {
+    const SCHEMES: &'static [crate::operations::Scheme] = PartnerGrant::SCHEMES;
+
     async fn form(&self) -> Result<Form, TokenError> {
         let mut form = vec![
             ("grant_type", SecretString::from("client_credentials")),
