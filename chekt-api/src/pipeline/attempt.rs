@@ -73,43 +73,46 @@ pub(crate) fn duplicate(request: &Request) -> Option<Request> {
 
 /// Reads a non-error response whole, refusing a body larger than `limit`
 /// before it is all read; a leading UTF-8 BOM is dropped (RFC 8259 §8.1)
-/// without copying.
-pub(crate) async fn read_reply(
+/// without copying. (Not an `async fn`, which would hold `response` and
+/// `sent` twice in its state.)
+pub(crate) fn read_reply(
     mut response: Response,
     op: &Operation,
     limit: usize,
     sent: Option<HeaderValue>,
-) -> Result<Reply> {
-    let status = response.status();
-    // A declared length within the limit is enforced by the HTTP layer:
-    // let reqwest collect the body without an extra copy.
-    if response.content_length().is_some_and(|n| n <= limit as u64) {
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(Error::transport)?;
-        return Ok(Reply {
+) -> impl Future<Output = Result<Reply>> {
+    async move {
+        let status = response.status();
+        // A declared length within the limit is enforced by the HTTP layer:
+        // let reqwest collect the body without an extra copy.
+        if response.content_length().is_some_and(|n| n <= limit as u64) {
+            let headers = std::mem::take(response.headers_mut());
+            let body = response.bytes().await.map_err(Error::transport)?;
+            return Ok(Reply {
+                status,
+                headers,
+                body: without_bom(body),
+                sent,
+                attempts: 1,
+            });
+        }
+        let body = read_capped(&mut response, limit)
+            .await
+            .map_err(Error::transport)?
+            .ok_or(Error::ResponseTooLarge {
+                operation: op.id,
+                status,
+                limit,
+                attempts: 1,
+            })?;
+        Ok(Reply {
             status,
-            headers,
-            body: without_bom(body),
+            headers: std::mem::take(response.headers_mut()),
+            body: without_bom(Bytes::from(body)),
             sent,
             attempts: 1,
-        });
+        })
     }
-    let body = read_capped(&mut response, limit)
-        .await
-        .map_err(Error::transport)?
-        .ok_or(Error::ResponseTooLarge {
-            operation: op.id,
-            status,
-            limit,
-            attempts: 1,
-        })?;
-    Ok(Reply {
-        status,
-        headers: std::mem::take(response.headers_mut()),
-        body: without_bom(Bytes::from(body)),
-        sent,
-        attempts: 1,
-    })
 }
 
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body, without a

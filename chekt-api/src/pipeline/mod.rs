@@ -62,79 +62,85 @@ static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 /// Sends `request` for `op` with the call's `options`: every stage of the
 /// module docs. An error status comes back as its classified [`Error`],
 /// with [`Error::attempts`] set.
-pub(crate) async fn send(
+///
+/// Not an `async fn`: that would hold `request` twice in its state (the
+/// argument and the local it is moved into). The request lives here once;
+/// the stages borrow it.
+pub(crate) fn send(
     client: &Client,
     mut request: Request,
     op: &Operation,
     options: &RequestOptions,
-) -> Result<Reply> {
-    let defaults = &client.inner.inner.defaults;
-    let merged;
-    let options = if options.is_empty() {
-        defaults
-    } else if defaults.is_empty() {
-        // Nothing to merge: no copy of the call's headers.
-        options
-    } else {
-        merged = options.over(defaults);
-        &merged
-    };
-    if let Some(name) = options.owned_header() {
-        return Err(Error::invalid(format!(
-            "RequestOptions::header cannot set `{name}`: the client sets it (owned headers: {}); \
+) -> impl Future<Output = Result<Reply>> {
+    async move {
+        let defaults = &client.inner.inner.defaults;
+        let merged;
+        let options = if options.is_empty() {
+            defaults
+        } else if defaults.is_empty() {
+            // Nothing to merge: no copy of the call's headers.
+            options
+        } else {
+            merged = options.over(defaults);
+            &merged
+        };
+        if let Some(name) = options.owned_header() {
+            return Err(Error::invalid(format!(
+                "RequestOptions::header cannot set `{name}`: the client sets it (owned headers: {}); \
              set a trace id with the builder's x_partner_trace_id()",
-            options::OWNED_HEADERS.join(", ")
-        )));
-    }
-    let headers = request.headers_mut();
-    for (name, value) in &options.headers {
-        headers.append(name, value.clone());
-    }
-    ensure_trace_id(&mut request, op);
-    let span = tracing::info_span!(
-        "chekt.request",
-        operation = op.id,
-        http.request.method = op.method.as_str(),
-        url.template = op.path,
-        trace_id = request
-            .headers()
-            .get(&TRACE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-        http.response.status_code = Empty,
-        http.request.resend_count = Empty,
-        error.type = Empty,
-    );
-    let attempts = AtomicU32::new(0);
-    let call = Call {
-        client,
-        op,
-        options,
-        deadline: Deadline::after(options.timeout),
-        span: &span,
-        attempts: &attempts,
-    };
-    // One timer bounds the whole call; the stages only check it has not
-    // passed before they start. The pipeline's future is kilobytes: the
-    // common case (no deadline, nobody listening to the span) awaits it
-    // without a wrapper to move it into.
-    let result = match (call.deadline.instant(), span.is_disabled()) {
-        (None, true) => call.run(request).await,
-        (None, false) => call.run(request).instrument(span.clone()).await,
-        (Some(_), disabled) => {
-            let bounded = call.deadline.bound(call.run(request));
-            let bounded = if disabled {
-                bounded.await
-            } else {
-                bounded.instrument(span.clone()).await
-            };
-            bounded.unwrap_or_else(|e| Err(expired(e)))
+                options::OWNED_HEADERS.join(", ")
+            )));
         }
-    };
-    result.map_err(|error| {
-        span.record("error.type", error.error_type());
-        error.with_attempts(attempts.load(Ordering::Relaxed))
-    })
+        let headers = request.headers_mut();
+        for (name, value) in &options.headers {
+            headers.append(name, value.clone());
+        }
+        ensure_trace_id(&mut request, op);
+        let span = tracing::info_span!(
+            "chekt.request",
+            operation = op.id,
+            http.request.method = op.method.as_str(),
+            url.template = op.path,
+            trace_id = request
+                .headers()
+                .get(&TRACE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+            http.response.status_code = Empty,
+            http.request.resend_count = Empty,
+            error.type = Empty,
+        );
+        let attempts = AtomicU32::new(0);
+        let call = Call {
+            client,
+            op,
+            options,
+            deadline: Deadline::after(options.timeout),
+            span: &span,
+            attempts: &attempts,
+        };
+        // One timer bounds the whole call; the stages only check it has not
+        // passed before they start. The pipeline's future is kilobytes: the
+        // common case (no deadline, nobody listening to the span) awaits it
+        // without a wrapper to move it into.
+        let result = match (call.deadline.instant(), span.is_disabled()) {
+            (None, true) => call.run(&mut request).await,
+            (None, false) => call.run(&mut request).instrument(span.clone()).await,
+            (Some(_), disabled) => {
+                let bounded = call.deadline.bound(call.run(&mut request));
+                let bounded = if disabled {
+                    bounded.await
+                } else {
+                    bounded.instrument(span.clone()).await
+                };
+                bounded.unwrap_or_else(|e| Err(expired(e)))
+            }
+        };
+        result.map_err(|error| {
+            span.record("error.type", error.error_type());
+            error.with_attempts(attempts.load(Ordering::Relaxed))
+        })
+    }
 }
 
 /// Sets `x-partner-trace-id` on operations that take it, unless the caller
@@ -309,41 +315,39 @@ impl Call<'_> {
     }
 
     /// Stages 2 to 7, attempt after attempt.
-    async fn run(&self, mut request: Request) -> Result<Reply> {
+    ///
+    /// `request` is the call's: each attempt sends a copy, or, when its
+    /// body is a stream, the request itself.
+    async fn run(&self, request: &mut Request) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
         let policy = self.policy();
         let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
-        let mut auth = self.authorize(&mut request).await?;
+        let mut auth = self.authorize(request).await?;
         // One extra attempt for a token the server no longer accepts.
         let mut refreshed = false;
         loop {
             self.throttle().await?;
-            // Streaming bodies cannot be repeated: one attempt only.
-            let (mut this_try, repeatable) = match duplicate(&request) {
-                Some(copy) => (copy, true),
-                None => {
-                    let placeholder = Request::new(request.method().clone(), request.url().clone());
-                    (std::mem::replace(&mut request, placeholder), false)
-                }
-            };
-            if let Some(limit) = self.options.attempt_timeout {
-                *this_try.timeout_mut() = Some(limit);
-            }
             let attempt = self.attempts.fetch_add(1, Ordering::Relaxed) + 1;
             let retries_used = attempt - u32::from(refreshed);
-            let may_retry = repeatable && retries_used < policy.max_attempts;
-            let method = this_try.method().clone();
             let info = AttemptInfo {
                 operation: op.id,
-                method: &method,
+                method: &op.method,
                 url_template: op.path,
                 attempt,
             };
             let attempt_span = self.attempt_span(attempt);
-            let executed = self.execute(this_try, &info, &attempt_span).await?;
-            let response = match executed {
+            let repeatable;
+            let executed = {
+                // Scoped so the attempt's copy is not kept in the state
+                // while it is sent.
+                let (this_try, can_repeat) = self.next_try(request);
+                repeatable = can_repeat;
+                self.execute(this_try, &info, &attempt_span)
+            };
+            let may_retry = repeatable && retries_used < policy.max_attempts;
+            let response = match executed.await? {
                 Ok(response) => response,
                 Err(error) => {
                     attempt_span.record("error.type", transport_type(&error));
@@ -415,7 +419,7 @@ impl Call<'_> {
                     {
                         provider.invalidate(rejected);
                         refreshed = true;
-                        auth = self.authorize(&mut request).await?;
+                        auth = self.authorize(request).await?;
                         tracing::debug!("token rejected; retrying once with a fresh token");
                         continue;
                     }
@@ -438,6 +442,23 @@ impl Call<'_> {
             let secrets = sent_secrets(sent);
             return Err(Error::from_response(op, status, &headers, &body, &secrets));
         }
+    }
+
+    /// The request for the next attempt, and whether `request` stays for
+    /// another: a copy (with the attempt's own timeout), or, for a
+    /// streaming body, which cannot be repeated, `request` itself.
+    fn next_try(&self, request: &mut Request) -> (Request, bool) {
+        let (mut this_try, repeatable) = match duplicate(request) {
+            Some(copy) => (copy, true),
+            None => {
+                let placeholder = Request::new(request.method().clone(), request.url().clone());
+                (std::mem::replace(request, placeholder), false)
+            }
+        };
+        if let Some(limit) = self.options.attempt_timeout {
+            *this_try.timeout_mut() = Some(limit);
+        }
+        (this_try, repeatable)
     }
 }
 
