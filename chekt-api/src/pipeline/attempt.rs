@@ -75,6 +75,10 @@ pub(crate) fn duplicate(request: &Request) -> Option<Request> {
 /// before it is all read; a leading UTF-8 BOM is dropped (RFC 8259 §8.1)
 /// without copying. (Not an `async fn`, which would hold `response` and
 /// `sent` twice in its state.)
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice in its state"
+)]
 pub(crate) fn read_reply(
     mut response: Response,
     op: &Operation,

@@ -66,6 +66,10 @@ static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 /// Not an `async fn`: that would hold `request` twice in its state (the
 /// argument and the local it is moved into). The request lives here once;
 /// the stages borrow it.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice in its state"
+)]
 pub(crate) fn send(
     client: &Client,
     mut request: Request,
