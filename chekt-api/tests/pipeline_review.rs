@@ -455,3 +455,54 @@ async fn interceptors_see_every_failed_attempt_numbered() {
         ]
     );
 }
+
+/// Takes `delay` (blocking, like a signer on a slow device) before attempt
+/// `on`, after the deadline's timer has been set.
+struct SlowBefore {
+    on: u32,
+    delay: Duration,
+}
+
+impl chekt_api::Interceptor for SlowBefore {
+    fn before_attempt(&self, info: &chekt_api::AttemptInfo<'_>, _: &mut reqwest::Request) {
+        if info.attempt == self.on {
+            std::thread::sleep(self.delay);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_the_deadline_stops_before_it_is_sent_is_not_counted() {
+    for (on, status) in [(1, 200), (2, 503)] {
+        let server = answering(status).await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .bearer_token(TOKEN)
+            .retry(
+                RetryPolicy::default()
+                    .max_attempts(3)
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(5)),
+            )
+            .interceptor(SlowBefore {
+                on,
+                delay: Duration::from_millis(400),
+            })
+            .build()
+            .unwrap();
+        let err = client
+            .request(Method::GET, "/partner/v1/x")
+            .with_options(RequestOptions::new().timeout(Duration::from_millis(200)))
+            .send_as::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+        let sent = server.received_requests().await.unwrap().len();
+        assert_eq!(sent, on as usize - 1, "nothing sent past the deadline");
+        assert_eq!(
+            err.attempts() as usize,
+            sent,
+            "attempt {on}: attempts() counts the requests sent"
+        );
+    }
+}

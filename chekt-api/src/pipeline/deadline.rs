@@ -75,7 +75,7 @@ impl Deadline {
     }
 
     /// `Err` once the deadline has passed.
-    fn check(&self) -> Result<(), Expired> {
+    pub fn check(&self) -> Result<(), Expired> {
         match self.at {
             Some((at, timeout)) if Instant::now() >= at => Err(Expired(timeout)),
             _ => Ok(()),

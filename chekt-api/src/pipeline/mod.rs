@@ -160,7 +160,7 @@ struct Call<'a> {
     options: &'a RequestOptions,
     deadline: Deadline,
     span: &'a tracing::Span,
-    /// Attempts made so far (read when the deadline cuts the call off).
+    /// Requests sent so far (read when the deadline cuts the call off).
     attempts: &'a AtomicU32,
 }
 
@@ -230,8 +230,9 @@ impl Call<'_> {
     }
 
     /// The attempt stage: the interceptors, then `request` sent under the
-    /// deadline (its own timeout set by the caller). `Err` only when the
-    /// deadline passed; a transport failure is the inner `Err`.
+    /// deadline (its own timeout set by the caller) and counted. `Err`
+    /// only when the deadline passed; a transport failure is the inner
+    /// `Err`.
     async fn execute(
         &self,
         mut request: Request,
@@ -242,11 +243,16 @@ impl Call<'_> {
         for interceptor in inner.interceptors.iter() {
             interceptor.before_attempt(info, &mut request);
         }
-        let sent = self.deadline.start(self.client.client.execute(request));
+        // Checked after the interceptors (one may have taken the rest of
+        // the time): past the deadline nothing is sent, and
+        // `Error::attempts` counts requests sent.
+        self.deadline.check().map_err(expired)?;
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let sent = self.client.client.execute(request);
         if span.is_disabled() {
-            return sent.await.map_err(expired);
+            return Ok(sent.await);
         }
-        sent.instrument(span.clone()).await.map_err(expired)
+        Ok(sent.instrument(span.clone()).await)
     }
 
     /// Records a response (spans, interceptors, the rate-limit window).
@@ -331,7 +337,8 @@ impl Call<'_> {
             if let Some(limit) = self.options.attempt_timeout {
                 *this_try.timeout_mut() = Some(limit);
             }
-            let attempt = self.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            // Counted once sent (`execute`).
+            let attempt = self.attempts.load(Ordering::Relaxed) + 1;
             let retries_used = attempt - u32::from(refreshed);
             let may_retry = repeatable && retries_used < policy.max_attempts;
             let method = this_try.method().clone();
