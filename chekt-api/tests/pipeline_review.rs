@@ -506,3 +506,65 @@ async fn an_attempt_the_deadline_stops_before_it_is_sent_is_not_counted() {
         );
     }
 }
+
+/// A token endpoint that answers after `delay`, and an API that answers
+/// every GET with `[]`.
+async fn slow_token_server(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({
+                    "access_token": "fetched-token",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                }))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The token request runs in a task of its own under the call's deadline,
+/// so on a multi-threaded runtime its timer may fire before the call's:
+/// the call still ends as a timeout, and a call queued behind that token
+/// request (without a deadline of its own) is not failed by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_during_the_token_fetch_is_that_call_s_timeout_alone() {
+    // Several rounds: which timer fires first is up to the scheduler.
+    for round in 0..8 {
+        let server = slow_token_server(Duration::from_millis(400)).await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .client_credentials("partner-id", "partner-secret")
+            .build()
+            .unwrap();
+        let hurried = client
+            .list_sites()
+            .dealer_id(42)
+            .with_options(RequestOptions::new().timeout(Duration::from_millis(100)))
+            .send();
+        let patient = async {
+            // Queued behind the hurried call's token request.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            client.list_sites().dealer_id(42).send().await
+        };
+        let started = Instant::now();
+        let (hurried, patient) = tokio::join!(hurried, patient);
+        let err = hurried.unwrap_err();
+        assert!(err.is_timeout(), "round {round}: {err:?}");
+        assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+        assert_eq!(err.attempts(), 0, "the API was never called");
+        assert!(
+            patient.is_ok(),
+            "round {round}: a call without a deadline failed by another's: {patient:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -189,7 +189,14 @@ impl Call<'_> {
                 self.deadline.instant(),
             ))
             .await
-            .map_err(expired)??;
+            .map_err(expired)?;
+        if auth.is_err() {
+            // The token request runs in a task of its own under the same
+            // deadline, whose timer may fire before the call's: a failure
+            // once the deadline has passed is the deadline's.
+            self.deadline.check().map_err(expired)?;
+        }
+        let auth = auth?;
         if let Some((_, credential)) = &auth {
             request
                 .headers_mut()
