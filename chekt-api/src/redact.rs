@@ -63,11 +63,11 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         ),
         (r"chekt_(?:live|test)_[A-Za-z0-9]+".to_string(), "[redacted]"),
         // scheme://userinfo@ (RFC 3986 §3.2.1), also in a network-path
-        // reference without a scheme (`//userinfo@host`, §4.2).
-        (
-            r"((?:\b[a-z][a-z0-9+.-]*:)?//)[^/?#\s@]+@".to_string(),
-            "$1[redacted]@",
-        ),
+        // reference without a scheme (`//userinfo@host`, §4.2). The scheme
+        // is left as it is, not matched: a backtracking engine would try
+        // one at every word start of `a.a.a.…`, each to the end of the
+        // run (quadratic time).
+        (r"//[^/?#\s@]+@".to_string(), "//[redacted]@"),
     ]
     .into_iter()
     .filter_map(|(pattern, with)| Some((icase(&pattern)?, with)))
@@ -520,10 +520,28 @@ mod tests {
         late.extend(b"chekt_live_8h2j3kfm2918");
         assert!(!excerpt(&late, 512).contains("chekt_live"));
         // Shapes the pattern engine could backtrack on stay linear enough
-        // to finish: long words, many `//`, many `Bearer`s.
-        for shape in ["a", "//", "Bearer ", "authorization: "] {
+        // to finish: long words, many `//`, many `Bearer`s, many word
+        // starts made of a URL scheme's characters.
+        for shape in ["a", "//", "Bearer ", "authorization: ", "a.", "x-y+"] {
             let body = shape.repeat(EXCERPT_SCAN);
             assert!(excerpt(body.as_bytes(), 512).len() <= 512, "{shape}");
+        }
+    }
+
+    #[test]
+    fn no_text_costs_quadratic_time() {
+        // A backtracking engine that tries a URL scheme at every word start
+        // of `a.a.a.…` scans to the end from each: 20 s for 8 KiB (debug),
+        // an error body of 64 KiB took minutes.
+        for shape in ["a.", "x-y+"] {
+            let body = shape.repeat(8 * 1024 / shape.len());
+            let started = std::time::Instant::now();
+            assert_eq!(text(&body), body);
+            let took = started.elapsed();
+            assert!(
+                took < std::time::Duration::from_secs(2),
+                "{shape}: {took:?}"
+            );
         }
     }
 }

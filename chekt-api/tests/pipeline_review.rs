@@ -455,3 +455,116 @@ async fn interceptors_see_every_failed_attempt_numbered() {
         ]
     );
 }
+
+/// Takes `delay` (blocking, like a signer on a slow device) before attempt
+/// `on`, after the deadline's timer has been set.
+struct SlowBefore {
+    on: u32,
+    delay: Duration,
+}
+
+impl chekt_api::Interceptor for SlowBefore {
+    fn before_attempt(&self, info: &chekt_api::AttemptInfo<'_>, _: &mut reqwest::Request) {
+        if info.attempt == self.on {
+            std::thread::sleep(self.delay);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_the_deadline_stops_before_it_is_sent_is_not_counted() {
+    for (on, status) in [(1, 200), (2, 503)] {
+        let server = answering(status).await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .bearer_token(TOKEN)
+            .retry(
+                RetryPolicy::default()
+                    .max_attempts(3)
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(5)),
+            )
+            .interceptor(SlowBefore {
+                on,
+                delay: Duration::from_millis(400),
+            })
+            .build()
+            .unwrap();
+        let err = client
+            .request(Method::GET, "/partner/v1/x")
+            .with_options(RequestOptions::new().timeout(Duration::from_millis(200)))
+            .send_as::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+        let sent = server.received_requests().await.unwrap().len();
+        assert_eq!(sent, on as usize - 1, "nothing sent past the deadline");
+        assert_eq!(
+            err.attempts() as usize,
+            sent,
+            "attempt {on}: attempts() counts the requests sent"
+        );
+    }
+}
+
+/// A token endpoint that answers after `delay`, and an API that answers
+/// every GET with `[]`.
+async fn slow_token_server(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({
+                    "access_token": "fetched-token",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                }))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The token request runs in a task of its own under the call's deadline,
+/// so on a multi-threaded runtime its timer may fire before the call's:
+/// the call still ends as a timeout, and a call queued behind that token
+/// request (without a deadline of its own) is not failed by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_during_the_token_fetch_is_that_call_s_timeout_alone() {
+    // Several rounds: which timer fires first is up to the scheduler.
+    for round in 0..8 {
+        let server = slow_token_server(Duration::from_millis(400)).await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .client_credentials("partner-id", "partner-secret")
+            .build()
+            .unwrap();
+        let hurried = client
+            .list_sites()
+            .dealer_id(42)
+            .with_options(RequestOptions::new().timeout(Duration::from_millis(100)))
+            .send();
+        let patient = async {
+            // Queued behind the hurried call's token request.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            client.list_sites().dealer_id(42).send().await
+        };
+        let started = Instant::now();
+        let (hurried, patient) = tokio::join!(hurried, patient);
+        let err = hurried.unwrap_err();
+        assert!(err.is_timeout(), "round {round}: {err:?}");
+        assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+        assert_eq!(err.attempts(), 0, "the API was never called");
+        assert!(
+            patient.is_ok(),
+            "round {round}: a call without a deadline failed by another's: {patient:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -296,8 +296,13 @@ impl<G: Grant> TokenCache<G> {
             }
             Err(e) => (Some(single_flight), Err(e)),
         };
-        // Recorded before the lock is released, for the tasks queued on it.
-        self.finished(&fetched);
+        // Recorded before the lock is released, for the tasks queued on it;
+        // but a failure once this call's deadline passed is this call's
+        // alone (theirs are their own): they send their own request.
+        let cut_off = deadline.is_some_and(|at| tokio::time::Instant::now() >= at);
+        if !(cut_off && fetched.is_err()) {
+            self.finished(&fetched);
+        }
         drop(held);
         fetched
     }

@@ -27,8 +27,14 @@ impl Deadline {
     /// applies).
     pub fn after(timeout: Option<Duration>) -> Self {
         Deadline {
-            // A timeout too long to add to the clock is no deadline.
-            at: timeout.and_then(|t| Some((Instant::now().checked_add(t)?, t))),
+            // A timeout too long to add to the clock is no deadline; so is
+            // one that ends within tokio's rounding of the clock's end (its
+            // timer adds up to 1 ms to a deadline, and panics past the end).
+            at: timeout.and_then(|t| {
+                let at = Instant::now().checked_add(t)?;
+                at.checked_add(Duration::from_millis(1))?;
+                Some((at, t))
+            }),
         }
     }
 
@@ -69,7 +75,7 @@ impl Deadline {
     }
 
     /// `Err` once the deadline has passed.
-    fn check(&self) -> Result<(), Expired> {
+    pub fn check(&self) -> Result<(), Expired> {
         match self.at {
             Some((at, timeout)) if Instant::now() >= at => Err(Expired(timeout)),
             _ => Ok(()),
@@ -123,6 +129,37 @@ mod tests {
             deadline.start(async { 7 }).await,
             Err(Expired(Duration::from_secs(1)))
         );
+    }
+
+    /// The longest timeout tokio's (paused, so unmoving) clock can add.
+    fn longest_timeout() -> Duration {
+        let nanos = |n: u128| Duration::new((n / 1_000_000_000) as u64, (n % 1_000_000_000) as u32);
+        let now = Instant::now();
+        let (mut fits, mut overflows) = (0, Duration::MAX.as_nanos());
+        while overflows - fits > 1 {
+            let mid = fits + (overflows - fits) / 2;
+            match now.checked_add(nanos(mid)) {
+                Some(_) => fits = mid,
+                None => overflows = mid,
+            }
+        }
+        nanos(fits)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_at_the_end_of_the_clock_is_no_deadline_not_a_panic() {
+        let longest = longest_timeout();
+        for timeout in [longest, longest - Duration::from_micros(500), Duration::MAX] {
+            let deadline = Deadline::after(Some(timeout));
+            let pending = tokio::time::sleep(Duration::from_secs(1));
+            assert_eq!(deadline.bound(pending).await, Ok(()), "{timeout:?}");
+            assert_eq!(deadline.sleep(Duration::from_secs(1)).await, Ok(()));
+            assert!(deadline.instant().is_none(), "{timeout:?}");
+        }
+        // Far, but not at the end: a deadline.
+        let far = Deadline::after(Some(longest / 2));
+        assert!(far.instant().is_some());
+        assert_eq!(far.bound(async { 7 }).await, Ok(7));
     }
 
     #[tokio::test(start_paused = true)]

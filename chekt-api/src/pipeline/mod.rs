@@ -170,7 +170,7 @@ struct Call<'a> {
     options: &'a RequestOptions,
     deadline: Deadline,
     span: &'a tracing::Span,
-    /// Attempts made so far (read when the deadline cuts the call off).
+    /// Requests sent so far (read when the deadline cuts the call off).
     attempts: &'a AtomicU32,
 }
 
@@ -199,7 +199,14 @@ impl Call<'_> {
                 self.deadline.instant(),
             ))
             .await
-            .map_err(expired)??;
+            .map_err(expired)?;
+        if auth.is_err() {
+            // The token request runs in a task of its own under the same
+            // deadline, whose timer may fire before the call's: a failure
+            // once the deadline has passed is the deadline's.
+            self.deadline.check().map_err(expired)?;
+        }
+        let auth = auth?;
         if let Some((_, credential)) = &auth {
             request
                 .headers_mut()
@@ -240,8 +247,9 @@ impl Call<'_> {
     }
 
     /// The attempt stage: the interceptors, then `request` sent under the
-    /// deadline (its own timeout set by the caller). `Err` only when the
-    /// deadline passed; a transport failure is the inner `Err`.
+    /// deadline (its own timeout set by the caller) and counted. `Err`
+    /// only when the deadline passed; a transport failure is the inner
+    /// `Err`.
     async fn execute(
         &self,
         mut request: Request,
@@ -252,11 +260,16 @@ impl Call<'_> {
         for interceptor in inner.interceptors.iter() {
             interceptor.before_attempt(info, &mut request);
         }
-        let sent = self.deadline.start(self.client.client.execute(request));
+        // Checked after the interceptors (one may have taken the rest of
+        // the time): past the deadline nothing is sent, and
+        // `Error::attempts` counts requests sent.
+        self.deadline.check().map_err(expired)?;
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let sent = self.client.client.execute(request);
         if span.is_disabled() {
-            return sent.await.map_err(expired);
+            return Ok(sent.await);
         }
-        sent.instrument(span.clone()).await.map_err(expired)
+        Ok(sent.instrument(span.clone()).await)
     }
 
     /// Records a response (spans, interceptors, the rate-limit window).
@@ -333,7 +346,8 @@ impl Call<'_> {
         let mut refreshed = false;
         loop {
             self.throttle().await?;
-            let attempt = self.attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            // Counted once sent (`execute`).
+            let attempt = self.attempts.load(Ordering::Relaxed) + 1;
             let retries_used = attempt - u32::from(refreshed);
             let info = AttemptInfo {
                 operation: op.id,
