@@ -337,14 +337,26 @@ pub(crate) const EXCERPT_BYTES: usize = 512;
 /// the work a large body costs.
 const EXCERPT_SCAN: usize = 64 * 1024;
 
+/// A URL authority that runs to the end of the text (`https://user:pa`):
+/// whether it holds user info is known only by an `@` past the end.
+static UNFINISHED_AUTHORITY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| icase(&format!(r"//[^/?#{SPACE}@]*$")));
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
 /// redacted and ending in `…` when cut. Redaction runs before the cut (on
 /// the first 64 KiB), so a secret straddling the cut is not half shown; a
-/// secret field's value cut off by the 64 KiB bound is redacted to its end.
+/// secret field's value cut off by the 64 KiB bound is redacted to its end,
+/// and a URL cut off there is shown up to its `//` (a long secret redacted
+/// before it can bring the bound into what is shown).
 pub fn excerpt(body: &[u8], max: usize) -> String {
     const ELLIPSIS: char = '…';
     let scanned = &body[..body.len().min(EXCERPT_SCAN.max(max))];
-    let whole = String::from_utf8_lossy(scanned);
+    let mut whole = String::from_utf8_lossy(scanned);
+    if scanned.len() < body.len()
+        && let Some(unfinished) = UNFINISHED_AUTHORITY.as_ref().and_then(|re| re.find(&whole))
+    {
+        whole.to_mut().truncate(unfinished.start() + "//".len());
+    }
     let redacted = text(&whole);
     if redacted.len() <= max && scanned.len() == body.len() {
         return redacted.into_owned();
@@ -590,6 +602,23 @@ mod tests {
         ];
         for (given, expected) in cases {
             assert_eq!(text(given), expected, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn a_url_cut_off_by_the_scan_bound_shows_no_user_info() {
+        // A long secret value shrinks to `[redacted]`, so what follows it up
+        // to the scan bound is shown: wherever the bound cuts the URL, its
+        // user info is not (before its `@` arrives, none of it).
+        for shift in 0..60 {
+            let mut body = br#"{"password": ""#.to_vec();
+            body.extend(std::iter::repeat_n(b'k', EXCERPT_SCAN - 50 + shift));
+            body.extend(br#"", "url": "https://svc:hunter2hunter2@host.example/x"}"#);
+            let shown = excerpt(&body, 512);
+            assert!(shown.starts_with(r#"{"password": "[redacted]"#), "{shown}");
+            for secret in ["svc", "hunter"] {
+                assert!(!shown.contains(secret), "{shift}: {shown}");
+            }
         }
     }
 }
