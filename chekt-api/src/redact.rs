@@ -34,27 +34,41 @@ pub const REDACTED: &str = "[redacted]";
 pub use crate::generated::SECRET_FIELDS;
 
 /// A case-insensitive pattern (ECMAScript syntax, [`regress`]: the engine
-/// the generated types already use for the spec's `pattern`s).
+/// the generated types already use for the spec's `pattern`s). Its `u`
+/// flag folds case as Unicode does (`ſ` is `s`, the Kelvin sign `K` is
+/// `k`), as the `regex` crate's `(?i)` the rules were first written for
+/// did: `acceſs_to\u{212A}en` is a secret field too.
 fn icase(pattern: &str) -> Option<Regex> {
     let flags = Flags {
         icase: true,
+        unicode: true,
         ..Flags::default()
     };
     Regex::with_flags(pattern, flags).ok()
 }
+
+/// White space in the rules, for a character class: Unicode's
+/// `White_Space` (what `\s` matched in the `regex` crate). ECMAScript's
+/// `\s` differs: it leaves out NEL (U+0085), so `Bearer\u{85}<token>`
+/// kept its token, and takes in U+FEFF, which ended a value early.
+const SPACE: &str = r"\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
 /// (pattern, replacement) pairs applied in order; `$1` is the first group.
 static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.join("|");
     [
         // field=value in a form or query string.
-        (format!(r"\b((?:{fields})=)[^&\s]+"), "$1[redacted]"),
-        (r"\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*".to_string(), "$1[redacted]"),
+        (format!(r"\b((?:{fields})=)[^&{SPACE}]+"), "$1[redacted]"),
+        (
+            format!(r"\b(Bearer[{SPACE}]+)[A-Za-z0-9\-._~+/]+=*"),
+            "$1[redacted]",
+        ),
         // An echoed `Authorization` header (or JSON field) of any scheme:
         // `Basic <base64>`, `Token <t>`, ... (RFC 9110 §11.6.2).
         (
-            r#"\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[a-z][a-z0-9_-]*\s+)?)[^\s"',;&]+"#
-                .to_string(),
+            format!(
+                r#"\b((?:proxy-)?authorization["']?[{SPACE}]*[:=][{SPACE}]*["']?(?:[a-z][a-z0-9_-]*[{SPACE}]+)?)[^{SPACE}"',;&]+"#
+            ),
             "$1[redacted]",
         ),
         (
@@ -67,7 +81,7 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // is left as it is, not matched: a backtracking engine would try
         // one at every word start of `a.a.a.…`, each to the end of the
         // run (quadratic time).
-        (r"//[^/?#\s@]+@".to_string(), "//[redacted]@"),
+        (format!(r"//[^/?#{SPACE}@]+@"), "//[redacted]@"),
     ]
     .into_iter()
     .filter_map(|(pattern, with)| Some((icase(&pattern)?, with)))
@@ -99,7 +113,9 @@ pub fn text(text: &str) -> Cow<'_, str> {
 /// inside a JSON string): the start of the value is the match's end.
 static SECRET_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let fields = SECRET_FIELDS.join("|");
-    icase(&format!(r#"(?:"|'|\\")(?:{fields})(?:"|'|\\")\s*:\s*"#))
+    icase(&format!(
+        r#"(?:"|'|\\")(?:{fields})(?:"|'|\\")[{SPACE}]*:[{SPACE}]*"#
+    ))
 });
 
 /// `text` with the value of every secret field replaced by `"[redacted]"`
@@ -321,14 +337,26 @@ pub(crate) const EXCERPT_BYTES: usize = 512;
 /// the work a large body costs.
 const EXCERPT_SCAN: usize = 64 * 1024;
 
+/// A URL authority that runs to the end of the text (`https://user:pa`):
+/// whether it holds user info is known only by an `@` past the end.
+static UNFINISHED_AUTHORITY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| icase(&format!(r"//[^/?#{SPACE}@]*$")));
+
 /// At most `max` bytes of `body`, lossily decoded as UTF-8, with secrets
 /// redacted and ending in `…` when cut. Redaction runs before the cut (on
 /// the first 64 KiB), so a secret straddling the cut is not half shown; a
-/// secret field's value cut off by the 64 KiB bound is redacted to its end.
+/// secret field's value cut off by the 64 KiB bound is redacted to its end,
+/// and a URL cut off there is shown up to its `//` (a long secret redacted
+/// before it can bring the bound into what is shown).
 pub fn excerpt(body: &[u8], max: usize) -> String {
     const ELLIPSIS: char = '…';
     let scanned = &body[..body.len().min(EXCERPT_SCAN.max(max))];
-    let whole = String::from_utf8_lossy(scanned);
+    let mut whole = String::from_utf8_lossy(scanned);
+    if scanned.len() < body.len()
+        && let Some(unfinished) = UNFINISHED_AUTHORITY.as_ref().and_then(|re| re.find(&whole))
+    {
+        whole.to_mut().truncate(unfinished.start() + "//".len());
+    }
     let redacted = text(&whole);
     if redacted.len() <= max && scanned.len() == body.len() {
         return redacted.into_owned();
@@ -542,6 +570,55 @@ mod tests {
                 took < std::time::Duration::from_secs(2),
                 "{shape}: {took:?}"
             );
+        }
+    }
+
+    #[test]
+    fn letter_case_and_white_space_are_unicode_s() {
+        // As the `regex` crate's `(?i)` and `\s` had them: Unicode case
+        // folding (the Kelvin sign is `k`, `ſ` is `s`) and White_Space
+        // (NEL is a space, U+FEFF is not).
+        let cases = [
+            (
+                "{\"access_to\u{212a}en\": \"at-1\"}",
+                "{\"access_to\u{212a}en\": \"[redacted]\"}",
+            ),
+            (
+                "acce\u{17f}s_to\u{212a}en=at-2&x=1",
+                "acce\u{17f}s_to\u{212a}en=[redacted]&x=1",
+            ),
+            ("Bearer\u{85}at-3", "Bearer\u{85}[redacted]"),
+            (
+                "{\"secret\"\u{85}: \"s-4\"}",
+                "{\"secret\"\u{85}: \"[redacted]\"}",
+            ),
+            ("https://us\u{feff}er:pw@host", "https://[redacted]@host"),
+            ("password=pw\u{feff}more&x=1", "password=[redacted]&x=1"),
+            (
+                "Authorization:\u{85}Basic\u{85}dXNlcjpwdw==",
+                "Authorization:\u{85}Basic\u{85}[redacted]",
+            ),
+            ("the \u{212a}elvin scale", "the \u{212a}elvin scale"),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(text(given), expected, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn a_url_cut_off_by_the_scan_bound_shows_no_user_info() {
+        // A long secret value shrinks to `[redacted]`, so what follows it up
+        // to the scan bound is shown: wherever the bound cuts the URL, its
+        // user info is not (before its `@` arrives, none of it).
+        for shift in 0..60 {
+            let mut body = br#"{"password": ""#.to_vec();
+            body.extend(std::iter::repeat_n(b'k', EXCERPT_SCAN - 50 + shift));
+            body.extend(br#"", "url": "https://svc:hunter2hunter2@host.example/x"}"#);
+            let shown = excerpt(&body, 512);
+            assert!(shown.starts_with(r#"{"password": "[redacted]"#), "{shown}");
+            for secret in ["svc", "hunter"] {
+                assert!(!shown.contains(secret), "{shift}: {shown}");
+            }
         }
     }
 }
