@@ -184,7 +184,7 @@ impl<'a> RawRequest<'a> {
             .builder?
             .build()
             .map_err(|e| Error::invalid(format!("cannot build the request: {e}")))?;
-        let reply = super::send(self.client, request, &self.op, &self.options).await?;
+        let reply = crate::runtime::send(self.client, request, &self.op, &self.options).await?;
         if reply.status().is_success() {
             super::decode::success(reply, &self.op)
         } else {
