@@ -339,56 +339,6 @@ async fn per_call_retry_and_timeout_replace_the_defaults_and_headers_add_up() {
     );
 }
 
-/// Collects everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn a_transport_retry_logs_neither_the_filled_in_url_nor_its_query() {
-    // A port nobody listens on: every attempt is refused, and retried.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let client = client_at(
-        base,
-        RetryPolicy::default()
-            .max_attempts(2)
-            .base_delay(Duration::from_millis(1))
-            .max_delay(Duration::from_millis(5)),
-    );
-    let err = client
-        .request(Method::GET, "/partner/v1/dealers/4242/firmware")
-        .query(&[("signature", "sig_5e6f7a8b9c0d")])
-        .send_as::<serde_json::Value>()
-        .await
-        .unwrap_err();
-    assert_eq!(err.attempts(), 2, "{err:?}");
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("retrying after a transport error"), "{log}");
-    for leak in ["sig_5e6f7a8b9c0d", "/dealers/4242", TOKEN] {
-        assert!(!log.contains(leak), "`{leak}` in the log:\n{log}");
-    }
-}
-
 /// Records what each attempt came to.
 #[derive(Default, Clone)]
 struct Outcomes(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
