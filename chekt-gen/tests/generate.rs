@@ -129,3 +129,35 @@ fn an_invalid_inner_type_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// The table's `paging` column says a builder implements a paging trait:
+/// without the paging traits (the default), no operation pages.
+#[test]
+fn the_paging_column_is_set_only_where_a_paging_trait_is_implemented() {
+    let spec = Spec::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/chekt.yaml")).unwrap();
+    for (options, paged) in [
+        (GenerateOptions::chekt_api(), true),
+        (GenerateOptions::default(), false),
+    ] {
+        let code = render(&spec, &options).unwrap().code;
+        let flat = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        for (style, row, builder) in [
+            ("Offset", "LIST_SITES", "ListSites"),
+            ("Cursor", "LIST_PUBLIC_DEVICES", "ListPublicDevices"),
+        ] {
+            let implemented = flat.contains(&format!(
+                "impl<'a> crate::pagination::{style}Paged<'a> for builder::{builder}<'a>"
+            ));
+            assert_eq!(implemented, paged, "{builder}");
+            let start = flat.find(&format!("pub const {row}: Operation")).unwrap();
+            let end = start + flat[start..].find("};").unwrap();
+            let column = format!("paging: Some(PagingStyle::{style})");
+            assert_eq!(
+                flat[start..end].contains(&column),
+                implemented,
+                "{row}: {}",
+                &flat[start..end]
+            );
+        }
+    }
+}

@@ -20,8 +20,14 @@ use crate::pointer;
 /// operation (`LIST_SITES`), `ALL`, and `Scheme`, an enum of the spec's
 /// `components/securitySchemes`, so code that picks credentials matches on
 /// a generated type instead of a scheme's name. `trace_header` names a
-/// header parameter whose presence the `takes_trace_id` column records.
-pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
+/// header parameter whose presence the `takes_trace_id` column records;
+/// `paged` is the builders map given to [`paging_impls`] when its impls are
+/// emitted (the `paging` column names an operation only where they are).
+pub fn operation_table(
+    spec: &Spec,
+    trace_header: Option<&str>,
+    paged: Option<&Builders>,
+) -> TokenStream {
     let default_security = spec.value().get("security");
     // The schemes operations use, in the order `components/securitySchemes`
     // declares them: a declared scheme no operation uses gets no variant, so
@@ -82,9 +88,9 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
                 .iter()
                 .any(|p| p.eq_ignore_ascii_case(name))
         });
-        let paging = match paging_plan(spec, &op) {
-            Some(PagingPlan::Offset { .. }) => quote! { Some(PagingStyle::Offset) },
-            Some(PagingPlan::Cursor { .. }) => quote! { Some(PagingStyle::Cursor) },
+        let paging = match paged.and_then(|builders| paging_of(spec, &op, builders)) {
+            Some((_, PagingPlan::Offset { .. })) => quote! { Some(PagingStyle::Offset) },
+            Some((_, PagingPlan::Cursor { .. })) => quote! { Some(PagingStyle::Cursor) },
             None => quote! { None },
         };
         let name = format_ident!("{}", id.to_shouty_snake_case());
@@ -238,16 +244,12 @@ pub fn operation_table(spec: &Spec, trace_header: Option<&str>) -> TokenStream {
 /// of the two conventions; `traits` is the module path holding
 /// `OffsetPaged` and `CursorPaged`; `builders` maps `(METHOD, path)` to the
 /// builder progenitor generated ([`super::names::builders`]).
-pub fn paging_impls(
-    spec: &Spec,
-    traits: &str,
-    builders: &std::collections::HashMap<(String, String), String>,
-) -> syn::Result<TokenStream> {
+pub fn paging_impls(spec: &Spec, traits: &str, builders: &Builders) -> syn::Result<TokenStream> {
     let traits: syn::Path = syn::parse_str(traits)?;
     let impls = spec.operations().filter_map(|op| {
-        let builder = builders.get(&(op.method.to_uppercase(), op.path.to_string()))?;
+        let (builder, plan) = paging_of(spec, &op, builders)?;
         let builder = format_ident!("{}", builder);
-        match paging_plan(spec, &op)? {
+        match plan {
             PagingPlan::Offset { item, fields } => {
                 let item = format_ident!("{}", crate::generate::names::type_name(item));
                 // The builder's `send_as` comes from the `rows_as` pass.
@@ -324,8 +326,23 @@ pub fn paging_impls(
     Ok(quote! { #(#impls)* })
 }
 
-/// How a list operation pages; one decision for the table's `paging`
-/// column and the paging trait impls, so the two cannot disagree.
+/// `(METHOD, path)` → the builder progenitor generated for it
+/// ([`super::names::builders`]).
+pub type Builders = std::collections::HashMap<(String, String), String>;
+
+/// The builder of `op` and how it pages, when it gets a paging trait impl:
+/// the one decision for the table's `paging` column and [`paging_impls`],
+/// so the two cannot disagree.
+fn paging_of<'a>(
+    spec: &'a Spec,
+    op: &OperationRef<'a>,
+    builders: &'a Builders,
+) -> Option<(&'a str, PagingPlan<'a>)> {
+    let builder = builders.get(&(op.method.to_uppercase(), op.path.to_string()))?;
+    Some((builder, paging_plan(spec, op)?))
+}
+
+/// How a list operation pages ([`paging_of`]).
 enum PagingPlan<'a> {
     /// `limit` and `offset` → an array of `item` (a `$ref`'s name);
     /// `fields`: the operation also takes a `fields` projection.

@@ -492,10 +492,16 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
         .collect();
     append_to_module(spec, &mut file, "types", quote! { #(#open)* })?;
     let mut extra = TokenStream::new();
+    // The builders the paging impls are for, when they are emitted.
+    let paged = options
+        .paging_traits
+        .as_ref()
+        .map(|traits| (traits, names::builders(&file)));
     if options.operation_table {
         extra.extend(extras::operation_table(
             spec,
             options.trace_header.as_deref(),
+            paged.as_ref().map(|(_, builders)| builders),
         ));
     }
     if options.response_decoder {
@@ -512,16 +518,14 @@ pub fn render(spec: &Spec, options: &GenerateOptions) -> Result<Rendered> {
     if let Some(field) = &options.webhook_type_field {
         extra.extend(extras::webhook_events(spec, field));
     }
-    if let Some(traits) = &options.paging_traits {
-        extra.extend(
-            extras::paging_impls(spec, traits, &names::builders(&file)).map_err(|e| {
-                Error::Unsupported {
-                    file: spec.name().to_string(),
-                    pointer: "paging traits path".to_string(),
-                    what: e.to_string(),
-                }
-            })?,
-        );
+    if let Some((traits, builders)) = &paged {
+        extra.extend(extras::paging_impls(spec, traits, builders).map_err(|e| {
+            Error::Unsupported {
+                file: spec.name().to_string(),
+                pointer: "paging traits path".to_string(),
+                what: e.to_string(),
+            }
+        })?);
     }
     file.items.extend(parse_items(spec, extra)?);
     finish(spec, options, &file, warnings, passes)
