@@ -184,7 +184,9 @@ impl<'a> RawRequest<'a> {
             .builder?
             .build()
             .map_err(|e| Error::invalid(format!("cannot build the request: {e}")))?;
-        let reply = crate::runtime::send(self.client, request, &self.op, &self.options).await?;
+        // Boxed, as `runtime::send` does for the generated operations: the
+        // pipeline's state is kilobytes.
+        let reply = Box::pin(super::send(self.client, request, &self.op, &self.options)).await?;
         if reply.status().is_success() {
             super::decode::success(reply, &self.op)
         } else {
