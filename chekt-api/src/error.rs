@@ -321,7 +321,8 @@ pub enum Error {
     },
 
     /// A success's body is in a `Content-Encoding` the client did not ask
-    /// for (it asks for and decodes `gzip` and `deflate`); it was not read.
+    /// for (only with the `compression` feature does it ask for, and decode,
+    /// `gzip` and `deflate`); it was not read.
     /// (An error status is classified by its status instead. The
     /// token endpoint's is [`TokenError::ContentEncoding`].)
     #[error(

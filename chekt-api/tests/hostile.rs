@@ -635,12 +635,14 @@ fn gzip(json: &serde_json::Value) -> Vec<u8> {
 }
 
 // Threat: a compressed body is read as JSON ("undecodable at line 1 column 1"), or the client never asks for compression.
+#[cfg(feature = "compression")]
 #[tokio::test]
-async fn gzip_is_asked_for_and_decoded() {
+async fn with_compression_gzip_is_asked_for_and_decoded() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(SITES))
         .and(wiremock::matchers::header_regex("accept-encoding", "gzip"))
+        .and(wiremock::matchers::header_regex("accept-encoding", "deflate"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-encoding", "gzip")
@@ -653,6 +655,40 @@ async fn gzip_is_asked_for_and_decoded() {
         .await;
     let client = builder(&server).bearer_token("t-123").build().unwrap();
     assert_eq!(list_sites(&client).await.unwrap(), 2);
+}
+
+// Threat: without the `compression` feature the client still claims to
+// accept gzip, or reads a gzip body a server sent anyway as JSON.
+// (CI runs this file with default features too.)
+#[cfg(not(feature = "compression"))]
+#[tokio::test]
+async fn without_compression_none_is_asked_for_and_gzip_is_refused_by_name() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_raw(
+                    gzip(&serde_json::json!([site(1), site(2)])),
+                    "application/json",
+                ),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server).bearer_token("t-123").build().unwrap();
+    let err = list_sites(&client).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ContentEncoding { encoding, .. } if encoding == "gzip"),
+        "{err:?}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        !requests[0].headers.contains_key("accept-encoding"),
+        "{:?}",
+        requests[0].headers
+    );
 }
 
 // Threat: an encoding the client did not ask for (br, zstd, ...) is reported as undecodable JSON instead of by name.

@@ -79,8 +79,8 @@ pub enum TokenError {
         location: Option<String>,
     },
     /// The token endpoint's success body is in a `Content-Encoding` the
-    /// client did not ask for (it asks for `gzip` and `deflate`); it was not
-    /// read. (An error status is classified by its status instead.)
+    /// client did not ask for (with the `compression` feature it asks for
+    /// `gzip` and `deflate`); it was not read. (An error status is classified by its status instead.)
     #[error(
         "the {} token response is in content-encoding `{encoding}`, which the client did not ask for", status.as_u16()
     )]
