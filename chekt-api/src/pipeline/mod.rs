@@ -216,7 +216,9 @@ impl Call<'_> {
     }
 
     /// The throttle stage: waits (under the deadline) for the client-side
-    /// rate limit, or refuses a wait longer than its `max_wait`.
+    /// rate limit, or refuses a wait longer than its `max_wait`. The slot
+    /// it takes is the next [`execute`](Self::execute)'s, which gives it
+    /// back if it sends nothing.
     async fn throttle(&self) -> Result<()> {
         let runtime = &self.client.inner;
         let Some(throttle) = &runtime.inner.throttle else {
@@ -261,9 +263,15 @@ impl Call<'_> {
             interceptor.before_attempt(info, &mut request);
         }
         // Checked after the interceptors (one may have taken the rest of
-        // the time): past the deadline nothing is sent, and
-        // `Error::attempts` counts requests sent.
-        self.deadline.check().map_err(expired)?;
+        // the time): past the deadline nothing is sent, `Error::attempts`
+        // counts requests sent, and the throttle's slot (`throttle`, just
+        // before) goes back.
+        if let Err(late) = self.deadline.check() {
+            if let Some(throttle) = &inner.throttle {
+                throttle.give_back();
+            }
+            return Err(expired(late));
+        }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let sent = self.client.client.execute(request);
         if span.is_disabled() {
