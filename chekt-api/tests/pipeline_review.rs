@@ -642,3 +642,50 @@ async fn an_empty_success_decodes_into_a_type_that_needs_no_body() {
     assert_eq!(*operation, "list_sites");
     assert!(reason.contains("empty"), "{err}");
 }
+
+/// A retry takes from the client's retry budget only when it is made: a
+/// `Retry-After` the call's deadline cannot wait out ends the call as a
+/// timeout and leaves the budget as it was.
+// Threat: calls with short deadlines drain the shared retry budget without retrying, and calls with time to wait then get no retry.
+#[tokio::test]
+async fn a_retry_the_deadline_refuses_takes_nothing_from_the_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0.5"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .max_retry_after(Duration::from_secs(5)),
+        )
+        // Tokens for one retry.
+        .retry_budget(chekt_api::retry::RetryBudget::new(5).retry_cost(5))
+        .build()
+        .unwrap();
+    let call = |options: RequestOptions| {
+        client
+            .request(Method::GET, "/partner/v1/x")
+            .with_options(options)
+            .send_as::<serde_json::Value>()
+    };
+    for _ in 0..3 {
+        let hurried = call(RequestOptions::new().timeout(Duration::from_millis(200)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(hurried, Error::DeadlineExceeded { .. }),
+            "{hurried:?}"
+        );
+        assert_eq!(hurried.attempts(), 1);
+    }
+    let patient = call(RequestOptions::new()).await.unwrap_err();
+    assert_eq!(
+        patient.attempts(),
+        2,
+        "the budget's one retry is still there: {patient:?}"
+    );
+}

@@ -306,7 +306,7 @@ impl Call<'_> {
     /// server's `Retry-After` is longer than the policy's
     /// `max_retry_after`, or the client's retry budget is spent. (The
     /// caller checked the attempts left; the deadline is checked by the
-    /// sleep.)
+    /// sleep, and a wait it refuses takes nothing from the budget.)
     fn retry_wait(&self, outcome: &Outcome<'_>, idempotent: bool, retry: u32) -> Option<Duration> {
         let inner = &self.client.inner.inner;
         let policy = self.policy();
@@ -325,7 +325,12 @@ impl Call<'_> {
         {
             return None;
         }
-        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64())))
+        let delay = server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64()));
+        if !self.deadline.fits(delay) {
+            // The sleep refuses it (the call's deadline): no retry is made.
+            inner.budget.give_back(after_timeout);
+        }
+        Some(delay)
     }
 
     /// The call's retry policy, else the client's.
