@@ -334,8 +334,11 @@ impl Throttler {
         }
     }
 
-    /// Waits until one more request may go out. `Err` carries how long the
-    /// server's window still has to run when that exceeds `max_wait`.
+    /// Waits until one more request may go out, and takes its slot of the
+    /// budget: the caller sends that request, or gives the slot back
+    /// ([`give_back`](Self::give_back)). `Err` (nothing taken) carries how
+    /// long the server's window still has to run when that exceeds
+    /// `max_wait`.
     pub async fn acquire(&self, last: Option<RateLimit>) -> Result<(), Duration> {
         if self.config.respect_server
             && let Some(window) = last.filter(RateLimit::is_exhausted)
@@ -374,6 +377,18 @@ impl Throttler {
             };
             tracing::debug!(?wait, "client-side budget spent; waiting");
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Returns the slot an [`acquire`](Self::acquire) took for a request
+    /// that is not sent after all, up to the budget's capacity (it may have
+    /// refilled meanwhile). Nothing to return without a budget.
+    pub fn give_back(&self) {
+        let Some((requests, _)) = self.config.budget else {
+            return;
+        };
+        if let Ok(mut bucket) = self.bucket.lock() {
+            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(requests));
         }
     }
 }
@@ -606,6 +621,32 @@ mod tests {
             (Duration::from_millis(999)..=Duration::from_millis(1001)).contains(&waited),
             "the fourth request waits one refill interval, waited {waited:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_given_back_is_taken_again_without_exceeding_the_capacity() {
+        let throttler = Throttler::new(Throttle::new().budget(2, Duration::from_secs(60)));
+        let start = tokio::time::Instant::now();
+        throttler.acquire(None).await.unwrap();
+        throttler.acquire(None).await.unwrap();
+        throttler.give_back();
+        throttler.acquire(None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO, "the slot given back");
+        // More given back than taken: the bucket holds its capacity, no more.
+        for _ in 0..5 {
+            throttler.give_back();
+        }
+        throttler.acquire(None).await.unwrap();
+        throttler.acquire(None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        throttler.acquire(None).await.unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_secs(29),
+            "a third waits for the refill: {:?}",
+            start.elapsed()
+        );
+        // Without a budget there is nothing to give back.
+        Throttler::new(Throttle::new()).give_back();
     }
 
     #[tokio::test(start_paused = true)]

@@ -293,6 +293,22 @@ impl Bucket {
             .is_ok()
     }
 
+    /// Gives back what [`try_take`](Self::try_take) took for a retry that
+    /// is not made after all, up to the capacity.
+    pub fn give_back(&self, after_timeout: bool) {
+        use std::sync::atomic::Ordering;
+        let cost = if after_timeout {
+            self.budget.timeout_cost
+        } else {
+            self.budget.retry_cost
+        };
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some(t.saturating_add(cost).min(self.budget.capacity))
+            });
+    }
+
     /// A call succeeded: one token back, up to the capacity.
     pub fn refund(&self) {
         use std::sync::atomic::Ordering;
@@ -366,6 +382,21 @@ mod tests {
         );
         let unlimited = Bucket::new(RetryBudget::unlimited());
         assert!((0..1000).all(|_| unlimited.try_take(true)));
+    }
+
+    #[test]
+    fn a_retry_not_made_gives_its_cost_back_up_to_the_capacity() {
+        let tokens = |b: &Bucket| b.tokens.load(std::sync::atomic::Ordering::Relaxed);
+        let bucket = Bucket::new(RetryBudget::new(12).retry_cost(5).timeout_cost(10));
+        assert!(bucket.try_take(true)); // 2 left
+        bucket.give_back(true);
+        assert_eq!(tokens(&bucket), 12);
+        assert!(bucket.try_take(false)); // 7 left
+        bucket.give_back(true);
+        assert_eq!(tokens(&bucket), 12, "capped");
+        let unlimited = Bucket::new(RetryBudget::unlimited());
+        unlimited.give_back(false);
+        assert_eq!(tokens(&unlimited), u32::MAX);
     }
 
     #[test]

@@ -518,3 +518,174 @@ async fn a_deadline_during_the_token_fetch_is_that_call_s_timeout_alone() {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[derive(Debug, serde::Deserialize)]
+struct Firmware {
+    #[allow(dead_code)]
+    version: String,
+}
+
+/// An API answering `GET`/`HEAD /partner/v1/firmware` with a JSON body,
+/// and `/partner/v1/{204,empty,blank,object}` with a 204, a 200 of zero
+/// bytes, a 200 of only whitespace and a 200 `{"version":"1"}`.
+async fn bodies_server() -> MockServer {
+    use wiremock::matchers::path;
+    let server = MockServer::start().await;
+    let firmware = serde_json::json!({"version": "1"});
+    for (at, response) in [
+        (
+            "/partner/v1/firmware",
+            ResponseTemplate::new(200).set_body_json(firmware.clone()),
+        ),
+        ("/partner/v1/204", ResponseTemplate::new(204)),
+        ("/partner/v1/empty", ResponseTemplate::new(200)),
+        (
+            "/partner/v1/blank",
+            ResponseTemplate::new(200).set_body_string(" \r\n"),
+        ),
+        (
+            "/partner/v1/object",
+            ResponseTemplate::new(200).set_body_json(firmware.clone()),
+        ),
+        ("/partner/v1/dealers/42/sites", ResponseTemplate::new(200)),
+    ] {
+        Mock::given(path(at))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+/// A success without a body (a HEAD response, a 204, a 200 of zero bytes
+/// or only whitespace) decodes into every type that needs no body, as
+/// JSON `null` does; a type that needs one, or a body that is not what
+/// `T` accepts, is an `UndecodableBody` naming the operation.
+#[tokio::test]
+async fn an_empty_success_decodes_into_a_type_that_needs_no_body() {
+    let server = bodies_server().await;
+    let client = client_at(server.uri(), RetryPolicy::none());
+    let empties = [
+        (Method::HEAD, "/partner/v1/firmware"),
+        (Method::DELETE, "/partner/v1/204"),
+        (Method::POST, "/partner/v1/empty"),
+        (Method::GET, "/partner/v1/blank"),
+    ];
+    for (verb, at) in empties {
+        let case = format!("{verb} {at}");
+        let call = || client.request(verb.clone(), at);
+        let unit = call().send_as::<()>().await;
+        assert!(unit.is_ok(), "{case} as (): {unit:?}");
+        let ignored = call().send_as::<serde::de::IgnoredAny>().await;
+        assert!(ignored.is_ok(), "{case} as IgnoredAny: {ignored:?}");
+        let optional = call().send_as::<Option<Firmware>>().await;
+        assert!(
+            matches!(optional.as_deref(), Ok(None)),
+            "{case} as Option<T>: {optional:?}"
+        );
+        let value = call().send_as::<serde_json::Value>().await;
+        assert_eq!(
+            value.map(|v| v.into_inner()).ok(),
+            Some(serde_json::Value::Null),
+            "{case} as Value"
+        );
+        // A type that needs a body says the body is empty.
+        let err = call().send_as::<Firmware>().await.unwrap_err();
+        let Error::UndecodableBody {
+            operation, reason, ..
+        } = &err
+        else {
+            panic!("{case} as a struct: {err:?}");
+        };
+        assert_eq!(*operation, "raw");
+        assert!(reason.contains("empty"), "{case}: {err}");
+    }
+    // A body is decoded as it is: not what `T` accepts is an error.
+    for at in ["/partner/v1/object", "/partner/v1/firmware"] {
+        let err = client
+            .request(Method::GET, at)
+            .send_as::<()>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::UndecodableBody {
+                    operation: "raw",
+                    ..
+                }
+            ),
+            "{at}: {err:?}"
+        );
+    }
+    // A HEAD response's Content-Length is the GET body's, not a body: it
+    // is not held against the size limit.
+    let small = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .max_response_size(4)
+        .build()
+        .unwrap();
+    let head = small
+        .request(Method::HEAD, "/partner/v1/firmware")
+        .send_as::<()>()
+        .await;
+    assert!(head.is_ok(), "{head:?}");
+    // A generated operation whose spec promises a body says it is empty.
+    let err = client.list_sites().dealer_id(42).send().await.unwrap_err();
+    let Error::UndecodableBody {
+        operation, reason, ..
+    } = &err
+    else {
+        panic!("list_sites: {err:?}");
+    };
+    assert_eq!(*operation, "list_sites");
+    assert!(reason.contains("empty"), "{err}");
+}
+
+/// A retry takes from the client's retry budget only when it is made: a
+/// `Retry-After` the call's deadline cannot wait out ends the call as a
+/// timeout and leaves the budget as it was.
+// Threat: calls with short deadlines drain the shared retry budget without retrying, and calls with time to wait then get no retry.
+#[tokio::test]
+async fn a_retry_the_deadline_refuses_takes_nothing_from_the_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0.5"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(TOKEN)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .max_retry_after(Duration::from_secs(5)),
+        )
+        // Tokens for one retry.
+        .retry_budget(chekt_api::retry::RetryBudget::new(5).retry_cost(5))
+        .build()
+        .unwrap();
+    let call = |options: RequestOptions| {
+        client
+            .request(Method::GET, "/partner/v1/x")
+            .with_options(options)
+            .send_as::<serde_json::Value>()
+    };
+    for _ in 0..3 {
+        let hurried = call(RequestOptions::new().timeout(Duration::from_millis(200)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(hurried, Error::DeadlineExceeded { .. }),
+            "{hurried:?}"
+        );
+        assert_eq!(hurried.attempts(), 1);
+    }
+    let patient = call(RequestOptions::new()).await.unwrap_err();
+    assert_eq!(
+        patient.attempts(),
+        2,
+        "the budget's one retry is still there: {patient:?}"
+    );
+}

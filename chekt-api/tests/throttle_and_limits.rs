@@ -153,3 +153,54 @@ async fn a_success_body_over_the_limit_is_refused() {
         200
     );
 }
+
+/// Blocks (like a signer on a slow device) `delay` before the first
+/// attempt it sees, after the call's deadline has been set.
+struct SlowFirstAttempt {
+    delay: Duration,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl chekt_api::Interceptor for SlowFirstAttempt {
+    fn before_attempt(&self, _: &chekt_api::AttemptInfo<'_>, _: &mut reqwest::Request) {
+        if !self.done.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(self.delay);
+        }
+    }
+}
+
+/// The throttle's slot goes to a request sent: an attempt the deadline
+/// stops after its interceptors ran (nothing sent) gives its slot back.
+// Threat: calls that time out before sending burn the client-side budget, and the next call waits a whole period.
+#[tokio::test]
+async fn a_throttle_slot_not_used_for_a_send_is_given_back() {
+    let server = sites_server(sites_with_window(50, 60), 1).await;
+    let client = builder(&server)
+        .throttle(Throttle::new().budget(1, Duration::from_secs(60)))
+        .interceptor(SlowFirstAttempt {
+            delay: Duration::from_millis(300),
+            done: false.into(),
+        })
+        .build()
+        .unwrap();
+    let hurried = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_millis(100)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(hurried, Error::DeadlineExceeded { .. }),
+        "{hurried:?}"
+    );
+    assert_eq!(hurried.attempts(), 0, "nothing was sent");
+    // The one slot of the minute is still there: no wait for the refill.
+    let next = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(5)))
+        .send()
+        .await;
+    assert!(next.is_ok(), "the slot was used up: {next:?}");
+}

@@ -172,6 +172,71 @@ async fn refusals_and_long_retry_afters_are_not_retried() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+/// Calls queued behind a token request get its outcome only when that
+/// outcome does not depend on the fetching call's own limits. A 503 whose
+/// `Retry-After` the fetching call's deadline cannot wait out is that
+/// call's failure alone: a queued call without a deadline fetches (and
+/// here gets) a token itself. A `Retry-After` longer than the client's
+/// policy allows fails every call alike, so it is shared: one request.
+// Threat: one call with a short deadline fails every call queued behind its token fetch.
+#[tokio::test]
+async fn a_retry_the_fetching_call_s_deadline_refuses_is_not_shared() {
+    for (retry_after, shared) in [("2", false), ("60", true)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(
+                ResponseTemplate::new(503)
+                    .insert_header("retry-after", retry_after)
+                    .set_delay(Duration::from_millis(300)),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(token("at-ok", None))
+            .with_priority(10)
+            .mount(&server)
+            .await;
+        sites_ok(&server, "at-ok").await;
+        let client = partner(&server, quick_retries());
+        let hurried = client
+            .list_sites()
+            .dealer_id(42)
+            .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
+            .send();
+        let patient = async {
+            // Queued behind the hurried call's token request.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            list_sites(&client).await
+        };
+        let (hurried, patient) = tokio::join!(hurried, patient);
+        let case = format!("Retry-After {retry_after}");
+        let err = hurried.unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Token(TokenError::Unavailable { status: Some(s), .. }) if s.as_u16() == 503
+            ),
+            "{case}: {err:?}"
+        );
+        if shared {
+            let patient = patient.unwrap_err();
+            assert_eq!(patient.to_string(), err.to_string(), "{case}");
+            assert_eq!(token_requests(&server).await, 1, "{case}");
+        } else {
+            assert_eq!(
+                patient.ok(),
+                Some(0),
+                "{case}: a call without a deadline failed by another's"
+            );
+            assert_eq!(token_requests(&server).await, 2, "{case}");
+        }
+    }
+}
+
 /// A store whose saves take `delay` (a remote secret manager).
 struct SlowStore {
     inner: MemoryTokenStore,

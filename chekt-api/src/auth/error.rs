@@ -30,7 +30,9 @@ use crate::types::ErrorCode;
 ///
 /// It is `Clone` (underlying errors are shared behind an `Arc`): when
 /// several tasks wait on one token request (single flight), every one of
-/// them gets the same failure.
+/// them gets the same failure, unless the failure came from the fetching
+/// call's own `RequestOptions::timeout` (the request cut off, or a retry
+/// it had no time to wait for): then each waiting task sends its own.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {

@@ -1,6 +1,7 @@
 //! OAuth access tokens from `POST /oauth/token`: cached, refreshed a margin
 //! before they expire, fetched by exactly one request however many tasks
-//! need one at once (single flight, failures included), and invalidated on
+//! need one at once (single flight, failures included, except a failure
+//! shaped by the fetching call's own deadline), and invalidated on
 //! `token_expired`.
 //!
 //! The token endpoint is a server like any other ([`request_token`]): its
@@ -266,6 +267,16 @@ impl<G: Grant> TokenCache<G> {
     /// its outcome (the same token, or the same failure) instead of
     /// sending one each. Gives up on the token endpoint (retries included)
     /// at `deadline` (the whole call's), when one is set.
+    ///
+    /// The rule for what the waiting tasks get: only an outcome that does
+    /// not depend on the fetching call's own limits. A token, a refusal,
+    /// a failure the client's retry policy gives up on (attempts spent, a
+    /// `Retry-After` beyond `max_retry_after`) is everyone's. A failure
+    /// shaped by this call's `deadline` (the request cut off, or a retry
+    /// wait that would end past it) is this call's alone: it is not
+    /// recorded, and a waiting task sends a request of its own under its
+    /// own deadline. (A fetching call dropped before the end records
+    /// nothing either.)
     pub async fn token_within(
         &self,
         http: &reqwest::Client,
@@ -294,15 +305,21 @@ impl<G: Grant> TokenCache<G> {
                     .await;
                 (held, fetched.map(|(h, _)| h))
             }
-            Err(e) => (Some(single_flight), Err(e)),
+            Err(error) => (Some(single_flight), Err(Failed::shared(error))),
         };
-        // Recorded before the lock is released, for the tasks queued on it;
-        // but a failure once this call's deadline passed is this call's
-        // alone (theirs are their own): they send their own request.
-        let cut_off = deadline.is_some_and(|at| tokio::time::Instant::now() >= at);
-        if !(cut_off && fetched.is_err()) {
-            self.finished(&fetched);
-        }
+        // Recorded before the lock is released, for the tasks queued on it,
+        // unless it is this call's alone (see above).
+        let fetched = match fetched {
+            Err(Failed {
+                error,
+                by_deadline: true,
+            }) => Err(error),
+            shared => {
+                let shared = shared.map_err(|f| f.error);
+                self.finished(&shared);
+                shared
+            }
+        };
         drop(held);
         fetched
     }
@@ -320,7 +337,7 @@ impl<G: Grant> TokenCache<G> {
         let (_held, fetched) = self
             .exchange_holding(single_flight, http, token_url, &form, None)
             .await;
-        fetched.map(|(_, i)| i)
+        fetched.map(|(_, i)| i).map_err(|f| f.error)
     }
 
     /// Posts `form` to the token endpoint, lets the grant see the answer
@@ -336,7 +353,7 @@ impl<G: Grant> TokenCache<G> {
         let (_held, fetched) = self
             .exchange_holding(single_flight, http, token_url, form, None)
             .await;
-        fetched
+        fetched.map_err(|f| f.error)
     }
 
     /// [`exchange`](Self::exchange) with the single-flight lock held. The
@@ -352,7 +369,7 @@ impl<G: Grant> TokenCache<G> {
         token_url: &str,
         form: &Form,
         deadline: Option<tokio::time::Instant>,
-    ) -> (Option<Fetching>, Result<(HeaderValue, Issued), TokenError>) {
+    ) -> (Option<Fetching>, Result<(HeaderValue, Issued), Failed>) {
         let (http, token_url, form) = (http.clone(), token_url.to_owned(), form.clone());
         let (retry, store) = (self.retry, self.grant.store().cloned());
         let request = tokio::spawn(async move {
@@ -361,7 +378,9 @@ impl<G: Grant> TokenCache<G> {
                 if let (Some(store), Some(refresh_token)) = (store, &body.refresh_token) {
                     let refresh_token = refresh_token.clone();
                     let saving = store.save(StoredTokens { refresh_token });
-                    saving.await.map_err(TokenError::Store)?;
+                    saving
+                        .await
+                        .map_err(|e| Failed::shared(TokenError::Store(e)))?;
                 }
                 Ok(body)
             };
@@ -369,7 +388,10 @@ impl<G: Grant> TokenCache<G> {
             (single_flight, outcome)
         });
         match request.await {
-            Ok((held, outcome)) => (Some(held), outcome.and_then(|body| self.cache(body))),
+            Ok((held, outcome)) => (
+                Some(held),
+                outcome.and_then(|body| self.cache(body).map_err(Failed::shared)),
+            ),
             Err(e) => {
                 let message = format!("the token request did not finish: {e}");
                 let error = TokenError::Unavailable {
@@ -378,7 +400,7 @@ impl<G: Grant> TokenCache<G> {
                     request_id: None,
                     source: None,
                 };
-                (None, Err(error))
+                (None, Err(Failed::shared(error)))
             }
         }
     }
@@ -426,6 +448,27 @@ impl<G: Grant> TokenCache<G> {
     }
 }
 
+/// A token request that failed, and whether the failure is the requesting
+/// call's own: shaped by its deadline, which the calls queued behind the
+/// request do not share ([`TokenCache::token_within`]).
+pub(crate) struct Failed {
+    pub error: TokenError,
+    /// The call's deadline cut the request off, or refused a retry wait
+    /// the client's policy allowed: with more time, the request might have
+    /// succeeded.
+    pub by_deadline: bool,
+}
+
+impl Failed {
+    /// A failure that does not depend on the call that saw it.
+    fn shared(error: TokenError) -> Self {
+        Failed {
+            error,
+            by_deadline: false,
+        }
+    }
+}
+
 /// Token responses (and refusals) larger than this are not read further.
 const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
@@ -435,6 +478,7 @@ const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 /// (one longer than [`RetryPolicy::max_retry_after`] is not waited out),
 /// else after the policy's backoff; never past `deadline`, which also
 /// bounds each attempt. A refusal (RFC 6749 §5.2) is returned at once.
+/// A failure says whether `deadline` shaped it ([`Failed::by_deadline`]).
 ///
 /// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
 /// response from any URL but `token_url` (a caller's client that follows
@@ -447,7 +491,7 @@ pub(crate) async fn request_token(
     form: &Form,
     retry: &RetryPolicy,
     deadline: Option<tokio::time::Instant>,
-) -> Result<TokenBody, TokenError> {
+) -> Result<TokenBody, Failed> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
     // The secrets this request carries: never shown, however a failure
     // echoes them.
@@ -461,9 +505,15 @@ pub(crate) async fn request_token(
         attempt += 1;
         let once = request_token_exposing(http, token_url, &exposed);
         let outcome = match deadline {
-            Some(at) => tokio::time::timeout_at(at, once)
-                .await
-                .unwrap_or_else(|_| Err(deadline_passed())),
+            Some(at) => match tokio::time::timeout_at(at, once).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    return Err(Failed {
+                        error: deadline_passed(),
+                        by_deadline: true,
+                    });
+                }
+            },
             None => once.await,
         };
         let (error, wait) = match outcome {
@@ -481,24 +531,30 @@ pub(crate) async fn request_token(
             deadline.is_none_or(|at| after.is_some_and(|after| after < at))
         };
         match delay {
-            Some(delay) if transient && attempt < retry.max_attempts && in_time(delay) => {
+            Some(delay) if transient && attempt < retry.max_attempts => {
+                if !in_time(delay) {
+                    // The policy would retry; this call's deadline cannot wait.
+                    return Err(Failed {
+                        error: without(error, &secrets),
+                        by_deadline: true,
+                    });
+                }
                 tracing::debug!(?delay, %error, "retrying the token request");
                 tokio::time::sleep(delay).await;
             }
-            _ => return Err(without(error, &secrets)),
+            _ => return Err(Failed::shared(without(error, &secrets))),
         }
     }
 }
 
 /// The whole call's deadline passed during a token request.
-fn deadline_passed() -> (TokenError, Option<Duration>) {
-    let error = TokenError::Unavailable {
+fn deadline_passed() -> TokenError {
+    TokenError::Unavailable {
         status: None,
         message: "timed out: the call's deadline passed during the token request".to_string(),
         request_id: None,
         source: None,
-    };
-    (error, None)
+    }
 }
 
 /// One token request: the token, or the failure with the server's
@@ -770,11 +826,15 @@ mod tests {
             let url = format!("{}/oauth/token", server.uri());
             let start = tokio::time::Instant::now();
             let deadline = start + Duration::from_millis(300);
-            let err = request_token(&http, &url, &form, &patient, Some(deadline))
+            let Failed {
+                error: err,
+                by_deadline,
+            } = request_token(&http, &url, &form, &patient, Some(deadline))
                 .await
                 .err()
                 .expect("no token before the deadline");
             assert!(matches!(err, TokenError::Unavailable { .. }), "{err:?}");
+            assert!(by_deadline, "the deadline, not the policy, ended it");
             // Generous bounds: it stopped at the deadline, not after 50 tries.
             assert!(
                 start.elapsed() < Duration::from_secs(5),

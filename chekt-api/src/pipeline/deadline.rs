@@ -82,11 +82,21 @@ impl Deadline {
         }
     }
 
+    /// Whether a wait of `delay` from now would end by the deadline (always,
+    /// without one): what [`sleep`](Self::sleep) checks.
+    pub fn fits(&self, delay: Duration) -> bool {
+        self.at.is_none_or(|(at, _)| {
+            Instant::now()
+                .checked_add(delay)
+                .is_some_and(|end| end <= at)
+        })
+    }
+
     /// Sleeps `delay`, unless that would end past the deadline: then
     /// returns at once (a wait that cannot finish in time is not started).
     pub async fn sleep(&self, delay: Duration) -> Result<(), Expired> {
-        if let Some((at, timeout)) = self.at
-            && Instant::now().checked_add(delay).is_none_or(|end| end > at)
+        if let Some((_, timeout)) = self.at
+            && !self.fits(delay)
         {
             return Err(Expired(timeout));
         }

@@ -19,13 +19,26 @@ pub(crate) fn invalid_request(error: progenitor_client::Error<()>) -> Error {
     Error::invalid(message)
 }
 
-/// Decodes a declared success body as `T`; a failure names the operation
-/// and the JSON path.
+/// Decodes a success body as `T`; a failure names the operation and the
+/// JSON path.
+///
+/// A body without a JSON value in it (zero bytes, as a HEAD response or a
+/// 204 has, or only whitespace) is read as JSON `null`: it decodes into
+/// every type that takes `null` (`()`, `serde::de::IgnoredAny`,
+/// `Option<_>` as `None`, `serde_json::Value::Null`), and a type that
+/// needs a value fails saying the body is empty (serde_json alone fails
+/// on empty input whatever `T` is: "EOF while parsing a value").
 pub(crate) fn success<T: DeserializeOwned>(
     reply: Reply,
     op: &Operation,
 ) -> Result<ResponseValue<T>> {
-    match crate::body::decode(&reply.body) {
+    let decoded = if is_empty(&reply.body) {
+        serde_json::from_slice(b"null")
+            .map_err(|e| (None, format!("the body is empty (read as JSON null): {e}")))
+    } else {
+        crate::body::decode(&reply.body)
+    };
+    match decoded {
         Ok(inner) => Ok(ResponseValue::new(inner, reply.status, reply.headers)),
         Err((path, reason)) => Err(Error::undecodable_success(
             op,
@@ -37,6 +50,13 @@ pub(crate) fn success<T: DeserializeOwned>(
         )
         .with_attempts(reply.attempts)),
     }
+}
+
+/// Whether `body` holds no JSON value: nothing, or only JSON whitespace
+/// (RFC 8259 §2). Stops at the first other byte.
+fn is_empty(body: &[u8]) -> bool {
+    body.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// A declared success without a body.

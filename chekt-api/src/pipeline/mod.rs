@@ -216,7 +216,9 @@ impl Call<'_> {
     }
 
     /// The throttle stage: waits (under the deadline) for the client-side
-    /// rate limit, or refuses a wait longer than its `max_wait`.
+    /// rate limit, or refuses a wait longer than its `max_wait`. The slot
+    /// it takes is the next [`execute`](Self::execute)'s, which gives it
+    /// back if it sends nothing.
     async fn throttle(&self) -> Result<()> {
         let runtime = &self.client.inner;
         let Some(throttle) = &runtime.inner.throttle else {
@@ -261,9 +263,15 @@ impl Call<'_> {
             interceptor.before_attempt(info, &mut request);
         }
         // Checked after the interceptors (one may have taken the rest of
-        // the time): past the deadline nothing is sent, and
-        // `Error::attempts` counts requests sent.
-        self.deadline.check().map_err(expired)?;
+        // the time): past the deadline nothing is sent, `Error::attempts`
+        // counts requests sent, and the throttle's slot (`throttle`, just
+        // before) goes back.
+        if let Err(late) = self.deadline.check() {
+            if let Some(throttle) = &inner.throttle {
+                throttle.give_back();
+            }
+            return Err(expired(late));
+        }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let sent = self.client.client.execute(request);
         if span.is_disabled() {
@@ -298,7 +306,7 @@ impl Call<'_> {
     /// server's `Retry-After` is longer than the policy's
     /// `max_retry_after`, or the client's retry budget is spent. (The
     /// caller checked the attempts left; the deadline is checked by the
-    /// sleep.)
+    /// sleep, and a wait it refuses takes nothing from the budget.)
     fn retry_wait(&self, outcome: &Outcome<'_>, idempotent: bool, retry: u32) -> Option<Duration> {
         let inner = &self.client.inner.inner;
         let policy = self.policy();
@@ -317,7 +325,12 @@ impl Call<'_> {
         {
             return None;
         }
-        Some(server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64())))
+        let delay = server_wait.unwrap_or_else(|| policy.backoff(retry, fastrand::f64()));
+        if !self.deadline.fits(delay) {
+            // The sleep refuses it (the call's deadline): no retry is made.
+            inner.budget.give_back(after_timeout);
+        }
+        Some(delay)
     }
 
     /// The call's retry policy, else the client's.

@@ -176,9 +176,37 @@ impl<'a> RawRequest<'a> {
     }
 
     /// Sends the request and decodes a success (2xx) body as `T` (use
-    /// `serde_json::Value` for anything, `()` is not a body: use
-    /// `serde::de::IgnoredAny` to ignore one). An error status is the
-    /// classified [`Error`], as for a generated operation.
+    /// `serde_json::Value` for anything, `serde::de::IgnoredAny` to ignore
+    /// whatever comes). An error status is the classified [`Error`], as for
+    /// a generated operation.
+    ///
+    /// **An empty body** (a HEAD response, a 204, a 200 with
+    /// `Content-Length: 0`, or a body of only whitespace) is decoded as
+    /// JSON `null`: into `()`, `IgnoredAny`, `Option<_>` (`None`) or
+    /// `serde_json::Value` (`Null`) it succeeds; into a type that needs a
+    /// value it is [`Error::UndecodableBody`] saying the body is empty. A
+    /// body that is there is decoded as it is: one that `T` does not
+    /// accept (any JSON into `()`, say) is [`Error::UndecodableBody`]
+    /// naming the operation (`raw`) and the JSON path that failed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chekt_api::Client) -> chekt_api::Result<()> {
+    /// use chekt_api::http::Method;
+    ///
+    /// // A 204, or any body: only the status matters.
+    /// client
+    ///     .request(Method::DELETE, "/partner/v1/dealers/42/firmware/7")
+    ///     .send_as::<serde::de::IgnoredAny>()
+    ///     .await?;
+    /// // Only an empty body (or `null`) is `()`.
+    /// let head = client
+    ///     .request(Method::HEAD, "/partner/v1/dealers/42/firmware")
+    ///     .send_as::<()>()
+    ///     .await?;
+    /// println!("{:?}", head.headers().get("etag"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_as<T: DeserializeOwned>(self) -> Result<ResponseValue<T>> {
         let request = self
             .builder?
