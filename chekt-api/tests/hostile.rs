@@ -670,7 +670,10 @@ async fn with_compression_gzip_is_asked_for_and_decoded() {
     let client = builder(&server).bearer_token("t-123").build().unwrap();
     assert_eq!(list_sites(&client).await.unwrap(), 2);
     let asked = accept_encoding(&server).await.unwrap();
-    assert!(asked.contains("gzip") && asked.contains("deflate"), "{asked}");
+    assert!(
+        asked.contains("gzip") && asked.contains("deflate"),
+        "{asked}"
+    );
 }
 
 // Threat: without the `compression` feature the client still claims to

@@ -63,6 +63,27 @@ async fn token_requests(server: &MockServer) -> usize {
     all.iter().filter(|r| r.url.path() == TOKEN).count()
 }
 
+/// The token endpoint answers each of `failures` once, in order, then the
+/// token `at-ok`, which the sites list accepts.
+async fn token_after(server: &MockServer, failures: impl IntoIterator<Item = ResponseTemplate>) {
+    for (priority, failure) in failures.into_iter().enumerate() {
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(failure)
+            .up_to_n_times(1)
+            .with_priority(u8::try_from(priority + 1).unwrap())
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(token("at-ok", None))
+        .with_priority(10)
+        .mount(server)
+        .await;
+    sites_ok(server, "at-ok").await;
+}
+
 async fn list_sites(client: &Client) -> Result<usize, Error> {
     tokio::time::timeout(
         Duration::from_secs(20),
@@ -83,22 +104,7 @@ async fn transient_token_endpoint_failures_are_retried() {
         ResponseTemplate::new(429).insert_header("retry-after", "0.05"),
         ResponseTemplate::new(500),
     ];
-    for (priority, failure) in failures.into_iter().enumerate() {
-        Mock::given(method("POST"))
-            .and(path(TOKEN))
-            .respond_with(failure)
-            .up_to_n_times(1)
-            .with_priority(u8::try_from(priority + 1).unwrap())
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .respond_with(token("at-ok", None))
-        .with_priority(10)
-        .mount(&server)
-        .await;
-    sites_ok(&server, "at-ok").await;
+    token_after(&server, failures).await;
     assert_eq!(
         list_sites(&partner(&server, quick_retries()))
             .await
@@ -183,24 +189,13 @@ async fn refusals_and_long_retry_afters_are_not_retried() {
 async fn a_retry_the_fetching_call_s_deadline_refuses_is_not_shared() {
     for (retry_after, shared) in [("2", false), ("60", true)] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path(TOKEN))
-            .respond_with(
-                ResponseTemplate::new(503)
-                    .insert_header("retry-after", retry_after)
-                    .set_delay(Duration::from_millis(300)),
-            )
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path(TOKEN))
-            .respond_with(token("at-ok", None))
-            .with_priority(10)
-            .mount(&server)
-            .await;
-        sites_ok(&server, "at-ok").await;
+        token_after(
+            &server,
+            [ResponseTemplate::new(503)
+                .insert_header("retry-after", retry_after)
+                .set_delay(Duration::from_millis(300))],
+        )
+        .await;
         let client = partner(&server, quick_retries());
         let hurried = client
             .list_sites()
