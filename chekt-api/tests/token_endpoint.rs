@@ -343,3 +343,93 @@ async fn a_rotated_refresh_token_survives_a_cancelled_call() {
         assert_eq!(stored(&store).await, "rt-3");
     }
 }
+
+/// A 503 whose `Retry-After` the fetching call's deadline cannot wait out
+/// is not the queued calls' failure, but the server's word on when to come
+/// back is: a queued call that cannot wait that long either fails with it
+/// (no request of its own), and one that can waits for it before asking
+/// again. However many calls queue, the token endpoint sees one request
+/// before the `Retry-After` has passed.
+// Threat: many calls with short deadlines, queued on one token request,
+// each send a token request of their own in turn the moment the previous
+// one fails, hammering a token endpoint that said to come back later.
+#[tokio::test]
+async fn queued_calls_heed_a_retry_after_the_fetching_call_could_not_wait_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "2")
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    let client = partner(&server, quick_retries());
+    let hurried = |n: u64| {
+        let client = &client;
+        async move {
+            // The first one fetches; the rest queue behind it.
+            tokio::time::sleep(Duration::from_millis(10 * n)).await;
+            client
+                .list_sites()
+                .dealer_id(42)
+                .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
+                .send()
+                .await
+        }
+    };
+    let started = std::time::Instant::now();
+    let all = futures::future::join_all((0..8).map(hurried)).await;
+    assert_eq!(
+        token_requests(&server).await,
+        1,
+        "the server said to come back in 2 s"
+    );
+    for (n, outcome) in all.iter().enumerate() {
+        let err = outcome.as_ref().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Token(TokenError::Unavailable { status: Some(s), .. }) if s.as_u16() == 503
+            ),
+            "call {n}: {err:?}"
+        );
+    }
+    // They failed at once, not at their deadlines.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    // A queued call with time to wait asks again only once the
+    // Retry-After has passed, and gets the token.
+    let server = MockServer::start().await;
+    token_after(
+        &server,
+        [ResponseTemplate::new(503)
+            .insert_header("retry-after", "2")
+            .set_delay(Duration::from_millis(300))],
+    )
+    .await;
+    let client = partner(&server, quick_retries());
+    let started = std::time::Instant::now();
+    let hurried = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
+        .send();
+    let patient = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        list_sites(&client).await
+    };
+    let (hurried, patient) = tokio::join!(hurried, patient);
+    assert!(hurried.is_err());
+    assert_eq!(patient.ok(), Some(0));
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "the patient call asked again before the Retry-After: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(token_requests(&server).await, 2);
+}

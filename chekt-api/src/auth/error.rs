@@ -31,8 +31,10 @@ use crate::types::ErrorCode;
 /// It is `Clone` (underlying errors are shared behind an `Arc`): when
 /// several tasks wait on one token request (single flight), every one of
 /// them gets the same failure, unless the failure came from the fetching
-/// call's own `RequestOptions::timeout` (the request cut off, or a retry
-/// it had no time to wait for): then each waiting task sends its own.
+/// call's own `RequestOptions::timeout`: the request cut off (then each
+/// waiting task sends its own), or a retry it had no time to wait for
+/// (then no task asks again before that retry's time; one whose deadline
+/// comes first gets this failure).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {

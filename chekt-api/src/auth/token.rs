@@ -207,6 +207,11 @@ struct Latest {
     generation: u64,
     /// How the latest one ended: the header or the failure.
     outcome: Option<Result<HeaderValue, TokenError>>,
+    /// Set when the failure is the fetching call's alone (its deadline
+    /// refused a retry wait): the instant before which no token request
+    /// is sent. A call that cannot wait that long gets the failure; one
+    /// that can waits, then asks itself.
+    not_before: Option<tokio::time::Instant>,
 }
 
 /// A cached token for one grant.
@@ -254,11 +259,17 @@ impl<G: Grant> TokenCache<G> {
         self.latest.lock().map(|l| l.generation).unwrap_or(0)
     }
 
-    /// Records how a token request ended, for the tasks queued behind it.
-    fn finished(&self, outcome: &Result<HeaderValue, TokenError>) {
+    /// Records how a token request ended, for the tasks queued behind it
+    /// (and, with `not_before`, for every task until then).
+    fn finished(
+        &self,
+        outcome: &Result<HeaderValue, TokenError>,
+        not_before: Option<tokio::time::Instant>,
+    ) {
         if let Ok(mut latest) = self.latest.lock() {
             latest.generation += 1;
             latest.outcome = Some(outcome.clone());
+            latest.not_before = not_before;
         }
     }
 
@@ -272,11 +283,13 @@ impl<G: Grant> TokenCache<G> {
     /// not depend on the fetching call's own limits. A token, a refusal,
     /// a failure the client's retry policy gives up on (attempts spent, a
     /// `Retry-After` beyond `max_retry_after`) is everyone's. A failure
-    /// shaped by this call's `deadline` (the request cut off, or a retry
-    /// wait that would end past it) is this call's alone: it is not
-    /// recorded, and a waiting task sends a request of its own under its
-    /// own deadline. (A fetching call dropped before the end records
-    /// nothing either.)
+    /// shaped by this call's `deadline` is this call's alone. The request
+    /// cut off: it is not recorded, and a waiting task sends a request of
+    /// its own under its own deadline. A retry wait that would end past
+    /// the deadline: the server's (or the policy's) wait is everyone's, so
+    /// until it ends no task asks again; one whose own deadline ends first
+    /// gets the failure at once, one with the time waits, then asks. (A
+    /// fetching call dropped before the end records nothing.)
     pub async fn token_within(
         &self,
         http: &reqwest::Client,
@@ -291,12 +304,25 @@ impl<G: Grant> TokenCache<G> {
         if let Some(header) = self.valid() {
             return Ok(header);
         }
-        if let Ok(latest) = self.latest.lock()
-            && latest.generation != before
-            && let Some(outcome) = &latest.outcome
-        {
-            // A request finished while this task waited: its outcome.
-            return outcome.clone();
+        let not_before = match self.latest.lock() {
+            Ok(latest) => match (&latest.outcome, latest.not_before) {
+                // A request finished while this task waited: its outcome.
+                (Some(outcome), None) if latest.generation != before => return outcome.clone(),
+                // A retry that a deadline refused is not sent before its
+                // time, by any task: fail now if this one cannot wait.
+                (Some(Err(error)), Some(at)) if at > tokio::time::Instant::now() => {
+                    if deadline.is_some_and(|d| d <= at) {
+                        return Err(error.clone());
+                    }
+                    Some(at)
+                }
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        if let Some(at) = not_before {
+            // The lock held: the tasks queued behind wait too.
+            tokio::time::sleep_until(at).await;
         }
         let (held, fetched) = match self.grant.form().await {
             Ok(form) => {
@@ -313,10 +339,17 @@ impl<G: Grant> TokenCache<G> {
             Err(Failed {
                 error,
                 by_deadline: true,
-            }) => Err(error),
+                retry_at,
+            }) => {
+                let fetched = Err(error);
+                if retry_at.is_some() {
+                    self.finished(&fetched, retry_at);
+                }
+                fetched
+            }
             shared => {
                 let shared = shared.map_err(|f| f.error);
-                self.finished(&shared);
+                self.finished(&shared, None);
                 shared
             }
         };
@@ -457,6 +490,10 @@ pub(crate) struct Failed {
     /// the client's policy allowed: with more time, the request might have
     /// succeeded.
     pub by_deadline: bool,
+    /// When the refused retry would have been sent (after the server's
+    /// `Retry-After`, or the policy's backoff): no call asks again before.
+    /// `None` for any other failure.
+    pub retry_at: Option<tokio::time::Instant>,
 }
 
 impl Failed {
@@ -465,6 +502,7 @@ impl Failed {
         Failed {
             error,
             by_deadline: false,
+            retry_at: None,
         }
     }
 }
@@ -511,6 +549,7 @@ pub(crate) async fn request_token(
                     return Err(Failed {
                         error: deadline_passed(),
                         by_deadline: true,
+                        retry_at: None,
                     });
                 }
             },
@@ -526,17 +565,16 @@ pub(crate) async fn request_token(
             Some(wait) => Some(wait),
             None => Some(retry.backoff(attempt, fastrand::f64())),
         };
-        let in_time = |delay: Duration| {
-            let after = tokio::time::Instant::now().checked_add(delay);
-            deadline.is_none_or(|at| after.is_some_and(|after| after < at))
-        };
         match delay {
             Some(delay) if transient && attempt < retry.max_attempts => {
-                if !in_time(delay) {
+                let after = tokio::time::Instant::now().checked_add(delay);
+                let in_time = deadline.is_none_or(|at| after.is_some_and(|after| after < at));
+                if !in_time {
                     // The policy would retry; this call's deadline cannot wait.
                     return Err(Failed {
                         error: without(error, &secrets),
                         by_deadline: true,
+                        retry_at: after,
                     });
                 }
                 tracing::debug!(?delay, %error, "retrying the token request");
@@ -829,6 +867,7 @@ mod tests {
             let Failed {
                 error: err,
                 by_deadline,
+                ..
             } = request_token(&http, &url, &form, &patient, Some(deadline))
                 .await
                 .err()
