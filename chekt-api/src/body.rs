@@ -6,10 +6,11 @@
 //! * RFC 8259 §8.1 lets a parser ignore a leading UTF-8 byte-order mark:
 //!   [`strip_bom`] / [`without_bom`] drop it before any JSON is decoded
 //!   (success, error and token bodies).
-//! * The HTTP client asks for and decodes `gzip` and `deflate` (reqwest's
-//!   `gzip`/`deflate` features), which removes `Content-Encoding` from the
-//!   response it hands on. A `Content-Encoding` still present is one the
-//!   client did not ask for (`br`, `zstd`, `compress`, ...):
+//! * With the `compression` feature the HTTP client asks for and decodes
+//!   `gzip` and `deflate` (reqwest's `gzip`/`deflate` features), which
+//!   removes `Content-Encoding` from the response it hands on; without it,
+//!   none. A `Content-Encoding` still present is one the client did not ask
+//!   for (`br`, `zstd`, `compress`, `gzip` without the feature, ...):
 //!   [`unsupported_encoding`] names it, and the caller fails with a typed
 //!   error instead of "undecodable at line 1 column 1".
 

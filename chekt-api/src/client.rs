@@ -533,12 +533,19 @@ impl ClientBuilder {
         crate::tls::install_crypto_provider();
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .redirect(crate::redirect::policy())
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
-                .build()?,
+            None => {
+                // The encodings asked for are the `compression` feature's
+                // alone, whatever reqwest features another crate of the
+                // build turns on (`no_*` exist with the feature off too).
+                let http = reqwest::Client::builder().no_brotli().no_zstd();
+                #[cfg(not(feature = "compression"))]
+                let http = http.no_gzip().no_deflate();
+                http.redirect(crate::redirect::policy())
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
+                    .build()?
+            }
         };
         let api_key = match &self.api_key {
             Some(key) => {

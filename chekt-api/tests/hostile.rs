@@ -692,6 +692,48 @@ async fn without_compression_none_is_asked_for_and_gzip_is_refused_by_name() {
     assert_eq!(accept_encoding(&server).await, None);
 }
 
+// Threat: the token endpoint's client asks for (or decodes) gzip whatever
+// the `compression` feature says, or reads a gzip token body as JSON.
+#[tokio::test]
+async fn the_token_endpoint_asks_for_gzip_only_with_compression() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_raw(
+                    gzip(&serde_json::json!({"access_token": "at-gz", "expires_in": 3600})),
+                    "application/json",
+                ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    let outcome = list_sites(&partner(&server)).await;
+    let requests = server.received_requests().await.unwrap();
+    let asked = requests
+        .iter()
+        .find(|r| r.url.path() == TOKEN)
+        .and_then(|r| r.headers.get("accept-encoding"))
+        .map(|v| v.to_str().unwrap().to_string());
+    if cfg!(feature = "compression") {
+        assert_eq!(outcome.ok(), Some(0));
+        assert!(asked.is_some_and(|a| a.contains("gzip")));
+    } else {
+        let err = outcome.unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(TokenError::ContentEncoding { status, encoding }) if status.as_u16() == 200 && encoding == "gzip"),
+            "{err:?}"
+        );
+        assert_eq!(asked, None);
+    }
+}
+
 // Threat: an encoding the client did not ask for (br, zstd, ...) is reported as undecodable JSON instead of by name.
 #[tokio::test]
 async fn an_encoding_not_asked_for_is_named() {
