@@ -82,17 +82,18 @@ impl Deadline {
         }
     }
 
-    /// Whether a wait of `delay` from now would end by the deadline (always,
-    /// without one): what [`sleep`](Self::sleep) checks.
+    /// Whether a wait of `delay` from now would end before the deadline
+    /// (always, without one): what [`sleep`](Self::sleep) checks. One that
+    /// ends at it does not: nothing starts then ([`check`](Self::check)).
     pub fn fits(&self, delay: Duration) -> bool {
         self.at.is_none_or(|(at, _)| {
             Instant::now()
                 .checked_add(delay)
-                .is_some_and(|end| end <= at)
+                .is_some_and(|end| end < at)
         })
     }
 
-    /// Sleeps `delay`, unless that would end past the deadline: then
+    /// Sleeps `delay`, unless that would end at or past the deadline: then
     /// returns at once (a wait that cannot finish in time is not started).
     pub async fn sleep(&self, delay: Duration) -> Result<(), Expired> {
         if let Some((_, timeout)) = self.at
@@ -170,6 +171,22 @@ mod tests {
         let far = Deadline::after(Some(longest / 2));
         assert!(far.instant().is_some());
         assert_eq!(far.bound(async { 7 }).await, Ok(7));
+    }
+
+    /// Nothing starts at the deadline (`check`): a wait that ends there
+    /// leaves no time for what it waited for, so it is refused like one
+    /// ending later (and a retry it was for takes nothing from the budget).
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_ending_at_the_deadline_is_refused() {
+        let deadline = Deadline::after(Some(Duration::from_secs(2)));
+        assert!(deadline.fits(Duration::from_millis(1999)));
+        assert!(!deadline.fits(Duration::from_secs(2)));
+        let started = Instant::now();
+        assert_eq!(
+            deadline.sleep(Duration::from_secs(2)).await,
+            Err(Expired(Duration::from_secs(2)))
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
