@@ -338,13 +338,14 @@ impl<G: Grant> TokenCache<G> {
         let fetched = match fetched {
             Err(Failed {
                 error,
-                by_deadline: true,
-                retry_at,
+                scope: Scope::CutOff,
+            }) => Err(error),
+            Err(Failed {
+                error,
+                scope: Scope::RetryRefused { at },
             }) => {
                 let fetched = Err(error);
-                if retry_at.is_some() {
-                    self.finished(&fetched, retry_at);
-                }
+                self.finished(&fetched, Some(at));
                 fetched
             }
             shared => {
@@ -486,14 +487,22 @@ impl<G: Grant> TokenCache<G> {
 /// request do not share ([`TokenCache::token_within`]).
 pub(crate) struct Failed {
     pub error: TokenError,
-    /// The call's deadline cut the request off, or refused a retry wait
-    /// the client's policy allowed: with more time, the request might have
-    /// succeeded.
-    pub by_deadline: bool,
-    /// When the refused retry would have been sent (after the server's
+    pub scope: Scope,
+}
+
+/// Whose a token request's failure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Any call would have got it (a refusal, a failure the client's retry
+    /// policy gives up on): the calls queued on the request get it too.
+    Shared,
+    /// The call's deadline cut the request off: with more time it might
+    /// have succeeded. The call's alone; nothing is recorded.
+    CutOff,
+    /// The call's deadline refused a retry wait the policy allowed; `at` is
+    /// when the retry would have been sent (after the server's
     /// `Retry-After`, or the policy's backoff): no call asks again before.
-    /// `None` for any other failure.
-    pub retry_at: Option<tokio::time::Instant>,
+    RetryRefused { at: tokio::time::Instant },
 }
 
 impl Failed {
@@ -501,8 +510,7 @@ impl Failed {
     fn shared(error: TokenError) -> Self {
         Failed {
             error,
-            by_deadline: false,
-            retry_at: None,
+            scope: Scope::Shared,
         }
     }
 }
@@ -516,7 +524,7 @@ const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 /// (one longer than [`RetryPolicy::max_retry_after`] is not waited out),
 /// else after the policy's backoff; never past `deadline`, which also
 /// bounds each attempt. A refusal (RFC 6749 §5.2) is returned at once.
-/// A failure says whether `deadline` shaped it ([`Failed::by_deadline`]).
+/// A failure says whether `deadline` shaped it ([`Scope`]).
 ///
 /// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
 /// response from any URL but `token_url` (a caller's client that follows
@@ -548,8 +556,7 @@ pub(crate) async fn request_token(
                 Err(_) => {
                     return Err(Failed {
                         error: deadline_passed(),
-                        by_deadline: true,
-                        retry_at: None,
+                        scope: Scope::CutOff,
                     });
                 }
             },
@@ -571,10 +578,11 @@ pub(crate) async fn request_token(
                 let in_time = deadline.is_none_or(|at| after.is_some_and(|after| after < at));
                 if !in_time {
                     // The policy would retry; this call's deadline cannot wait.
+                    // (An instant past the clock's end: nobody waits for it.)
+                    let scope = after.map_or(Scope::CutOff, |at| Scope::RetryRefused { at });
                     return Err(Failed {
                         error: without(error, &secrets),
-                        by_deadline: true,
-                        retry_at: after,
+                        scope,
                     });
                 }
                 tracing::debug!(?delay, %error, "retrying the token request");
@@ -864,16 +872,17 @@ mod tests {
             let url = format!("{}/oauth/token", server.uri());
             let start = tokio::time::Instant::now();
             let deadline = start + Duration::from_millis(300);
-            let Failed {
-                error: err,
-                by_deadline,
-                ..
-            } = request_token(&http, &url, &form, &patient, Some(deadline))
-                .await
-                .err()
-                .expect("no token before the deadline");
+            let Failed { error: err, scope } =
+                request_token(&http, &url, &form, &patient, Some(deadline))
+                    .await
+                    .err()
+                    .expect("no token before the deadline");
             assert!(matches!(err, TokenError::Unavailable { .. }), "{err:?}");
-            assert!(by_deadline, "the deadline, not the policy, ended it");
+            assert_ne!(
+                scope,
+                Scope::Shared,
+                "the deadline, not the policy, ended it"
+            );
             // Generous bounds: it stopped at the deadline, not after 50 tries.
             assert!(
                 start.elapsed() < Duration::from_secs(5),
