@@ -281,6 +281,17 @@ async fn a_rotated_refresh_token_survives_a_cancelled_call() {
             .respond_with(token("at-3", Some("rt-3")))
             .mount(&server)
             .await;
+        // The token the cancelled refresh fetched is used, then rejected,
+        // so the next refresh shows which refresh token the client holds.
+        Mock::given(method("PUT"))
+            .and(path("/partner/v1/dealers/connect"))
+            .and(header("authorization", "Bearer at-2"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .insert_header("www-authenticate", r#"Bearer error="invalid_token""#),
+            )
+            .mount(&server)
+            .await;
         Mock::given(method("PUT"))
             .and(path("/partner/v1/dealers/connect"))
             .and(header("authorization", "Bearer at-3"))
@@ -320,7 +331,9 @@ async fn a_rotated_refresh_token_survives_a_cancelled_call() {
             "the first call is cancelled mid-refresh"
         );
         // At once, with no pause: the next call waits for the cancelled
-        // refresh to finish and uses the token it rotated to.
+        // refresh to finish, sends the access token it fetched (at-2) and,
+        // when that is rejected, refreshes with the refresh token it
+        // rotated to (rt-2).
         let next = tokio::time::timeout(Duration::from_secs(10), connect())
             .await
             .unwrap();
@@ -339,6 +352,21 @@ async fn a_rotated_refresh_token_survives_a_cancelled_call() {
             .collect();
         assert_eq!(sent.len(), 2, "{sent:?}");
         assert!(sent[1].contains("refresh_token=rt-2"), "{sent:?}");
+        let bearers: Vec<String> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() != TOKEN)
+            .filter_map(|r| {
+                r.headers
+                    .get("authorization")?
+                    .to_str()
+                    .ok()
+                    .map(String::from)
+            })
+            .collect();
+        assert_eq!(bearers, ["Bearer at-2", "Bearer at-3"]);
         tokio::time::sleep(save_delay + Duration::from_millis(50)).await;
         assert_eq!(stored(&store).await, "rt-3");
     }
@@ -432,4 +460,35 @@ async fn queued_calls_heed_a_retry_after_the_fetching_call_could_not_wait_for() 
         started.elapsed()
     );
     assert_eq!(token_requests(&server).await, 2);
+}
+
+// Threat: the call that fetches a token is cancelled (its future dropped by
+// a `select!` or a timeout) while the token request is in flight. The
+// request finishes in its own task, but its token was cached only by the
+// dropped caller: every call queued behind it sent a token request again.
+#[tokio::test]
+async fn a_token_fetched_for_a_cancelled_call_serves_the_calls_queued_on_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(token("at-ok", None).set_delay(Duration::from_millis(400)))
+        .mount(&server)
+        .await;
+    sites_ok(&server, "at-ok").await;
+    let client = partner(&server, quick_retries());
+    let cancelled = tokio::time::timeout(Duration::from_millis(100), list_sites(&client));
+    let queued = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        list_sites(&client).await
+    };
+    let (cancelled, queued) = tokio::join!(cancelled, queued);
+    assert!(
+        cancelled.is_err(),
+        "the first call was cut off: {cancelled:?}"
+    );
+    assert_eq!(queued.unwrap(), 0);
+    assert_eq!(token_requests(&server).await, 1, "one token request in all");
+    // And the token stays cached for later calls.
+    assert_eq!(list_sites(&client).await.unwrap(), 0);
+    assert_eq!(token_requests(&server).await, 1);
 }

@@ -217,13 +217,22 @@ struct Latest {
 /// A cached token for one grant.
 pub(crate) struct TokenCache<G> {
     grant: G,
-    margin: Duration,
     retry: RetryPolicy,
-    current: Mutex<Option<Cached>>,
-    latest: Mutex<Latest>,
+    /// Shared with the token request's task, which caches the token and
+    /// records the outcome itself: a caller dropped mid-request loses
+    /// neither.
+    state: Arc<State>,
     /// Held from the check of the cache to the end of the token request
     /// (by the request's own task once it is sent).
     fetching: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What a [`TokenCache`] knows: the token, and how the latest request
+/// ended.
+struct State {
+    margin: Duration,
+    current: Mutex<Option<Cached>>,
+    latest: Mutex<Latest>,
 }
 
 /// The single-flight lock, held.
@@ -235,10 +244,12 @@ impl<G: Grant> TokenCache<G> {
     pub fn new(grant: G, margin: Duration, retry: RetryPolicy) -> Self {
         TokenCache {
             grant,
-            margin,
             retry,
-            current: Mutex::new(None),
-            latest: Mutex::new(Latest::default()),
+            state: Arc::new(State {
+                margin,
+                current: Mutex::new(None),
+                latest: Mutex::new(Latest::default()),
+            }),
             fetching: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -248,7 +259,7 @@ impl<G: Grant> TokenCache<G> {
     }
 
     fn valid(&self) -> Option<HeaderValue> {
-        let current = self.current.lock().ok()?;
+        let current = self.state.current.lock().ok()?;
         current
             .as_ref()
             .filter(|c| Instant::now() < c.refresh_at)
@@ -256,21 +267,7 @@ impl<G: Grant> TokenCache<G> {
     }
 
     fn generation(&self) -> u64 {
-        self.latest.lock().map(|l| l.generation).unwrap_or(0)
-    }
-
-    /// Records how a token request ended, for the tasks queued behind it
-    /// (and, with `not_before`, for every task until then).
-    fn finished(
-        &self,
-        outcome: &Result<HeaderValue, TokenError>,
-        not_before: Option<tokio::time::Instant>,
-    ) {
-        if let Ok(mut latest) = self.latest.lock() {
-            latest.generation += 1;
-            latest.outcome = Some(outcome.clone());
-            latest.not_before = not_before;
-        }
+        self.state.latest.lock().map(|l| l.generation).unwrap_or(0)
     }
 
     /// A valid token as its `Authorization` header, fetching one if needed:
@@ -304,7 +301,7 @@ impl<G: Grant> TokenCache<G> {
         if let Some(header) = self.valid() {
             return Ok(header);
         }
-        let not_before = match self.latest.lock() {
+        let not_before = match self.state.latest.lock() {
             Ok(latest) => match (&latest.outcome, latest.not_before) {
                 // A request finished while this task waited: its outcome.
                 (Some(outcome), None) if latest.generation != before => return outcome.clone(),
@@ -324,38 +321,22 @@ impl<G: Grant> TokenCache<G> {
             // The lock held: the tasks queued behind wait too.
             tokio::time::sleep_until(at).await;
         }
-        let (held, fetched) = match self.grant.form().await {
+        // The outcome is recorded before the lock is released, for the
+        // tasks queued on it (see above).
+        match self.grant.form().await {
             Ok(form) => {
-                let (held, fetched) = self
-                    .exchange_holding(single_flight, http, token_url, &form, deadline)
+                let (_held, fetched) = self
+                    .exchange_holding(single_flight, http, token_url, &form, deadline, true)
                     .await;
-                (held, fetched.map(|(h, _)| h))
+                fetched.map(|(header, _)| header).map_err(|f| f.error)
             }
-            Err(error) => (Some(single_flight), Err(Failed::shared(error))),
-        };
-        // Recorded before the lock is released, for the tasks queued on it,
-        // unless it is this call's alone (see above).
-        let fetched = match fetched {
-            Err(Failed {
-                error,
-                scope: Scope::CutOff,
-            }) => Err(error),
-            Err(Failed {
-                error,
-                scope: Scope::RetryRefused { at },
-            }) => {
-                let fetched = Err(error);
-                self.finished(&fetched, Some(at));
-                fetched
+            Err(error) => {
+                let failed = Failed::shared(error);
+                self.state.record(Err(&failed));
+                drop(single_flight);
+                Err(failed.error)
             }
-            shared => {
-                let shared = shared.map_err(|f| f.error);
-                self.finished(&shared, None);
-                shared
-            }
-        };
-        drop(held);
-        fetched
+        }
     }
 
     /// Fetches a token now, whatever the cache holds, and caches it;
@@ -369,7 +350,7 @@ impl<G: Grant> TokenCache<G> {
         let single_flight = self.lock().await;
         let form = self.grant.form().await?;
         let (_held, fetched) = self
-            .exchange_holding(single_flight, http, token_url, &form, None)
+            .exchange_holding(single_flight, http, token_url, &form, None, false)
             .await;
         fetched.map(|(_, i)| i).map_err(|f| f.error)
     }
@@ -385,17 +366,19 @@ impl<G: Grant> TokenCache<G> {
     ) -> Result<(HeaderValue, Issued), TokenError> {
         let single_flight = self.lock().await;
         let (_held, fetched) = self
-            .exchange_holding(single_flight, http, token_url, form, None)
+            .exchange_holding(single_flight, http, token_url, form, None, false)
             .await;
         fetched.map_err(|f| f.error)
     }
 
     /// [`exchange`](Self::exchange) with the single-flight lock held. The
-    /// request and the saving of a new refresh token run in a task of their
-    /// own that keeps the lock to its end, so dropping this future at any
-    /// await point loses no rotated refresh token, and the next request
-    /// waits for it to be saved. The lock comes back (`None` if the task
-    /// failed) with the outcome, once the token is cached.
+    /// request, the saving of a new refresh token, the caching of the
+    /// access token and (with `record`) the recording of the outcome for
+    /// the tasks queued on the lock run in a task of their own that keeps
+    /// the lock to its end, so dropping this future at any await point
+    /// loses no rotated refresh token and no access token, and the next
+    /// request waits for both. The lock comes back (`None` if the task
+    /// failed) with the outcome.
     async fn exchange_holding(
         &self,
         single_flight: Fetching,
@@ -403,9 +386,11 @@ impl<G: Grant> TokenCache<G> {
         token_url: &str,
         form: &Form,
         deadline: Option<tokio::time::Instant>,
+        record: bool,
     ) -> (Option<Fetching>, Result<(HeaderValue, Issued), Failed>) {
         let (http, token_url, form) = (http.clone(), token_url.to_owned(), form.clone());
         let (retry, store) = (self.retry, self.grant.store().cloned());
+        let state = Arc::clone(&self.state);
         let request = tokio::spawn(async move {
             let saved = async {
                 let body = request_token(&http, &token_url, &form, &retry, deadline).await?;
@@ -418,14 +403,16 @@ impl<G: Grant> TokenCache<G> {
                 }
                 Ok(body)
             };
-            let outcome = saved.await;
-            (single_flight, outcome)
+            let fetched = saved
+                .await
+                .and_then(|body| state.cache(body).map_err(Failed::shared));
+            if record {
+                state.record(fetched.as_ref().map(|(header, _)| header));
+            }
+            (single_flight, fetched)
         });
         match request.await {
-            Ok((held, outcome)) => (
-                Some(held),
-                outcome.and_then(|body| self.cache(body).map_err(Failed::shared)),
-            ),
+            Ok((held, fetched)) => (Some(held), fetched),
             Err(e) => {
                 let message = format!("the token request did not finish: {e}");
                 let error = TokenError::Unavailable {
@@ -434,11 +421,32 @@ impl<G: Grant> TokenCache<G> {
                     request_id: None,
                     source: None,
                 };
-                (None, Err(Failed::shared(error)))
+                let failed = Failed::shared(error);
+                if record {
+                    self.state.record(Err(&failed));
+                }
+                (None, Err(failed))
             }
         }
     }
 
+    /// Forgets the token sent as `used` if it is still the cached one (a
+    /// concurrent refresh may already have replaced it).
+    pub fn invalidate(&self, used: &HeaderValue) {
+        if let Ok(mut current) = self.state.current.lock()
+            && current.as_ref().is_some_and(|c| c.header == *used)
+        {
+            *current = None;
+        }
+    }
+
+    /// The grant this cache fetches with.
+    pub fn grant(&self) -> &G {
+        &self.grant
+    }
+}
+
+impl State {
     /// Caches the access token of `body`; it with its lifetime.
     fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
@@ -466,19 +474,31 @@ impl<G: Grant> TokenCache<G> {
         Ok((header, issued))
     }
 
-    /// Forgets the token sent as `used` if it is still the cached one (a
-    /// concurrent refresh may already have replaced it).
-    pub fn invalidate(&self, used: &HeaderValue) {
-        if let Ok(mut current) = self.current.lock()
-            && current.as_ref().is_some_and(|c| c.header == *used)
-        {
-            *current = None;
+    /// Records how a token request ended, for the tasks queued behind it
+    /// (the rule: [`TokenCache::token_within`]): a failure shaped by the
+    /// fetching call's deadline is not shared, but a retry wait it refused
+    /// holds for every task until its time.
+    fn record(&self, fetched: Result<&HeaderValue, &Failed>) {
+        let (outcome, not_before) = match fetched {
+            Ok(header) => (Ok(header.clone()), None),
+            Err(Failed {
+                scope: Scope::CutOff,
+                ..
+            }) => return,
+            Err(Failed {
+                error,
+                scope: Scope::RetryRefused { at },
+            }) => (Err(error.clone()), Some(*at)),
+            Err(Failed {
+                error,
+                scope: Scope::Shared,
+            }) => (Err(error.clone()), None),
+        };
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.generation += 1;
+            latest.outcome = Some(outcome);
+            latest.not_before = not_before;
         }
-    }
-
-    /// The grant this cache fetches with.
-    pub fn grant(&self) -> &G {
-        &self.grant
     }
 }
 
