@@ -19,7 +19,6 @@ pub(crate) use crate::response::ResponseValue;
 use crate::Client;
 use crate::auth::Credentials;
 use crate::operations::Operation;
-use crate::pipeline::attempt::Reply;
 #[allow(unused_imports)] // `empty`: for an operation without a success body
 pub(crate) use crate::pipeline::decode::{empty, invalid_request, success, unexpected};
 use crate::pipeline::intercept::Interceptor;
@@ -133,15 +132,15 @@ impl Runtime {
 /// [`pipeline`](crate::pipeline). An error status comes back as its
 /// classified [`Error`].
 ///
-/// The pipeline's state (every stage's future, several KiB) lives in one
-/// heap allocation, as reqwest's own request future does: the future a
+/// The pipeline's state lives on the heap, as reqwest's own request future
+/// does ([`pipeline::Sending`](crate::pipeline::Sending)): the future a
 /// builder's `send()` returns stays small, so moving it (into `join_all`,
-/// a spawned task, a stream) copies a pointer, not the pipeline.
-pub(crate) async fn send(
-    client: &Client,
+/// a spawned task, a stream) copies little.
+pub(crate) fn send<'a>(
+    client: &'a Client,
     request: Request,
-    op: &Operation,
-    options: &RequestOptions,
-) -> Result<Reply> {
-    Box::pin(crate::pipeline::send(client, request, op, options)).await
+    op: &'a Operation,
+    options: &'a RequestOptions,
+) -> crate::pipeline::Sending<'a> {
+    crate::pipeline::send(client, request, op, options)
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Request, Response, StatusCode};
 
-use crate::body::{read_capped, read_prefix, without_bom};
+use crate::body::{read_capped, read_prefix, read_whole, without_bom};
 use crate::error::{Error, Result};
 use crate::operations::Operation;
 
@@ -84,35 +84,32 @@ pub(crate) fn read_reply(
     op: &Operation,
     limit: usize,
     sent: Option<HeaderValue>,
-) -> impl Future<Output = Result<Reply>> {
+) -> impl Future<Output = Result<Reply>> + use<> {
+    let operation = op.id;
     async move {
         let status = response.status();
-        // A declared length within the limit is enforced by the HTTP layer:
-        // let reqwest collect the body without an extra copy.
-        if response.content_length().is_some_and(|n| n <= limit as u64) {
-            let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(Error::transport)?;
-            return Ok(Reply {
-                status,
-                headers,
-                body: without_bom(body),
-                sent,
-                attempts: 1,
-            });
-        }
-        let body = read_capped(&mut response, limit)
-            .await
-            .map_err(Error::transport)?
-            .ok_or(Error::ResponseTooLarge {
-                operation: op.id,
-                status,
-                limit,
-                attempts: 1,
-            })?;
+        let body = match response.content_length() {
+            // A declared length within the limit is enforced by the HTTP
+            // layer: the body as it came, without the cap's copy.
+            Some(length) if length <= limit as u64 => read_whole(&mut response, length)
+                .await
+                .map_err(Error::transport)?,
+            _ => Bytes::from(
+                read_capped(&mut response, limit)
+                    .await
+                    .map_err(Error::transport)?
+                    .ok_or(Error::ResponseTooLarge {
+                        operation,
+                        status,
+                        limit,
+                        attempts: 1,
+                    })?,
+            ),
+        };
         Ok(Reply {
             status,
             headers: std::mem::take(response.headers_mut()),
-            body: without_bom(Bytes::from(body)),
+            body: without_bom(body),
             sent,
             attempts: 1,
         })
