@@ -241,7 +241,7 @@ impl<G: Grant> TokenCache<G> {
         Arc::clone(&self.fetching).lock_owned().await
     }
 
-    fn valid(&self) -> Option<HeaderValue> {
+    pub(crate) fn valid(&self) -> Option<HeaderValue> {
         let current = self.current.lock().ok()?;
         current
             .as_ref()
@@ -384,7 +384,7 @@ impl<G: Grant> TokenCache<G> {
     }
 
     /// Caches the access token of `body`; it with its lifetime.
-    fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
+    pub(crate) fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
             TokenError::Malformed {
                 path: Some("access_token".to_string()),

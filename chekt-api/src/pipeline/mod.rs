@@ -36,7 +36,6 @@ pub(crate) mod options;
 pub(crate) mod raw;
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -47,7 +46,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::Client;
-use crate::auth::{Credential, CredentialsProvider};
+use crate::auth::{Authorization, Authorized};
 use crate::body::unsupported_encoding;
 use crate::error::{Error, Result};
 use crate::operations::{Operation, TRACE_HEADER};
@@ -210,21 +209,19 @@ fn expired(Expired(timeout): Expired) -> Error {
 impl Call<'_> {
     /// Picks the credential for the call and sets it on `request`, under
     /// the deadline (a token fetch included).
-    async fn authorize(
-        &self,
-        request: &mut Request,
-    ) -> Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
+    async fn authorize(&self, request: &mut Request) -> Result<Option<Authorized>> {
         let inner = &self.client.inner.inner;
-        let auth = self
-            .deadline
-            .start(inner.credentials.authorize(
-                self.op,
-                &self.client.client,
-                &inner.token_url,
-                self.deadline.instant(),
-            ))
-            .await
-            .map_err(expired)?;
+        // Nothing is asked once the deadline has passed.
+        self.deadline.check().map_err(expired)?;
+        let auth = match inner.credentials.authorize(
+            self.op,
+            &self.client.client,
+            &inner.token_url,
+            self.deadline.instant(),
+        ) {
+            Authorization::Ready(auth) => auth,
+            Authorization::Fetch(fetch) => self.deadline.start(fetch).await.map_err(expired)?,
+        };
         if auth.is_err() {
             // The token request runs in a task of its own under the same
             // deadline, whose timer may fire before the call's: a failure
