@@ -95,10 +95,13 @@ pub(crate) fn send<'a>(
 )]
 fn call<'a>(
     client: &'a Client,
-    mut request: Request,
+    request: Request,
     op: &'a Operation,
     options: &'a RequestOptions,
 ) -> impl Future<Output = Result<Reply>> + Send + 'a {
+    // Taken by the attempt that sends it (`Call::next_try`); an `Option`
+    // from here on, so the state holds one request, not two.
+    let mut request = Some(request);
     async move {
         let defaults = &client.inner.inner.defaults;
         // Boxed: both set is rare, and a merged copy in the state would
@@ -119,19 +122,21 @@ fn call<'a>(
                 options::OWNED_HEADERS.join(", ")
             )));
         }
-        let headers = request.headers_mut();
-        for (name, value) in &options.headers {
-            headers.append(name, value.clone());
+        if let Some(request) = request.as_mut() {
+            let headers = request.headers_mut();
+            for (name, value) in &options.headers {
+                headers.append(name, value.clone());
+            }
+            ensure_trace_id(request, op);
         }
-        ensure_trace_id(&mut request, op);
         let span = tracing::info_span!(
             "chekt.request",
             operation = op.id,
             http.request.method = op.method.as_str(),
             url.template = op.path,
             trace_id = request
-                .headers()
-                .get(&TRACE)
+                .as_ref()
+                .and_then(|r| r.headers().get(&TRACE))
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or(""),
             http.response.status_code = Empty,
@@ -209,7 +214,7 @@ fn expired(Expired(timeout): Expired) -> Error {
 impl Call<'_> {
     /// Picks the credential for the call and sets it on `request`, under
     /// the deadline (a token fetch included).
-    async fn authorize(&self, request: &mut Request) -> Result<Option<Authorized>> {
+    async fn authorize(&self, request: Option<&mut Request>) -> Result<Option<Authorized>> {
         let inner = &self.client.inner.inner;
         // Nothing is asked once the deadline has passed.
         self.deadline.check().map_err(expired)?;
@@ -229,7 +234,7 @@ impl Call<'_> {
             self.deadline.check().map_err(expired)?;
         }
         let auth = auth?;
-        if let Some((_, credential)) = &auth {
+        if let (Some((_, credential)), Some(request)) = (&auth, request) {
             request
                 .headers_mut()
                 .insert(reqwest::header::AUTHORIZATION, credential.header.clone());
@@ -359,15 +364,15 @@ impl Call<'_> {
 
     /// Stages 2 to 7, attempt after attempt.
     ///
-    /// `request` is the call's: each attempt sends a copy, or, when its
-    /// body is a stream, the request itself.
-    async fn run(&self, request: &mut Request) -> Result<Reply> {
+    /// `request` is the call's: each attempt sends it and leaves a copy
+    /// for the next one ([`Call::next_try`]).
+    async fn run(&self, request: &mut Option<Request>) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
         let max_attempts = self.policy().max_attempts;
         let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
-        let mut auth = self.authorize(request).await?;
+        let mut auth = self.authorize(request.as_mut()).await?;
         // One extra attempt for a token the server no longer accepts.
         let mut refreshed = false;
         loop {
@@ -383,10 +388,18 @@ impl Call<'_> {
             };
             let attempt_span = self.attempt_span(attempt);
             let repeatable;
+            // Whether another attempt could follow this one: a retry, or
+            // once a renewable token the server rejects.
+            let renewable = !refreshed && auth.as_ref().is_some_and(|(_, c)| c.renewable);
+            let last = retries_used >= max_attempts && !renewable;
             let executed = {
-                // Scoped so the attempt's copy is not kept in the state
+                // Scoped so the attempt's request is not kept in the state
                 // while it is sent.
-                let (this_try, can_repeat) = self.next_try(request);
+                let Some((this_try, can_repeat)) = self.next_try(request, last) else {
+                    // Not reached: an attempt follows only one that kept a
+                    // copy (`repeatable`).
+                    return Err(Error::invalid("the request was sent already"));
+                };
                 repeatable = can_repeat;
                 self.execute(this_try, &info, &attempt_span)?
             };
@@ -465,7 +478,7 @@ impl Call<'_> {
                     {
                         provider.invalidate(rejected);
                         refreshed = true;
-                        auth = self.authorize(request).await?;
+                        auth = self.authorize(request.as_mut()).await?;
                         tracing::debug!("token rejected; retrying once with a fresh token");
                         continue;
                     }
@@ -490,21 +503,24 @@ impl Call<'_> {
         }
     }
 
-    /// The request for the next attempt, and whether `request` stays for
-    /// another: a copy (with the attempt's own timeout), or, for a
-    /// streaming body, which cannot be repeated, `request` itself.
-    fn next_try(&self, request: &mut Request) -> (Request, bool) {
-        let (mut this_try, repeatable) = match duplicate(request) {
-            Some(copy) => (copy, true),
-            None => {
-                let placeholder = Request::new(request.method().clone(), request.url().clone());
-                (std::mem::replace(request, placeholder), false)
-            }
-        };
+    /// The request for the next attempt (with the attempt's own timeout),
+    /// and whether another can follow it: `request` itself, leaving a copy
+    /// in its place for the next attempt, unless this one is the `last`
+    /// possible or its body is a stream, which cannot be repeated. `None`
+    /// when `request` was sent already.
+    ///
+    /// The copy is made only when it may be used, and from a clone of the
+    /// header map (no header is hashed again); the request sent is the one
+    /// the builder made.
+    fn next_try(&self, request: &mut Option<Request>, last: bool) -> Option<(Request, bool)> {
+        let mut this_try = request.take()?;
+        if !last {
+            *request = duplicate(&this_try);
+        }
         if let Some(limit) = self.options.attempt_timeout {
             *this_try.timeout_mut() = Some(limit);
         }
-        (this_try, repeatable)
+        Some((this_try, request.is_some()))
     }
 }
 
@@ -584,10 +600,53 @@ mod tests {
             span: &span,
             attempts: &attempts,
         };
-        let mut request = request()?;
+        let mut request = Some(request()?);
         let stages = call.run(&mut request);
         let inner = size_of_val(&stages);
         assert!(inner <= SMALL, "the stages' block is {inner} bytes");
+        Ok(())
+    }
+
+    /// An attempt sends the call's request itself; a copy is made only
+    /// when another attempt could follow (and carries the same headers).
+    #[test]
+    fn only_an_attempt_that_may_be_repeated_leaves_a_copy()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .bearer_token("t")
+            .build()?;
+        let options = RequestOptions::new().attempt_timeout(Duration::from_secs(2));
+        let (span, attempts) = (tracing::Span::none(), AtomicU32::new(0));
+        let call = Call {
+            client: &client,
+            op: &LIST_SITES,
+            options: &options,
+            deadline: Deadline::after(None),
+            span: &span,
+            attempts: &attempts,
+        };
+        let original = client
+            .client
+            .get("http://127.0.0.1:9/partner/v1/dealers/42/sites")
+            .header("x-partner-trace-id", "trace-1")
+            .build()?;
+        let url = original.url().clone();
+        let headers = original.headers().clone();
+
+        let mut request = Some(original);
+        let (sent, repeatable) = call.next_try(&mut request, false).ok_or("a request")?;
+        assert!(repeatable);
+        assert_eq!(sent.timeout(), Some(&Duration::from_secs(2)));
+        let copy = request.as_ref().ok_or("a copy for the next attempt")?;
+        assert_eq!((copy.url(), copy.headers()), (&url, &headers));
+        assert_eq!(copy.timeout(), None, "the attempt's timeout is its own");
+
+        let (last, repeatable) = call.next_try(&mut request, true).ok_or("the copy")?;
+        assert!(!repeatable);
+        assert!(request.is_none(), "no copy after the last attempt");
+        assert_eq!((last.url(), last.headers()), (&url, &headers));
+        assert!(call.next_try(&mut request, false).is_none());
         Ok(())
     }
 }
