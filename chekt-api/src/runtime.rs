@@ -118,7 +118,14 @@ impl Runtime {
         self.inner.last_rate_limit.lock().ok().and_then(|g| *g)
     }
 
+    /// Records the rate-limit window a response reports. A response
+    /// without `X-RateLimit-*` headers (most) costs one pass over its
+    /// header names: no clock read, no lookups, no lock taken (a lock is a
+    /// write to memory every call shares).
     pub(crate) fn observe(&self, headers: &HeaderMap) {
+        if !crate::rate_limit::reports_window(headers) {
+            return;
+        }
         if let (Some(rl), Ok(mut last)) = (
             RateLimit::from_headers(headers),
             self.inner.last_rate_limit.lock(),
