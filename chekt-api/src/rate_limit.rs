@@ -188,6 +188,18 @@ impl RateLimit {
     }
 }
 
+/// Whether `headers` has any `X-RateLimit-*` header (what
+/// [`RateLimit::from_headers`] reads): one pass over the names, no hashing.
+pub(crate) fn reports_window(headers: &HeaderMap) -> bool {
+    headers
+        .keys()
+        .any(|name| name.as_str().starts_with(RATE_LIMIT_PREFIX))
+}
+
+/// What every header [`RateLimit::from_headers`] reads starts with (header
+/// names are lower case).
+const RATE_LIMIT_PREFIX: &str = "x-ratelimit-";
+
 /// `Retry-After` as a delay (RFC 9110 §10.2.3); `None` when absent or
 /// unreadable. Delta-seconds may carry a sign or a fraction (`"1.5"`), and
 /// a negative one is zero; an HTTP date is measured against the response's
@@ -424,6 +436,25 @@ mod tests {
         assert_eq!(RateLimit::from_headers(&headers(&[])), None);
         let garbage = RateLimit::from_headers(&headers(&[("x-ratelimit-limit", "lots")]));
         assert_eq!(garbage, None);
+    }
+
+    #[test]
+    fn only_rate_limit_headers_report_a_window() {
+        assert!(!reports_window(&headers(&[])));
+        assert!(!reports_window(&headers(&[
+            ("content-type", "application/json"),
+            ("retry-after", "5"),
+            ("x-ratelimit", "1"),
+        ])));
+        for name in [
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ] {
+            let reported = headers(&[("date", "Sun, 06 Nov 1994 08:49:37 GMT"), (name, "7")]);
+            assert!(reports_window(&reported), "{name}");
+            assert!(RateLimit::from_headers(&reported).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -19,7 +19,6 @@ pub(crate) use crate::response::ResponseValue;
 use crate::Client;
 use crate::auth::Credentials;
 use crate::operations::Operation;
-use crate::pipeline::attempt::Reply;
 #[allow(unused_imports)] // `empty`: for an operation without a success body
 pub(crate) use crate::pipeline::decode::{empty, invalid_request, success, unexpected};
 use crate::pipeline::intercept::Interceptor;
@@ -119,7 +118,14 @@ impl Runtime {
         self.inner.last_rate_limit.lock().ok().and_then(|g| *g)
     }
 
+    /// Records the rate-limit window a response reports. A response
+    /// without `X-RateLimit-*` headers (most) costs one pass over its
+    /// header names: no clock read, no lookups, no lock taken (a lock is a
+    /// write to memory every call shares).
     pub(crate) fn observe(&self, headers: &HeaderMap) {
+        if !crate::rate_limit::reports_window(headers) {
+            return;
+        }
         if let (Some(rl), Ok(mut last)) = (
             RateLimit::from_headers(headers),
             self.inner.last_rate_limit.lock(),
@@ -133,15 +139,15 @@ impl Runtime {
 /// [`pipeline`](crate::pipeline). An error status comes back as its
 /// classified [`Error`].
 ///
-/// The pipeline's state (every stage's future, several KiB) lives in one
-/// heap allocation, as reqwest's own request future does: the future a
+/// The pipeline's state lives on the heap, as reqwest's own request future
+/// does ([`pipeline::Sending`](crate::pipeline::Sending)): the future a
 /// builder's `send()` returns stays small, so moving it (into `join_all`,
-/// a spawned task, a stream) copies a pointer, not the pipeline.
-pub(crate) async fn send(
-    client: &Client,
+/// a spawned task, a stream) copies little.
+pub(crate) fn send<'a>(
+    client: &'a Client,
     request: Request,
-    op: &Operation,
-    options: &RequestOptions,
-) -> Result<Reply> {
-    Box::pin(crate::pipeline::send(client, request, op, options)).await
+    op: &'a Operation,
+    options: &'a RequestOptions,
+) -> crate::pipeline::Sending<'a> {
+    crate::pipeline::send(client, request, op, options)
 }

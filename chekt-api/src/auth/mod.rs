@@ -57,15 +57,18 @@ impl Credentials {
     /// The provider and credential for `op` (`None` when it needs none):
     /// the first provider serving a scheme it accepts, in the spec's order,
     /// else one of [`Schemes::Any`].
-    pub async fn authorize(
-        &self,
-        op: &Operation,
-        http: &reqwest::Client,
-        token_url: &str,
+    ///
+    /// Settled at once when the provider has a credential ready
+    /// ([`CredentialsProvider::credential_now`]); otherwise its fetch.
+    pub fn authorize<'a>(
+        &'a self,
+        op: &'a Operation,
+        http: &'a reqwest::Client,
+        token_url: &'a str,
         deadline: Option<tokio::time::Instant>,
-    ) -> crate::Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
+    ) -> Authorization<'a> {
         if op.security.is_empty() {
-            return Ok(None);
+            return Authorization::Ready(Ok(None));
         }
         let specific = op.security.iter().flat_map(|alt| alt.iter()).find_map(|r| {
             self.providers
@@ -80,7 +83,7 @@ impl Credentials {
                 .map(|p| (p, None, &[][..]))
         });
         let Some((provider, scheme, scopes)) = chosen else {
-            return Err(missing(op));
+            return Authorization::Ready(Err(missing(op)));
         };
         let request = CredentialRequest {
             operation: op.id,
@@ -90,9 +93,26 @@ impl Credentials {
             token_url,
             deadline,
         };
-        let credential = provider.credential(&request).await?;
-        Ok(Some((provider.clone(), credential)))
+        if let Some(credential) = provider.credential_now(&request) {
+            return Authorization::Ready(Ok(Some((provider.clone(), credential))));
+        }
+        Authorization::Fetch(Box::pin(async move {
+            let credential = provider.credential(&request).await?;
+            Ok(Some((provider.clone(), credential)))
+        }))
     }
+}
+
+/// A provider and the credential it gave.
+pub(crate) type Authorized = (Arc<dyn CredentialsProvider>, Credential);
+
+/// How [`Credentials::authorize`] settles a call's credential.
+pub(crate) enum Authorization<'a> {
+    /// At once: none needed, one a provider had ready, or an error.
+    Ready(crate::Result<Option<Authorized>>),
+    /// The provider's fetch (e.g. a token request), to await under the
+    /// call's deadline.
+    Fetch(futures::future::BoxFuture<'a, crate::Result<Option<Authorized>>>),
 }
 
 fn missing(op: &Operation) -> crate::Error {

@@ -139,6 +139,41 @@ pub trait CredentialsProvider: Send + Sync + 'static {
     /// The schemes it serves.
     fn schemes(&self) -> Schemes;
 
+    /// A credential for `request` at once, when one is ready without
+    /// waiting (a static one, or a cached token still valid); `None` (the
+    /// default) when getting one may wait (a token request, a lock held
+    /// across a fetch). Asked first, for every call: when it returns
+    /// `Some`, [`credential`](Self::credential) is not called, so the call
+    /// skips a boxed future. It must be cheap, never block, and agree with
+    /// `credential` (the same credential it would give now).
+    ///
+    /// ```
+    /// use chekt_api::auth::{BearerToken, Credential, CredentialRequest, CredentialsProvider, Schemes};
+    /// use futures::future::BoxFuture;
+    ///
+    /// /// A fixed token, handed out without a future.
+    /// struct Fixed(Credential);
+    ///
+    /// impl CredentialsProvider for Fixed {
+    ///     fn schemes(&self) -> Schemes {
+    ///         Schemes::Any
+    ///     }
+    ///
+    ///     fn credential_now(&self, _: &CredentialRequest<'_>) -> Option<Credential> {
+    ///         Some(self.0.clone())
+    ///     }
+    ///
+    ///     fn credential<'a>(&'a self, _: &'a CredentialRequest<'a>) -> BoxFuture<'a, chekt_api::Result<Credential>> {
+    ///         Box::pin(std::future::ready(Ok(self.0.clone())))
+    ///     }
+    /// }
+    /// # let _ = Fixed;
+    /// ```
+    fn credential_now(&self, request: &CredentialRequest<'_>) -> Option<Credential> {
+        let _ = request;
+        None
+    }
+
     /// A credential for `request`. An error ends the call (nothing sent).
     fn credential<'a>(
         &'a self,
@@ -156,6 +191,10 @@ pub trait CredentialsProvider: Send + Sync + 'static {
 impl<P: CredentialsProvider + ?Sized> CredentialsProvider for std::sync::Arc<P> {
     fn schemes(&self) -> Schemes {
         (**self).schemes()
+    }
+
+    fn credential_now(&self, request: &CredentialRequest<'_>) -> Option<Credential> {
+        (**self).credential_now(request)
     }
 
     fn credential<'a>(
@@ -195,6 +234,10 @@ impl CredentialsProvider for BearerToken {
         Schemes::Any
     }
 
+    fn credential_now(&self, _: &CredentialRequest<'_>) -> Option<Credential> {
+        Some(self.0.clone())
+    }
+
     fn credential<'a>(
         &'a self,
         _: &'a CredentialRequest<'a>,
@@ -206,6 +249,10 @@ impl CredentialsProvider for BearerToken {
 impl CredentialsProvider for super::ApiKey {
     fn schemes(&self) -> Schemes {
         Schemes::Only(&[Scheme::ApiKey])
+    }
+
+    fn credential_now(&self, _: &CredentialRequest<'_>) -> Option<Credential> {
+        Some(Credential::header(self.header().clone()))
     }
 
     fn credential<'a>(
@@ -223,6 +270,14 @@ impl CredentialsProvider for super::ApiKey {
 impl<G: super::token::Grant + 'static> CredentialsProvider for super::token::TokenCache<G> {
     fn schemes(&self) -> Schemes {
         Schemes::Only(G::SCHEMES)
+    }
+
+    /// The cached token while it is valid (not yet due for refresh).
+    fn credential_now(&self, _: &CredentialRequest<'_>) -> Option<Credential> {
+        self.valid().map(|header| Credential {
+            header,
+            renewable: true,
+        })
     }
 
     fn credential<'a>(
@@ -249,4 +304,62 @@ async fn cached<G: super::token::Grant>(
         header,
         renewable: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::auth::token::{ClientCredentials, TokenBody, TokenCache};
+    use crate::retry::RetryPolicy;
+
+    /// What the pipeline asks a provider first (`credential_now`).
+    fn now<P: CredentialsProvider>(provider: &P) -> Option<Credential> {
+        let http = reqwest::Client::new();
+        let request = CredentialRequest {
+            operation: "listSites",
+            scheme: None,
+            scopes: &[],
+            http: &http,
+            token_url: "http://127.0.0.1:9/oauth/token",
+            deadline: None,
+        };
+        provider.credential_now(&request)
+    }
+
+    /// The built-in providers hand out a credential they hold without a
+    /// boxed future (the pipeline's fast path): a static bearer token, an
+    /// API key, a cached token still valid; an empty cache waits for a fetch.
+    #[test]
+    fn built_in_providers_have_their_credential_ready()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let bearer = BearerToken::new("static").ok_or("a valid token")?;
+        let ready = now(&bearer).ok_or("a bearer token is ready")?;
+        assert_eq!(ready.header_value(), "Bearer static");
+        assert!(!ready.renewable);
+        assert!(
+            now(&std::sync::Arc::new(bearer)).is_some(),
+            "through an Arc"
+        );
+
+        let key = crate::auth::ApiKey::new("chekt_test_8h2j3kfm2918sndljabcdefgh")?;
+        let ready = now(&key).ok_or("an API key is ready")?;
+        assert_eq!(ready.header_value(), key.header());
+
+        let grant = ClientCredentials {
+            client_id: "id".into(),
+            client_secret: "secret".to_string().into(),
+            scope: None,
+        };
+        let cache = TokenCache::new(grant, Duration::from_secs(60), RetryPolicy::none());
+        assert!(now(&cache).is_none(), "nothing cached: a fetch");
+        let body: TokenBody =
+            serde_json::from_str(r#"{"access_token": "cached", "expires_in": 3600}"#)?;
+        cache.cache(body)?;
+        let ready = now(&cache).ok_or("a valid cached token is ready")?;
+        assert_eq!(ready.header_value(), "Bearer cached");
+        assert!(ready.renewable);
+        Ok(())
+    }
 }

@@ -258,7 +258,7 @@ impl<G: Grant> TokenCache<G> {
         Arc::clone(&self.fetching).lock_owned().await
     }
 
-    fn valid(&self) -> Option<HeaderValue> {
+    pub(crate) fn valid(&self) -> Option<HeaderValue> {
         let current = self.state.current.lock().ok()?;
         current
             .as_ref()
@@ -430,6 +430,12 @@ impl<G: Grant> TokenCache<G> {
         }
     }
 
+    /// Caches the access token of `body` as a token request would.
+    #[cfg(test)]
+    pub(crate) fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
+        self.state.cache(body)
+    }
+
     /// Forgets the token sent as `used` if it is still the cached one (a
     /// concurrent refresh may already have replaced it).
     pub fn invalidate(&self, used: &HeaderValue) {
@@ -448,7 +454,7 @@ impl<G: Grant> TokenCache<G> {
 
 impl State {
     /// Caches the access token of `body`; it with its lifetime.
-    fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
+    pub(crate) fn cache(&self, body: TokenBody) -> Result<(HeaderValue, Issued), TokenError> {
         let header = super::bearer(body.access_token.expose_secret()).ok_or_else(|| {
             TokenError::Malformed {
                 path: Some("access_token".to_string()),

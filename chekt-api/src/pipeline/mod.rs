@@ -35,17 +35,18 @@ pub(crate) mod intercept;
 pub(crate) mod options;
 pub(crate) mod raw;
 
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
+use futures::future::Either;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Request, StatusCode};
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::Client;
-use crate::auth::{Credential, CredentialsProvider};
+use crate::auth::{Authorization, Authorized};
 use crate::body::unsupported_encoding;
 use crate::error::{Error, Result};
 use crate::operations::{Operation, TRACE_HEADER};
@@ -59,34 +60,60 @@ pub use options::RequestOptions;
 /// [`TRACE_HEADER`] as a header name, parsed once.
 static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 
+/// The pipeline's future for one call, already boxed: every caller (the
+/// generated builders through [`crate::runtime::send`],
+/// [`RawRequest`](crate::RawRequest)) awaits it as is, so a builder's
+/// `send()` future holds a pointer, not the pipeline, and no caller boxes it
+/// again.
+pub(crate) type Sending<'a> = Pin<Box<dyn Future<Output = Result<Reply>> + Send + 'a>>;
+
 /// Sends `request` for `op` with the call's `options`: every stage of the
 /// module docs. An error status comes back as its classified [`Error`],
 /// with [`Error::attempts`] set.
 ///
-/// Not an `async fn`: that would hold `request` twice in its state (the
-/// argument and the local it is moved into). The request lives here once;
-/// the stages borrow it.
+/// Two heap blocks of at most 1 KiB each (`tests::a_call_fits_two_small_blocks`):
+/// this call's state (the request, the options, the span), and the stages'
+/// state ([`Call::run`]). Blocks that small come from the allocator's
+/// per-thread cache; one block of both (2 KiB) took the allocator's slow
+/// path on every call, beside the 1.8 KiB block reqwest allocates per
+/// request.
+pub(crate) fn send<'a>(
+    client: &'a Client,
+    request: Request,
+    op: &'a Operation,
+    options: &'a RequestOptions,
+) -> Sending<'a> {
+    Box::pin(call(client, request, op, options))
+}
+
+/// [`send`]'s future. Not an `async fn`: that would hold `request` twice in
+/// its state (the argument and the local it is moved into). The request
+/// lives here once; the stages borrow it.
 #[allow(
     clippy::manual_async_fn,
     reason = "an async fn would hold its arguments twice in its state"
 )]
-pub(crate) fn send(
-    client: &Client,
-    mut request: Request,
-    op: &Operation,
-    options: &RequestOptions,
-) -> impl Future<Output = Result<Reply>> {
+fn call<'a>(
+    client: &'a Client,
+    request: Request,
+    op: &'a Operation,
+    options: &'a RequestOptions,
+) -> impl Future<Output = Result<Reply>> + Send + 'a {
+    // Taken by the attempt that sends it (`Call::next_try`); an `Option`
+    // from here on, so the state holds one request, not two.
+    let mut request = Some(request);
     async move {
         let defaults = &client.inner.inner.defaults;
-        let merged;
+        // Boxed: both set is rare, and a merged copy in the state would
+        // grow every call's.
+        let mut merged: Option<Box<RequestOptions>> = None;
         let options = if options.is_empty() {
             defaults
         } else if defaults.is_empty() {
             // Nothing to merge: no copy of the call's headers.
             options
         } else {
-            merged = options.over(defaults);
-            &merged
+            &**merged.insert(Box::new(options.over(defaults)))
         };
         if let Some(name) = options.owned_header() {
             return Err(Error::invalid(format!(
@@ -95,19 +122,21 @@ pub(crate) fn send(
                 options::OWNED_HEADERS.join(", ")
             )));
         }
-        let headers = request.headers_mut();
-        for (name, value) in &options.headers {
-            headers.append(name, value.clone());
+        if let Some(request) = request.as_mut() {
+            let headers = request.headers_mut();
+            for (name, value) in &options.headers {
+                headers.append(name, value.clone());
+            }
+            ensure_trace_id(request, op);
         }
-        ensure_trace_id(&mut request, op);
         let span = tracing::info_span!(
             "chekt.request",
             operation = op.id,
             http.request.method = op.method.as_str(),
             url.template = op.path,
             trace_id = request
-                .headers()
-                .get(&TRACE)
+                .as_ref()
+                .and_then(|r| r.headers().get(&TRACE))
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or(""),
             http.response.status_code = Empty,
@@ -123,15 +152,15 @@ pub(crate) fn send(
             span: &span,
             attempts: &attempts,
         };
-        // One timer bounds the whole call; the stages only check it has not
-        // passed before they start. The pipeline's future is kilobytes: the
-        // common case (no deadline, nobody listening to the span) awaits it
-        // without a wrapper to move it into.
+        // The stages' state in a block of its own (see `send`). One timer
+        // bounds the whole call; the stages only check it has not passed
+        // before they start.
+        let run = Box::pin(call.run(&mut request));
         let result = match (call.deadline.instant(), span.is_disabled()) {
-            (None, true) => call.run(&mut request).await,
-            (None, false) => call.run(&mut request).instrument(span.clone()).await,
+            (None, true) => run.await,
+            (None, false) => run.instrument(span.clone()).await,
             (Some(_), disabled) => {
-                let bounded = call.deadline.bound(call.run(&mut request));
+                let bounded = call.deadline.bound(run);
                 let bounded = if disabled {
                     bounded.await
                 } else {
@@ -185,21 +214,19 @@ fn expired(Expired(timeout): Expired) -> Error {
 impl Call<'_> {
     /// Picks the credential for the call and sets it on `request`, under
     /// the deadline (a token fetch included).
-    async fn authorize(
-        &self,
-        request: &mut Request,
-    ) -> Result<Option<(Arc<dyn CredentialsProvider>, Credential)>> {
+    async fn authorize(&self, request: Option<&mut Request>) -> Result<Option<Authorized>> {
         let inner = &self.client.inner.inner;
-        let auth = self
-            .deadline
-            .start(inner.credentials.authorize(
-                self.op,
-                &self.client.client,
-                &inner.token_url,
-                self.deadline.instant(),
-            ))
-            .await
-            .map_err(expired)?;
+        // Nothing is asked once the deadline has passed.
+        self.deadline.check().map_err(expired)?;
+        let auth = match inner.credentials.authorize(
+            self.op,
+            &self.client.client,
+            &inner.token_url,
+            self.deadline.instant(),
+        ) {
+            Authorization::Ready(auth) => auth,
+            Authorization::Fetch(fetch) => self.deadline.start(fetch).await.map_err(expired)?,
+        };
         if auth.is_err() {
             // The token request runs in a task of its own under the same
             // deadline, whose timer may fire before the call's: a failure
@@ -207,7 +234,7 @@ impl Call<'_> {
             self.deadline.check().map_err(expired)?;
         }
         let auth = auth?;
-        if let Some((_, credential)) = &auth {
+        if let (Some((_, credential)), Some(request)) = (&auth, request) {
             request
                 .headers_mut()
                 .insert(reqwest::header::AUTHORIZATION, credential.header.clone());
@@ -250,14 +277,17 @@ impl Call<'_> {
 
     /// The attempt stage: the interceptors, then `request` sent under the
     /// deadline (its own timeout set by the caller) and counted. `Err`
-    /// only when the deadline passed; a transport failure is the inner
-    /// `Err`.
-    async fn execute(
+    /// only when the deadline passed (nothing sent); a transport failure
+    /// is the `Err` of the future.
+    ///
+    /// Not an `async fn`, which would hold `request` in its state beside
+    /// reqwest's future it is moved into.
+    fn execute(
         &self,
         mut request: Request,
         info: &AttemptInfo<'_>,
         span: &tracing::Span,
-    ) -> Result<reqwest::Result<reqwest::Response>> {
+    ) -> Result<impl Future<Output = reqwest::Result<reqwest::Response>> + use<>> {
         let inner = &self.client.inner.inner;
         for interceptor in inner.interceptors.iter() {
             interceptor.before_attempt(info, &mut request);
@@ -274,10 +304,11 @@ impl Call<'_> {
         }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let sent = self.client.client.execute(request);
-        if span.is_disabled() {
-            return Ok(sent.await);
-        }
-        Ok(sent.instrument(span.clone()).await)
+        Ok(if span.is_disabled() {
+            Either::Left(sent)
+        } else {
+            Either::Right(sent.instrument(span.clone()))
+        })
     }
 
     /// Records a response (spans, interceptors, the rate-limit window).
@@ -346,15 +377,15 @@ impl Call<'_> {
 
     /// Stages 2 to 7, attempt after attempt.
     ///
-    /// `request` is the call's: each attempt sends a copy, or, when its
-    /// body is a stream, the request itself.
-    async fn run(&self, request: &mut Request) -> Result<Reply> {
+    /// `request` is the call's: each attempt sends it and leaves a copy
+    /// for the next one ([`Call::next_try`]).
+    async fn run(&self, request: &mut Option<Request>) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
-        let policy = self.policy();
+        let max_attempts = self.policy().max_attempts;
         let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
-        let mut auth = self.authorize(request).await?;
+        let mut auth = self.authorize(request.as_mut()).await?;
         // One extra attempt for a token the server no longer accepts.
         let mut refreshed = false;
         loop {
@@ -370,15 +401,23 @@ impl Call<'_> {
             };
             let attempt_span = self.attempt_span(attempt);
             let repeatable;
+            // Whether another attempt could follow this one: a retry, or
+            // once a renewable token the server rejects.
+            let renewable = !refreshed && auth.as_ref().is_some_and(|(_, c)| c.renewable);
+            let last = retries_used >= max_attempts && !renewable;
             let executed = {
-                // Scoped so the attempt's copy is not kept in the state
+                // Scoped so the attempt's request is not kept in the state
                 // while it is sent.
-                let (this_try, can_repeat) = self.next_try(request);
+                let Some((this_try, can_repeat)) = self.next_try(request, last) else {
+                    // Not reached: an attempt follows only one that kept a
+                    // copy (`repeatable`).
+                    return Err(Error::invalid("the request was sent already"));
+                };
                 repeatable = can_repeat;
-                self.execute(this_try, &info, &attempt_span)
+                self.execute(this_try, &info, &attempt_span)?
             };
-            let may_retry = repeatable && retries_used < policy.max_attempts;
-            let response = match executed.await? {
+            let may_retry = repeatable && retries_used < max_attempts;
+            let response = match executed.await {
                 Ok(response) => response,
                 Err(error) => {
                     attempt_span.record("error.type", transport_type(&error));
@@ -437,9 +476,11 @@ impl Call<'_> {
                 reply.attempts = attempt;
                 return Ok(reply);
             }
+            // Boxed: only an error status needs it, and the stages' state
+            // stays within its block (see `send`).
             let (headers, body) = self
                 .deadline
-                .start(read_error(response))
+                .start(Box::pin(read_error(response)))
                 .await
                 .map_err(expired)?;
             attempt_span.record("error.type", status.as_str());
@@ -450,7 +491,7 @@ impl Call<'_> {
                     {
                         provider.invalidate(rejected);
                         refreshed = true;
-                        auth = self.authorize(request).await?;
+                        auth = self.authorize(request.as_mut()).await?;
                         tracing::debug!("token rejected; retrying once with a fresh token");
                         continue;
                     }
@@ -475,21 +516,24 @@ impl Call<'_> {
         }
     }
 
-    /// The request for the next attempt, and whether `request` stays for
-    /// another: a copy (with the attempt's own timeout), or, for a
-    /// streaming body, which cannot be repeated, `request` itself.
-    fn next_try(&self, request: &mut Request) -> (Request, bool) {
-        let (mut this_try, repeatable) = match duplicate(request) {
-            Some(copy) => (copy, true),
-            None => {
-                let placeholder = Request::new(request.method().clone(), request.url().clone());
-                (std::mem::replace(request, placeholder), false)
-            }
-        };
+    /// The request for the next attempt (with the attempt's own timeout),
+    /// and whether another can follow it: `request` itself, leaving a copy
+    /// in its place for the next attempt, unless this one is the `last`
+    /// possible or its body is a stream, which cannot be repeated. `None`
+    /// when `request` was sent already.
+    ///
+    /// The copy is made only when it may be used, and from a clone of the
+    /// header map (no header is hashed again); the request sent is the one
+    /// the builder made.
+    fn next_try(&self, request: &mut Option<Request>, last: bool) -> Option<(Request, bool)> {
+        let mut this_try = request.take()?;
+        if !last {
+            *request = duplicate(&this_try);
+        }
         if let Some(limit) = self.options.attempt_timeout {
             *this_try.timeout_mut() = Some(limit);
         }
-        (this_try, repeatable)
+        Some((this_try, request.is_some()))
     }
 }
 
@@ -523,5 +567,99 @@ fn transport_type(error: &reqwest::Error) -> &'static str {
         "connect"
     } else {
         "transport"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::operations::LIST_SITES;
+
+    /// Each of a call's two heap blocks stays within 1 KiB, the largest
+    /// block glibc's per-thread cache serves (see [`send`]). A stage whose
+    /// future grows (an `async fn` holding a request or a response beside
+    /// the future it moved it into) fails this.
+    #[test]
+    fn a_call_fits_two_small_blocks() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        const SMALL: usize = 1024;
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .bearer_token("t")
+            .build()?;
+        let options = RequestOptions::new()
+            .timeout(Duration::from_secs(1))
+            .header(
+                HeaderName::from_static("x-extra"),
+                HeaderValue::from_static("1"),
+            );
+        let request = || {
+            client
+                .client
+                .get("http://127.0.0.1:9/partner/v1/dealers/42/sites")
+                .build()
+        };
+        let sending = send(&client, request()?, &LIST_SITES, &options);
+        let outer = size_of_val(&*sending);
+        assert!(outer <= SMALL, "the call's block is {outer} bytes");
+
+        let (span, attempts) = (tracing::Span::none(), AtomicU32::new(0));
+        let call = Call {
+            client: &client,
+            op: &LIST_SITES,
+            options: &options,
+            deadline: Deadline::after(options.timeout),
+            span: &span,
+            attempts: &attempts,
+        };
+        let mut request = Some(request()?);
+        let stages = call.run(&mut request);
+        let inner = size_of_val(&stages);
+        assert!(inner <= SMALL, "the stages' block is {inner} bytes");
+        Ok(())
+    }
+
+    /// An attempt sends the call's request itself; a copy is made only
+    /// when another attempt could follow (and carries the same headers).
+    #[test]
+    fn only_an_attempt_that_may_be_repeated_leaves_a_copy()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .bearer_token("t")
+            .build()?;
+        let options = RequestOptions::new().attempt_timeout(Duration::from_secs(2));
+        let (span, attempts) = (tracing::Span::none(), AtomicU32::new(0));
+        let call = Call {
+            client: &client,
+            op: &LIST_SITES,
+            options: &options,
+            deadline: Deadline::after(None),
+            span: &span,
+            attempts: &attempts,
+        };
+        let original = client
+            .client
+            .get("http://127.0.0.1:9/partner/v1/dealers/42/sites")
+            .header("x-partner-trace-id", "trace-1")
+            .build()?;
+        let url = original.url().clone();
+        let headers = original.headers().clone();
+
+        let mut request = Some(original);
+        let (sent, repeatable) = call.next_try(&mut request, false).ok_or("a request")?;
+        assert!(repeatable);
+        assert_eq!(sent.timeout(), Some(&Duration::from_secs(2)));
+        let copy = request.as_ref().ok_or("a copy for the next attempt")?;
+        assert_eq!((copy.url(), copy.headers()), (&url, &headers));
+        assert_eq!(copy.timeout(), None, "the attempt's timeout is its own");
+
+        let (last, repeatable) = call.next_try(&mut request, true).ok_or("the copy")?;
+        assert!(!repeatable);
+        assert!(request.is_none(), "no copy after the last attempt");
+        assert_eq!((last.url(), last.headers()), (&url, &headers));
+        assert!(call.next_try(&mut request, false).is_none());
+        Ok(())
     }
 }

@@ -212,9 +212,8 @@ impl<'a> RawRequest<'a> {
             .builder?
             .build()
             .map_err(|e| Error::invalid(format!("cannot build the request: {e}")))?;
-        // Boxed, as `runtime::send` does for the generated operations: the
-        // pipeline's state is kilobytes.
-        let reply = Box::pin(super::send(self.client, request, &self.op, &self.options)).await?;
+        // Already boxed (`pipeline::Sending`).
+        let reply = super::send(self.client, request, &self.op, &self.options).await?;
         if reply.status().is_success() {
             super::decode::success(reply, &self.op)
         } else {
