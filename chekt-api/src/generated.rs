@@ -9394,10 +9394,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/oauth/token`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::TokenResponse>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::TokenResponse>,
+            >,
         > {
             let Self { client, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -9429,26 +9431,31 @@ pub mod builder {
                         ),
                     );
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CREATE_TOKEN,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::CREATE_TOKEN)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::CREATE_TOKEN,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CREATE_TOKEN,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CREATE_TOKEN,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -9519,10 +9526,12 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/partner/v1/dealers/connect`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseDealerDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseDealerDto>,
+            >,
         > {
             let Self { client, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -9562,26 +9571,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CONNECT_DEALER,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::CONNECT_DEALER)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::CONNECT_DEALER,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CONNECT_DEALER,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CONNECT_DEALER,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -9635,10 +9649,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseDealerDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseDealerDto>,
+            >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -9676,26 +9692,28 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::GET_DEALER,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::GET_DEALER)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
-                            response,
-                            &super::operations::GET_DEALER,
-                        ),
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::GET_DEALER,
+                        &request_options,
                     )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(response, &super::operations::GET_DEALER)
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::GET_DEALER,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -9749,10 +9767,12 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/partner/v1/dealers/{dealerId}/disconnect`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseDealerDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseDealerDto>,
+            >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -9790,29 +9810,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::DISCONNECT_DEALER,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::DISCONNECT_DEALER,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::DISCONNECT_DEALER,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::DISCONNECT_DEALER,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -9950,19 +9972,27 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<::std::vec::Vec<types::ResponseSiteBasicDto>>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<
+                    ::std::vec::Vec<types::ResponseSiteBasicDto>,
+                >,
+            >,
         > {
-            self.send_as::<types::ResponseSiteBasicDto>().await
+            self.send_as::<types::ResponseSiteBasicDto>()
         }
         /// Sends the request, decoding each row into `T`. With `fields`, rows
         /// carry only the selected columns: decode them into a type of those
         /// columns (or `serde_json::Value`).
-        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+        pub fn send_as<T: ::serde::de::DeserializeOwned>(
             self,
-        ) -> crate::runtime::Result<crate::runtime::ResponseValue<::std::vec::Vec<T>>> {
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<T>>,
+            >,
+        > {
             let Self {
                 client,
                 dealer_id,
@@ -10045,26 +10075,28 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_SITES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::LIST_SITES)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
-                            response,
-                            &super::operations::LIST_SITES,
-                        ),
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::LIST_SITES,
+                        &request_options,
                     )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(response, &super::operations::LIST_SITES)
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_SITES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -10146,10 +10178,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/partner/v1/dealers/{dealerId}/sites`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+            >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -10194,26 +10228,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CREATE_SITE,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                201u16 => {
-                    crate::runtime::success(response, &super::operations::CREATE_SITE)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::CREATE_SITE,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    201u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CREATE_SITE,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CREATE_SITE,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -10278,10 +10317,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+            >,
         > {
             let Self {
                 client,
@@ -10326,24 +10367,28 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::GET_SITE,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => crate::runtime::success(response, &super::operations::GET_SITE),
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
-                            response,
-                            &super::operations::GET_SITE,
-                        ),
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::GET_SITE,
+                        &request_options,
                     )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(response, &super::operations::GET_SITE)
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::GET_SITE,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -10437,10 +10482,12 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/activation-status`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseSiteBasicDto>,
+            >,
         > {
             let Self {
                 client,
@@ -10494,29 +10541,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -10665,19 +10714,25 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/devices`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<::std::vec::Vec<types::ResponseDeviceDto>>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<types::ResponseDeviceDto>>,
+            >,
         > {
-            self.send_as::<types::ResponseDeviceDto>().await
+            self.send_as::<types::ResponseDeviceDto>()
         }
         /// Sends the request, decoding each row into `T`. With `fields`, rows
         /// carry only the selected columns: decode them into a type of those
         /// columns (or `serde_json::Value`).
-        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+        pub fn send_as<T: ::serde::de::DeserializeOwned>(
             self,
-        ) -> crate::runtime::Result<crate::runtime::ResponseValue<::std::vec::Vec<T>>> {
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<T>>,
+            >,
+        > {
             let Self {
                 client,
                 dealer_id,
@@ -10763,26 +10818,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_DEVICES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::LIST_DEVICES)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::LIST_DEVICES,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::LIST_DEVICES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_DEVICES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -10861,10 +10921,12 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/devices`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::BulkDeviceUpdateResponseDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::BulkDeviceUpdateResponseDto>,
+            >,
         > {
             let Self {
                 client,
@@ -10913,26 +10975,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::UPDATE_DEVICES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::UPDATE_DEVICES)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::UPDATE_DEVICES,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::UPDATE_DEVICES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::UPDATE_DEVICES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11011,10 +11078,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/devices`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::BulkDeviceCreationResponseDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::BulkDeviceCreationResponseDto>,
+            >,
         > {
             let Self {
                 client,
@@ -11063,26 +11132,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CREATE_DEVICES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                201u16 => {
-                    crate::runtime::success(response, &super::operations::CREATE_DEVICES)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::CREATE_DEVICES,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    201u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CREATE_DEVICES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CREATE_DEVICES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11176,10 +11250,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/devices/bulk-delete`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::BulkDeviceDeleteResponseDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::BulkDeviceDeleteResponseDto>,
+            >,
         > {
             let Self {
                 client,
@@ -11233,26 +11309,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::DELETE_DEVICES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::DELETE_DEVICES)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::DELETE_DEVICES,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::DELETE_DEVICES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::DELETE_DEVICES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11359,10 +11440,12 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/alarm-verifications/{verificationId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseAlarmVerificationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseAlarmVerificationDto>,
+            >,
         > {
             let Self {
                 client,
@@ -11419,29 +11502,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::RESPOND_TO_ALARM_VERIFICATION,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::RESPOND_TO_ALARM_VERIFICATION,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::RESPOND_TO_ALARM_VERIFICATION,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::RESPOND_TO_ALARM_VERIFICATION,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11579,21 +11664,27 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/monitoring-stations`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<
-                ::std::vec::Vec<types::ResponseMonitoringStationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<
+                    ::std::vec::Vec<types::ResponseMonitoringStationDto>,
+                >,
             >,
         > {
-            self.send_as::<types::ResponseMonitoringStationDto>().await
+            self.send_as::<types::ResponseMonitoringStationDto>()
         }
         /// Sends the request, decoding each row into `T`. With `fields`, rows
         /// carry only the selected columns: decode them into a type of those
         /// columns (or `serde_json::Value`).
-        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+        pub fn send_as<T: ::serde::de::DeserializeOwned>(
             self,
-        ) -> crate::runtime::Result<crate::runtime::ResponseValue<::std::vec::Vec<T>>> {
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<T>>,
+            >,
+        > {
             let Self {
                 client,
                 dealer_id,
@@ -11676,29 +11767,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_MONITORING_STATIONS,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::LIST_MONITORING_STATIONS,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::LIST_MONITORING_STATIONS,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_MONITORING_STATIONS,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11781,10 +11874,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/partner/v1/dealers/{dealerId}/monitoring-stations`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+            >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -11829,29 +11924,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CREATE_MONITORING_STATION,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                201u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::CREATE_MONITORING_STATION,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    201u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CREATE_MONITORING_STATION,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CREATE_MONITORING_STATION,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -11920,10 +12017,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+            >,
         > {
             let Self {
                 client,
@@ -11970,29 +12069,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::GET_MONITORING_STATION,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::GET_MONITORING_STATION,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::GET_MONITORING_STATION,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::GET_MONITORING_STATION,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12061,10 +12162,12 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+            >,
         > {
             let Self {
                 client,
@@ -12111,29 +12214,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::DELETE_MONITORING_STATION,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::DELETE_MONITORING_STATION,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::DELETE_MONITORING_STATION,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::DELETE_MONITORING_STATION,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12231,10 +12336,12 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/partner/v1/dealers/{dealerId}/monitoring-stations/{monitoringStationId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseMonitoringStationDto>,
+            >,
         > {
             let Self {
                 client,
@@ -12289,29 +12396,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::UPDATE_MONITORING_STATION,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::UPDATE_MONITORING_STATION,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::UPDATE_MONITORING_STATION,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::UPDATE_MONITORING_STATION,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12460,19 +12569,25 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<::std::vec::Vec<types::ResponseContactDto>>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<types::ResponseContactDto>>,
+            >,
         > {
-            self.send_as::<types::ResponseContactDto>().await
+            self.send_as::<types::ResponseContactDto>()
         }
         /// Sends the request, decoding each row into `T`. With `fields`, rows
         /// carry only the selected columns: decode them into a type of those
         /// columns (or `serde_json::Value`).
-        pub async fn send_as<T: ::serde::de::DeserializeOwned>(
+        pub fn send_as<T: ::serde::de::DeserializeOwned>(
             self,
-        ) -> crate::runtime::Result<crate::runtime::ResponseValue<::std::vec::Vec<T>>> {
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<::std::vec::Vec<T>>,
+            >,
+        > {
             let Self {
                 client,
                 dealer_id,
@@ -12558,26 +12673,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_CONTACTS,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::LIST_CONTACTS)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::LIST_CONTACTS,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::LIST_CONTACTS,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_CONTACTS,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12670,10 +12790,12 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseContactDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseContactDto>,
+            >,
         > {
             let Self {
                 client,
@@ -12727,26 +12849,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::CREATE_CONTACT,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                201u16 => {
-                    crate::runtime::success(response, &super::operations::CREATE_CONTACT)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::CREATE_CONTACT,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    201u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::CREATE_CONTACT,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::CREATE_CONTACT,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12822,10 +12949,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseContactDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseContactDto>,
+            >,
         > {
             let Self {
                 client,
@@ -12874,26 +13003,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::GET_CONTACT,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::GET_CONTACT)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::GET_CONTACT,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::GET_CONTACT,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::GET_CONTACT,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -12969,10 +13103,12 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseContactDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseContactDto>,
+            >,
         > {
             let Self {
                 client,
@@ -13021,26 +13157,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::DELETE_CONTACT,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::DELETE_CONTACT)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::DELETE_CONTACT,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::DELETE_CONTACT,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::DELETE_CONTACT,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -13144,10 +13285,12 @@ pub mod builder {
             self
         }
         ///Sends a `PATCH` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/contacts/{contactId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseContactDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseContactDto>,
+            >,
         > {
             let Self {
                 client,
@@ -13204,26 +13347,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::UPDATE_CONTACT,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(response, &super::operations::UPDATE_CONTACT)
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
+                        &super::operations::UPDATE_CONTACT,
+                        &request_options,
+                    )
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::UPDATE_CONTACT,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::UPDATE_CONTACT,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -13288,10 +13436,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
+            >,
         > {
             let Self {
                 client,
@@ -13337,29 +13487,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::GET_ARMING_SETTINGS,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::GET_ARMING_SETTINGS,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::GET_ARMING_SETTINGS,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::GET_ARMING_SETTINGS,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -13453,10 +13605,12 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/partner/v1/dealers/{dealerId}/sites/{siteId}/arming-settings`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::ResponseArmingSettingsDto>,
+            >,
         > {
             let Self {
                 client,
@@ -13510,29 +13664,31 @@ pub mod builder {
                         .append("x-partner-trace-id", value.to_string().try_into()?);
                 }
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::UPDATE_ARMING_SETTINGS,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::UPDATE_ARMING_SETTINGS,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::UPDATE_ARMING_SETTINGS,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::UPDATE_ARMING_SETTINGS,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -13587,10 +13743,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/v1/sites`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::PublicSiteList>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::PublicSiteList>,
+            >,
         > {
             let Self { client, cursor, limit, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -13631,29 +13789,31 @@ pub mod builder {
                         ),
                     );
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_PUBLIC_SITES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::LIST_PUBLIC_SITES,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::LIST_PUBLIC_SITES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_PUBLIC_SITES,
+                            ),
+                        )
+                    }
                 }
             }
         }
@@ -13708,10 +13868,12 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/v1/devices`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> crate::runtime::Result<
-            crate::runtime::ResponseValue<types::PublicDeviceList>,
+        ) -> impl ::std::future::Future<
+            Output = crate::runtime::Result<
+                crate::runtime::ResponseValue<types::PublicDeviceList>,
+            >,
         > {
             let Self { client, cursor, limit, request_options } = self;
             let request = (move || -> ::std::result::Result<
@@ -13752,29 +13914,31 @@ pub mod builder {
                         ),
                     );
                 Ok(request)
-            })()
-                .map_err(crate::runtime::invalid_request)?;
-            let response = crate::runtime::send(
-                    client,
-                    request,
-                    &super::operations::LIST_PUBLIC_DEVICES,
-                    &request_options,
-                )
-                .await?;
-            match response.status().as_u16() {
-                200u16 => {
-                    crate::runtime::success(
-                        response,
+            })();
+            async move {
+                let request = request.map_err(crate::runtime::invalid_request)?;
+                let response = crate::runtime::send(
+                        client,
+                        request,
                         &super::operations::LIST_PUBLIC_DEVICES,
+                        &request_options,
                     )
-                }
-                _ => {
-                    Err(
-                        crate::runtime::unexpected(
+                    .await?;
+                match response.status().as_u16() {
+                    200u16 => {
+                        crate::runtime::success(
                             response,
                             &super::operations::LIST_PUBLIC_DEVICES,
-                        ),
-                    )
+                        )
+                    }
+                    _ => {
+                        Err(
+                            crate::runtime::unexpected(
+                                response,
+                                &super::operations::LIST_PUBLIC_DEVICES,
+                            ),
+                        )
+                    }
                 }
             }
         }

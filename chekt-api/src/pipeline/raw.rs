@@ -207,17 +207,33 @@ impl<'a> RawRequest<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn send_as<T: DeserializeOwned>(self) -> Result<ResponseValue<T>> {
-        let request = self
-            .builder?
-            .build()
-            .map_err(|e| Error::invalid(format!("cannot build the request: {e}")))?;
-        // Already boxed (`pipeline::Sending`).
-        let reply = super::send(self.client, request, &self.op, &self.options).await?;
-        if reply.status().is_success() {
-            super::decode::success(reply, &self.op)
-        } else {
-            Err(super::decode::unexpected(reply, &self.op))
+    ///
+    /// The request is built when `send_as` is called and sent when the
+    /// future is first polled.
+    pub fn send_as<T: DeserializeOwned>(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<T>>> + use<'a, T> {
+        // Not an `async fn`: its future would hold the builder twice; this
+        // one holds what sending needs.
+        let RawRequest {
+            client,
+            builder,
+            op,
+            options,
+        } = self;
+        let request = builder.and_then(|builder| {
+            builder
+                .build()
+                .map_err(|e| Error::invalid(format!("cannot build the request: {e}")))
+        });
+        async move {
+            // Already boxed (`pipeline::Sending`).
+            let reply = super::send(client, request?, &op, &options).await?;
+            if reply.status().is_success() {
+                super::decode::success(reply, &op)
+            } else {
+                Err(super::decode::unexpected(reply, &op))
+            }
         }
     }
 }

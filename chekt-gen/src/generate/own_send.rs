@@ -8,26 +8,36 @@
 //! a response. This pass makes each builder's `send()`:
 //!
 //! ```text
-//! let Self { client, .. } = self;
+//! let Self { client, .., request_options } = self;
 //! let request = (move || -> Result<Request, progenitor_client::Error<()>> {
 //!     <progenitor's statements that build the request>
 //!     Ok(request)
-//! })()
-//! .map_err(RT::invalid_request)?;
-//! let response = RT::send(client, request, &OPS::LIST_SITES).await?;
-//! match response.status().as_u16() {
-//!     200u16 => RT::success(response, &OPS::LIST_SITES),   // each declared success
-//!     _ => Err(RT::unexpected(response, &OPS::LIST_SITES)),
+//! })();
+//! async move {
+//!     let request = request.map_err(RT::invalid_request)?;
+//!     let response = RT::send(client, request, &OPS::LIST_SITES, &request_options).await?;
+//!     match response.status().as_u16() {
+//!         200u16 => RT::success(response, &OPS::LIST_SITES),   // each declared success
+//!         _ => Err(RT::unexpected(response, &OPS::LIST_SITES)),
+//!     }
 //! }
 //! ```
 //!
-//! and its signature `-> RT::Result<RT::ResponseValue<T>>`, where `RT` is
+//! and its signature `fn send(self) -> impl Future<Output =
+//! RT::Result<RT::ResponseValue<T>>>`, where `RT` is
 //! the runtime module named by [`GenerateOptions::with_runtime`]
 //! (`crate::runtime` for chekt-api) and `OPS::LIST_SITES` the operation's
 //! row in the generated `operations` table. `RT::send` classifies every
 //! error status itself (whether or not the operation declares it), so the
 //! error arms progenitor wrote are dropped. A `send()` of any other shape
 //! is an error: a progenitor upgrade cannot disable the pass silently.
+//!
+//! `send` is a plain `fn` ([`unasync`]): it takes the builder apart and
+//! builds the request when called (nothing is sent before the future is
+//! polled), and its future holds only what sending needs (the client, the
+//! request, the options), not the whole builder twice as an `async fn`
+//! would (its argument and the locals moved out of it: 432 bytes more for
+//! `ListSites`, moved by every caller that stores the future).
 //!
 //! [`GenerateOptions::with_runtime`]: super::GenerateOptions::with_runtime
 
@@ -73,17 +83,18 @@ pub fn rewrite(
                     continue;
                 }
                 sends += 1;
-                let name = || block_name(&block.self_ty, &f.sig.ident);
-                retype(&mut f.sig.output, &rt).map_err(|e| format!("{}: {e}", name()))?;
+                let name = block_name(&block.self_ty, &f.sig.ident);
+                retype(&mut f.sig.output, &rt).map_err(|e| format!("{}: {e}", name))?;
                 if let Some(done) = rewrite_body(&mut f.block, &rt, &ops) {
-                    done.map_err(|e| format!("{}: {e}", name()))?;
+                    done.map_err(|e| format!("{}: {e}", name))?;
                     rewritten += 1;
                 } else if !delegates(&f.block) {
                     return Err(format!(
                         "{}: neither sends a request nor calls another send",
-                        name()
+                        name
                     ));
                 }
+                unasync(f).map_err(|e| format!("{}: {e}", name))?;
             }
             if sends > 0 {
                 let ty = type_ident(&block.self_ty).ok_or_else(|| {
@@ -233,6 +244,26 @@ fn delegates(block: &syn::Block) -> bool {
     )
 }
 
+/// `async fn send(self) -> R` → `fn send(self) -> impl Future<Output =
+/// R>`: the body [`rewrite_at`] wrote already ends in the `async move`
+/// block; a delegating `self.send_as::<T>().await` ([`delegates`]) loses
+/// its `.await`.
+fn unasync(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    if f.sig.asyncness.take().is_none() {
+        return Err("is not an async fn".to_string());
+    }
+    let syn::ReturnType::Type(_, output) = &f.sig.output else {
+        return Err("returns nothing".to_string());
+    };
+    f.sig.output = parse_quote!(-> impl ::std::future::Future<Output = #output>);
+    if let [Stmt::Expr(call @ Expr::Await(_), None)] = f.block.stmts.as_mut_slice()
+        && let Expr::Await(awaited) = call.clone()
+    {
+        *call = *awaited.base;
+    }
+    Ok(())
+}
+
 /// `None` when the body has no `let info = OperationInfo { .. }`.
 fn rewrite_body(
     block: &mut syn::Block,
@@ -316,12 +347,14 @@ fn rewrite_at(
         let request = (move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
             #(#builds)*
             Ok(request)
-        })()
-        .map_err(#rt::invalid_request)?;
-        let response = #rt::send(client, request, #op, &#OPTIONS_IDENT).await?;
-        match response.status().as_u16() {
-            #(#arms)*
-            _ => Err(#rt::unexpected(response, #op)),
+        })();
+        async move {
+            let request = request.map_err(#rt::invalid_request)?;
+            let response = #rt::send(client, request, #op, &#OPTIONS_IDENT).await?;
+            match response.status().as_u16() {
+                #(#arms)*
+                _ => Err(#rt::unexpected(response, #op)),
+            }
         }
     });
     *block = stmts;
@@ -471,9 +504,9 @@ mod tests {
         assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
         let out = squash(&prettyplease::unparse(&file));
         for expected in [
-            "-> crate::rt::Result<crate::rt::ResponseValue<types::Site>>",
+            "pub fn send( self, ) -> impl ::std::future::Future< Output = crate::rt::Result<crate::rt::ResponseValue<types::Site>>, >",
             "site_id.map_err(progenitor_client::Error::InvalidRequest)?",
-            ".map_err(crate::rt::invalid_request)?;",
+            "async move { let request = request.map_err(crate::rt::invalid_request)?;",
             "let Self { client, site_id, request_options } = self;",
             "let response = crate::rt::send( client, request, &crate::ops::GET_SITE, &request_options, ) .await?;",
             "request_options: crate::rt::RequestOptions,",
@@ -484,7 +517,13 @@ mod tests {
         ] {
             assert!(out.contains(expected), "{expected}\n{out}");
         }
-        for gone in ["client.exec", "ErrorResponse", "OperationInfo", "404u16"] {
+        for gone in [
+            "client.exec",
+            "ErrorResponse",
+            "OperationInfo",
+            "404u16",
+            "async fn",
+        ] {
             assert!(!out.contains(gone), "{gone}\n{out}");
         }
     }
