@@ -10,8 +10,9 @@
 //! attempts) and an optional deadline; RFC 6749 §5.2 refusals
 //! (`invalid_client`, `invalid_grant`, ...) are not. A token request runs
 //! to its end in a task of its own, holding the single-flight lock, even
-//! when the call that needed it is dropped: a rotated refresh token is
-//! always saved before the next request loads it.
+//! when the call that needed it is dropped, and a refresh attempt in
+//! flight when the call's deadline passes is not cut off: a rotated refresh
+//! token is always saved before the next request loads it.
 //!
 //! Lifetimes (RFC 6749 §5.1 makes `expires_in` optional) are read by
 //! [`Lifetime`]; the refresh margin is at most half the lifetime, so a
@@ -393,7 +394,12 @@ impl<G: Grant> TokenCache<G> {
         let state = Arc::clone(&self.state);
         let request = tokio::spawn(async move {
             let saved = async {
-                let body = request_token(&http, &token_url, &form, &retry, deadline).await?;
+                // A grant that keeps a refresh token may see it rotated by
+                // an attempt the server answers after the deadline: that
+                // attempt is not cut off, so the new one is saved.
+                let finish = store.is_some();
+                let body =
+                    request_token(&http, &token_url, &form, &retry, deadline, finish).await?;
                 if let (Some(store), Some(refresh_token)) = (store, &body.refresh_token) {
                     let refresh_token = refresh_token.clone();
                     let saving = store.save(StoredTokens { refresh_token });
@@ -549,7 +555,10 @@ const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 /// as `retry` allows: after the server's `Retry-After` when it sent one
 /// (one longer than [`RetryPolicy::max_retry_after`] is not waited out),
 /// else after the policy's backoff; never past `deadline`, which also
-/// bounds each attempt. A refusal (RFC 6749 §5.2) is returned at once.
+/// bounds each attempt unless `finish_in_flight` (a refresh grant: an
+/// attempt the server answers after the deadline may have rotated the
+/// refresh token, so it runs to its end, bounded by the HTTP client's own
+/// timeout). A refusal (RFC 6749 §5.2) is returned at once.
 /// A failure says whether `deadline` shaped it ([`Scope`]).
 ///
 /// The HTTP client follows no redirect ([`crate::redirect`]); a 3xx, or a
@@ -563,6 +572,7 @@ pub(crate) async fn request_token(
     form: &Form,
     retry: &RetryPolicy,
     deadline: Option<tokio::time::Instant>,
+    finish_in_flight: bool,
 ) -> Result<TokenBody, Failed> {
     let exposed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
     // The secrets this request carries: never shown, however a failure
@@ -577,7 +587,7 @@ pub(crate) async fn request_token(
         attempt += 1;
         let once = request_token_exposing(http, token_url, &exposed);
         let outcome = match deadline {
-            Some(at) => match tokio::time::timeout_at(at, once).await {
+            Some(at) if !finish_in_flight => match tokio::time::timeout_at(at, once).await {
                 Ok(outcome) => outcome,
                 Err(_) => {
                     return Err(Failed {
@@ -586,7 +596,7 @@ pub(crate) async fn request_token(
                     });
                 }
             },
-            None => once.await,
+            _ => once.await,
         };
         let (error, wait) = match outcome {
             Ok(body) => return Ok(body),
@@ -899,7 +909,7 @@ mod tests {
             let start = tokio::time::Instant::now();
             let deadline = start + Duration::from_millis(300);
             let Failed { error: err, scope } =
-                request_token(&http, &url, &form, &patient, Some(deadline))
+                request_token(&http, &url, &form, &patient, Some(deadline), false)
                     .await
                     .err()
                     .expect("no token before the deadline");
