@@ -1,5 +1,6 @@
-//! Review 27: the unasync `send()`, the token request's own task, the
-//! credential fast path and attempts that send the call's own request.
+//! Resending and refreshing: the unasync `send()`, the token request's
+//! own task, the credential fast path and attempts that send the call's
+//! own request.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
