@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::retry::RetryPolicy;
 
@@ -46,7 +46,9 @@ pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) headers: HeaderMap,
+    /// In the order set; a name may repeat (a list, not a map: one small
+    /// allocation per call that sets a header, no hashing).
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) idempotent: Option<bool>,
 }
 
@@ -57,7 +59,14 @@ impl std::fmt::Debug for RequestOptions {
             .field("timeout", &self.timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry", &self.retry)
-            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .field("idempotent", &self.idempotent)
             .finish()
     }
@@ -100,7 +109,7 @@ impl RequestOptions {
     /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) and nothing
     /// is sent.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.headers.push((name, value));
         self
     }
 
@@ -115,13 +124,13 @@ impl RequestOptions {
     /// `self` over `defaults`, field by field; headers from both (a name
     /// set here replaces the default's values for it).
     pub(crate) fn over(&self, defaults: &RequestOptions) -> RequestOptions {
-        let mut headers = defaults.headers.clone();
-        for name in self.headers.keys() {
-            headers.remove(name);
-        }
-        for (name, value) in &self.headers {
-            headers.append(name, value.clone());
-        }
+        let mut headers: Vec<_> = defaults
+            .headers
+            .iter()
+            .filter(|(name, _)| !self.headers.iter().any(|(set, _)| set == name))
+            .cloned()
+            .collect();
+        headers.extend(self.headers.iter().cloned());
         RequestOptions {
             timeout: self.timeout.or(defaults.timeout),
             attempt_timeout: self.attempt_timeout.or(defaults.attempt_timeout),
@@ -143,7 +152,8 @@ impl RequestOptions {
     /// The first header the client owns, if the options set one.
     pub(crate) fn owned_header(&self) -> Option<&HeaderName> {
         self.headers
-            .keys()
+            .iter()
+            .map(|(name, _)| name)
             .find(|name| OWNED_HEADERS.contains(&name.as_str()))
     }
 }
@@ -191,10 +201,21 @@ mod tests {
         assert_eq!(merged.attempt_timeout, Some(Duration::from_secs(5)));
         assert_eq!(merged.retry, Some(RetryPolicy::none()));
         assert_eq!(merged.idempotent, Some(true));
-        assert_eq!(merged.headers["x-a"], "default");
-        let b: Vec<_> = merged.headers.get_all("x-b").iter().collect();
-        assert_eq!(b, ["call"], "a per-call header replaces the default's");
-        assert_eq!(merged.headers["x-c"], "call");
+        let values = |name: &str| -> Vec<&HeaderValue> {
+            merged
+                .headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v)
+                .collect()
+        };
+        assert_eq!(values("x-a"), ["default"]);
+        assert_eq!(
+            values("x-b"),
+            ["call"],
+            "a per-call header replaces the default's"
+        );
+        assert_eq!(values("x-c"), ["call"]);
         assert!(
             RequestOptions::new()
                 .over(&RequestOptions::new())
