@@ -283,11 +283,7 @@ impl Bucket {
     /// tokens are left.
     pub fn try_take(&self, after_timeout: bool) -> bool {
         use std::sync::atomic::Ordering;
-        let cost = if after_timeout {
-            self.budget.timeout_cost
-        } else {
-            self.budget.retry_cost
-        };
+        let cost = self.cost(after_timeout);
         self.tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
             .is_ok()
@@ -296,27 +292,34 @@ impl Bucket {
     /// Gives back what [`try_take`](Self::try_take) took for a retry that
     /// is not made after all, up to the capacity.
     pub fn give_back(&self, after_timeout: bool) {
-        use std::sync::atomic::Ordering;
-        let cost = if after_timeout {
-            self.budget.timeout_cost
-        } else {
-            self.budget.retry_cost
-        };
-        let _ = self
-            .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(t.saturating_add(cost).min(self.budget.capacity))
-            });
+        self.add(self.cost(after_timeout));
     }
 
     /// A call succeeded: one token back, up to the capacity.
     pub fn refund(&self) {
+        self.add(1);
+    }
+
+    /// What a retry costs: more after a timeout.
+    fn cost(&self, after_timeout: bool) -> u32 {
+        if after_timeout {
+            self.budget.timeout_cost
+        } else {
+            self.budget.retry_cost
+        }
+    }
+
+    /// Adds `n` tokens, up to the capacity; a full bucket is not written
+    /// (every successful call refunds: no shared write when nothing
+    /// changes).
+    fn add(&self, n: u32) {
         use std::sync::atomic::Ordering;
         if self.tokens.load(Ordering::Relaxed) < self.budget.capacity {
             let _ = self
                 .tokens
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                    (t < self.budget.capacity).then_some(t + 1)
+                    (t < self.budget.capacity)
+                        .then(|| t.saturating_add(n).min(self.budget.capacity))
                 });
         }
     }
