@@ -84,6 +84,27 @@ async fn token_after(server: &MockServer, failures: impl IntoIterator<Item = Res
     sites_ok(server, "at-ok").await;
 }
 
+/// Two calls at once: a hurried one (a 1 s deadline) that fetches the
+/// token, and a patient one (no deadline) queued 50 ms later behind its
+/// token request.
+async fn hurried_and_patient(
+    client: &Client,
+) -> (
+    chekt_api::Result<chekt_api::ResponseValue<Vec<chekt_api::types::ResponseSiteBasicDto>>>,
+    Result<usize, Error>,
+) {
+    let hurried = client
+        .list_sites()
+        .dealer_id(42)
+        .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
+        .send();
+    let patient = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        list_sites(client).await
+    };
+    tokio::join!(hurried, patient)
+}
+
 async fn list_sites(client: &Client) -> Result<usize, Error> {
     tokio::time::timeout(
         Duration::from_secs(20),
@@ -197,17 +218,7 @@ async fn a_retry_the_fetching_call_s_deadline_refuses_is_not_shared() {
         )
         .await;
         let client = partner(&server, quick_retries());
-        let hurried = client
-            .list_sites()
-            .dealer_id(42)
-            .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
-            .send();
-        let patient = async {
-            // Queued behind the hurried call's token request.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            list_sites(&client).await
-        };
-        let (hurried, patient) = tokio::join!(hurried, patient);
+        let (hurried, patient) = hurried_and_patient(&client).await;
         let case = format!("Retry-After {retry_after}");
         let err = hurried.unwrap_err();
         assert!(
@@ -442,16 +453,7 @@ async fn queued_calls_heed_a_retry_after_the_fetching_call_could_not_wait_for() 
     .await;
     let client = partner(&server, quick_retries());
     let started = std::time::Instant::now();
-    let hurried = client
-        .list_sites()
-        .dealer_id(42)
-        .with_options(chekt_api::RequestOptions::new().timeout(Duration::from_secs(1)))
-        .send();
-    let patient = async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        list_sites(&client).await
-    };
-    let (hurried, patient) = tokio::join!(hurried, patient);
+    let (hurried, patient) = hurried_and_patient(&client).await;
     assert!(hurried.is_err());
     assert_eq!(patient.ok(), Some(0));
     assert!(
