@@ -17,9 +17,11 @@
 //! ```
 //!
 //! After criterion's report, the throughput ratios are measured again with
-//! the two clients interleaved round by round (so both see the same machine
-//! load) and printed as one `client-result: {json}` line, which `cargo
-//! xtask bench` reads.
+//! the clients interleaved (call by call for the sequential rows, batch by
+//! batch for the concurrent ones, so all see the same machine load), beside
+//! an A/A control: raw reqwest against a second raw reqwest client, which
+//! shows the run's noise floor. Both are printed as one
+//! `client-result: {json}` line, which `cargo xtask bench` reads.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -32,12 +34,15 @@ use chekt_api::{Client, RequestOptions, types};
 use criterion::Criterion;
 use futures::future::join_all;
 
-/// Calls per iteration.
+/// Calls per iteration (criterion), and per batch of the concurrent
+/// ratios.
 const N: usize = 100;
-/// Interleaved rounds behind each reported ratio (their median). On a
-/// 2-core machine single rounds vary by several percent and the median of
-/// 101 still moves by one to two percent from run to run: compare runs.
-const ROUNDS: usize = 101;
+/// Calls per side behind each sequential ratio. On a 2-core machine single
+/// calls vary by tens of percent; interleaved call by call, 6 000 calls
+/// per side keep the A/A control within about 1 % of 1.
+const SEQUENTIAL_CALLS: usize = 6_000;
+/// Batches per side behind each concurrent ratio.
+const CONCURRENT_ROUNDS: usize = 300;
 /// Rows per response.
 const ROWS: usize = 10;
 
@@ -102,6 +107,8 @@ async fn chekt_with_options(client: &Client) -> usize {
 struct Setup {
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
+    /// A second raw client, the same as `http` (the A/A control).
+    http_again: reqwest::Client,
     base: String,
     client: Client,
 }
@@ -115,22 +122,27 @@ fn setup() -> Setup {
         .unwrap();
     // The same settings as `Client::builder()`'s defaults.
     chekt_api::tls::install_crypto_provider();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap();
+    let raw_client = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap()
+    };
+    let (http, http_again) = (raw_client(), raw_client());
     let client = Client::builder()
         .base_url(format!("http://{addr}"))
         .bearer_token("bench-token")
         .build()
         .unwrap();
     assert_eq!(runtime.block_on(raw(&http, &base)), ROWS);
+    assert_eq!(runtime.block_on(raw(&http_again, &base)), ROWS);
     assert_eq!(runtime.block_on(chekt(&client)), ROWS);
     Setup {
         runtime,
         http,
+        http_again,
         base,
         client,
     }
@@ -191,27 +203,80 @@ fn bench(c: &mut Criterion, s: &Setup) {
     group.finish();
 }
 
-/// Median over `rounds` of raw time / chekt-api time for one batch each,
-/// alternating which goes first.
-fn interleaved_ratio(
-    rounds: usize,
-    raw_batch: impl Fn() -> Duration,
-    chekt_batch: impl Fn() -> Duration,
-) -> f64 {
-    let mut ratios: Vec<f64> = (0..rounds)
-        .map(|round| {
-            let (r, c) = if round % 2 == 0 {
-                let r = raw_batch();
-                (r, chekt_batch())
-            } else {
-                let c = chekt_batch();
-                (raw_batch(), c)
-            };
-            r.as_secs_f64() / c.as_secs_f64()
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[rounds / 2]
+/// Who makes a call in the interleaved measurement: chekt-api, raw
+/// reqwest, and raw reqwest again on a client of its own (the A/A
+/// control: how far two identical clients drift apart in the same run,
+/// the noise floor of the ratios).
+#[derive(Clone, Copy)]
+enum Side {
+    Raw,
+    Chekt,
+    RawAgain,
+}
+
+const SIDES: [Side; 3] = [Side::Raw, Side::Chekt, Side::RawAgain];
+
+/// One call by `side`, with or without the per-call options.
+async fn call(s: &Setup, side: Side, options: bool) -> usize {
+    match (side, options) {
+        (Side::Raw, _) => raw_with(&s.http, &s.base, options).await,
+        (Side::RawAgain, _) => raw_with(&s.http_again, &s.base, options).await,
+        (Side::Chekt, false) => chekt(&s.client).await,
+        (Side::Chekt, true) => chekt_with_options(&s.client).await,
+    }
+}
+
+/// Throughput ratios of one mode: raw time / chekt-api time, and raw time
+/// / raw-again time (the A/A control), each over the same `units`.
+#[derive(Debug, Clone, Copy)]
+struct Ratios {
+    chekt: f64,
+    control: f64,
+}
+
+impl Ratios {
+    fn from_times([raw, chekt, again]: [Duration; 3]) -> Self {
+        Ratios {
+            chekt: raw.as_secs_f64() / chekt.as_secs_f64(),
+            control: raw.as_secs_f64() / again.as_secs_f64(),
+        }
+    }
+}
+
+/// Sequential: `calls` calls by each side, one after another, the three
+/// sides taking turns call by call (the order rotating), so machine load
+/// that comes and goes falls on all three alike. The ratio of the summed
+/// call times is the throughput ratio.
+fn sequential_ratios(s: &Setup, calls: usize, options: bool) -> Ratios {
+    let mut times = [Duration::ZERO; 3];
+    s.runtime.block_on(async {
+        for i in 0..calls {
+            for k in 0..SIDES.len() {
+                let at = (i + k) % SIDES.len();
+                let start = Instant::now();
+                call(s, SIDES[at], options).await;
+                times[at] += start.elapsed();
+            }
+        }
+    });
+    Ratios::from_times(times)
+}
+
+/// Concurrent: `rounds` rounds, each a batch of [`N`] concurrent calls per
+/// side, the sides taking turns batch by batch (the order rotating); the
+/// ratio of the summed batch times is the throughput ratio.
+fn concurrent_ratios(s: &Setup, rounds: usize, options: bool) -> Ratios {
+    let mut times = [Duration::ZERO; 3];
+    for round in 0..rounds {
+        for k in 0..SIDES.len() {
+            let at = (round + k) % SIDES.len();
+            let start = Instant::now();
+            s.runtime
+                .block_on(join_all((0..N).map(|_| call(s, SIDES[at], options))));
+            times[at] += start.elapsed();
+        }
+    }
+    Ratios::from_times(times)
 }
 
 fn main() {
@@ -220,77 +285,37 @@ fn main() {
     bench(&mut c, &s);
     c.final_summary();
 
-    let timed = |work: &dyn Fn()| {
-        let start = Instant::now();
-        work();
-        start.elapsed()
-    };
-    let rt = &s.runtime;
-    let raw_sequential = || {
-        rt.block_on(async {
-            for _ in 0..N {
-                raw(&s.http, &s.base).await;
-            }
-        })
-    };
-    let chekt_sequential = || {
-        rt.block_on(async {
-            for _ in 0..N {
-                chekt(&s.client).await;
-            }
-        })
-    };
-    let raw_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| raw(&s.http, &s.base)))));
-    let chekt_concurrent = || drop(rt.block_on(join_all((0..N).map(|_| chekt(&s.client)))));
-    let sequential = interleaved_ratio(
-        ROUNDS,
-        || timed(&raw_sequential),
-        || timed(&chekt_sequential),
-    );
-    let concurrent = interleaved_ratio(
-        ROUNDS,
-        || timed(&raw_concurrent),
-        || timed(&chekt_concurrent),
-    );
-    let raw_sequential_options = || {
-        rt.block_on(async {
-            for _ in 0..N {
-                raw_with(&s.http, &s.base, true).await;
-            }
-        })
-    };
-    let chekt_sequential_options = || {
-        rt.block_on(async {
-            for _ in 0..N {
-                chekt_with_options(&s.client).await;
-            }
-        })
-    };
-    let raw_concurrent_options =
-        || drop(rt.block_on(join_all((0..N).map(|_| raw_with(&s.http, &s.base, true)))));
-    let chekt_concurrent_options =
-        || drop(rt.block_on(join_all((0..N).map(|_| chekt_with_options(&s.client)))));
-    let sequential_options = interleaved_ratio(
-        ROUNDS,
-        || timed(&raw_sequential_options),
-        || timed(&chekt_sequential_options),
-    );
-    let concurrent_options = interleaved_ratio(
-        ROUNDS,
-        || timed(&raw_concurrent_options),
-        || timed(&chekt_concurrent_options),
+    let sequential = sequential_ratios(&s, SEQUENTIAL_CALLS, false);
+    let concurrent = concurrent_ratios(&s, CONCURRENT_ROUNDS, false);
+    let sequential_options = sequential_ratios(&s, SEQUENTIAL_CALLS, true);
+    let concurrent_options = concurrent_ratios(&s, CONCURRENT_ROUNDS, true);
+    println!(
+        "interleaved throughput ratio (raw time / chekt-api time): sequential {:.3}×, concurrent {:.3}×; \
+         with a header and a deadline: sequential {:.3}×, concurrent {:.3}×",
+        sequential.chekt, concurrent.chekt, sequential_options.chekt, concurrent_options.chekt
     );
     println!(
-        "interleaved throughput ratio (raw time / chekt-api time), {N} calls: sequential {sequential:.3}×, concurrent {concurrent:.3}×; with a header and a deadline: sequential {sequential_options:.3}×, concurrent {concurrent_options:.3}×"
+        "A/A control (raw time / raw time, a second client): sequential {:.3}×, concurrent {:.3}×; \
+         with a header and a deadline: sequential {:.3}×, concurrent {:.3}×",
+        sequential.control,
+        concurrent.control,
+        sequential_options.control,
+        concurrent_options.control
     );
     println!(
         "client-result: {}",
         serde_json::json!({
             "calls": N,
-            "sequential_ratio": sequential,
-            "concurrent_ratio": concurrent,
-            "sequential_options_ratio": sequential_options,
-            "concurrent_options_ratio": concurrent_options,
+            "sequential_calls": SEQUENTIAL_CALLS,
+            "concurrent_rounds": CONCURRENT_ROUNDS,
+            "sequential_ratio": sequential.chekt,
+            "concurrent_ratio": concurrent.chekt,
+            "sequential_options_ratio": sequential_options.chekt,
+            "concurrent_options_ratio": concurrent_options.chekt,
+            "sequential_control": sequential.control,
+            "concurrent_control": concurrent.control,
+            "sequential_options_control": sequential_options.control,
+            "concurrent_options_control": concurrent_options.control,
         })
     );
 }

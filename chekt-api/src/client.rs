@@ -531,6 +531,8 @@ impl ClientBuilder {
         }
         #[cfg(feature = "rustls")]
         crate::tls::install_crypto_provider();
+        // The attempt timeout is known only for a client built here.
+        let attempt_limit = self.http.is_none().then_some(self.timeout);
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -591,6 +593,7 @@ impl ClientBuilder {
             retry: self.retry,
             throttle: self.throttle.map(|t| Arc::new(Throttler::new(t))),
             max_response_bytes: self.max_response_bytes,
+            attempt_limit,
             last_rate_limit: Default::default(),
             defaults: self.defaults,
             classifier: self.classifier,

@@ -39,6 +39,12 @@ pub(crate) struct Inner {
     /// Shared with the clients derived by `with_credentials`.
     pub throttle: Option<Arc<Throttler>>,
     pub max_response_bytes: usize,
+    /// The HTTP client's timeout for one attempt, when chekt-api built
+    /// the client ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout));
+    /// `None` for one given by
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client),
+    /// whose timeout is not known. See [`crate::pipeline`]'s deadline.
+    pub attempt_limit: Option<std::time::Duration>,
     pub last_rate_limit: Mutex<Option<RateLimit>>,
     /// Options of every call ([`ClientBuilder::default_options`](crate::ClientBuilder::default_options)).
     pub defaults: RequestOptions,
@@ -87,6 +93,7 @@ impl Runtime {
             retry: inner.retry,
             throttle: inner.throttle.clone(),
             max_response_bytes: inner.max_response_bytes,
+            attempt_limit: inner.attempt_limit,
             last_rate_limit: Mutex::default(),
             defaults: inner.defaults.clone(),
             classifier: inner.classifier.clone(),

@@ -43,8 +43,10 @@ impl Deadline {
         self.at.map(|(at, _)| at)
     }
 
-    /// Runs `work` (the whole call), giving up when the deadline passes:
-    /// the one timer of a call. Past the deadline `work` is not started.
+    /// Runs `work`, giving up when the deadline passes. Past the deadline
+    /// `work` is not started. The timer is set up only if `work` is not
+    /// ready at its first poll (tokio registers a timer when it is first
+    /// polled), so a stage that does not wait costs no timer.
     ///
     /// A plain function returning a future, not an `async fn`: an async
     /// wrapper would hold `work` twice in its state (once as its argument,
@@ -61,17 +63,26 @@ impl Deadline {
         }
     }
 
-    /// Runs `work` (one stage of a call under [`Deadline::bound`]), unless
-    /// the deadline has passed: then `work` is not started. The bound's
-    /// timer cuts off work in progress; this check covers the gap tokio's
-    /// timer leaves (it rounds the deadline up to its next millisecond
-    /// tick, so a zero timeout could otherwise still send a request).
+    /// Runs `work` (a stage some other timer bounds: the call's
+    /// [`Deadline::bound`], or the HTTP client's timeout set from
+    /// [`Deadline::remaining`]), unless the deadline has passed: then
+    /// `work` is not started. The other timer cuts off work in progress;
+    /// this check covers the gap tokio's timer leaves (it rounds the
+    /// deadline up to its next millisecond tick, so a zero timeout could
+    /// otherwise still send a request).
     /// Not an `async fn`, as for [`Deadline::bound`].
     pub fn start<F: Future>(&self, work: F) -> impl Future<Output = Result<F::Output, Expired>> {
         match self.check() {
             Err(expired) => Either::Left(ready(Err(expired))),
             Ok(()) => Either::Right(work.map(Ok)),
         }
+    }
+
+    /// The time left before the deadline (zero once it has passed);
+    /// `None` without one.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.at
+            .map(|(at, _)| at.saturating_duration_since(Instant::now()))
     }
 
     /// `Err` once the deadline has passed.
@@ -129,6 +140,17 @@ mod tests {
         assert_eq!(none.bound(async { 7 }).await, Ok(7));
         assert_eq!(none.start(async { 7 }).await, Ok(7));
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_left_counts_down_to_zero() {
+        assert_eq!(Deadline::after(None).remaining(), None);
+        let deadline = Deadline::after(Some(Duration::from_secs(3)));
+        assert_eq!(deadline.remaining(), Some(Duration::from_secs(3)));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(deadline.remaining(), Some(Duration::from_secs(1)));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(deadline.remaining(), Some(Duration::ZERO));
     }
 
     #[tokio::test(start_paused = true)]

@@ -20,7 +20,16 @@
 //! The whole-call deadline ([`RequestOptions::timeout`], [`deadline`])
 //! bounds stages 2 to 7: every wait runs under it, and a backoff or
 //! `Retry-After` wait that would end past it is not started: the call ends
-//! with [`Error::DeadlineExceeded`] at once.
+//! with [`Error::DeadlineExceeded`] at once. Its timers: each attempt's
+//! HTTP timeout is cut to the time left, so the HTTP client's own timer
+//! bounds the request and its body read; a token fetch or a throttle wait
+//! is bounded by a timer of its own, set up only if it has to wait. A call
+//! that waits for nothing else thus runs under one timer, as a request
+//! with a timeout sent by reqwest alone does (each timer a tokio timer
+//! registration, which can wake the runtime's driver). With an HTTP client
+//! from [`ClientBuilder::http_client`](crate::ClientBuilder::http_client),
+//! whose timeout is not known (an attempt's timeout replaces it), one timer
+//! bounds the whole call instead.
 //!
 //! Tracing: one `chekt.request` span per call and one `chekt.attempt` span per
 //! attempt, with OpenTelemetry's HTTP client attribute names
@@ -152,24 +161,30 @@ fn call<'a>(
             span: &span,
             attempts: &attempts,
         };
-        // The stages' state in a block of its own (see `send`). One timer
-        // bounds the whole call; the stages only check it has not passed
-        // before they start.
+        // The stages' state in a block of its own (see `send`). The
+        // deadline's timers: see the module docs.
         let run = Box::pin(call.run(&mut request));
-        let result = match (call.deadline.instant(), span.is_disabled()) {
-            (None, true) => run.await,
-            (None, false) => run.instrument(span.clone()).await,
-            (Some(_), disabled) => {
-                let bounded = call.deadline.bound(run);
-                let bounded = if disabled {
-                    bounded.await
-                } else {
-                    bounded.instrument(span.clone()).await
-                };
-                bounded.unwrap_or_else(|e| Err(expired(e)))
-            }
+        let whole_call_timer = call.deadline.instant().is_some() && !call.attempts_bounded();
+        let result = if whole_call_timer {
+            let bounded = call.deadline.bound(run);
+            let bounded = if span.is_disabled() {
+                bounded.await
+            } else {
+                bounded.instrument(span.clone()).await
+            };
+            bounded.unwrap_or_else(|e| Err(expired(e)))
+        } else if span.is_disabled() {
+            run.await
+        } else {
+            run.instrument(span.clone()).await
         };
         result.map_err(|error| {
+            // An attempt the HTTP client's timer cut off once the deadline
+            // had passed: the deadline's.
+            let error = match call.deadline.check() {
+                Err(late) if matches!(error, Error::Timeout { .. }) => expired(late),
+                _ => error,
+            };
             span.record("error.type", error.error_type());
             error.with_attempts(attempts.load(Ordering::Relaxed))
         })
@@ -225,7 +240,7 @@ impl Call<'_> {
             self.deadline.instant(),
         ) {
             Authorization::Ready(auth) => auth,
-            Authorization::Fetch(fetch) => self.deadline.start(fetch).await.map_err(expired)?,
+            Authorization::Fetch(fetch) => self.deadline.bound(fetch).await.map_err(expired)?,
         };
         if auth.is_err() {
             // The token request runs in a task of its own under the same
@@ -253,7 +268,7 @@ impl Call<'_> {
         };
         let waited = self
             .deadline
-            .start(throttle.acquire(runtime.last_rate_limit()))
+            .bound(throttle.acquire(runtime.last_rate_limit()))
             .await
             .map_err(expired)?;
         waited.map_err(|resets_in| Error::Throttled {
@@ -276,7 +291,8 @@ impl Call<'_> {
     }
 
     /// The attempt stage: the interceptors, then `request` sent under the
-    /// deadline (its own timeout set by the caller) and counted. `Err`
+    /// deadline (its own timeout set by the caller, cut to the time left)
+    /// and counted. `Err`
     /// only when the deadline passed (nothing sent); a transport failure
     /// is the `Err` of the future.
     ///
@@ -302,6 +318,7 @@ impl Call<'_> {
             }
             return Err(expired(late));
         }
+        self.cut_to_deadline(&mut request);
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let sent = self.client.client.execute(request);
         Ok(if span.is_disabled() {
@@ -516,6 +533,25 @@ impl Call<'_> {
         }
     }
 
+    /// Whether each attempt's HTTP timeout enforces the deadline: the
+    /// HTTP client's own timeout is known (see the module docs).
+    fn attempts_bounded(&self) -> bool {
+        self.client.inner.inner.attempt_limit.is_some()
+    }
+
+    /// Cuts the attempt's HTTP timeout (its own, else the HTTP client's)
+    /// to the time left before the deadline, when that is how the deadline
+    /// is enforced ([`Call::attempts_bounded`]).
+    fn cut_to_deadline(&self, request: &mut Request) {
+        if let (Some(left), Some(client)) = (
+            self.deadline.remaining(),
+            self.client.inner.inner.attempt_limit,
+        ) {
+            let limit = request.timeout().copied().unwrap_or(client);
+            *request.timeout_mut() = Some(limit.min(left));
+        }
+    }
+
     /// The request for the next attempt (with the attempt's own timeout),
     /// and whether another can follow it: `request` itself, leaving a copy
     /// in its place for the next attempt, unless this one is the `last`
@@ -617,6 +653,68 @@ mod tests {
         let stages = call.run(&mut request);
         let inner = size_of_val(&stages);
         assert!(inner <= SMALL, "the stages' block is {inner} bytes");
+        Ok(())
+    }
+
+    /// The deadline is enforced by each attempt's HTTP timeout, cut to the
+    /// time left, only when the HTTP client's own timeout is known; the
+    /// call then sets up no timer of its own (see the module docs). This
+    /// fails if the cut stops being made, or is made over a timeout the
+    /// pipeline cannot see.
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_timeout_is_cut_to_the_time_left()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let built = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .bearer_token("t")
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let given = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .bearer_token("t")
+            .http_client(reqwest::Client::new())
+            .build()?;
+        let cut = |client: &Client, timeout: Option<Duration>, own: Option<Duration>| {
+            let options = RequestOptions {
+                timeout,
+                ..RequestOptions::new()
+            };
+            let (span, attempts) = (tracing::Span::none(), AtomicU32::new(0));
+            let call = Call {
+                client,
+                op: &LIST_SITES,
+                options: &options,
+                deadline: Deadline::after(options.timeout),
+                span: &span,
+                attempts: &attempts,
+            };
+            let mut request = client
+                .client
+                .get("http://127.0.0.1:9/partner/v1/dealers/42/sites")
+                .build()
+                .expect("a request");
+            *request.timeout_mut() = own;
+            call.cut_to_deadline(&mut request);
+            (call.attempts_bounded(), request.timeout().copied())
+        };
+        let secs = Duration::from_secs;
+        assert_eq!(cut(&built, Some(secs(2)), None), (true, Some(secs(2))));
+        assert_eq!(
+            cut(&built, Some(secs(60)), None),
+            (true, Some(secs(30))),
+            "the client's own timeout when it ends first"
+        );
+        assert_eq!(
+            cut(&built, Some(secs(2)), Some(secs(1))),
+            (true, Some(secs(1))),
+            "the attempt's own timeout when it ends first"
+        );
+        assert_eq!(cut(&built, None, None), (true, None), "no deadline, no cut");
+        assert_eq!(
+            cut(&given, Some(secs(2)), None),
+            (false, None),
+            "a given HTTP client's timeout is unknown: the call's own timer instead"
+        );
         Ok(())
     }
 
