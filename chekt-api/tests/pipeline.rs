@@ -864,36 +864,47 @@ async fn stalling_server(head: &'static str, body: &'static [u8], close: bool) -
 
 #[tokio::test]
 async fn a_body_that_never_ends_is_bounded_by_the_deadline() {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
-    let base = stalling_server(head, b"[{\"site_id\":", false).await;
     // The deadline holds whichever timer enforces it: the attempt's HTTP
     // timeout cut to the time left (a client built by chekt-api), or the
-    // call's own (a given HTTP client, whose timeout is not known).
+    // call's own (a given HTTP client, whose timeout is not known); for a
+    // success body and for an error body alike.
     let given = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for http in [None, Some(given)] {
-        let mut builder = Client::builder().base_url(&base).bearer_token(TOKEN);
-        if let Some(http) = http {
-            builder = builder.http_client(http);
-        }
-        let client = builder.build().unwrap();
-        let started = Instant::now();
-        let err = client
-            .list_sites()
-            .dealer_id(42)
-            .with_options(RequestOptions::new().timeout(Duration::from_millis(500)))
-            .send()
-            .await
-            .unwrap_err();
-        assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
-        assert_eq!(err.attempts(), 1);
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            started.elapsed()
+    for status in ["200 OK", "404 Not Found"] {
+        let head: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n"
+            )
+            .into_boxed_str(),
         );
+        let base = stalling_server(head, b"[{\"site_id\":", false).await;
+        for http in [None, Some(given.clone())] {
+            let mut builder = Client::builder().base_url(&base).bearer_token(TOKEN);
+            if let Some(http) = http {
+                builder = builder.http_client(http);
+            }
+            let client = builder.build().unwrap();
+            let started = Instant::now();
+            let err = client
+                .list_sites()
+                .dealer_id(42)
+                .with_options(RequestOptions::new().timeout(Duration::from_millis(500)))
+                .send()
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::DeadlineExceeded { .. }),
+                "{status}: {err:?}"
+            );
+            assert_eq!(err.attempts(), 1);
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{:?}",
+                started.elapsed()
+            );
+        }
     }
     // A body that never ends and has no length: the size limit ends it.
     let chunked =

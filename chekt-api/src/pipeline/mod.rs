@@ -500,6 +500,10 @@ impl Call<'_> {
                 .start(Box::pin(read_error(response)))
                 .await
                 .map_err(expired)?;
+            // An error body the deadline cut off (the attempt's HTTP
+            // timeout, cut to it): the deadline's, as when the call's own
+            // timer cuts it.
+            self.deadline.check().map_err(expired)?;
             attempt_span.record("error.type", status.as_str());
             if status == StatusCode::UNAUTHORIZED && token_rejected(&headers, &body) {
                 match &auth {
