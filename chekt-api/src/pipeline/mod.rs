@@ -179,12 +179,6 @@ fn call<'a>(
             run.instrument(span.clone()).await
         };
         result.map_err(|error| {
-            // An attempt the HTTP client's timer cut off once the deadline
-            // had passed: the deadline's.
-            let error = match call.deadline.check() {
-                Err(late) if matches!(error, Error::Timeout { .. }) => expired(late),
-                _ => error,
-            };
             span.record("error.type", error.error_type());
             error.with_attempts(attempts.load(Ordering::Relaxed))
         })
@@ -437,8 +431,16 @@ impl Call<'_> {
             let response = match executed.await {
                 Ok(response) => response,
                 Err(error) => {
+                    // Decided as it arrives, before the interceptors run: a
+                    // timeout once the deadline has passed is the deadline's
+                    // (the attempt's HTTP timeout, cut to the time left); one
+                    // before it is the attempt's own.
+                    let late = self.cut_off(&error);
                     attempt_span.record("error.type", transport_type(&error));
                     self.after_attempt(&info, &AttemptResult::Failed(&error));
+                    if let Some(late) = late {
+                        return Err(expired(late));
+                    }
                     if may_retry
                         && let Some(delay) =
                             self.retry_wait(&Outcome::Transport(&error), idempotent, retries_used)
@@ -479,7 +481,7 @@ impl Call<'_> {
                         attempts: 0,
                     });
                 }
-                let mut reply = self
+                let read = self
                     .deadline
                     .start(read_reply(
                         response,
@@ -488,7 +490,11 @@ impl Call<'_> {
                         sent.cloned(),
                     ))
                     .await
-                    .map_err(expired)??;
+                    .map_err(expired)?;
+                let mut reply = read.map_err(|error| match &error {
+                    Error::Timeout { source, .. } => self.cut_off(source).map_or(error, expired),
+                    _ => error,
+                })?;
                 inner.budget.refund();
                 reply.attempts = attempt;
                 return Ok(reply);
@@ -535,6 +541,16 @@ impl Call<'_> {
             let secrets = sent_secrets(sent);
             return Err(Error::from_response(op, status, &headers, &body, &secrets));
         }
+    }
+
+    /// Whether the transport failure `error` is the deadline's: a timeout
+    /// once the deadline has passed (the attempt's HTTP timeout, cut to
+    /// the time left, fired). Checked as the failure arrives.
+    fn cut_off(&self, error: &reqwest::Error) -> Option<Expired> {
+        error
+            .is_timeout()
+            .then(|| self.deadline.check().err())
+            .flatten()
     }
 
     /// Whether each attempt's HTTP timeout enforces the deadline: the

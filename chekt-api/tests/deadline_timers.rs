@@ -1,7 +1,12 @@
-//! Review of the whole-call deadline riding on each attempt's HTTP timeout
-//! (a client built by chekt-api) vs the call's own timer (a given HTTP
-//! client): every path must end at the deadline with
-//! `Error::DeadlineExceeded`, whichever timer enforces it.
+//! The whole-call deadline (`RequestOptions::timeout`) under both of its
+//! timers: each attempt's HTTP timeout cut to the time left (a client
+//! chekt-api built) and the call's own timer (a client from
+//! `ClientBuilder::http_client`). Every path (slow headers, dripping success
+//! and error bodies, retries, interceptors, the token fetch, paging, raw
+//! requests, derived clients) ends at the deadline with
+//! `Error::DeadlineExceeded` and the requests sent counted, whichever timer
+//! enforces it; an attempt's own timeout before the deadline stays a
+//! `Timeout`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -117,10 +122,8 @@ const CHUNKED: &str = "transfer-encoding: chunked\r\n";
 
 /// An error status whose body never finishes, read past the deadline: the
 /// call is the deadline's, as with the call's own timer, not the status's
-/// with the part of the body that came. (Fails at c302c84 for a built
-/// client: the attempt's HTTP timeout, cut to the deadline, ends the read,
-/// `attempt::read_error` drops the read's error and keeps the part read,
-/// and the status is classified from it.)
+/// with the part of the body that came (`attempt::read_error` keeps the
+/// part read when the attempt's HTTP timeout ends the read).
 #[tokio::test]
 async fn an_error_body_cut_off_by_the_deadline_is_the_deadline_s() {
     for (status, framing, body) in [
@@ -400,9 +403,7 @@ async fn paging_raw_and_derived_clients_are_bounded() {
 
 /// An attempt's own timeout that fires before the deadline is that
 /// attempt's `Timeout`, even when an interceptor then blocks past the
-/// deadline (no retry follows). (Fails at c302c84 for a built client: the
-/// end of `pipeline::call` relabels any `Timeout` returned once the
-/// deadline has passed, whichever timer fired.)
+/// deadline (no retry follows): a timeout is classified as it arrives.
 #[tokio::test]
 async fn an_attempt_timeout_before_the_deadline_stays_a_timeout() {
     #[derive(Debug)]
