@@ -402,7 +402,12 @@ impl ClientBuilder {
     /// a credential to whatever host the server names. (Even so, a token is
     /// only accepted from the token endpoint's own URL:
     /// [`TokenError::Redirect`](crate::auth::TokenError::Redirect)
-    /// otherwise.)
+    /// otherwise.) Build it also with
+    /// `.retry(reqwest::retry::never().max_retries_per_request(0))`, as the
+    /// client chekt-api builds is: reqwest's own retries (of HTTP/2
+    /// refusals, by default) are requests the pipeline does not see, and
+    /// it retries those itself
+    /// ([`retry::refused_unprocessed`](crate::retry::refused_unprocessed)).
     ///
     /// With the `rustls` feature (the default), install a crypto provider
     /// first: [`crate::tls::install_crypto_provider`].
@@ -415,6 +420,7 @@ impl ClientBuilder {
     /// chekt_api::tls::install_crypto_provider();
     /// let http = reqwest::Client::builder()
     ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .retry(reqwest::retry::never().max_retries_per_request(0))
     ///     .timeout(Duration::from_secs(30))
     ///     .build()?;
     /// let client = chekt_api::Client::builder()
@@ -542,7 +548,14 @@ impl ClientBuilder {
                 let http = reqwest::Client::builder().no_brotli().no_zstd();
                 #[cfg(not(feature = "compression"))]
                 let http = http.no_gzip().no_deflate();
+                // No retries inside reqwest: each would be a request the
+                // caller never sees (not in `Error::attempts`, not shown to
+                // the interceptors, not under the retry budget). The
+                // pipeline's classifier retries the HTTP/2 refusals reqwest
+                // would (`retry::refused_unprocessed`). reqwest also stops
+                // copying every request in case it retries.
                 http.redirect(crate::redirect::policy())
+                    .retry(reqwest::retry::never().max_retries_per_request(0))
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
                     .user_agent(concat!("chekt-api-rs/", env!("CARGO_PKG_VERSION")))

@@ -139,8 +139,14 @@ pub enum Outcome<'a> {
 ///
 /// The default, [`DefaultClassifier`], retries `429` always (the server
 /// refused before doing anything), `502`/`503`/`504`, timeouts and failed
-/// sends only for idempotent calls, and a connection that never opened
-/// always. Install another with
+/// sends only for idempotent calls, and always a connection that never
+/// opened or an HTTP/2 request the server refused unprocessed
+/// ([`refused_unprocessed`]). The HTTP client chekt-api builds makes no
+/// retries of its own (reqwest's are off), so each of these is an attempt
+/// the caller sees: counted in [`Error::attempts`], shown to the
+/// interceptors, paid from the retry budget.
+///
+/// [`Error::attempts`]: crate::Error::attempts Install another with
 /// [`ClientBuilder::retry_classifier`](crate::ClientBuilder::retry_classifier):
 ///
 /// ```
@@ -196,10 +202,33 @@ fn retryable_status(idempotent: bool, status: StatusCode) -> bool {
 }
 
 /// Whether a transport error is worth retrying: a connection that never
-/// opened always; a timeout or a failed send (including a kept-alive
-/// connection the server had closed) only when repeating is safe.
+/// opened, or a request the server refused unprocessed, always; a timeout
+/// or a failed send (including a kept-alive connection the server had
+/// closed) only when repeating is safe.
 fn retryable_error(idempotent: bool, error: &reqwest::Error) -> bool {
-    error.is_connect() || (idempotent && (error.is_timeout() || error.is_request()))
+    error.is_connect()
+        || refused_unprocessed(error)
+        || (idempotent && (error.is_timeout() || error.is_request()))
+}
+
+/// Whether an HTTP/2 server refused the request before processing any of
+/// it, so that sending it again is safe whatever its method (RFC 9113
+/// §8.7): it reset the stream with `REFUSED_STREAM`, or closed the
+/// connection gracefully (`GOAWAY` with `NO_ERROR`) before the stream was
+/// taken. The same refusals reqwest retries on its own by default; the
+/// client chekt-api builds turns that off, so these retries are the
+/// pipeline's, counted and visible.
+pub fn refused_unprocessed(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(h2) = cause.downcast_ref::<h2::Error>() {
+            return h2.is_remote()
+                && ((h2.is_reset() && h2.reason() == Some(h2::Reason::REFUSED_STREAM))
+                    || (h2.is_go_away() && h2.reason() == Some(h2::Reason::NO_ERROR)));
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// A bounded share of extra attempts per client, so that an outage does
