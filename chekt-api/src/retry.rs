@@ -143,10 +143,9 @@ pub enum Outcome<'a> {
 /// opened or an HTTP/2 request the server refused unprocessed
 /// ([`refused_unprocessed`]). The HTTP client chekt-api builds makes no
 /// retries of its own (reqwest's are off), so each of these is an attempt
-/// the caller sees: counted in [`Error::attempts`], shown to the
-/// interceptors, paid from the retry budget.
-///
-/// [`Error::attempts`]: crate::Error::attempts Install another with
+/// the caller sees: counted in
+/// [`Error::attempts`](crate::Error::attempts), shown to the interceptors,
+/// paid from the retry budget. Install another with
 /// [`ClientBuilder::retry_classifier`](crate::ClientBuilder::retry_classifier):
 ///
 /// ```
