@@ -286,9 +286,8 @@ impl Call<'_> {
 
     /// The attempt stage: the interceptors, then `request` sent under the
     /// deadline (its own timeout set by the caller, cut to the time left)
-    /// and counted. `Err`
-    /// only when the deadline passed (nothing sent); a transport failure
-    /// is the `Err` of the future.
+    /// and counted. `Err` only when the deadline passed (nothing sent); a
+    /// transport failure is the `Err` of the future.
     ///
     /// Not an `async fn`, which would hold `request` in its state beside
     /// reqwest's future it is moved into.
