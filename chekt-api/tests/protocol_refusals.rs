@@ -16,43 +16,13 @@ use chekt_api::http::Method;
 use chekt_api::retry::{DefaultClassifier, Outcome, RetryClassifier, RetryPolicy};
 use chekt_api::{AttemptInfo, AttemptResult, Client, Error, Interceptor, RequestOptions};
 
-/// Serves HTTP/2 on 127.0.0.1: the `n`th request (from 1) is reset with
-/// `reset(n)` when that is `Some`, else answered `200 {"ok":true}`.
-/// Returns the base URL and the count of requests received.
+/// [`h2_paths_server`] resetting the `n`th request (from 1) with
+/// `reset(n)` when that is `Some`, else answering `200 {"ok":true}`.
+/// Returns the base URL and the paths received.
 async fn h2_server(
     reset: impl Fn(usize) -> Option<h2::Reason> + Send + Sync + 'static,
-) -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let (seen, reset) = (count.clone(), Arc::new(reset));
-    tokio::spawn(async move {
-        loop {
-            let (socket, _) = listener.accept().await.unwrap();
-            let (seen, reset) = (seen.clone(), reset.clone());
-            tokio::spawn(async move {
-                let Ok(mut connection) = h2::server::handshake(socket).await else {
-                    return;
-                };
-                while let Some(Ok((_request, mut respond))) = connection.accept().await {
-                    let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
-                    if let Some(reason) = reset(n) {
-                        respond.send_reset(reason);
-                        continue;
-                    }
-                    let head = http::Response::builder()
-                        .status(200)
-                        .header("content-type", "application/json")
-                        .body(())
-                        .unwrap();
-                    let mut body = respond.send_response(head, false).unwrap();
-                    body.send_data(Bytes::from_static(b"{\"ok\":true}"), true)
-                        .unwrap();
-                }
-            });
-        }
-    });
-    (format!("http://{addr}"), count)
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    h2_paths_server(move |n, _| reset(n), b"{\"ok\":true}").await
 }
 
 /// One attempt as an interceptor saw it: its number, and for a failure
@@ -99,13 +69,13 @@ fn post(client: &Client) -> chekt_api::RawRequest<'_> {
 
 #[tokio::test]
 async fn a_refused_stream_is_retried_even_for_a_post_and_counted() {
-    let (base, count) = h2_server(|n| (n == 1).then_some(h2::Reason::REFUSED_STREAM)).await;
+    let (base, received) = h2_server(|n| (n == 1).then_some(h2::Reason::REFUSED_STREAM)).await;
     let seen = Seen::default();
     let client = client(&base, &seen);
     let reply = post(&client).send_as::<serde_json::Value>().await.unwrap();
     assert_eq!(reply.into_inner(), serde_json::json!({ "ok": true }));
     assert_eq!(
-        count.load(Ordering::SeqCst),
+        received.lock().unwrap().len(),
         2,
         "the refused request, then the retry"
     );
@@ -118,7 +88,7 @@ async fn a_refused_stream_is_retried_even_for_a_post_and_counted() {
 
 #[tokio::test]
 async fn a_refusal_without_retries_left_is_a_transport_error_after_one_attempt() {
-    let (base, count) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
+    let (base, received) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
     let seen = Seen::default();
     let client = client(&base, &seen);
     let err = post(&client)
@@ -129,7 +99,7 @@ async fn a_refusal_without_retries_left_is_a_transport_error_after_one_attempt()
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 1);
     assert_eq!(
-        count.load(Ordering::SeqCst),
+        received.lock().unwrap().len(),
         1,
         "nothing repeated out of sight"
     );
@@ -139,7 +109,7 @@ async fn a_refusal_without_retries_left_is_a_transport_error_after_one_attempt()
 /// not repeated (a GET would be, as any failed send of an idempotent call).
 #[tokio::test]
 async fn a_stream_reset_for_another_reason_is_not_a_refusal() {
-    let (base, count) = h2_server(|_| Some(h2::Reason::INTERNAL_ERROR)).await;
+    let (base, received) = h2_server(|_| Some(h2::Reason::INTERNAL_ERROR)).await;
     let seen = Seen::default();
     let client = client(&base, &seen);
     let err = post(&client)
@@ -148,7 +118,7 @@ async fn a_stream_reset_for_another_reason_is_not_a_refusal() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 1);
-    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
     assert_eq!(*seen.0.lock().unwrap(), [(1, Some(false))]);
     let source = std::error::Error::source(&err)
         .and_then(|s| s.downcast_ref::<reqwest::Error>())
@@ -214,7 +184,7 @@ fn quick(attempts: u32) -> RetryPolicy {
 
 #[tokio::test]
 async fn refusals_stop_at_max_attempts_each_one_counted_and_shown() {
-    let (base, count) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
+    let (base, received) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
     let seen = Seen::default();
     let client = client(&base, &seen);
     let err = post(&client)
@@ -224,7 +194,7 @@ async fn refusals_stop_at_max_attempts_each_one_counted_and_shown() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 3);
-    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(received.lock().unwrap().len(), 3);
     assert_eq!(
         *seen.0.lock().unwrap(),
         [(1, Some(true)), (2, Some(true)), (3, Some(true))]
@@ -233,7 +203,7 @@ async fn refusals_stop_at_max_attempts_each_one_counted_and_shown() {
 
 #[tokio::test]
 async fn refusals_are_paid_from_the_retry_budget() {
-    let (base, count) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
+    let (base, received) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
     let seen = Seen::default();
     let http = reqwest::Client::builder()
         .http2_prior_knowledge()
@@ -261,7 +231,7 @@ async fn refusals_are_paid_from_the_retry_budget() {
         .await
         .unwrap_err();
     assert_eq!(second.attempts(), 1, "no retry left in the budget");
-    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(received.lock().unwrap().len(), 3);
     assert_eq!(seen.0.lock().unwrap().len(), 3);
 }
 
@@ -270,7 +240,7 @@ async fn refusals_are_paid_from_the_retry_budget() {
 /// counted and shown to the interceptors.
 #[tokio::test]
 async fn refusals_retried_until_the_deadline_are_all_counted() {
-    let (base, count) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
+    let (base, received) = h2_server(|_| Some(h2::Reason::REFUSED_STREAM)).await;
     let seen = Seen::default();
     let client = client(&base, &seen);
     // Full jitter: each wait is drawn from [0, 30 s], so whether a retry
@@ -295,7 +265,7 @@ async fn refusals_retried_until_the_deadline_are_all_counted() {
         started.elapsed()
     );
     assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
-    let sent = count.load(Ordering::SeqCst);
+    let sent = received.lock().unwrap().len();
     assert_eq!(err.attempts() as usize, sent, "every request counted");
     let seen = seen.0.lock().unwrap();
     assert_eq!(seen.len(), sent, "every request shown: {seen:?}");
