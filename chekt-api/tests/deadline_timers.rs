@@ -19,33 +19,13 @@ use chekt_api::prelude::*;
 use chekt_api::retry::RetryPolicy;
 use chekt_api::{Client, ClientBuilder, Error, RequestOptions};
 
+mod support;
+
 const TOKEN: &str = "static-test-token";
 const DEADLINE: Duration = Duration::from_millis(600);
 /// Generous: the call must end near the deadline, not after the 30 s
 /// client timeout or the server's 60 s stall.
 const PROMPT: Duration = Duration::from_secs(8);
-
-async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
-    use tokio::io::AsyncReadExt;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |n| n.trim().parse().unwrap());
-            if buf.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
 
 /// A server answering every request with `head` and the start of `body`,
 /// then keeping the connection open without sending more. Counts requests.
@@ -61,7 +41,7 @@ async fn stalling(head: String, body: &'static [u8]) -> (String, Arc<AtomicUsize
             let (mut stream, _) = listener.accept().await.unwrap();
             let seen = seen.clone();
             tokio::spawn(async move {
-                while read_request(&mut stream).await {
+                while support::read_request(&mut stream).await {
                     seen.fetch_add(1, Ordering::SeqCst);
                     if stream.write_all(head.as_bytes()).await.is_err() {
                         return;

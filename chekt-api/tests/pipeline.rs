@@ -728,30 +728,6 @@ async fn derived_clients_use_their_own_credentials() {
     );
 }
 
-/// Reads one HTTP/1.1 request (headers and a `content-length` body) from
-/// `stream`; `false` when the peer closed first.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
-    use tokio::io::AsyncReadExt;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |n| n.trim().parse().unwrap());
-            if buf.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
 const OK_SITES: &[u8] =
     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
 
@@ -776,7 +752,7 @@ async fn closing_server() -> (String, Arc<Mutex<(u32, u32)>>) {
             let counts = counts.clone();
             tokio::spawn(async move {
                 let mut served = 0;
-                while read_request(&mut stream).await {
+                while support::read_request(&mut stream).await {
                     counts.lock().unwrap().1 += 1;
                     if connection == 1 && served == 1 {
                         return; // dropped without an answer
@@ -839,7 +815,7 @@ async fn stalling_server(head: &'static str, body: &'static [u8], close: bool) -
         loop {
             let (mut stream, _) = listener.accept().await.unwrap();
             tokio::spawn(async move {
-                if read_request(&mut stream).await {
+                if support::read_request(&mut stream).await {
                     stream.write_all(head.as_bytes()).await.unwrap();
                     stream.write_all(body).await.unwrap();
                     if !close {

@@ -1,6 +1,6 @@
 //! Shared test helpers: finding the third-party tools `.ci/install-tools`
-//! installs (this module) and fixtures from `spec/recordings`
-//! ([`recordings`]).
+//! installs and reading a raw HTTP/1.1 request off a socket (this module),
+//! and fixtures from `spec/recordings` ([`recordings`]).
 //!
 //! A test that needs a missing tool prints `skipped: … not installed; run
 //! .ci/install-tools` and returns, so `cargo test` passes on a bare machine;
@@ -49,4 +49,28 @@ pub fn require(name: &str) -> Option<PathBuf> {
         eprintln!("skipped: {missing}");
     }
     found
+}
+
+/// Reads one HTTP/1.1 request (headers and a `content-length` body) from
+/// `stream`; `false` when the peer closed first.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |n| n.trim().parse().unwrap());
+            if buf.len() >= end + 4 + length {
+                return true;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
 }
