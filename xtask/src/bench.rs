@@ -255,7 +255,9 @@ fn table(
         let ours = get(&format!("client/{mode}/chekt_api"))?;
         let calls = mode.trim_end_matches("_options");
         rows.push([
-            format!("client: 100 {calls} calls{what} (throughput; ratio interleaved)"),
+            format!(
+                "client: {calls} calls{what} (throughput; criterion: 100 calls, ratio: interleaved)"
+            ),
             format!("raw reqwest {}", human(raw)),
             format!("chekt-api {}", human(ours)),
             // Three decimals: the target is 0.97×, and 0.966× is not it.
