@@ -9402,41 +9402,48 @@ pub mod builder {
             >,
         > {
             let Self { client, body, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let body = body
                     .and_then(|v| {
                         types::TokenRequest::try_from(v).map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!("{}/oauth/token", client.baseurl,);
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .form_urlencoded(&body)?
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                Ok(request)
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!("{}/oauth/token", client.baseurl,);
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .form_urlencoded(&body)?
+                        .build()?;
+                    request
+                        .headers_mut()
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CREATE_TOKEN,
                         &request_options,
                     )
@@ -9534,10 +9541,7 @@ pub mod builder {
             >,
         > {
             let Self { client, x_partner_trace_id, body, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let body = body
@@ -9546,37 +9550,47 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!("{}/partner/v1/dealers/connect", client.baseurl,);
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                if let Some(value) = x_partner_trace_id {
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!("{}/partner/v1/dealers/connect", client.baseurl,);
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CONNECT_DEALER,
                         &request_options,
                     )
@@ -9657,47 +9671,54 @@ pub mod builder {
             >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}", client.baseurl, encode_path(& dealer_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}", client.baseurl, encode_path(&
+                        dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .get(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::GET_DEALER,
                         &request_options,
                     )
@@ -9775,47 +9796,54 @@ pub mod builder {
             >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/disconnect", client.baseurl, encode_path(&
-                    dealer_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/disconnect", client.baseurl,
+                        encode_path(& dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::DISCONNECT_DEALER,
                         &request_options,
                     )
@@ -10005,10 +10033,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let dir = dir.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -10019,68 +10044,82 @@ pub mod builder {
                 let sort = sort.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(&
-                    dealer_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            ),
-                        );
-                    if let Some(value) = &dir {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("dir", value));
-                    }
-                    if let Some(value) = &fields {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("fields", value));
-                    }
-                    if let Some(value) = &filter {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("filter", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    if let Some(value) = &offset {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("offset", value));
-                    }
-                    if let Some(value) = &sort {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("sort", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(&
+                        dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &dir {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("dir", value));
+                        }
+                        if let Some(value) = &fields {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("fields", value),
+                                );
+                        }
+                        if let Some(value) = &filter {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("filter", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        if let Some(value) = &offset {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("offset", value),
+                                );
+                        }
+                        if let Some(value) = &sort {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("sort", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_SITES,
                         &request_options,
                     )
@@ -10186,10 +10225,7 @@ pub mod builder {
             >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
@@ -10200,40 +10236,50 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(&
-                    dealer_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites", client.baseurl, encode_path(&
+                        dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CREATE_SITE,
                         &request_options,
                     )
@@ -10331,48 +10377,56 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}", client.baseurl, encode_path(&
-                    dealer_id.to_string()), encode_path(& site_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .get(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::GET_SITE,
                         &request_options,
                     )
@@ -10497,10 +10551,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -10512,41 +10563,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/activation-status", client
-                    .baseurl, encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/activation-status", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        site_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .patch(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::UPDATE_SITE_ACTIVATION_STATUS,
                         &request_options,
                     )
@@ -10746,10 +10807,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -10761,69 +10819,83 @@ pub mod builder {
                 let sort = sort.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            ),
-                        );
-                    if let Some(value) = &dir {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("dir", value));
-                    }
-                    if let Some(value) = &fields {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("fields", value));
-                    }
-                    if let Some(value) = &filter {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("filter", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    if let Some(value) = &offset {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("offset", value));
-                    }
-                    if let Some(value) = &sort {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("sort", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &dir {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("dir", value));
+                        }
+                        if let Some(value) = &fields {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("fields", value),
+                                );
+                        }
+                        if let Some(value) = &filter {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("filter", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        if let Some(value) = &offset {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("offset", value),
+                                );
+                        }
+                        if let Some(value) = &sort {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("sort", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_DEVICES,
                         &request_options,
                     )
@@ -10936,51 +11008,58 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let body = body.map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::UPDATE_DEVICES,
                         &request_options,
                     )
@@ -11093,51 +11172,58 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let body = body.map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/devices", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CREATE_DEVICES,
                         &request_options,
                     )
@@ -11265,10 +11351,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -11280,41 +11363,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/devices/bulk-delete", client
-                    .baseurl, encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/devices/bulk-delete", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        site_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::DELETE_DEVICES,
                         &request_options,
                     )
@@ -11456,10 +11549,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -11473,41 +11563,52 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/alarm-verifications/{}", client
-                    .baseurl, encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()), encode_path(& verification_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/alarm-verifications/{}",
+                        client.baseurl, encode_path(& dealer_id.to_string()),
+                        encode_path(& site_id.to_string()), encode_path(& verification_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .patch(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::RESPOND_TO_ALARM_VERIFICATION,
                         &request_options,
                     )
@@ -11697,10 +11798,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let dir = dir.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -11711,68 +11809,82 @@ pub mod builder {
                 let sort = sort.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
-                    encode_path(& dealer_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            ),
-                        );
-                    if let Some(value) = &dir {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("dir", value));
-                    }
-                    if let Some(value) = &fields {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("fields", value));
-                    }
-                    if let Some(value) = &filter {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("filter", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    if let Some(value) = &offset {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("offset", value));
-                    }
-                    if let Some(value) = &sort {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("sort", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
+                        encode_path(& dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &dir {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("dir", value));
+                        }
+                        if let Some(value) = &fields {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("fields", value),
+                                );
+                        }
+                        if let Some(value) = &filter {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("filter", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        if let Some(value) = &offset {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("offset", value),
+                                );
+                        }
+                        if let Some(value) = &sort {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("sort", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_MONITORING_STATIONS,
                         &request_options,
                     )
@@ -11882,10 +11994,7 @@ pub mod builder {
             >,
         > {
             let Self { client, dealer_id, x_partner_trace_id, body, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
@@ -11896,40 +12005,50 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
-                    encode_path(& dealer_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/monitoring-stations", client.baseurl,
+                        encode_path(& dealer_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CREATE_MONITORING_STATION,
                         &request_options,
                     )
@@ -12031,50 +12150,57 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let monitoring_station_id = monitoring_station_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/monitoring-stations/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(&
-                    monitoring_station_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/monitoring-stations/{}", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        monitoring_station_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .get(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::GET_MONITORING_STATION,
                         &request_options,
                     )
@@ -12176,50 +12302,57 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let monitoring_station_id = monitoring_station_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/monitoring-stations/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(&
-                    monitoring_station_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/monitoring-stations/{}", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        monitoring_station_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .delete(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::DELETE_MONITORING_STATION,
                         &request_options,
                     )
@@ -12351,10 +12484,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let monitoring_station_id = monitoring_station_id
@@ -12367,41 +12497,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/monitoring-stations/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(&
-                    monitoring_station_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/monitoring-stations/{}", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        monitoring_station_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .patch(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::UPDATE_MONITORING_STATION,
                         &request_options,
                     )
@@ -12601,10 +12741,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -12616,69 +12753,83 @@ pub mod builder {
                 let sort = sort.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
-                            ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
-                            ),
-                        );
-                    if let Some(value) = &dir {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("dir", value));
-                    }
-                    if let Some(value) = &fields {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("fields", value));
-                    }
-                    if let Some(value) = &filter {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("filter", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    if let Some(value) = &offset {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("offset", value));
-                    }
-                    if let Some(value) = &sort {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("sort", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &dir {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("dir", value));
+                        }
+                        if let Some(value) = &fields {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("fields", value),
+                                );
+                        }
+                        if let Some(value) = &filter {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("filter", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        if let Some(value) = &offset {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("offset", value),
+                                );
+                        }
+                        if let Some(value) = &sort {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("sort", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_CONTACTS,
                         &request_options,
                     )
@@ -12805,10 +12956,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -12820,41 +12968,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/contacts", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::CREATE_CONTACT,
                         &request_options,
                     )
@@ -12964,10 +13122,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -12975,40 +13130,50 @@ pub mod builder {
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()), encode_path(& contact_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()), encode_path(& contact_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .get(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::GET_CONTACT,
                         &request_options,
                     )
@@ -13118,10 +13283,7 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -13129,40 +13291,50 @@ pub mod builder {
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()), encode_path(& contact_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()), encode_path(& contact_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .delete(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::DELETE_CONTACT,
                         &request_options,
                     )
@@ -13301,10 +13473,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -13318,41 +13487,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()), encode_path(& contact_id.to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/contacts/{}", client.baseurl,
+                        encode_path(& dealer_id.to_string()), encode_path(& site_id
+                        .to_string()), encode_path(& contact_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .patch(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::UPDATE_CONTACT,
                         &request_options,
                     )
@@ -13450,49 +13629,56 @@ pub mod builder {
                 x_partner_trace_id,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
                 let x_partner_trace_id = x_partner_trace_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        site_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .get(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::GET_ARMING_SETTINGS,
                         &request_options,
                     )
@@ -13620,10 +13806,7 @@ pub mod builder {
                 body,
                 request_options,
             } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let dealer_id = dealer_id
                     .map_err(progenitor_client::Error::InvalidRequest)?;
                 let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;
@@ -13635,41 +13818,51 @@ pub mod builder {
                             .map_err(|e| e.to_string())
                     })
                     .map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client.baseurl,
-                    encode_path(& dealer_id.to_string()), encode_path(& site_id
-                    .to_string()),
-                );
-                #[allow(unused_mut)]
-                let mut request = client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!(
+                        "{}/partner/v1/dealers/{}/sites/{}/arming-settings", client
+                        .baseurl, encode_path(& dealer_id.to_string()), encode_path(&
+                        site_id.to_string()),
                     );
-                if let Some(value) = x_partner_trace_id {
+                    #[allow(unused_mut)]
+                    let mut request = client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .build()?;
                     request
                         .headers_mut()
-                        .append("x-partner-trace-id", value.to_string().try_into()?);
-                }
-                Ok(request)
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        );
+                    if let Some(value) = &x_partner_trace_id {
+                        request
+                            .headers_mut()
+                            .append("x-partner-trace-id", value.to_string().try_into()?);
+                    }
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::UPDATE_ARMING_SETTINGS,
                         &request_options,
                     )
@@ -13751,50 +13944,57 @@ pub mod builder {
             >,
         > {
             let Self { client, cursor, limit, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let cursor = cursor.map_err(progenitor_client::Error::InvalidRequest)?;
                 let limit = limit.map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!("{}/v1/sites", client.baseurl,);
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!("{}/v1/sites", client.baseurl,);
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &cursor {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("cursor", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
+                    request
+                        .headers_mut()
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
                             ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
+                                super::Client::api_version(),
                             ),
                         );
-                    if let Some(value) = &cursor {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("cursor", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                Ok(request)
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_PUBLIC_SITES,
                         &request_options,
                     )
@@ -13876,50 +14076,57 @@ pub mod builder {
             >,
         > {
             let Self { client, cursor, limit, request_options } = self;
-            let request = (move || -> ::std::result::Result<
-                ::reqwest::Request,
-                progenitor_client::Error<()>,
-            > {
+            let build = (move || {
                 let cursor = cursor.map_err(progenitor_client::Error::InvalidRequest)?;
                 let limit = limit.map_err(progenitor_client::Error::InvalidRequest)?;
-                let url = format!("{}/v1/devices", client.baseurl,);
-                #[allow(unused_mut)]
-                let mut request = {
-                    let mut query_builder = client
-                        .client
-                        .get(url)
-                        .header(
-                            ::reqwest::header::ACCEPT,
+                ::std::result::Result::<
+                    _,
+                    progenitor_client::Error<()>,
+                >::Ok(move || -> ::std::result::Result<
+                    ::reqwest::Request,
+                    progenitor_client::Error<()>,
+                > {
+                    let url = format!("{}/v1/devices", client.baseurl,);
+                    #[allow(unused_mut)]
+                    let mut request = {
+                        let mut query_builder = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            );
+                        if let Some(value) = &cursor {
+                            query_builder = query_builder
+                                .query(
+                                    &progenitor_client::QueryParam::new("cursor", value),
+                                );
+                        }
+                        if let Some(value) = &limit {
+                            query_builder = query_builder
+                                .query(&progenitor_client::QueryParam::new("limit", value));
+                        }
+                        query_builder
+                    }
+                        .build()?;
+                    request
+                        .headers_mut()
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
                             ::reqwest::header::HeaderValue::from_static(
-                                "application/json",
+                                super::Client::api_version(),
                             ),
                         );
-                    if let Some(value) = &cursor {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("cursor", value));
-                    }
-                    if let Some(value) = &limit {
-                        query_builder = query_builder
-                            .query(&progenitor_client::QueryParam::new("limit", value));
-                    }
-                    query_builder
-                }
-                    .build()?;
-                request
-                    .headers_mut()
-                    .append(
-                        ::reqwest::header::HeaderName::from_static("api-version"),
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    );
-                Ok(request)
+                    Ok(request)
+                })
             })();
             async move {
-                let request = request.map_err(crate::runtime::invalid_request)?;
+                let build = build.map_err(crate::runtime::invalid_request)?;
                 let response = crate::runtime::send(
                         client,
-                        request,
+                        &build,
                         &super::operations::LIST_PUBLIC_DEVICES,
                         &request_options,
                     )

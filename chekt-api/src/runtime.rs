@@ -9,7 +9,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use reqwest::Request;
 use reqwest::header::HeaderMap;
 
 pub(crate) use crate::error::Result;
@@ -142,9 +141,14 @@ impl Runtime {
     }
 }
 
-/// Sends `request` for `op` with the call's `options` through the
-/// [`pipeline`](crate::pipeline). An error status comes back as its
-/// classified [`Error`].
+/// Sends the request `build` makes for `op` with the call's `options`
+/// through the [`pipeline`](crate::pipeline). An error status comes back as
+/// its classified [`Error`].
+///
+/// `build` is the builder's `send()` once its parameters are checked: the
+/// pipeline calls it for the first attempt and again for each retry, so no
+/// copy of the request is kept in case one is needed
+/// ([`Build`](crate::pipeline::request::Build)).
 ///
 /// The pipeline's state lives on the heap, as reqwest's own request future
 /// does ([`pipeline::Sending`](crate::pipeline::Sending)): the future a
@@ -152,9 +156,14 @@ impl Runtime {
 /// a spawned task, a stream) copies little.
 pub(crate) fn send<'a>(
     client: &'a Client,
-    request: Request,
+    build: &'a crate::pipeline::request::Build<'a>,
     op: &'a Operation,
     options: &'a RequestOptions,
 ) -> crate::pipeline::Sending<'a> {
-    crate::pipeline::send(client, request, op, options)
+    crate::pipeline::send(
+        client,
+        crate::pipeline::request::Requests::built(build),
+        op,
+        options,
+    )
 }

@@ -1,9 +1,8 @@
-//! One attempt's request and response: a repeatable copy of the request,
-//! and the response body read under the client's size limit.
+//! One attempt's response: the body read under the client's size limit.
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
-use reqwest::{Request, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 
 use crate::body::{read_capped, read_prefix, read_whole, without_bom};
 use crate::error::{Error, Result};
@@ -39,30 +38,6 @@ pub(crate) fn sent_secrets(sent: Option<&HeaderValue>) -> Vec<&str> {
         .map(|h| h.split_once(' ').map_or(h, |(_, token)| token.trim()))
         .into_iter()
         .collect()
-}
-
-/// A copy of `request` kept for the next attempt while `request` is sent;
-/// `None` when its body is a stream, which cannot be repeated.
-///
-/// What `Request::try_clone` does, without its waste: that allocates the
-/// request's extension map just to copy the timeout into it (requests carry
-/// nothing else there). The header map is cloned whole, hashes included,
-/// not rebuilt header by header.
-pub(crate) fn duplicate(request: &Request) -> Option<Request> {
-    let body = match request.body() {
-        Some(body) => Some(reqwest::Body::from(Bytes::copy_from_slice(
-            body.as_bytes()?,
-        ))),
-        None => None,
-    };
-    let mut copy = Request::new(request.method().clone(), request.url().clone());
-    if let Some(timeout) = request.timeout() {
-        *copy.timeout_mut() = Some(*timeout);
-    }
-    *copy.headers_mut() = request.headers().clone();
-    *copy.version_mut() = request.version();
-    *copy.body_mut() = body;
-    Some(copy)
 }
 
 /// Reads a non-error response whole, refusing a body larger than `limit`
@@ -119,56 +94,4 @@ pub(crate) async fn read_error(mut response: Response) -> (HeaderMap, Vec<u8>) {
     let bom = body.len() - crate::body::strip_bom(&body).len();
     body.drain(..bom);
     (std::mem::take(response.headers_mut()), body)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use reqwest::{Body, Method, Version};
-
-    use super::*;
-
-    fn request(body: Option<Body>) -> Request {
-        let url = "http://localhost/partner/v1/dealers/42/sites?limit=5".parse();
-        let mut request = Request::new(Method::PATCH, url.expect("a valid URL"));
-        let headers = request.headers_mut();
-        headers.insert("x-partner-trace-id", HeaderValue::from_static("trace-1"));
-        headers.append("x-repeated", HeaderValue::from_static("first"));
-        headers.append("x-repeated", HeaderValue::from_static("second"));
-        *request.timeout_mut() = Some(Duration::from_secs(3));
-        *request.version_mut() = Version::HTTP_2;
-        *request.body_mut() = body;
-        request
-    }
-
-    #[test]
-    fn a_duplicate_is_the_same_request() {
-        let original = request(Some(Body::from(r#"{"status":"verified"}"#)));
-        let copy = duplicate(&original).expect("a buffered body can be repeated");
-        assert_eq!(copy.method(), Method::PATCH);
-        assert_eq!(copy.url(), original.url());
-        assert_eq!(copy.headers(), original.headers());
-        let repeated: Vec<_> = copy.headers().get_all("x-repeated").iter().collect();
-        assert_eq!(repeated, ["first", "second"], "every value, in order");
-        assert_eq!(copy.timeout(), Some(&Duration::from_secs(3)));
-        assert_eq!(copy.version(), Version::HTTP_2);
-        let body = copy.body().and_then(Body::as_bytes);
-        assert_eq!(body, Some(&br#"{"status":"verified"}"#[..]));
-    }
-
-    #[test]
-    fn a_request_without_body_or_timeout_stays_without() {
-        let mut original = request(None);
-        *original.timeout_mut() = None;
-        let copy = duplicate(&original).expect("no body can be repeated");
-        assert!(copy.body().is_none());
-        assert_eq!(copy.timeout(), None);
-    }
-
-    #[test]
-    fn a_streaming_body_cannot_be_duplicated() {
-        let chunks = futures::stream::iter([Ok::<_, std::io::Error>("chunk")]);
-        assert!(duplicate(&request(Some(Body::wrap_stream(chunks)))).is_none());
-    }
 }

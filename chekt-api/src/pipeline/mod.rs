@@ -7,7 +7,9 @@
 //!    ([`crate::auth::CredentialsProvider`]);
 //! 3. throttle: the client-side rate limit ([`crate::rate_limit`]);
 //! 4. attempt: one request, under the attempt's timeout, with the
-//!    [`Interceptor`]s before and after it ([`attempt`]);
+//!    [`Interceptor`]s before and after it ([`attempt`]); a generated
+//!    operation's is built anew for each attempt, a
+//!    [`RawRequest`](crate::RawRequest)'s is a copy ([`request`]);
 //! 5. classify: a redirect, an unasked encoding, an error status, a token
 //!    the server no longer accepts (RFC 6750 §3.1 `invalid_token`, or the
 //!    body's `token_expired`: dropped and fetched again once);
@@ -43,13 +45,14 @@ pub(crate) mod decode;
 pub(crate) mod intercept;
 pub(crate) mod options;
 pub(crate) mod raw;
+pub(crate) mod request;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use futures::future::Either;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderMap, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Request, StatusCode};
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -58,16 +61,14 @@ use crate::Client;
 use crate::auth::{Authorization, Authorized};
 use crate::body::unsupported_encoding;
 use crate::error::{Error, Result};
-use crate::operations::{Operation, TRACE_HEADER};
+use crate::operations::Operation;
 use crate::retry::Outcome;
 use crate::types::{ApiError, ErrorCode};
-use attempt::{Reply, duplicate, read_error, read_reply, sent_secrets};
+use attempt::{Reply, read_error, read_reply, sent_secrets};
 use deadline::{Deadline, Expired};
 use intercept::{AttemptInfo, AttemptResult};
 pub use options::RequestOptions;
-
-/// [`TRACE_HEADER`] as a header name, parsed once.
-static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
+use request::Requests;
 
 /// The pipeline's future for one call, already boxed: every caller (the
 /// generated builders through [`crate::runtime::send`],
@@ -76,41 +77,38 @@ static TRACE: HeaderName = HeaderName::from_static(TRACE_HEADER);
 /// again.
 pub(crate) type Sending<'a> = Pin<Box<dyn Future<Output = Result<Reply>> + Send + 'a>>;
 
-/// Sends `request` for `op` with the call's `options`: every stage of the
-/// module docs. An error status comes back as its classified [`Error`],
-/// with [`Error::attempts`] set.
+/// Sends `requests` for `op` with the call's `options`: every stage of
+/// the module docs. An error status comes back as its classified
+/// [`Error`], with [`Error::attempts`] set.
 ///
 /// Two heap blocks of at most 1 KiB each (`tests::a_call_fits_two_small_blocks`):
-/// this call's state (the request, the options, the span), and the stages'
+/// this call's state (the requests, the options, the span), and the stages'
 /// state ([`Call::run`]). Blocks that small come from the allocator's
 /// per-thread cache; one block of both (2 KiB) took the allocator's slow
 /// path on every call, beside the 1.8 KiB block reqwest allocates per
 /// request.
 pub(crate) fn send<'a>(
     client: &'a Client,
-    request: Request,
+    requests: Requests<'a>,
     op: &'a Operation,
     options: &'a RequestOptions,
 ) -> Sending<'a> {
-    Box::pin(call(client, request, op, options))
+    Box::pin(call(client, requests, op, options))
 }
 
-/// [`send`]'s future. Not an `async fn`: that would hold `request` twice in
-/// its state (the argument and the local it is moved into). The request
-/// lives here once; the stages borrow it.
+/// [`send`]'s future. Not an `async fn`: that would hold `requests` twice in
+/// its state (the argument and the local it is moved into). The requests
+/// live here once; the stages borrow them.
 #[allow(
     clippy::manual_async_fn,
     reason = "an async fn would hold its arguments twice in its state"
 )]
 fn call<'a>(
     client: &'a Client,
-    request: Request,
+    mut requests: Requests<'a>,
     op: &'a Operation,
     options: &'a RequestOptions,
 ) -> impl Future<Output = Result<Reply>> + Send + 'a {
-    // Taken by the attempt that sends it (`Call::next_try`); an `Option`
-    // from here on, so the state holds one request, not two.
-    let mut request = Some(request);
     async move {
         let defaults = &client.inner.inner.defaults;
         // Boxed: both set is rare, and a merged copy in the state would
@@ -131,23 +129,13 @@ fn call<'a>(
                 options::OWNED_HEADERS.join(", ")
             )));
         }
-        if let Some(request) = request.as_mut() {
-            let headers = request.headers_mut();
-            for (name, value) in &options.headers {
-                headers.append(name, value.clone());
-            }
-            ensure_trace_id(request, op);
-        }
+        requests.first(op, options)?;
         let span = tracing::info_span!(
             "chekt.request",
             operation = op.id,
             http.request.method = op.method.as_str(),
             url.template = op.path,
-            trace_id = request
-                .as_ref()
-                .and_then(|r| r.headers().get(&TRACE))
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
+            trace_id = requests.trace_id(),
             http.response.status_code = Empty,
             http.request.resend_count = Empty,
             error.type = Empty,
@@ -163,7 +151,7 @@ fn call<'a>(
         };
         // The stages' state in a block of its own (see `send`). The
         // deadline's timers: see the module docs.
-        let run = Box::pin(call.run(&mut request));
+        let run = Box::pin(call.run(&mut requests));
         let whole_call_timer = call.deadline.instant().is_some() && !call.attempts_bounded();
         let result = if whole_call_timer {
             let bounded = call.deadline.bound(run);
@@ -182,22 +170,6 @@ fn call<'a>(
             span.record("error.type", error.error_type());
             error.with_attempts(attempts.load(Ordering::Relaxed))
         })
-    }
-}
-
-/// Sets `x-partner-trace-id` on operations that take it, unless the caller
-/// did; the same id stays on every retry of the call.
-fn ensure_trace_id(request: &mut Request, op: &Operation) {
-    if !op.takes_trace_id || request.headers().contains_key(&TRACE) {
-        return;
-    }
-    // A v4 UUID from the thread-local RNG (seeded from the OS once), not a
-    // `getrandom` system call per request.
-    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
-    let mut buf = uuid::Uuid::encode_buffer();
-    let id = id.hyphenated().encode_lower(&mut buf);
-    if let Ok(value) = HeaderValue::from_str(id) {
-        request.headers_mut().insert(TRACE.clone(), value);
     }
 }
 
@@ -387,15 +359,14 @@ impl Call<'_> {
 
     /// Stages 2 to 7, attempt after attempt.
     ///
-    /// `request` is the call's: each attempt sends it and leaves a copy
-    /// for the next one ([`Call::next_try`]).
-    async fn run(&self, request: &mut Option<Request>) -> Result<Reply> {
+    /// `requests` makes each attempt's request ([`Call::next_try`]).
+    async fn run(&self, requests: &mut Requests<'_>) -> Result<Reply> {
         let runtime = &self.client.inner;
         let inner = &runtime.inner;
         let op = self.op;
         let max_attempts = self.policy().max_attempts;
         let idempotent = self.options.idempotent.unwrap_or(op.idempotent);
-        let mut auth = self.authorize(request.as_mut()).await?;
+        let mut auth = self.authorize(requests.pending()).await?;
         // One extra attempt for a token the server no longer accepts.
         let mut refreshed = false;
         loop {
@@ -418,7 +389,8 @@ impl Call<'_> {
             let executed = {
                 // Scoped so the attempt's request is not kept in the state
                 // while it is sent.
-                let Some((this_try, can_repeat)) = self.next_try(request, last) else {
+                let sent = auth.as_ref().map(|(_, c)| &c.header);
+                let Some((this_try, can_repeat)) = self.next_try(requests, last, sent)? else {
                     // Not reached: an attempt follows only one that kept a
                     // copy (`repeatable`).
                     return Err(Error::invalid("the request was sent already"));
@@ -517,7 +489,7 @@ impl Call<'_> {
                     {
                         provider.invalidate(rejected);
                         refreshed = true;
-                        auth = self.authorize(request.as_mut()).await?;
+                        auth = self.authorize(requests.pending()).await?;
                         tracing::debug!("token rejected; retrying once with a fresh token");
                         continue;
                     }
@@ -571,24 +543,22 @@ impl Call<'_> {
         }
     }
 
-    /// The request for the next attempt (with the attempt's own timeout),
-    /// and whether another can follow it: `request` itself, leaving a copy
-    /// in its place for the next attempt, unless this one is the `last`
-    /// possible or its body is a stream, which cannot be repeated. `None`
-    /// when `request` was sent already.
-    ///
-    /// The copy is made only when it may be used, and from a clone of the
-    /// header map (no header is hashed again); the request sent is the one
-    /// the builder made.
-    fn next_try(&self, request: &mut Option<Request>, last: bool) -> Option<(Request, bool)> {
-        let mut this_try = request.take()?;
-        if !last {
-            *request = duplicate(&this_try);
-        }
+    /// The request for the next attempt ([`Requests::next`], carrying the
+    /// credential `auth`), with the attempt's own timeout, and whether
+    /// another can follow it. `None` when the request was sent already.
+    fn next_try(
+        &self,
+        requests: &mut Requests<'_>,
+        last: bool,
+        auth: Option<&HeaderValue>,
+    ) -> Result<Option<(Request, bool)>> {
+        let Some((mut this_try, repeatable)) = requests.next(last, self.options, auth)? else {
+            return Ok(None);
+        };
         if let Some(limit) = self.options.attempt_timeout {
             *this_try.timeout_mut() = Some(limit);
         }
-        Some((this_try, request.is_some()))
+        Ok(Some((this_try, repeatable)))
     }
 }
 
@@ -629,6 +599,8 @@ fn transport_type(error: &reqwest::Error) -> &'static str {
 mod tests {
     use std::time::Duration;
 
+    use reqwest::header::HeaderName;
+
     use super::*;
     use crate::operations::LIST_SITES;
 
@@ -655,7 +627,7 @@ mod tests {
                 .get("http://127.0.0.1:9/partner/v1/dealers/42/sites")
                 .build()
         };
-        let sending = send(&client, request()?, &LIST_SITES, &options);
+        let sending = send(&client, Requests::given(request()?), &LIST_SITES, &options);
         let outer = size_of_val(&*sending);
         assert!(outer <= SMALL, "the call's block is {outer} bytes");
 
@@ -668,8 +640,8 @@ mod tests {
             span: &span,
             attempts: &attempts,
         };
-        let mut request = Some(request()?);
-        let stages = call.run(&mut request);
+        let mut requests = Requests::given(request()?);
+        let stages = call.run(&mut requests);
         let inner = size_of_val(&stages);
         assert!(inner <= SMALL, "the stages' block is {inner} bytes");
         Ok(())
@@ -737,11 +709,10 @@ mod tests {
         Ok(())
     }
 
-    /// An attempt sends the call's request itself; a copy is made only
-    /// when another attempt could follow (and carries the same headers).
+    /// An attempt's own timeout is set on each attempt's request, and on
+    /// no copy kept for the next ([`Requests::next`] makes them).
     #[test]
-    fn only_an_attempt_that_may_be_repeated_leaves_a_copy()
-    -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn each_attempt_gets_its_own_timeout() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let client = Client::builder()
             .base_url("http://127.0.0.1:9")
             .bearer_token("t")
@@ -764,19 +735,22 @@ mod tests {
         let url = original.url().clone();
         let headers = original.headers().clone();
 
-        let mut request = Some(original);
-        let (sent, repeatable) = call.next_try(&mut request, false).ok_or("a request")?;
+        let mut requests = Requests::given(original);
+        let (sent, repeatable) = call
+            .next_try(&mut requests, false, None)?
+            .ok_or("a request")?;
         assert!(repeatable);
         assert_eq!(sent.timeout(), Some(&Duration::from_secs(2)));
-        let copy = request.as_ref().ok_or("a copy for the next attempt")?;
+        let copy = requests.pending().ok_or("a copy for the next attempt")?;
         assert_eq!((copy.url(), copy.headers()), (&url, &headers));
         assert_eq!(copy.timeout(), None, "the attempt's timeout is its own");
 
-        let (last, repeatable) = call.next_try(&mut request, true).ok_or("the copy")?;
+        let (last, repeatable) = call
+            .next_try(&mut requests, true, None)?
+            .ok_or("the copy")?;
         assert!(!repeatable);
-        assert!(request.is_none(), "no copy after the last attempt");
-        assert_eq!((last.url(), last.headers()), (&url, &headers));
-        assert!(call.next_try(&mut request, false).is_none());
+        assert_eq!(last.timeout(), Some(&Duration::from_secs(2)));
+        assert!(call.next_try(&mut requests, false, None)?.is_none());
         Ok(())
     }
 }

@@ -228,7 +228,8 @@ impl<'a> RawRequest<'a> {
         });
         async move {
             // Already boxed (`pipeline::Sending`).
-            let reply = super::send(client, request?, &op, &options).await?;
+            let requests = super::request::Requests::given(request?);
+            let reply = super::send(client, requests, &op, &options).await?;
             if reply.status().is_success() {
                 super::decode::success(reply, &op)
             } else {

@@ -122,11 +122,13 @@ impl GenerateOptions {
     /// Send every request through the hand-written module at `path`
     /// instead of progenitor's hooks, so `send()` returns that module's
     /// `Result`. The module provides `Result<T>`, `ResponseValue<T>`,
-    /// `invalid_request(progenitor_client::Error<()>) -> Error`,
-    /// `async send(&Client, reqwest::Request, &'static Operation) ->
-    /// Result<Reply>` (every error status already classified), and
-    /// `success`/`empty`/`unexpected(Reply, &'static Operation)`. Needs
-    /// the operation table.
+    /// `RequestOptions`, `invalid_request(progenitor_client::Error<()>) ->
+    /// Error`, `send(&Client, &dyn Fn() -> Result<reqwest::Request,
+    /// progenitor_client::Error<()>>, &Operation, &RequestOptions)`
+    /// returning a future of `Result<Reply>` (every error status already
+    /// classified; it calls the function once per attempt), and
+    /// `success`/`empty`/`unexpected(Reply, &Operation)`. Needs the
+    /// operation table.
     pub fn with_runtime(mut self, path: impl Into<String>) -> Self {
         self.runtime = Some(path.into());
         self

@@ -9,13 +9,16 @@
 //!
 //! ```text
 //! let Self { client, .., request_options } = self;
-//! let request = (move || -> Result<Request, progenitor_client::Error<()>> {
-//!     <progenitor's statements that build the request>
-//!     Ok(request)
+//! let build = (move || {
+//!     <progenitor's parameter checks: `let dealer_id = dealer_id.map_err(..)?;`>
+//!     Ok(move || -> Result<Request, progenitor_client::Error<()>> {
+//!         <progenitor's statements that build the request, from `let url = ..`>
+//!         Ok(request)
+//!     })
 //! })();
 //! async move {
-//!     let request = request.map_err(RT::invalid_request)?;
-//!     let response = RT::send(client, request, &OPS::LIST_SITES, &request_options).await?;
+//!     let build = build.map_err(RT::invalid_request)?;
+//!     let response = RT::send(client, &build, &OPS::LIST_SITES, &request_options).await?;
 //!     match response.status().as_u16() {
 //!         200u16 => RT::success(response, &OPS::LIST_SITES),   // each declared success
 //!         _ => Err(RT::unexpected(response, &OPS::LIST_SITES)),
@@ -32,10 +35,17 @@
 //! error arms progenitor wrote are dropped. A `send()` of any other shape
 //! is an error: a progenitor upgrade cannot disable the pass silently.
 //!
+//! `RT::send` calls `build` for each attempt: a retry sends a request
+//! built anew rather than a copy kept in case one is needed. So `build` is
+//! an `Fn` that lends the checked parameters and moves none: an optional
+//! parameter's `if let Some(value) = x` becomes `if let Some(value) = &x`
+//! ([`BorrowChecked`]); any other move fails to compile, which the
+//! generator's compile check reports.
+//!
 //! `send` is a plain `fn` ([`unasync`]): it takes the builder apart and
 //! builds the request when called (nothing is sent before the future is
 //! polled), and its future holds only what sending needs (the client, the
-//! request, the options), not the whole builder twice as an `async fn`
+//! checked parameters, the options), not the whole builder twice as an `async fn`
 //! would (its argument and the locals moved out of it: 432 bytes more for
 //! `ListSites`, moved by every caller that stores the future).
 //!
@@ -338,19 +348,35 @@ fn rewrite_at(
         colon_token: None,
         pat: parse_quote!(#OPTIONS_IDENT),
     });
-    let mut builds = builds.to_vec();
-    for stmt in &mut builds {
+    let mut checks = builds.to_vec();
+    for stmt in &mut checks {
         ProgenitorError.visit_stmt_mut(stmt);
+    }
+    let split = checks
+        .iter()
+        .position(builds_url)
+        .ok_or("has no `let url = ..` after its parameter checks")?;
+    let mut builds = checks.split_off(split);
+    let mut borrow = BorrowChecked {
+        names: checks.iter().filter_map(bound_name).collect(),
+    };
+    for stmt in &mut builds {
+        borrow.visit_stmt_mut(stmt);
     }
     let stmts: syn::Block = parse_quote!({
         #first
-        let request = (move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
-            #(#builds)*
-            Ok(request)
+        let build = (move || {
+            #(#checks)*
+            ::std::result::Result::<_, progenitor_client::Error<()>>::Ok(
+                move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
+                    #(#builds)*
+                    Ok(request)
+                },
+            )
         })();
         async move {
-            let request = request.map_err(#rt::invalid_request)?;
-            let response = #rt::send(client, request, #op, &#OPTIONS_IDENT).await?;
+            let build = build.map_err(#rt::invalid_request)?;
+            let response = #rt::send(client, &build, #op, &#OPTIONS_IDENT).await?;
             match response.status().as_u16() {
                 #(#arms)*
                 _ => Err(#rt::unexpected(response, #op)),
@@ -369,6 +395,44 @@ fn unblock(expr: &Expr) -> &Expr {
             _ => expr,
         },
         _ => expr,
+    }
+}
+
+/// `let url = ..`: where progenitor starts building the request, after
+/// checking the builder's parameters.
+fn builds_url(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Local(syn::Local { pat: syn::Pat::Ident(p), .. }) if p.ident == "url")
+}
+
+/// `x` in `let x = ..;`.
+fn bound_name(stmt: &Stmt) -> Option<syn::Ident> {
+    match stmt {
+        Stmt::Local(syn::Local {
+            pat: syn::Pat::Ident(p),
+            ..
+        }) => Some(p.ident.clone()),
+        _ => None,
+    }
+}
+
+/// `if let Some(value) = x` → `if let Some(value) = &x` for each checked
+/// parameter `x`: the request is built by a closure called once per
+/// attempt, which lends its parameters and moves none. (Any other move
+/// fails to compile, and the generator's compile check reports it.)
+struct BorrowChecked {
+    names: Vec<syn::Ident>,
+}
+
+impl VisitMut for BorrowChecked {
+    fn visit_expr_let_mut(&mut self, expr: &mut syn::ExprLet) {
+        if let Expr::Path(path) = &*expr.expr
+            && path.qself.is_none()
+            && self.names.iter().any(|name| path.path.is_ident(name))
+        {
+            let scrutinee = path.clone();
+            *expr.expr = parse_quote!(&#scrutinee);
+        }
+        syn::visit_mut::visit_expr_let_mut(self, expr);
     }
 }
 
@@ -506,9 +570,11 @@ mod tests {
         for expected in [
             "pub fn send( self, ) -> impl ::std::future::Future< Output = crate::rt::Result<crate::rt::ResponseValue<types::Site>>, >",
             "site_id.map_err(progenitor_client::Error::InvalidRequest)?",
-            "async move { let request = request.map_err(crate::rt::invalid_request)?;",
+            "async move { let build = build.map_err(crate::rt::invalid_request)?;",
             "let Self { client, site_id, request_options } = self;",
-            "let response = crate::rt::send( client, request, &crate::ops::GET_SITE, &request_options, ) .await?;",
+            "let response = crate::rt::send( client, &build, &crate::ops::GET_SITE, &request_options, ) .await?;",
+            "let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?; ::std::result::Result::< _, progenitor_client::Error<()>, >::Ok(move || ->",
+            "{ let url = format!(\"{}/sites/{}\", client.baseurl, site_id);",
             "request_options: crate::rt::RequestOptions,",
             "request_options: ::std::default::Default::default(),",
             "pub fn with_options(mut self, options: crate::rt::RequestOptions) -> Self { self.request_options = options; self }",
@@ -526,6 +592,40 @@ mod tests {
         ] {
             assert!(!out.contains(gone), "{gone}\n{out}");
         }
+    }
+
+    /// The request maker is called once per attempt: it borrows an
+    /// optional parameter instead of moving it out.
+    #[test]
+    fn the_request_is_built_from_borrowed_parameters() {
+        let code = BUILDER
+            .replace(
+                "site_id: Result<i64, String>,",
+                "site_id: Result<i64, String>, trace: Result<Option<String>, String>,",
+            )
+            .replace(
+                "let Self { client, site_id }",
+                "let Self { client, site_id, trace }",
+            )
+            .replace(
+                "let mut request = client.client.get(url).build()?;",
+                "let mut request = client.client.get(url).build()?; \
+                 if let Some(v) = trace { let _ = v; } \
+                 if let Some(v) = other { let _ = v; }",
+            )
+            .replace(
+                "let site_id = site_id.map_err(Error::InvalidRequest)?;",
+                "let site_id = site_id.map_err(Error::InvalidRequest)?; \
+                 let trace = trace.map_err(Error::InvalidRequest)?;",
+            );
+        let mut file: syn::File = syn::parse_str(&code).unwrap();
+        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
+        let out = squash(&prettyplease::unparse(&file));
+        assert!(out.contains("if let Some(v) = &trace {"), "{out}");
+        assert!(
+            out.contains("if let Some(v) = other {"),
+            "only checked parameters are borrowed: {out}"
+        );
     }
 
     #[test]
@@ -554,6 +654,7 @@ mod tests {
                 "-> Result<ResponseValue<types::Site>, Error<types::Error>>",
                 "-> Result<(), ()>",
             ),
+            BUILDER.replace("let url = format!", "let address = format!"),
         ];
         for code in cases {
             let mut file: syn::File = syn::parse_str(&code).unwrap();
