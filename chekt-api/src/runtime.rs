@@ -167,3 +167,26 @@ pub(crate) fn send<'a>(
         options,
     )
 }
+
+/// Sends `request`, built once, for `op` through the
+/// [`pipeline`](crate::pipeline): what a builder's `send()` calls when its
+/// request moves one of its parameters (a byte or text body, taken by
+/// `.body(body)`), so that it cannot be built again. A retry sends a copy,
+/// which a streaming body cannot be.
+#[allow(
+    dead_code,
+    reason = "used when the spec has an operation whose request moves a parameter"
+)]
+pub(crate) fn send_built<'a>(
+    client: &'a Client,
+    request: reqwest::Request,
+    op: &'a Operation,
+    options: &'a RequestOptions,
+) -> crate::pipeline::Sending<'a> {
+    crate::pipeline::send(
+        client,
+        crate::pipeline::request::Requests::given(request),
+        op,
+        options,
+    )
+}

@@ -243,6 +243,14 @@ impl Call<'_> {
         })
     }
 
+    /// Gives back the slot [`throttle`](Self::throttle) took for an
+    /// attempt that sends nothing.
+    fn unthrottle(&self) {
+        if let Some(throttle) = &self.client.inner.inner.throttle {
+            throttle.give_back();
+        }
+    }
+
     /// The `chekt.attempt` span of attempt `attempt` (1-based).
     fn attempt_span(&self, attempt: u32) -> tracing::Span {
         if attempt > 1 {
@@ -278,9 +286,7 @@ impl Call<'_> {
         // counts requests sent, and the throttle's slot (`throttle`, just
         // before) goes back.
         if let Err(late) = self.deadline.check() {
-            if let Some(throttle) = &inner.throttle {
-                throttle.give_back();
-            }
+            self.unthrottle();
             return Err(expired(late));
         }
         self.cut_to_deadline(&mut request);
@@ -390,10 +396,17 @@ impl Call<'_> {
                 // Scoped so the attempt's request is not kept in the state
                 // while it is sent.
                 let sent = auth.as_ref().map(|(_, c)| &c.header);
-                let Some((this_try, can_repeat)) = self.next_try(requests, last, sent)? else {
-                    // Not reached: an attempt follows only one that kept a
-                    // copy (`repeatable`).
-                    return Err(Error::invalid("the request was sent already"));
+                let (this_try, can_repeat) = match self.next_try(requests, last, sent) {
+                    Ok(Some(next)) => next,
+                    // Nothing is sent: the throttle's slot goes back. (No
+                    // request left is not reached: an attempt follows only
+                    // one that can be repeated.)
+                    other => {
+                        self.unthrottle();
+                        return Err(other
+                            .err()
+                            .unwrap_or_else(|| Error::invalid("the request was sent already")));
+                    }
                 };
                 repeatable = can_repeat;
                 self.execute(this_try, &info, &attempt_span)?
@@ -705,6 +718,64 @@ mod tests {
             cut(&given, Some(secs(2)), None),
             (false, None),
             "a given HTTP client's timeout is unknown: the call's own timer instead"
+        );
+        Ok(())
+    }
+
+    /// A retry whose request cannot be built sends nothing: its throttle
+    /// slot goes back. With a budget of two an hour, a call after one that
+    /// used both would wait half an hour for the next.
+    #[tokio::test]
+    #[allow(
+        clippy::result_large_err,
+        reason = "progenitor's error, as a generated builder returns it"
+    )]
+    async fn a_retry_that_cannot_be_built_gives_back_its_throttle_slot()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .bearer_token("t")
+            .retry(
+                crate::retry::RetryPolicy::default()
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(1)),
+            )
+            .throttle(crate::rate_limit::Throttle::new().budget(2, Duration::from_secs(3600)))
+            .build()?;
+        let url = format!("{}/partner/v1/dealers/42/sites", server.uri());
+        let builds = AtomicU32::new(0);
+        let build = || -> std::result::Result<Request, progenitor_client::Error<()>> {
+            if builds.fetch_add(1, Ordering::Relaxed) > 0 {
+                return Err(progenitor_client::Error::InvalidRequest("no second".into()));
+            }
+            Ok(client.client.get(&url).build()?)
+        };
+        let options = RequestOptions::new();
+        let failed = send(&client, Requests::built(&build), &LIST_SITES, &options).await;
+        assert!(
+            matches!(&failed, Err(Error::InvalidRequest { message, .. }) if message == "no second"),
+            "{failed:?}"
+        );
+        let sent = server.received_requests().await.map_or(0, |r| r.len());
+        assert_eq!(sent, 1, "the retry sent nothing");
+        let again = Requests::given(client.client.get(&url).build()?);
+        let next = send(&client, again, &LIST_SITES, &options);
+        let reply = tokio::time::timeout(Duration::from_secs(20), next).await;
+        assert!(
+            matches!(reply, Ok(Ok(_))),
+            "the slot came back, nothing to wait for: {reply:?}"
         );
         Ok(())
     }

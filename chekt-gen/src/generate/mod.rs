@@ -123,12 +123,13 @@ impl GenerateOptions {
     /// instead of progenitor's hooks, so `send()` returns that module's
     /// `Result`. The module provides `Result<T>`, `ResponseValue<T>`,
     /// `RequestOptions`, `invalid_request(progenitor_client::Error<()>) ->
-    /// Error`, `send(&Client, &dyn Fn() -> Result<reqwest::Request,
-    /// progenitor_client::Error<()>>, &Operation, &RequestOptions)`
+    /// Error`, `send(&Client, &(dyn Fn() -> Result<reqwest::Request,
+    /// progenitor_client::Error<()>> + Sync), &Operation, &RequestOptions)`
     /// returning a future of `Result<Reply>` (every error status already
-    /// classified; it calls the function once per attempt), and
-    /// `success`/`empty`/`unexpected(Reply, &Operation)`. Needs the
-    /// operation table.
+    /// classified; it calls the function once per attempt), `send_built`
+    /// (the same with a `reqwest::Request` built once, for a request that
+    /// moves a parameter), and `success`/`empty`/`unexpected(Reply,
+    /// &Operation)`. Needs the operation table.
     pub fn with_runtime(mut self, path: impl Into<String>) -> Self {
         self.runtime = Some(path.into());
         self

@@ -35,19 +35,26 @@
 //! error arms progenitor wrote are dropped. A `send()` of any other shape
 //! is an error: a progenitor upgrade cannot disable the pass silently.
 //!
+//! The checks are the leading `let x = x.map_err(..)?` statements; the
+//! client and the request are the names progenitor hands to `pre(&mut
+//! request, &info)` (it prefixes `_` to a name a parameter takes).
+//!
 //! `RT::send` calls `build` for each attempt: a retry sends a request
 //! built anew rather than a copy kept in case one is needed. So `build` is
-//! an `Fn` that lends the checked parameters and moves none: an optional
-//! parameter's `if let Some(value) = x` becomes `if let Some(value) = &x`
-//! ([`BorrowChecked`]); any other move fails to compile, which the
-//! generator's compile check reports.
+//! an `Fn` that lends the checked parameters: an optional parameter's
+//! `if let Some(value) = x` becomes `if let Some(value) = &x`
+//! ([`BorrowChecked`]). A request that still moves a parameter (a byte or
+//! text body: `.body(body)`, [`moves_any`]) is built once, when `send` is
+//! called, and goes to `RT::send_built(client, request, op, &options)`
+//! instead, whose retry sends a copy.
 //!
 //! `send` is a plain `fn` ([`unasync`]): it takes the builder apart and
-//! builds the request when called (nothing is sent before the future is
-//! polled), and its future holds only what sending needs (the client, the
-//! checked parameters, the options), not the whole builder twice as an `async fn`
-//! would (its argument and the locals moved out of it: 432 bytes more for
-//! `ListSites`, moved by every caller that stores the future).
+//! checks its parameters when called; the request is built and sent when
+//! the future is first polled. Its future holds only what sending needs
+//! (the client, the checked parameters, the options), not the whole
+//! builder twice as an `async fn` would (its argument and the locals moved
+//! out of it: 432 bytes more for `ListSites`, moved by every caller that
+//! stores the future).
 //!
 //! [`GenerateOptions::with_runtime`]: super::GenerateOptions::with_runtime
 
@@ -348,41 +355,65 @@ fn rewrite_at(
         colon_token: None,
         pat: parse_quote!(#OPTIONS_IDENT),
     });
+    let (client, request) = block
+        .stmts
+        .get(at + 1)
+        .and_then(pre_hook)
+        .ok_or("does not hand its request to `pre(&mut request, &info)`")?;
     let mut checks = builds.to_vec();
     for stmt in &mut checks {
         ProgenitorError.visit_stmt_mut(stmt);
     }
     let split = checks
         .iter()
-        .position(builds_url)
-        .ok_or("has no `let url = ..` after its parameter checks")?;
+        .position(|stmt| checked_name(stmt).is_none())
+        .ok_or("builds no request after its parameter checks")?;
     let mut builds = checks.split_off(split);
-    let mut borrow = BorrowChecked {
-        names: checks.iter().filter_map(bound_name).collect(),
-    };
-    for stmt in &mut builds {
-        borrow.visit_stmt_mut(stmt);
+    let names: Vec<syn::Ident> = checks.iter().filter_map(checked_name).cloned().collect();
+    let mut borrowed = builds.clone();
+    for stmt in &mut borrowed {
+        BorrowChecked { names: &names }.visit_stmt_mut(stmt);
     }
-    let stmts: syn::Block = parse_quote!({
-        #first
-        let build = (move || {
-            #(#checks)*
-            ::std::result::Result::<_, progenitor_client::Error<()>>::Ok(
-                move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
-                    #(#builds)*
-                    Ok(request)
-                },
-            )
-        })();
-        async move {
-            let build = build.map_err(#rt::invalid_request)?;
-            let response = #rt::send(client, &build, #op, &#OPTIONS_IDENT).await?;
-            match response.status().as_u16() {
-                #(#arms)*
-                _ => Err(#rt::unexpected(response, #op)),
-            }
+    let matched = quote! {
+        match response.status().as_u16() {
+            #(#arms)*
+            _ => Err(#rt::unexpected(response, #op)),
         }
-    });
+    };
+    let stmts: syn::Block = if moves_any(&mut borrowed, &names) {
+        // Built once: a retry sends a copy.
+        builds.splice(0..0, checks);
+        parse_quote!({
+            #first
+            let #request = (move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
+                #(#builds)*
+                Ok(#request)
+            })();
+            async move {
+                let #request = #request.map_err(#rt::invalid_request)?;
+                let response = #rt::send_built(#client, #request, #op, &#OPTIONS_IDENT).await?;
+                #matched
+            }
+        })
+    } else {
+        parse_quote!({
+            #first
+            let build = (move || {
+                #(#checks)*
+                ::std::result::Result::<_, progenitor_client::Error<()>>::Ok(
+                    move || -> ::std::result::Result<::reqwest::Request, progenitor_client::Error<()>> {
+                        #(#borrowed)*
+                        Ok(#request)
+                    },
+                )
+            })();
+            async move {
+                let build = build.map_err(#rt::invalid_request)?;
+                let response = #rt::send(#client, &build, #op, &#OPTIONS_IDENT).await?;
+                #matched
+            }
+        })
+    };
     *block = stmts;
     Ok(())
 }
@@ -398,32 +429,117 @@ fn unblock(expr: &Expr) -> &Expr {
     }
 }
 
-/// `let url = ..`: where progenitor starts building the request, after
-/// checking the builder's parameters.
-fn builds_url(stmt: &Stmt) -> bool {
-    matches!(stmt, Stmt::Local(syn::Local { pat: syn::Pat::Ident(p), .. }) if p.ident == "url")
+/// `x` in `let x = x.map_err(..)?;` (or `x.and_then(..).map_err(..)?`
+/// for a body built from its builder): progenitor's check of the
+/// builder's parameter `x`, which precedes building the request.
+fn checked_name(stmt: &Stmt) -> Option<&syn::Ident> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Ident(name) = &local.pat else {
+        return None;
+    };
+    let Expr::Try(tried) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    let Expr::MethodCall(call) = &*tried.expr else {
+        return None;
+    };
+    let mut root = &*call.receiver;
+    while let Expr::MethodCall(inner) = root {
+        root = &inner.receiver;
+    }
+    let checks_itself =
+        call.method == "map_err" && matches!(root, Expr::Path(p) if p.path.is_ident(&name.ident));
+    checks_itself.then_some(&name.ident)
 }
 
-/// `x` in `let x = ..;`.
-fn bound_name(stmt: &Stmt) -> Option<syn::Ident> {
-    match stmt {
-        Stmt::Local(syn::Local {
-            pat: syn::Pat::Ident(p),
-            ..
-        }) => Some(p.ident.clone()),
+/// The client and the request in `client.pre(&mut request, &info).await?;`:
+/// `client` and `request` unless a parameter has the name (progenitor then
+/// prefixes `_`).
+fn pre_hook(stmt: &Stmt) -> Option<(syn::Ident, syn::Ident)> {
+    let Stmt::Expr(Expr::Try(tried), _) = stmt else {
+        return None;
+    };
+    let Expr::Await(awaited) = &*tried.expr else {
+        return None;
+    };
+    let Expr::MethodCall(call) = &*awaited.base else {
+        return None;
+    };
+    let ident = |expr: &Expr| match expr {
+        Expr::Path(p) => p.path.get_ident().cloned(),
         _ => None,
+    };
+    let (Some(Expr::Reference(request)), true) = (call.args.first(), call.method == "pre") else {
+        return None;
+    };
+    if request.mutability.is_none() || call.args.len() != 2 {
+        return None;
+    }
+    Some((ident(&call.receiver)?, ident(&request.expr)?))
+}
+
+/// Whether `stmts` move one of the checked parameters `names` (`.body(body)`
+/// for a byte or text body): the request can then be built only once, and
+/// a retry sends a copy of it. A parameter is lent only as `&x`, in a
+/// formatting macro, or as the receiver of a method that borrows it; any
+/// other use counts as a move (a `Copy` value so used is built once too:
+/// correct, only not as cheap).
+/// (Visited with `VisitMut`, the visitor this crate builds syn with; it
+/// changes nothing.)
+fn moves_any(stmts: &mut [Stmt], names: &[syn::Ident]) -> bool {
+    let mut moves = Moves {
+        names,
+        found: false,
+    };
+    for stmt in stmts {
+        moves.visit_stmt_mut(stmt);
+    }
+    moves.found
+}
+
+/// Methods progenitor calls on a parameter that take it by reference.
+const BORROWING_METHODS: &[&str] = &["to_string", "as_str", "as_ref", "clone", "iter"];
+
+struct Moves<'a> {
+    names: &'a [syn::Ident],
+    found: bool,
+}
+
+impl Moves<'_> {
+    fn is_checked(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Path(p) if p.qself.is_none() && self.names.iter().any(|n| p.path.is_ident(n)))
+    }
+}
+
+impl VisitMut for Moves<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Reference(lent) if self.is_checked(&lent.expr) => {}
+            Expr::MethodCall(call)
+                if self.is_checked(&call.receiver)
+                    && BORROWING_METHODS.iter().any(|m| call.method == m) =>
+            {
+                for arg in &mut call.args {
+                    self.visit_expr_mut(arg);
+                }
+            }
+            _ if self.is_checked(expr) => self.found = true,
+            _ => syn::visit_mut::visit_expr_mut(self, expr),
+        }
     }
 }
 
 /// `if let Some(value) = x` → `if let Some(value) = &x` for each checked
 /// parameter `x`: the request is built by a closure called once per
-/// attempt, which lends its parameters and moves none. (Any other move
-/// fails to compile, and the generator's compile check reports it.)
-struct BorrowChecked {
-    names: Vec<syn::Ident>,
+/// attempt, which lends its parameters and moves none (one that would
+/// still move one is built once instead: [`moves_any`]).
+struct BorrowChecked<'a> {
+    names: &'a [syn::Ident],
 }
 
-impl VisitMut for BorrowChecked {
+impl VisitMut for BorrowChecked<'_> {
     fn visit_expr_let_mut(&mut self, expr: &mut syn::ExprLet) {
         if let Expr::Path(path) = &*expr.expr
             && path.qself.is_none()
@@ -628,6 +744,83 @@ mod tests {
         );
     }
 
+    /// A request that moves a parameter (`.body(body)` for a byte or text
+    /// body) cannot be built per attempt: it is built once and sent
+    /// through `send_built`, as before the per-attempt builds.
+    #[test]
+    fn a_request_that_moves_a_parameter_is_built_once() {
+        let code = BUILDER.replace(
+            "client.client.get(url).build()?",
+            "client.client.get(url).body(site_id).build()?",
+        );
+        let mut file: syn::File = syn::parse_str(&code).unwrap();
+        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
+        let out = squash(&prettyplease::unparse(&file));
+        for expected in [
+            "let request = (move || -> ::std::result::Result< ::reqwest::Request, progenitor_client::Error<()>, > { let site_id = site_id.map_err(progenitor_client::Error::InvalidRequest)?;",
+            ".body(site_id).build()?; Ok(request) })();",
+            "let request = request.map_err(crate::rt::invalid_request)?;",
+            "crate::rt::send_built( client, request, &crate::ops::GET_SITE, &request_options, )",
+        ] {
+            assert!(out.contains(expected), "{expected}\n{out}");
+        }
+        assert!(!out.contains("&build"), "{out}");
+
+        // Lent (`&site_id`, `site_id.to_string()`): built per attempt.
+        for lent in [".body(&site_id)", ".body(site_id.to_string())"] {
+            let code = BUILDER.replace(
+                "client.client.get(url).build()?",
+                &format!("client.client.get(url){lent}.build()?"),
+            );
+            let mut file: syn::File = syn::parse_str(&code).unwrap();
+            assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
+            let out = squash(&prettyplease::unparse(&file));
+            assert!(
+                out.contains("crate::rt::send( client, &build,"),
+                "{lent}: {out}"
+            );
+        }
+    }
+
+    /// progenitor renames its locals when a parameter takes their name
+    /// (`url`, `client`, `request` become `_url`, `_client`, `_request`);
+    /// the checks end where the building starts whatever the names.
+    #[test]
+    fn parameters_named_like_progenitors_locals() {
+        let code = BUILDER
+            .replace("client: &'a super::Client,", "_client: &'a super::Client, url: Result<String, String>, request: Result<String, String>,")
+            .replace("Self { client: client,", "Self { _client: client, url: Err(String::new()), request: Err(String::new()),")
+            .replace("let Self { client, site_id }", "let Self { _client, site_id, url, request }")
+            .replace(
+                "let site_id = site_id.map_err(Error::InvalidRequest)?;",
+                "let site_id = site_id.map_err(Error::InvalidRequest)?; \
+                 let url = url.map_err(Error::InvalidRequest)?; \
+                 let request = request.map_err(Error::InvalidRequest)?;",
+            )
+            .replace(
+                "let url = format!(\"{}/sites/{}\", client.baseurl, site_id);",
+                "let _url = format!(\"{}/sites/{}?u={}&r={}\", _client.baseurl, site_id, url, request);",
+            )
+            .replace(
+                "let mut request = client.client.get(url).build()?;",
+                "let mut _request = _client.client.get(_url).build()?;",
+            )
+            .replace("client.pre(&mut request, &info)", "_client.pre(&mut _request, &info)")
+            .replace("client.exec(request, &info)", "_client.exec(_request, &info)")
+            .replace("client.post(&result, &info)", "_client.post(&result, &info)");
+        let mut file: syn::File = syn::parse_str(&code).unwrap();
+        assert_eq!(rewrite(&mut file, "crate::rt", "crate::ops", 1), Ok(1));
+        let out = squash(&prettyplease::unparse(&file));
+        for expected in [
+            "let request = request.map_err(progenitor_client::Error::InvalidRequest)?; ::std::result::Result::<",
+            "{ let _url = format!(",
+            "Ok(_request) }",
+            "crate::rt::send( _client, &build, &crate::ops::GET_SITE, &request_options, )",
+        ] {
+            assert!(out.contains(expected), "{expected}\n{out}");
+        }
+    }
+
     #[test]
     fn a_builder_missing_from_the_rewrite_fails() {
         let mut file: syn::File = syn::parse_str(BUILDER).unwrap();
@@ -654,7 +847,7 @@ mod tests {
                 "-> Result<ResponseValue<types::Site>, Error<types::Error>>",
                 "-> Result<(), ()>",
             ),
-            BUILDER.replace("let url = format!", "let address = format!"),
+            BUILDER.replace("client.pre(&mut request, &info)", "client.pre(&info)"),
         ];
         for code in cases {
             let mut file: syn::File = syn::parse_str(&code).unwrap();
