@@ -128,6 +128,34 @@ async fn mount_tokens(server: &MockServer) {
         .await;
 }
 
+/// `m` to [`SITES`]: a 503 once, then a 401 `invalid_token` for the
+/// first token, then a 418 for the second (the tokens from
+/// [`mount_tokens`]).
+async fn mount_retry_then_refresh(server: &MockServer, m: &str) {
+    mount_tokens(server).await;
+    Mock::given(method(m))
+        .and(path(SITES))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(method(m))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer first"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("www-authenticate", r#"Bearer error="invalid_token""#),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method(m))
+        .and(path(SITES))
+        .and(header("authorization", "Bearer second"))
+        .respond_with(ResponseTemplate::new(418))
+        .mount(server)
+        .await;
+}
+
 fn site_body() -> chekt_api::types::builder::CreateSiteRequestDto {
     CreateSiteRequestDto::builder()
         .external_site_id("x")
@@ -204,7 +232,7 @@ async fn a_put_json_body_is_identical_on_retry() {
             {"device_id": 502, "name": "Back"}
         ]))
         .unwrap();
-    let trace = uuid::Uuid::from_u128(fastrand_u128());
+    let trace = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let err = client
         .update_devices()
         .dealer_id(42)
@@ -233,35 +261,14 @@ async fn a_put_json_body_is_identical_on_retry() {
 #[tokio::test]
 async fn a_post_retry_then_refresh_sends_the_same_request_with_the_new_token() {
     let server = MockServer::start().await;
-    mount_tokens(&server).await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .and(header("authorization", "Bearer first"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header("www-authenticate", r#"Bearer error="invalid_token""#),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .and(header("authorization", "Bearer second"))
-        .respond_with(ResponseTemplate::new(418))
-        .mount(&server)
-        .await;
+    mount_retry_then_refresh(&server, "POST").await;
     let client = Client::builder()
         .base_url(server.uri())
         .client_credentials("id", "secret")
         .retry(fast(2))
         .build()
         .unwrap();
-    let trace = uuid::Uuid::from_u128(fastrand_u128());
+    let trace = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let err = client
         .create_site()
         .dealer_id(42)
@@ -321,28 +328,7 @@ async fn a_plain_post_is_not_retried_on_503() {
 #[tokio::test]
 async fn a_generated_trace_id_is_kept_across_retries_and_refresh() {
     let server = MockServer::start().await;
-    mount_tokens(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SITES))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SITES))
-        .and(header("authorization", "Bearer first"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header("www-authenticate", r#"Bearer error="invalid_token""#),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(SITES))
-        .and(header("authorization", "Bearer second"))
-        .respond_with(ResponseTemplate::new(418))
-        .mount(&server)
-        .await;
+    mount_retry_then_refresh(&server, "GET").await;
     let client = Client::builder()
         .base_url(server.uri())
         .client_credentials("id", "secret")
@@ -442,27 +428,7 @@ impl Interceptor for Meddler {
 #[tokio::test]
 async fn interceptor_changes_do_not_carry_over_and_attempts_count() {
     let server = MockServer::start().await;
-    mount_tokens(&server).await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .and(header("authorization", "Bearer first"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .insert_header("www-authenticate", r#"Bearer error="invalid_token""#),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITES))
-        .respond_with(ResponseTemplate::new(418))
-        .mount(&server)
-        .await;
+    mount_retry_then_refresh(&server, "POST").await;
     let meddler = Arc::new(Meddler::default());
     struct Shared(Arc<Meddler>);
     impl Interceptor for Shared {
@@ -725,13 +691,6 @@ async fn a_transport_retry_rebuilds_the_same_request() {
     };
     assert_eq!(norm(&heads[0]), norm(&heads[1]));
     assert_eq!(heads[1].matches("x-call").count(), 1);
-}
-
-fn fastrand_u128() -> u128 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u8(1);
-    (u128::from(h.finish()) << 64) | 0x4000_8000_0000_0001
 }
 
 // Informational: the send() futures' sizes (the CHANGELOG quotes 488 bytes

@@ -820,6 +820,11 @@ mod tests {
             .next_try(&mut requests, true, None)?
             .ok_or("the copy")?;
         assert!(!repeatable);
+        assert!(
+            requests.pending().is_none(),
+            "no copy after the last attempt"
+        );
+        assert_eq!((last.url(), last.headers()), (&url, &headers));
         assert_eq!(last.timeout(), Some(&Duration::from_secs(2)));
         assert!(call.next_try(&mut requests, false, None)?.is_none());
         Ok(())
